@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace Aeg.Cli;
+
+/// <summary>The list of top-level commands; each concern adds its own factory here.</summary>
+internal static class AegCommands
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return CefCommand.Create();
+    }
+}

@@ -1,0 +1,25 @@
+namespace Aeg.Syslog;
+
+/// <summary>
+/// Sends complete syslog messages (already formatted, without framing) to one destination.
+/// </summary>
+/// <remarks>
+/// Contract the poller relies on for "the cursor moves only after the batch was handed to the
+/// transport": <see cref="SendAsync"/> throws <see cref="SyslogSendException"/> when the message
+/// could not be handed over; <see cref="FlushAsync"/> returns only when every message sent so far
+/// has been written to the socket. After a failure the next call reconnects (with backoff).
+/// </remarks>
+public interface ISyslogSender : IAsyncDisposable
+{
+    /// <summary>Frames (per the configured framing) and sends one message.</summary>
+    ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken);
+
+    /// <summary>Returns once everything sent so far is on the wire.</summary>
+    ValueTask FlushAsync(CancellationToken cancellationToken);
+
+    /// <summary>A description safe to log, e.g. <c>tcp://esm-conn:514 (rfc3164, octet-counting)</c>.</summary>
+    string Destination { get; }
+}
+
+/// <summary>A syslog send failed; the message was not handed to the transport.</summary>
+public sealed class SyslogSendException(string message, Exception? inner = null) : Exception(message, inner);

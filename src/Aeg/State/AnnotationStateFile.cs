@@ -1,0 +1,153 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace Aeg.State;
+
+/// <summary>What survives a restart: the cursor and the keys already sent inside the look-back window.</summary>
+public sealed class AnnotationState
+{
+    public AnnotationCursor Cursor { get; set; }
+    public List<SentKey> Recent { get; set; } = [];
+}
+
+/// <summary>A state file that exists but cannot be used; Aeg refuses to start rather than guess.</summary>
+public sealed class StateFileException(string message, Exception? inner = null) : Exception(message, inner);
+
+/// <summary>Reads and atomically writes the annotation poller's state file (JSON).</summary>
+public sealed class AnnotationStateFile
+{
+    private const int FormatVersion = 1;
+    private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+
+    public AnnotationStateFile(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        Path = System.IO.Path.Combine(directory, "annotation-state.json");
+        VersionsPath = System.IO.Path.Combine(directory, "annotation-versions.json");
+    }
+
+    /// <summary>
+    /// Last version seen per event id, for version-gap detection. Kept apart from the cursor and
+    /// written less often because it is larger and only advisory: losing it after a crash can
+    /// hide a gap, never lose an event.
+    /// </summary>
+    public string VersionsPath { get; }
+
+    public List<KeyValuePair<long, long>> LoadVersions()
+    {
+        var list = new List<KeyValuePair<long, long>>();
+        if (!File.Exists(VersionsPath))
+        {
+            return list;
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(VersionsPath));
+            foreach (var v in doc.RootElement.GetProperty("versions").EnumerateArray())
+            {
+                list.Add(new(v[0].GetInt64(), v[1].GetInt64()));
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException)
+        {
+            // Advisory data: start with an empty memory rather than refuse to run.
+            list.Clear();
+        }
+        return list;
+    }
+
+    public void SaveVersions(IEnumerable<KeyValuePair<long, long>> versions)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("versions");
+            foreach (var (id, v) in versions)
+            {
+                w.WriteStartArray();
+                w.WriteNumberValue(id);
+                w.WriteNumberValue(v);
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        AtomicFile.Write(VersionsPath, buffer.WrittenSpan);
+    }
+
+    public string Path { get; }
+
+    /// <summary>The saved state, or null on first start. A leftover temp file from a crash is discarded.</summary>
+    public AnnotationState? Load()
+    {
+        var temp = AtomicFile.TempPathFor(Path);
+        if (File.Exists(temp))
+        {
+            // Never promoted: the rename is the commit point, so a temp file is an unfinished write.
+            File.Delete(temp);
+        }
+        if (!File.Exists(Path))
+        {
+            return null;
+        }
+        try
+        {
+            var bytes = File.ReadAllBytes(Path);
+            return Parse(bytes);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
+        {
+            throw new StateFileException(
+                $"state file {Path} is unreadable ({ex.Message}); move it away to start again from poller.firstStart", ex);
+        }
+    }
+
+    public void Save(AnnotationState state)
+    {
+        _buffer.ResetWrittenCount();
+        using (var w = new Utf8JsonWriter(_buffer))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("format", FormatVersion);
+            w.WriteString("written", DateTimeOffset.UtcNow);
+            w.WriteStartObject("cursor");
+            w.WriteNumber("modificationTime", state.Cursor.ModificationTimeMs);
+            w.WriteNumber("eventId", state.Cursor.EventId);
+            w.WriteEndObject();
+            w.WriteStartArray("recent");
+            foreach (var k in state.Recent)
+            {
+                w.WriteStartArray();
+                w.WriteNumberValue(k.EventId);
+                w.WriteNumberValue(k.Version);
+                w.WriteNumberValue(k.ModificationTimeMs);
+                w.WriteEndArray();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        AtomicFile.Write(Path, _buffer.WrittenSpan);
+    }
+
+    private static AnnotationState Parse(byte[] bytes)
+    {
+        using var doc = JsonDocument.Parse(bytes);
+        var root = doc.RootElement;
+        var format = root.GetProperty("format").GetInt32();
+        if (format != FormatVersion)
+        {
+            throw new FormatException($"format {format} is not {FormatVersion}");
+        }
+        var cursor = root.GetProperty("cursor");
+        var state = new AnnotationState
+        {
+            Cursor = new AnnotationCursor(cursor.GetProperty("modificationTime").GetInt64(), cursor.GetProperty("eventId").GetInt64()),
+        };
+        foreach (var k in root.GetProperty("recent").EnumerateArray())
+        {
+            state.Recent.Add(new SentKey(k[0].GetInt64(), k[1].GetInt64(), k[2].GetInt64()));
+        }
+        return state;
+    }
+}

@@ -8,5 +8,9 @@ internal static class AegCommands
     public static IEnumerable<Command> All()
     {
         yield return CefCommand.Create();
+        yield return RunCommand.Create();
+        yield return PollCommand.Create();
+        yield return TestConnectionCommand.Create();
+        yield return EmitSampleCommand.Create();
     }
 }

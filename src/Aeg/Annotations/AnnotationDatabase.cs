@@ -1,0 +1,65 @@
+using System.Data.Common;
+using Aeg.Configuration;
+using MySql.Data.MySqlClient;
+
+namespace Aeg.Annotations;
+
+/// <summary>Opens connections to the ESM database. The only place that names the ADO.NET provider.</summary>
+public sealed class AnnotationDatabase(DatabaseOptions options, string password)
+{
+    /// <summary>The provider; swap this one line for MySqlConnector when it becomes available.</summary>
+    public static DbProviderFactory Provider => MySqlClientFactory.Instance;
+
+    public DatabaseOptions Options { get; } = options;
+
+    /// <summary>Where the database is, safe to log (no password).</summary>
+    public string Description => $"mysql://{Options.User}@{Options.Host}:{Options.Port}/{Options.Database}";
+
+    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = Provider.CreateConnection()!;
+        connection.ConnectionString = ConnectionString();
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+        return connection;
+    }
+
+    public DbCommand CreateCommand(DbConnection connection, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.CommandTimeout = (int)Math.Ceiling(Options.CommandTimeout.TotalSeconds);
+        return command;
+    }
+
+    public static DbParameter AddParameter(DbCommand command, string name, object value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        command.Parameters.Add(p);
+        return p;
+    }
+
+    private string ConnectionString()
+    {
+        var b = Provider.CreateConnectionStringBuilder()!;
+        b["Server"] = Options.Host;
+        b["Port"] = Options.Port;
+        b["Database"] = Options.Database;
+        b["User ID"] = Options.User;
+        b["Password"] = password;
+        b["SslMode"] = Options.SslMode;
+        b["Connection Timeout"] = (int)Math.Ceiling(Options.ConnectTimeout.TotalSeconds);
+        b["Default Command Timeout"] = (int)Math.Ceiling(Options.CommandTimeout.TotalSeconds);
+        b["Character Set"] = "utf8mb4";
+        return b.ConnectionString;
+    }
+}

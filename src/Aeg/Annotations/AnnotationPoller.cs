@@ -1,0 +1,322 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using Aeg.Configuration;
+using Aeg.State;
+using Aeg.Syslog;
+using Polly;
+using Polly.Retry;
+using Serilog;
+
+namespace Aeg.Annotations;
+
+/// <summary>
+/// Reads new annotation rows, sends one CEF event per row and moves the durable cursor only
+/// after the sender flushed: read batch → map → send each → flush → write cursor.
+/// </summary>
+public sealed class AnnotationPoller : IAsyncDisposable
+{
+    private static readonly TimeSpan VersionsSaveInterval = TimeSpan.FromSeconds(30);
+
+    private readonly IAnnotationSource _source;
+    private readonly AnnotationMapper _mapper;
+    private readonly ISyslogSender _sender;
+    private readonly AnnotationStateFile _stateFile;
+    private readonly PollerOptions _options;
+    private readonly ILogger _log;
+    private readonly TimeProvider _time;
+    private readonly LookBackWindow _window;
+    private readonly VersionTracker _versions;
+    private readonly List<SentKey> _pendingKeys = [];
+    private readonly Dictionary<long, long> _pendingVersions = [];
+    private FileStream? _lock;
+    private AnnotationCursor _cursor;
+    private DateTimeOffset _versionsSavedAt;
+    private bool _versionsDirty;
+
+    public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, AnnotationStateFile stateFile,
+        PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null)
+    {
+        _source = source;
+        _mapper = mapper;
+        _sender = sender;
+        _stateFile = stateFile;
+        _options = options;
+        _log = log;
+        _time = time ?? TimeProvider.System;
+        _window = new LookBackWindow(options.LookBackMaxRemembered);
+        _versions = new VersionTracker(options.VersionMemory);
+        Counters = counters ?? new AnnotationCounters();
+    }
+
+    public AnnotationCounters Counters { get; }
+
+    /// <summary>The position of the last row whose event was flushed to the sender.</summary>
+    public AnnotationCursor Cursor => _cursor;
+
+    /// <summary>Takes the state directory lock and loads the cursor, or sets it from poller.firstStart and saves it.</summary>
+    public void Initialize()
+    {
+        var lockPath = Path.Combine(Path.GetDirectoryName(_stateFile.Path)!, "annotation.lock");
+        try
+        {
+            _lock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            throw new StateFileException($"another aeg poller holds {lockPath}; only one poller may use a state directory");
+        }
+        var state = _stateFile.Load();
+        if (state is null)
+        {
+            AegConfig.TryParseFirstStart(_options.FirstStart, out var start);
+            _cursor = start switch
+            {
+                null => AnnotationCursor.Before(_time.GetUtcNow()),
+                { } t when t == DateTimeOffset.MinValue => AnnotationCursor.Beginning,
+                { } t => AnnotationCursor.Before(t),
+            };
+            // Saved at once so that "now" means the first start, not every start until the first event.
+            _stateFile.Save(new AnnotationState { Cursor = _cursor });
+            _log.Information("First start: cursor set from poller.firstStart={FirstStart} to {Cursor}", _options.FirstStart, _cursor);
+        }
+        else
+        {
+            _cursor = state.Cursor;
+            foreach (var k in state.Recent)
+            {
+                _window.Add(k);
+            }
+            _log.Information("Resuming at {Cursor} with {Remembered} keys in the look-back window", _cursor, state.Recent.Count);
+        }
+        foreach (var (id, v) in _stateFile.LoadVersions())
+        {
+            _versions.Set(id, v);
+        }
+        _versionsSavedAt = _time.GetUtcNow();
+    }
+
+    /// <summary>
+    /// One poll cycle: late rows inside the look-back window, then batches after the cursor until
+    /// one comes back short. Throws on a database or syslog failure; the cursor keeps the last
+    /// flushed batch. Returns the number of events sent. <paramref name="stopAfterBatch"/> ends
+    /// the cycle after the batch in progress without interrupting it.
+    /// </summary>
+    public async Task<long> PollOnceAsync(CancellationToken cancellationToken, CancellationToken stopAfterBatch = default)
+    {
+        long sent = 0;
+        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var lookBackMs = (long)_options.LookBack.TotalMilliseconds;
+        var windowStart = nowMs - lookBackMs;
+        _window.Prune(windowStart);
+
+        if (lookBackMs > 0 && _cursor.ModificationTimeMs >= windowStart)
+        {
+            ClearPending();
+            var n = 0;
+            await foreach (var row in _source.ReadWindowAsync(windowStart, _cursor, cancellationToken))
+            {
+                Counters.RowPolled();
+                if (_window.Contains(row.EventId, row.Version) || _pendingVersions.GetValueOrDefault(row.EventId) == row.Version)
+                {
+                    continue;
+                }
+                Counters.LateRow();
+                _log.Information("Late row behind the cursor: event {EventId} version {Version} modified {ModificationTime}",
+                    row.EventId, row.Version, row.ModificationTimeMs);
+                await SendAsync(row, windowStart, cancellationToken);
+                n++;
+            }
+            if (n > 0)
+            {
+                await _sender.FlushAsync(cancellationToken);
+                Commit(_cursor, nowMs);
+                sent += n;
+            }
+        }
+
+        while (true)
+        {
+            ClearPending();
+            var n = 0;
+            var next = _cursor;
+            await foreach (var row in _source.ReadAfterAsync(_cursor, _options.BatchSize, cancellationToken))
+            {
+                Counters.RowPolled();
+                await SendAsync(row, windowStart, cancellationToken);
+                next = new AnnotationCursor(row.ModificationTimeMs, row.EventId);
+                n++;
+            }
+            if (n == 0)
+            {
+                break;
+            }
+            await _sender.FlushAsync(cancellationToken);
+            Commit(next, nowMs);
+            sent += n;
+            if (n < _options.BatchSize || stopAfterBatch.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+        Counters.SetCursorLag(_time.GetUtcNow().ToUnixTimeMilliseconds() - _cursor.ModificationTimeMs);
+        SaveVersionsIfDue(force: false);
+        return sent;
+    }
+
+    /// <summary>Polls until cancelled, retrying failures with exponential backoff; stops after the current batch.</summary>
+    public async Task RunAsync(CancellationToken stoppingToken)
+    {
+        var pipeline = RetryPipeline(int.MaxValue);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                // A stop request ends the cycle after the batch in progress; it does not abort a
+                // batch half sent (that would only cause a resend). The retry wait is cancelled.
+                await pipeline.ExecuteAsync(async ct => await PollOnceAsync(CancellationToken.None, stoppingToken), stoppingToken);
+                await Task.Delay(_options.Interval, _time, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+        SaveVersionsIfDue(force: true);
+        _log.Information("Poller stopped at {Cursor}; {Counters}", _cursor, Counters);
+    }
+
+    /// <summary>One cycle with up to <paramref name="attempts"/> tries; true when every row was sent.</summary>
+    public async Task<bool> PollOnceWithRetryAsync(int attempts, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RetryPipeline(attempts - 1).ExecuteAsync(async ct => await PollOnceAsync(ct), cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (IsTransient(ex))
+        {
+            _log.Error("Poll failed after {Attempts} attempts: {Reason}", attempts, Describe(ex));
+            return false;
+        }
+        finally
+        {
+            SaveVersionsIfDue(force: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_lock is not null)
+        {
+            await _lock.DisposeAsync();
+        }
+    }
+
+    private async ValueTask SendAsync(AnnotationRow row, long windowStart, CancellationToken cancellationToken)
+    {
+        long? previous = _pendingVersions.TryGetValue(row.EventId, out var pv) ? pv : _versions.LastVersion(row.EventId);
+        var missed = VersionTracker.Missed(previous, row.Version, _options.GapOnFirstSight);
+        row.MissedVersions = missed;
+        if (missed > 0)
+        {
+            Counters.VersionGap(missed);
+            _log.Warning("Event {EventId}: version {Version} follows {Previous}; {Missed} edit(s) were overwritten before Aeg saw them",
+                row.EventId, row.Version, previous?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "nothing", missed);
+        }
+        var message = _mapper.Map(row);
+        try
+        {
+            await _sender.SendAsync(message, cancellationToken);
+        }
+        catch (SyslogSendException)
+        {
+            Counters.SendFailed();
+            throw;
+        }
+        Counters.EventSent();
+        _pendingVersions[row.EventId] = row.Version;
+        if (row.ModificationTimeMs >= windowStart)
+        {
+            _pendingKeys.Add(new SentKey(row.EventId, row.Version, row.ModificationTimeMs));
+        }
+    }
+
+    private void ClearPending()
+    {
+        _pendingKeys.Clear();
+        _pendingVersions.Clear();
+    }
+
+    // Called only after FlushAsync returned: the events are on the wire, so the cursor may move.
+    private void Commit(AnnotationCursor next, long nowMs)
+    {
+        foreach (var k in _pendingKeys)
+        {
+            _window.Add(k);
+        }
+        foreach (var (id, v) in _pendingVersions)
+        {
+            _versions.Set(id, v);
+        }
+        _versionsDirty |= _pendingVersions.Count > 0;
+        _stateFile.Save(new AnnotationState { Cursor = next, Recent = _window.ToList() });
+        _cursor = next;
+        Counters.Batch();
+        Counters.SetCursorLag(nowMs - next.ModificationTimeMs);
+        ClearPending();
+    }
+
+    private void SaveVersionsIfDue(bool force)
+    {
+        var now = _time.GetUtcNow();
+        if (_versionsDirty && (force || now - _versionsSavedAt >= VersionsSaveInterval))
+        {
+            _stateFile.SaveVersions(_versions.Entries);
+            _versionsSavedAt = now;
+            _versionsDirty = false;
+        }
+    }
+
+    private ResiliencePipeline RetryPipeline(int retries)
+    {
+        if (retries <= 0)
+        {
+            return ResiliencePipeline.Empty;
+        }
+        return new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+                MaxRetryAttempts = retries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = _options.RetryMinDelay,
+                MaxDelay = _options.RetryMaxDelay,
+                OnRetry = args =>
+                {
+                    if (args.Outcome.Exception is DbException)
+                    {
+                        Counters.DatabaseFailed();
+                    }
+                    _log.Warning("Poll failed ({Reason}); cursor stays at {Cursor}; retry {Attempt} in {Delay}",
+                        Describe(args.Outcome.Exception), _cursor, args.AttemptNumber + 1, args.RetryDelay);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    private static bool IsTransient(Exception ex) =>
+        ex is DbException or SyslogSendException or SocketException or IOException or TimeoutException
+        || (ex is InvalidOperationException && ex.Source?.StartsWith("MySql", StringComparison.Ordinal) == true);
+
+    // Exception text from a provider can carry a connection string; log only the type and, for
+    // our own exceptions and database errors, the message (which MySQL does not fill with secrets).
+    internal static string Describe(Exception? ex) => ex switch
+    {
+        null => "unknown",
+        SyslogSendException s => s.Message,
+        DbException d => $"{d.GetType().Name}: {d.Message}",
+        _ => ex.GetType().Name,
+    };
+}

@@ -1,0 +1,25 @@
+using System.CommandLine;
+
+namespace Aeg.Cli;
+
+/// <summary><c>aeg run</c>: the daemon; polls until Ctrl-C or SIGTERM, then stops after the current batch.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = AnnotationCommandOptions.Config();
+        var debug = AnnotationCommandOptions.Debug();
+        var command = new Command("run", "Run the Annotation Event Generator until stopped.") { config, debug };
+        command.SetAction((parse, cancellationToken) => AnnotationCommandOptions.WithHost(parse, config, debug, async host =>
+        {
+            await using var sender = host.CreateSender();
+            await using var poller = host.CreatePoller(sender);
+            poller.Initialize();
+            host.Log.Information("Polling {Database} every {Interval}, sending to {Destination}",
+                host.Database.Description, host.Options.Poller.Interval, sender.Destination);
+            await poller.RunAsync(cancellationToken);
+            return AnnotationCommandOptions.ExitOk;
+        }));
+        return command;
+    }
+}

@@ -48,7 +48,7 @@ public sealed class AnnotationHost
 
     public AnnotationMapper CreateMapper() => new(Mappings, Options.Syslog, HostName);
 
-    public ISyslogSender CreateSender() => SyslogSenderFactory.Create(Options.Syslog);
+    public ISyslogSender CreateSender() => SyslogSenderFactory.Create(Options.Syslog, Log);
 
     public AnnotationPoller CreatePoller(ISyslogSender sender) =>
         new(CreateSource(), CreateMapper(), sender, new AnnotationStateFile(Options.State.Directory), Options.Poller, Log);

@@ -16,6 +16,10 @@ public static partial class AegConfig
         {
             options.Database.PasswordFile = Path.GetFullPath(pf, baseDir);
         }
+        var sy = options.Syslog;
+        sy.TlsCaFile = Resolve(sy.TlsCaFile, baseDir);
+        sy.TlsClientCertFile = Resolve(sy.TlsClientCertFile, baseDir);
+        sy.TlsClientKeyFile = Resolve(sy.TlsClientKeyFile, baseDir);
         var problems = Validate(options);
         if (problems.Count > 0)
         {
@@ -23,6 +27,8 @@ public static partial class AegConfig
         }
         return options;
     }
+
+    private static string? Resolve(string? path, string baseDir) => string.IsNullOrEmpty(path) ? path : Path.GetFullPath(path, baseDir);
 
     /// <summary>Every semantic problem of the options (the YAML already parsed).</summary>
     public static List<ConfigProblem> Validate(AegOptions o)
@@ -85,12 +91,11 @@ public static partial class AegConfig
 
         Check(!string.IsNullOrWhiteSpace(o.State.Directory), "state.directory", "must not be empty");
 
-        var sy = o.Syslog;
-        Check(!string.IsNullOrWhiteSpace(sy.Host), "syslog.host", "must not be empty");
-        Check(sy.Port is > 0 and < 65536, "syslog.port", "must be 1–65535");
-        Check(sy.Facility is >= 0 and <= 23, "syslog.facility", "must be 0–23");
-        Check(sy.ConnectTimeout > TimeSpan.Zero, "syslog.connectTimeout", "must be positive");
-        Check(sy.ReconnectMaxDelay >= sy.ReconnectMinDelay, "syslog.reconnectMaxDelay", "must be at least reconnectMinDelay");
+        foreach (var error in o.Syslog.Validate())
+        {
+            var colon = error.IndexOf(':');
+            p.Add(colon > 0 ? new ConfigProblem("syslog." + error[..colon], error[(colon + 1)..].Trim()) : new ConfigProblem("syslog", error));
+        }
         Check(File.Exists(o.Mappings), "mappings", $"file not found: {o.Mappings}");
         return p;
     }

@@ -81,6 +81,8 @@ internal static class YamlFile
         }
     }
 
+    // Block mappings and sequences do not record where they end, so search every scalar: the
+    // error mark is at a key (unknown key) or inside a scalar value (bad value).
     private static string? Find(YamlNode node, Mark mark, string path)
     {
         switch (node)
@@ -90,23 +92,35 @@ internal static class YamlFile
                 {
                     var name = k is YamlScalarNode s ? s.Value ?? "" : "?";
                     var childPath = path.Length == 0 ? name : $"{path}.{name}";
-                    if (Contains(k, mark) || (v is YamlScalarNode && Contains(v, mark)))
+                    if (Within(k, mark) || (v is YamlScalarNode && Within(v, mark)))
                     {
                         return childPath;
                     }
-                    if (Contains(v, mark))
+                    if (Find(v, mark, childPath) is { } found)
                     {
-                        return Find(v, mark, childPath) ?? childPath;
+                        return found;
+                    }
+                    if (Compare(v.Start, mark) == 0)
+                    {
+                        return childPath;
                     }
                 }
                 return null;
             case YamlSequenceNode seq:
                 for (var i = 0; i < seq.Children.Count; i++)
                 {
-                    if (Contains(seq.Children[i], mark))
+                    var childPath = $"{path}[{i}]";
+                    if (seq.Children[i] is YamlScalarNode && Within(seq.Children[i], mark))
                     {
-                        var childPath = $"{path}[{i}]";
-                        return Find(seq.Children[i], mark, childPath) ?? childPath;
+                        return childPath;
+                    }
+                    if (Find(seq.Children[i], mark, childPath) is { } found)
+                    {
+                        return found;
+                    }
+                    if (Compare(seq.Children[i].Start, mark) == 0)
+                    {
+                        return childPath;
                     }
                 }
                 return null;
@@ -115,8 +129,7 @@ internal static class YamlFile
         }
     }
 
-    private static bool Contains(YamlNode node, Mark mark) =>
-        Compare(node.Start, mark) <= 0 && Compare(mark, node.End) < 0 || Compare(node.Start, mark) == 0;
+    private static bool Within(YamlNode node, Mark mark) => Compare(node.Start, mark) <= 0 && Compare(mark, node.End) <= 0;
 
     private static int Compare(Mark a, Mark b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : a.Column.CompareTo(b.Column);
 }

@@ -1,0 +1,141 @@
+using Aeg.Configuration;
+using Aeg.Syslog;
+
+namespace Aeg.Tests.Annotations;
+
+public sealed class ConfigurationTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("aeg-config-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Write(string yaml, string name = "aeg.yaml")
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private string MinimalWithMappings(string extra = "")
+    {
+        File.Copy(Path.Combine(AnnotationTestDatabase.RepoRoot, "cef-mappings.yaml"), Path.Combine(_dir, "cef-mappings.yaml"), overwrite: true);
+        return Write("mappings: cef-mappings.yaml\n" + extra);
+    }
+
+    [Fact]
+    public void Example_config_loads_with_the_documented_values()
+    {
+        var example = Path.Combine(AnnotationTestDatabase.RepoRoot, "content", "config", "aeg.example.yaml");
+        var o = AegConfig.Load(example);
+        Assert.Equal("arcsight", o.Database.Database);
+        Assert.Equal("AEG_DB_PASSWORD", o.Database.PasswordEnv);
+        Assert.Equal(TimeSpan.FromSeconds(5), o.Poller.Interval);
+        Assert.Equal(1000, o.Poller.BatchSize);
+        Assert.Equal(TimeKind.EpochMs, o.Source.TimeKind);
+        Assert.Equal("arc_resource", o.Source.StageLookup!.Table);
+        Assert.Equal(SyslogProtocol.Udp, o.Syslog.Protocol);
+        Assert.Equal(SyslogMessageFormat.Rfc3164, o.Syslog.Format);
+        Assert.Equal(Path.Combine(AnnotationTestDatabase.RepoRoot, "cef-mappings.yaml"), o.Mappings);
+    }
+
+    [Fact]
+    public void Defaults_apply_when_keys_are_absent_and_relative_paths_resolve_against_the_file()
+    {
+        var o = AegConfig.Load(MinimalWithMappings("state:\n  directory: st\n"));
+        Assert.Equal(new SourceOptions().Columns.ModificationTime, o.Source.Columns.ModificationTime);
+        Assert.Equal(Path.Combine(_dir, "st"), o.State.Directory);
+        Assert.Equal(TimeSpan.FromSeconds(30), o.Poller.LookBack);
+        Assert.Equal("now", o.Poller.FirstStart);
+    }
+
+    [Fact]
+    public void Unknown_key_is_an_error_naming_file_and_dotted_key()
+    {
+        var path = MinimalWithMappings("poller:\n  interval: 5s\n  intervall: 6s\n");
+        var ex = Assert.Throws<ConfigException>(() => AegConfig.Load(path));
+        Assert.Equal(path, ex.File);
+        var problem = Assert.Single(ex.Problems);
+        Assert.Equal("poller.intervall", problem.Key);
+        Assert.Contains("unknown key", problem.Reason);
+        Assert.StartsWith(path + ": poller.intervall:", ex.Message);
+    }
+
+    [Fact]
+    public void Password_in_the_config_file_is_refused_and_not_echoed()
+    {
+        var path = MinimalWithMappings("database:\n  password: s3cr3t-value\n");
+        var ex = Assert.Throws<ConfigException>(() => AegConfig.Load(path));
+        Assert.Equal("database.password", ex.Problems[0].Key);
+        Assert.Contains("passwordEnv or passwordFile", ex.Message);
+        Assert.DoesNotContain("s3cr3t-value", ex.Message);
+    }
+
+    [Theory]
+    [InlineData("poller:\n  interval: 500ms\n", "poller.interval", "at least 1s")]
+    [InlineData("poller:\n  interval: five\n", "poller.interval", "not a duration")]
+    [InlineData("poller:\n  batchSize: 0\n", "poller.batchSize", "1–1000000")]
+    [InlineData("poller:\n  firstStart: yesterday\n", "poller.firstStart", "ISO 8601")]
+    [InlineData("source:\n  table: \"x; DROP TABLE y\"\n", "source.table", "not a table name")]
+    [InlineData("source:\n  columns:\n    stage: \"a b\"\n", "source.columns.stage", "not a plain column name")]
+    [InlineData("source:\n  timeKind: seconds\n", "source.timeKind", "")]
+    [InlineData("syslog:\n  port: 0\n", "syslog.port", "65535")]
+    [InlineData("database:\n  passwordEnv: A\n  passwordFile: /x\n", "database.passwordEnv", "not both")]
+    public void Bad_values_name_the_key_and_the_reason(string yaml, string key, string reason)
+    {
+        var ex = Assert.Throws<ConfigException>(() => AegConfig.Load(MinimalWithMappings(yaml)));
+        var problem = Assert.Single(ex.Problems, p => p.Key == key);
+        Assert.Contains(reason, problem.Reason);
+    }
+
+    [Fact]
+    public void Missing_mappings_file_is_reported()
+    {
+        var ex = Assert.Throws<ConfigException>(() => AegConfig.Load(Write("mappings: nowhere.yaml\n")));
+        Assert.Contains(ex.Problems, p => p.Key == "mappings" && p.Reason.Contains("nowhere.yaml"));
+    }
+
+    [Theory]
+    [InlineData("250ms", 250)]
+    [InlineData("5s", 5000)]
+    [InlineData("2m", 120_000)]
+    [InlineData("1h", 3_600_000)]
+    [InlineData("00:00:07", 7000)]
+    public void Durations_parse_with_units(string text, int ms)
+    {
+        Assert.True(DurationConverter.TryParse(text, out var t));
+        Assert.Equal(TimeSpan.FromMilliseconds(ms), t);
+    }
+
+    [Fact]
+    public void First_start_accepts_now_beginning_and_iso_times()
+    {
+        Assert.True(AegConfig.TryParseFirstStart("now", out var now));
+        Assert.Null(now);
+        Assert.True(AegConfig.TryParseFirstStart("beginning", out var b));
+        Assert.Equal(DateTimeOffset.MinValue, b);
+        Assert.True(AegConfig.TryParseFirstStart("2026-11-01T00:00:00Z", out var t));
+        Assert.Equal(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), t);
+        Assert.False(AegConfig.TryParseFirstStart("soon", out _));
+    }
+
+    [Fact]
+    public void Password_comes_from_env_or_first_line_of_file_and_world_readable_file_warns()
+    {
+        var env = "AEG_TEST_PW_" + Guid.NewGuid().ToString("N")[..6];
+        Environment.SetEnvironmentVariable(env, "from-env");
+        Assert.Equal("from-env", DatabasePassword.Resolve(new DatabaseOptions { PasswordEnv = env }, "x.yaml"));
+        var missing = Assert.Throws<ConfigException>(() => DatabasePassword.Resolve(new DatabaseOptions { PasswordEnv = env + "_MISSING" }, "x.yaml"));
+        Assert.Equal("database.passwordEnv", missing.Problems[0].Key);
+
+        var file = Path.Combine(_dir, "pw");
+        File.WriteAllText(file, "from-file\nignored\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        var db = new DatabaseOptions { PasswordFile = file };
+        Assert.Equal("from-file", DatabasePassword.Resolve(db, "x.yaml"));
+        Assert.Null(DatabasePassword.WorldReadableWarning(db));
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        var warning = DatabasePassword.WorldReadableWarning(db);
+        Assert.NotNull(warning);
+        Assert.DoesNotContain("from-file", warning);
+    }
+}

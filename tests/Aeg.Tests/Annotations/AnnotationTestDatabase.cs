@@ -86,6 +86,7 @@ public sealed class AnnotationTestDatabase : IAsyncDisposable
     /// <summary>Inserts rows modification_time = <paramref name="firstMs"/> + i * <paramref name="stepMs"/> with ids from <paramref name="firstId"/>.</summary>
     public Task InsertRangeAsync(long firstId, int count, long firstMs, long stepMs, int stage = 1) => ExecuteAsync(
         $"""
+        SET SESSION max_recursive_iterations = 100000000;
         INSERT INTO arc_event_annotation (event_id, version, modification_time, stage, current_comment, flags)
         WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < {count - 1})
         SELECT {firstId} + n, 1, {firstMs} + n * {stepMs}, {stage}, CONCAT('row ', {firstId} + n), 0 FROM seq

@@ -1,0 +1,50 @@
+using Aeg.Annotations;
+using Aeg.Configuration;
+using Aeg.State;
+using Aeg.Syslog;
+using Serilog;
+
+namespace Aeg.Tests.Annotations;
+
+/// <summary>A test database, a state directory and a way to build pollers over them.</summary>
+internal sealed class PollerHarness : IAsyncDisposable
+{
+    private PollerHarness(AnnotationTestDatabase db)
+    {
+        Db = db;
+        StateDirectory = Directory.CreateTempSubdirectory("aeg-poller-").FullName;
+    }
+
+    public AnnotationTestDatabase Db { get; }
+    public string StateDirectory { get; }
+    public PollerOptions Options { get; } = new()
+    {
+        FirstStart = "beginning",
+        RetryMinDelay = TimeSpan.FromMilliseconds(20),
+        RetryMaxDelay = TimeSpan.FromMilliseconds(200),
+    };
+    public SourceOptions Source { get; } = new();
+    public static CefMappings Mappings { get; } = CefMappingsFile.Load(Path.Combine(AnnotationTestDatabase.RepoRoot, "cef-mappings.yaml"));
+    public AnnotationStateFile StateFile => new(StateDirectory);
+
+    public static async Task<PollerHarness> CreateAsync() => new(await AnnotationTestDatabase.CreateAsync());
+
+    public AnnotationPoller CreatePoller(ISyslogSender sender, AnnotationDatabase? database = null, SyslogOutputOptions? syslog = null)
+    {
+        var poller = new AnnotationPoller(
+            new AnnotationSource(database ?? Db.Database, Source),
+            new AnnotationMapper(Mappings, syslog ?? new SyslogOutputOptions(), "aeg-test.example.com"),
+            sender, StateFile, Options, new LoggerConfiguration().CreateLogger());
+        poller.Initialize();
+        return poller;
+    }
+
+    /// <summary>The cn2 (event id) of every message, in order.</summary>
+    public static List<long> EventIds(IEnumerable<string> messages) => messages.Select(m => long.Parse(ParsedCef.Parse(m)["cn2"])).ToList();
+
+    public async ValueTask DisposeAsync()
+    {
+        await Db.DisposeAsync();
+        Directory.Delete(StateDirectory, recursive: true);
+    }
+}

@@ -41,8 +41,10 @@ mkdir -p "$dir/data"
 as_user=()
 [ "$(id -u)" -eq 0 ] && as_user=(--user=root)
 
-# If anything below fails (or we are interrupted), stop the server we launched.
-trap '[ -s "$dir/pid" ] && aeg_stop_pidfile MariaDB "$dir/pid" "$dir" 30' EXIT
+# If anything below fails (or we are stopped), stop the server we launched; the launched
+# process writes its PID itself, so give it a moment to do that.
+spawned=
+trap '[ -z "$spawned" ] || { aeg_wait_until 10 "" test -s "$dir/pid" || true; aeg_stop_pidfile MariaDB "$dir/pid" "$dir" 30; }' EXIT
 trap 'exit 130' INT TERM
 
 mariadb-install-db --no-defaults --datadir="$dir/data" --auth-root-authentication-method=socket \
@@ -58,6 +60,7 @@ GRANT ALL PRIVILEGES ON *.* TO 'aeg_admin'@'localhost' WITH GRANT OPTION;
 SQL
 
 # Durability settings are relaxed: the data is thrown away after the run.
+spawned=1
 aeg_spawn_detached "$dir/pid" "$dir/stdout.log" mariadbd --no-defaults \
   --datadir="$dir/data" --socket="$dir/mysqld.sock" --pid-file="$dir/mariadbd.pid" \
   --port="$port" --bind-address=127.0.0.1 --skip-name-resolve --log-error="$dir/error.log" \

@@ -90,7 +90,10 @@ push @ACL, { UserId => 'cefbot', Right => 'ManageAuthTokens' };   # global right
 1;
 PERL
 
-trap '[ -s "$dir/pid" ] && aeg_stop_pidfile RT "$dir/pid" "$dir" 30' EXIT
+# If anything below fails (or we are stopped), stop the server we launched; the launched
+# process writes its PID itself, so give it a moment to do that.
+spawned=
+trap '[ -z "$spawned" ] || { aeg_wait_until 10 "" test -s "$dir/pid" || true; aeg_stop_pidfile RT "$dir/pid" "$dir" 30; }' EXIT
 trap 'exit 130' INT TERM
 
 setup_failed() { tail -n 30 "$dir/setup.log" >&2; aeg_die "RT database set-up failed (log: $dir/setup.log)"; }
@@ -105,6 +108,7 @@ perl -I"$rt_share/lib" -MRT -e '
   die "token: $msg\n" unless $id; print "$auth\n";' cefbot >"$token_file" 2>>"$dir/setup.log" || setup_failed
 
 # Starlet prefork, loopback only, 2 workers (the default is 10 of ~200 MB each).
+spawned=1
 aeg_spawn_detached "$dir/pid" "$dir/rt-server.log" \
   "$rt_share/libexec/rt-server" --host 127.0.0.1 --port "$port" --max-workers 2
 

@@ -81,9 +81,10 @@ aeg_ensure_packages() {
   apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
   fi
   aeg_log "installing ${missing[*]}"
-  aeg_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  aeg_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq || aeg_die "apt-get update failed"
   aeg__with_services_blocked aeg_as_root env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
+    || aeg_die "apt-get install ${missing[*]} failed"
   aeg_log "packages installed in $(aeg_elapsed "$started")s"
 }
 

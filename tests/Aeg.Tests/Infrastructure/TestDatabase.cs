@@ -26,6 +26,9 @@ public sealed class TestDatabase : IAsyncDisposable
         var builder = TestServices.MySqlFactory.CreateConnectionStringBuilder()!;
         builder.ConnectionString = TestServices.MySqlConnectionString;
         builder["Database"] = name;
+        // Otherwise the connection uses the server's default character set (latin1 on many
+        // servers) and text outside it comes back as '?'.
+        builder["CharacterSet"] = "utf8mb4";
         var database = new TestDatabase(name, builder.ConnectionString);
         if (sqlFilePath is not null)
         {

@@ -8,8 +8,9 @@ PATH="$PATH:/usr/sbin:/sbin"
 aeg_log() { printf '[aeg] %s\n' "$*"; }
 aeg_die() { printf '[aeg] error: %s\n' "$*" >&2; exit 1; }
 
-# Seconds since $1 (an $EPOCHREALTIME value), one decimal.
-aeg_elapsed() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+# Seconds since $1 (an $EPOCHREALTIME value), one decimal. EPOCHREALTIME uses the locale's
+# decimal point, which may be a comma.
+aeg_elapsed() { awk -v a="${1/,/.}" -v b="${EPOCHREALTIME/,/.}" 'BEGIN { printf "%.1f", b - a }'; }
 
 # True when something accepts TCP connections on 127.0.0.1:$1.
 aeg_port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

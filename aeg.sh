@@ -98,8 +98,29 @@ cmd_test() {
   wait_for_test_services
 
   step=$EPOCHREALTIME
-  run_child dotnet test Aeg.sln -c Release --no-build --logger "console;verbosity=normal" "${filter[@]}" "$@"
+  local log="$AEG_RUN_DIR/dotnet-test.log" status=0
+  run_child bash -o pipefail -c 'log=$1; shift; dotnet "$@" 2>&1 | tee "$log"' _ "$log" \
+    test Aeg.sln -c Release --no-build --logger "console;verbosity=normal" "${filter[@]}" "$@" || status=$?
+  print_test_summary "$log"
+  [ "$status" = 0 ] || aeg_die "tests failed (exit $status); output in $log"
   aeg_log "tests passed in $(aeg_elapsed "$step")s; ./aeg.sh test took $(aeg_elapsed "$started")s before clean-up"
+}
+
+# One plain closing line over all test assemblies, e.g. "tests: 120 passed, 0 failed, 2 skipped".
+# dotnet test prints per assembly either "Passed!  - Failed: N, Passed: N, Skipped: N, ..." or,
+# at normal verbosity, a block "Total tests: N / Passed: N / Failed: N / Skipped: N".
+print_test_summary() {
+  awk '
+    /^(Passed|Failed)! +- Failed: / {
+      gsub(/,/, ""); for (i = 1; i <= NF; i++) {
+        if ($i == "Failed:") f += $(i + 1); if ($i == "Passed:") p += $(i + 1); if ($i == "Skipped:") s += $(i + 1) }
+      next }
+    /^Total tests: / { block = 1; next }
+    block && $1 == "Passed:" { p += $2; next }
+    block && $1 == "Failed:" { f += $2; next }
+    block && $1 == "Skipped:" { s += $2; next }
+    block && /Total time:/ { block = 0 }
+    END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$1"
 }
 
 case "${1:-}" in

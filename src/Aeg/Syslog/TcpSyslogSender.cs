@@ -356,9 +356,16 @@ public sealed class TcpSyslogSender : ISyslogSender
     {
         SocketException s => $"{s.SocketErrorCode}: {s.Message}",
         IOException { InnerException: SocketException s } => $"{s.SocketErrorCode}: {s.Message}",
-        AuthenticationException a => $"TLS handshake failed: {a.Message}{(a.InnerException is { } inner ? $" ({inner.Message})" : "")}",
+        AuthenticationException a => $"TLS handshake failed: {a.Message}{(a.InnerException is { } inner ? $" ({inner.Message})" : "")}{TlsHint(a.Message)}",
         _ => e.Message,
     };
+
+    private static string TlsHint(string message) =>
+        message.Contains("RemoteCertificateNameMismatch", StringComparison.Ordinal)
+            ? "; the certificate does not name tlsServerName (or host)"
+            : message.Contains("certificate chain", StringComparison.Ordinal)
+                ? "; is tlsCaFile the CA that issued the receiver's certificate?"
+                : "";
 
     /// <summary>One open socket and its stream, with a pending read that notices when the receiver closes.</summary>
     private sealed class Connection : IDisposable

@@ -159,6 +159,25 @@ public sealed class SyslogSenderTests
     }
 
     [Fact]
+    public async Task A_connection_the_receiver_closed_while_idle_is_replaced_without_a_failure()
+    {
+        await using var receiver = await SyslogNgReceiver.StartAsync();
+        await using var sender = new TcpSyslogSender(receiver.OptionsFor(SyslogProtocol.Tcp, SyslogFraming.Lf));
+        await SendAndFlushAsync(sender, SyslogTestMessages.Message(1, "cs1=first batch"));
+        await receiver.WaitForLinesAsync(1, Timeout);
+
+        await receiver.StopAsync();
+        await WaitUntilAsync(() => !sender.IsConnected, "the sender to notice the closed connection");
+        await receiver.RestartAsync();
+        var second = SyslogTestMessages.Message(2, "cs1=second batch");
+        await SendAndFlushAsync(sender, second);
+
+        await WaitUntilAsync(() => receiver.ReadLineBytes().Any(line => line.AsSpan().SequenceEqual(second)), "second batch");
+        Assert.Equal(0, sender.Stats.SendFailures);
+        Assert.Equal(1, sender.Stats.Reconnects);
+    }
+
+    [Fact]
     public async Task Nobody_listening_fails_with_the_destination_and_reason()
     {
         var port = ClosedTcpPort();

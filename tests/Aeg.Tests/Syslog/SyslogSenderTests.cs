@@ -197,6 +197,24 @@ public sealed class SyslogSenderTests
     }
 
     [Fact]
+    public async Task Udp_reports_a_closed_port_on_a_later_send()
+    {
+        var port = ClosedUdpPort();
+        await using var sender = SyslogSenderFactory.Create(new SyslogOutputOptions
+        {
+            Protocol = SyslogProtocol.Udp,
+            Port = port,
+            ReconnectMinDelay = TimeSpan.FromMilliseconds(1),
+            ReconnectMaxDelay = TimeSpan.FromMilliseconds(10),
+        });
+
+        // The first datagram leaves; the kernel's ICMP "port unreachable" fails a following send.
+        var failure = await SendUntilFailureAsync(sender, Timeout);
+        Assert.Contains($"udp://127.0.0.1:{port} (rfc3164) failed: ConnectionRefused", failure.Message);
+        Assert.Equal(1, sender.Stats.SendFailures);
+    }
+
+    [Fact]
     public async Task Backoff_wait_honours_cancellation()
     {
         var port = ClosedTcpPort();
@@ -389,10 +407,17 @@ public sealed class SyslogSenderTests
         }
     }
 
+    private static int ClosedUdpPort()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)socket.LocalEndPoint!).Port; // closed again when this returns
+    }
+
     private static int ClosedTcpPort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port; // bound, never listening: connects are refused
+        return ((IPEndPoint)socket.LocalEndPoint!).Port; // closed again when this returns: connects are refused
     }
 }

@@ -1,5 +1,4 @@
 using Aeg.Syslog;
-using Xunit;
 
 namespace Aeg.Tests.Syslog;
 

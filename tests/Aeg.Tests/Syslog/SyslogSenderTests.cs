@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Sockets;
 using Aeg.Syslog;
 using Aeg.Tests.Infrastructure;
-using Xunit;
 
 namespace Aeg.Tests.Syslog;
 

@@ -54,7 +54,7 @@ public sealed class RuleMatcher
     /// <paramref name="matched"/> (which must hold <see cref="Rules"/>.Count). Returns how many
     /// matched; 0 when the frame is not valid CEF (check <c>reader.Error</c>).
     /// </summary>
-    public int Match(ReadOnlySpan<byte> frame, ref CefReader reader, Span<int> matched)
+    public int Match(ReadOnlySpan<byte> frame, ref CefReader reader, scoped Span<int> matched)
     {
         if (!reader.IsValid)
         {

@@ -125,7 +125,7 @@ public sealed class BoundedTicketQueue : ITicketQueue
             return;
         }
         var example = Volatile.Read(ref _lastShed);
-        _log.Warning("Ticket queue full (capacity {Capacity}): shed {Count} ticket work items ({Mode} first) since the last report, {Total} in total; latest: rule {Rule}, target {Target}, key {DedupeKey}",
+        _log.Warning("Ticket queue full (capacity {Capacity}): shed {Count} ticket work items ({Mode:l} first) since the last report, {Total} in total; latest: rule {Rule:l}, target {Target:l}, key {DedupeKey:l}",
             _capacity, since, _mode == TicketShedMode.Oldest ? "oldest" : "newest", total, example?.RuleName, example?.Target, example?.DedupeKey);
     }
 }

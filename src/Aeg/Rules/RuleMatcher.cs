@@ -15,6 +15,9 @@ public sealed class RuleMatcher
 
     private readonly Rule[] _rules;
     private readonly byte[][] _keys;
+    // The first 8 bytes of each wanted key plus its length: comparing one ulong rules out all
+    // but the right key, so each extension pair costs a few integer compares, not K byte compares.
+    private readonly ulong[] _keySignatures;
     private readonly byte[][] _labels;
 
     public RuleMatcher(IReadOnlyList<Rule> rules)
@@ -43,6 +46,7 @@ public sealed class RuleMatcher
             condition.Slot = slot;
         }
         _keys = [.. keys.Select(k => System.Text.Encoding.UTF8.GetBytes(k))];
+        _keySignatures = [.. _keys.Select(k => Signature(k, k, 0))];
         _labels = [.. labels.Select(l => System.Text.Encoding.UTF8.GetBytes(l))];
     }
 
@@ -95,14 +99,16 @@ public sealed class RuleMatcher
     {
         var scratch = MatchScratch.For(_keys.Length, _labels.Length);
         var keys = _keys;
+        var signatures = _keySignatures;
         var labels = _labels;
         while (reader.ReadNextExtension())
         {
             var key = reader.Key;
-            for (var k = 0; k < keys.Length; k++)
+            var signature = Signature(key, frame, Offset(frame, key));
+            for (var k = 0; k < signatures.Length; k++)
             {
                 // The first of duplicated keys wins.
-                if (scratch.KeyStart[k] < 0 && key.SequenceEqual(keys[k]))
+                if (signatures[k] == signature && scratch.KeyStart[k] < 0 && (key.Length <= 7 || key.SequenceEqual(keys[k])))
                 {
                     var value = reader.RawValue;
                     scratch.KeyStart[k] = Offset(frame, value);
@@ -183,6 +189,32 @@ public sealed class RuleMatcher
             }
         }
         return -1;
+    }
+
+    /// <summary>Up to the first 7 bytes of <paramref name="key"/> with its length (capped at 255) in the top byte.</summary>
+    private static ulong Signature(ReadOnlySpan<byte> key, ReadOnlySpan<byte> frame, int offset)
+    {
+        ulong bytes;
+        if (offset + 8 <= frame.Length)
+        {
+            // One unaligned read from the frame, masked to the key's length.
+            bytes = Unsafe.ReadUnaligned<ulong>(ref Unsafe.AsRef(in frame[offset]));
+            if (!BitConverter.IsLittleEndian)
+            {
+                bytes = System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(bytes);
+            }
+        }
+        else
+        {
+            bytes = 0;
+            for (var i = Math.Min(key.Length, 8) - 1; i >= 0; i--)
+            {
+                bytes = (bytes << 8) | key[i];
+            }
+        }
+        var keep = Math.Min(key.Length, 7);
+        var mask = keep == 0 ? 0UL : ulong.MaxValue >> (64 - (keep * 8));
+        return (bytes & mask) | ((ulong)Math.Min(key.Length, 255) << 56);
     }
 
     private static int Offset(ReadOnlySpan<byte> frame, ReadOnlySpan<byte> part)

@@ -151,3 +151,29 @@ public class RuleMatcherTests
         Assert.Equal([0, 2], matched[..2]);
     }
 }
+
+public class RuleMatcherKeyLookupTests
+{
+    private static bool Matches(string frame, string condition)
+    {
+        var matcher = RuleTestFiles.MatcherFor(condition);
+        var bytes = Encoding.UTF8.GetBytes(frame);
+        var reader = new CefReader(bytes);
+        return matcher.Match(bytes, ref reader, new int[1]) == 1;
+    }
+
+    [Theory]
+    // Long keys sharing their first bytes and length are told apart.
+    [InlineData("CEF:0|a|b|1|c|d|5|deviceCustomDate1=one deviceCustomDate2=two", "{ field: deviceCustomDate2, equals: two }", true)]
+    [InlineData("CEF:0|a|b|1|c|d|5|deviceCustomDate1=one deviceCustomDate2=two", "{ field: deviceCustomDate2, equals: one }", false)]
+    [InlineData("CEF:0|a|b|1|c|d|5|deviceCustomDate1=one", "{ field: deviceCustomDate2, exists: false }", true)]
+    // Keys that are prefixes of each other.
+    [InlineData("CEF:0|a|b|1|c|d|5|cs10=x cs1=y", "{ field: cs1, equals: y }", true)]
+    [InlineData("CEF:0|a|b|1|c|d|5|cs1=y cs10=x", "{ field: cs10, equals: x }", true)]
+    [InlineData("CEF:0|a|b|1|c|d|5|src2=y", "{ field: src, exists: false }", true)]
+    // A key in the last bytes of the frame, where no 8-byte read fits.
+    [InlineData("CEF:0|a|b|1|c|d|5|x=1 k=v", "{ field: k, equals: v }", true)]
+    [InlineData("CEF:0|a|b|1|c|d|5|x=1 flexString1=v", "{ field: flexString1, equals: v }", true)]
+    public void Keys_are_found_exactly(string frame, string condition, bool expected)
+        => Assert.Equal(expected, Matches(frame, condition));
+}

@@ -58,8 +58,8 @@ public sealed class ListenOptions
 /// <summary>One syslog listener: transport, where it binds, limits, TLS and the sender allow-list.</summary>
 public sealed class ListenerOptions
 {
-    /// <summary>Largest UDP payload; a larger maxFrameSize is pointless for UDP.</summary>
-    public const int MaxUdpFrameSize = 65535;
+    /// <summary>Largest maxFrameSize for UDP: no datagram is larger (65,507 bytes of IPv4 payload).</summary>
+    public const int MaxUdpFrameSize = 64 * 1024;
 
     /// <summary>udp, tcp or tls (RFC 5425).</summary>
     public SyslogProtocol Protocol { get; set; } = SyslogProtocol.Tcp;

@@ -1,4 +1,5 @@
 using Aeg.Syslog;
+using Aeg.Tickets;
 
 namespace Aeg.Configuration;
 
@@ -10,6 +11,8 @@ public sealed class AegOptions
     public PollerOptions Poller { get; set; } = new();
     public StateOptions State { get; set; } = new();
     public SyslogOutputOptions Syslog { get; set; } = new();
+    /// <summary>Ticket systems, dead letters and the dispatcher; see docs/tickets.md.</summary>
+    public TicketsOptions Tickets { get; set; } = new();
     /// <summary>Path of cef-mappings.yaml; relative paths are relative to the config file.</summary>
     public string Mappings { get; set; } = "cef-mappings.yaml";
     /// <summary>Name sent as syslog host and <c>shost</c>; this machine's FQDN when empty.</summary>

@@ -13,5 +13,6 @@ internal static class AegCommands
         yield return TestConnectionCommand.Create();
         yield return EmitSampleCommand.Create();
         yield return TicketsCommand.Create();
+        yield return RulesCommand.Create();
     }
 }

@@ -1,3 +1,4 @@
+using Aeg.Rules;
 using Aeg.Syslog;
 using Aeg.Tickets;
 
@@ -13,6 +14,7 @@ public sealed class AegOptions
     public SyslogOutputOptions Syslog { get; set; } = new();
     /// <summary>Ticket systems, dead letters and the dispatcher; see docs/tickets.md.</summary>
     public TicketsOptions Tickets { get; set; } = new();
+    public RulesOptions Rules { get; set; } = new();
     /// <summary>Path of cef-mappings.yaml; relative paths are relative to the config file.</summary>
     public string Mappings { get; set; } = "cef-mappings.yaml";
     /// <summary>Name sent as syslog host and <c>shost</c>; this machine's FQDN when empty.</summary>

@@ -8,6 +8,9 @@ public sealed class TicketsOptions
     /// <summary>Ticket systems by name; rules name one of these as their action's target.</summary>
     public Dictionary<string, TicketSystemOptions> Systems { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>The bounded queue between rule matching and the dispatcher (see docs/rules.md).</summary>
+    public TicketQueueOptions Queue { get; set; } = new();
+
     /// <summary>Folder of dead-letter files; empty means <c>&lt;state.directory&gt;/dead-letter</c>.</summary>
     public string? DeadLetterDirectory { get; set; }
 
@@ -28,6 +31,10 @@ public sealed class TicketsOptions
         {
             yield return new ConfigProblem($"{keyPrefix}.drainTimeout", "must be 0s–10m");
         }
+        foreach (var problem in (Queue ?? new()).Validate($"{keyPrefix}.queue"))
+        {
+            yield return problem;
+        }
         foreach (var (name, system) in Systems)
         {
             var key = $"{keyPrefix}.systems.{name}";
@@ -42,6 +49,10 @@ public sealed class TicketsOptions
             }
         }
     }
+
+    /// <summary>System name → kind (<c>rt</c>, <c>jira</c>, <c>extrahop</c>, <c>webhook</c>), for checking rule targets.</summary>
+    public IReadOnlyDictionary<string, string> TargetKinds() =>
+        Systems.Where(s => s.Value is not null).ToDictionary(s => s.Key, s => s.Value.Type.ToString().ToLowerInvariant(), StringComparer.Ordinal);
 
     /// <summary>Makes file paths absolute against the config file's folder.</summary>
     public void ResolvePaths(string baseDir)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Aeg.Rules;
 
 namespace Aeg.Cli;
 
@@ -9,15 +10,25 @@ internal static class RunCommand
     {
         var config = AnnotationCommandOptions.Config();
         var debug = AnnotationCommandOptions.Debug();
-        var command = new Command("run", "Run the Annotation Event Generator until stopped.") { config, debug };
+        var command = new Command("run", "Run the Annotation Event Generator (and the CEF listener when listen.listeners is set) until stopped.") { config, debug };
         command.SetAction((parse, cancellationToken) => AnnotationCommandOptions.WithHost(parse, config, debug, async host =>
         {
             await using var sender = host.CreateSender();
             await using var poller = host.CreatePoller(sender);
             poller.Initialize();
+            // The CEF listener and ticket bridge run alongside when listeners are configured.
+            await using var pipeline = host.Options.Listen.Listeners.Count > 0 ? CefTicketPipeline.Create(host.Options, host.ConfigPath, host.Log) : null;
+            if (pipeline is not null)
+            {
+                await pipeline.StartAsync();
+            }
             host.Log.Information("Polling {Database} every {Interval}, sending to {Destination}",
                 host.Database.Description, host.Options.Poller.Interval, sender.Destination);
             await poller.RunAsync(cancellationToken);
+            if (pipeline is not null)
+            {
+                await pipeline.StopAsync();
+            }
             return AnnotationCommandOptions.ExitOk;
         }));
         return command;

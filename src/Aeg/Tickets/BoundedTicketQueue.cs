@@ -80,6 +80,7 @@ public sealed class BoundedTicketQueue : ITicketQueue
     /// <summary>Work dropped because the queue was full (or already completed).</summary>
     public long Shed => Interlocked.Read(ref _shed);
     public int Count => _channel.Reader.Count;
+    public int Capacity => _capacity;
 
     public bool TryEnqueue(TicketWork work)
     {

@@ -1,0 +1,126 @@
+using Aeg.Configuration;
+using Aeg.Listener;
+using Aeg.Tickets;
+using Serilog;
+
+namespace Aeg.Rules;
+
+/// <summary>
+/// The inbound half of Aeg, built from the config: syslog listeners → <see cref="CefRuleHandler"/>
+/// → <see cref="BoundedTicketQueue"/> → ticket dispatcher (RT, Jira, ExtraHop, webhook), with the
+/// dedupe store in the state directory. Used by <c>aeg listen</c> and <c>aeg run</c>.
+/// </summary>
+public sealed class CefTicketPipeline : IAsyncDisposable
+{
+    private readonly ILogger _log;
+    private readonly CancellationTokenSource _shutdown = new();
+    private Task? _dispatch;
+    private bool _stopped;
+
+    private CefTicketPipeline(IReadOnlyList<Rule> rules, BoundedTicketQueue queue, CefRuleHandler handler, TicketService tickets,
+        ListenerHost listeners, ILogger log)
+    {
+        Rules = rules;
+        Queue = queue;
+        Handler = handler;
+        Tickets = tickets;
+        Listeners = listeners;
+        _log = log;
+    }
+
+    public IReadOnlyList<Rule> Rules { get; }
+    public BoundedTicketQueue Queue { get; }
+    public CefRuleHandler Handler { get; }
+    public TicketService Tickets { get; }
+    public ListenerHost Listeners { get; }
+
+    /// <summary>Loads the rules, reads the ticket secrets and opens the dedupe store; throws <see cref="ConfigException"/>.</summary>
+    public static CefTicketPipeline Create(AegOptions options, string configFile, ILogger log)
+    {
+        if (options.Listen.Listeners.Count == 0)
+        {
+            throw new ConfigException(configFile, "listen.listeners", "no listener is configured (add e.g. { protocol: tcp, port: 1514 })");
+        }
+        IReadOnlyList<Rule> rules = [];
+        if (options.Rules.Path is { Length: > 0 } path)
+        {
+            rules = RuleLoader.Load(path, RuleTargets.From(options));
+        }
+        else
+        {
+            log.Warning("rules.path is not set: events are parsed and counted, but no ticket is made");
+        }
+        var queue = new BoundedTicketQueue(options.Tickets.Queue ?? new(), log);
+        var handler = new CefRuleHandler(new RuleMatcher(rules), queue, options.Rules.MissingValue, log);
+        var tickets = TicketService.Create(options, configFile, log);
+        try
+        {
+            return new CefTicketPipeline(rules, queue, handler, tickets, new ListenerHost(options.Listen, handler, log), log);
+        }
+        catch
+        {
+            tickets.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts the dispatcher, then binds the listeners (an error names the listener that cannot bind).</summary>
+    public async Task StartAsync()
+    {
+        _dispatch = Tickets.RunAsync(Queue.Reader, _shutdown.Token);
+        try
+        {
+            await Listeners.StartAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await StopAsync().ConfigureAwait(false);
+            throw;
+        }
+        _log.Information("CEF listener running with {Rules} rule(s); ticket queue capacity {Capacity}", Rules.Count, Queue.Capacity);
+    }
+
+    /// <summary>Stops receiving, lets the dispatcher send what is queued for <c>tickets.drainTimeout</c>, dead-letters the rest.</summary>
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+        _stopped = true;
+        await Listeners.StopAsync().ConfigureAwait(false);
+        Queue.Complete();
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        if (_dispatch is not null)
+        {
+            await _dispatch.ConfigureAwait(false);
+        }
+        foreach (var sender in Listeners.Senders.Snapshot())
+        {
+            _log.Information("Sender {Sender}: {Received} received, {Parsed} parsed, {Rejected} rejected, {Matched} matched, {Oversized} oversized",
+                sender.Address, sender.Received, sender.Parsed, sender.Rejected, sender.Matched, sender.Oversized);
+        }
+        _log.Information("Ticket queue: {Enqueued} enqueued, {Shed} shed", Queue.Enqueued, Queue.Shed);
+    }
+
+    /// <summary>Runs until <paramref name="stop"/> fires, then stops gracefully.</summary>
+    public async Task RunAsync(CancellationToken stop)
+    {
+        await StartAsync().ConfigureAwait(false);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        await StopAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        Tickets.Dispose();
+        _shutdown.Dispose();
+    }
+}

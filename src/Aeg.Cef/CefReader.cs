@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Aeg.Cef;
 
 /// <summary>
@@ -5,54 +7,568 @@ namespace Aeg.Cef;
 /// in the manner of <c>Utf8JsonReader</c>: it hands out spans over the input and unescapes only
 /// on request, into the caller's buffer.
 /// </summary>
+/// <remarks>
+/// Lenient on input, as real senders are sloppy: <c>CEF: 0</c>, keys with <c>. _ , [ ]</c>,
+/// unescaped <c>=</c> and <c>\|</c> in values, header-only messages, a missing final pipe.
+/// A value ends only at a space followed by a valid key and <c>=</c>; of several spaces before
+/// a key, all but the last belong to the value. Trailing spaces, CR and LF of the line are not
+/// part of the last value. Never throws on any input.
+/// </remarks>
 public ref struct CefReader
 {
+    private readonly ReadOnlySpan<byte> _line;
+    // The line without trailing blanks and line breaks; nothing past it is ever read.
+    private readonly int _end;
+
+    private CefError _error;
+    private int _errorPosition;
+
+    private readonly SyslogFormat _syslogFormat;
+    private readonly int _priority;
+    private readonly int _timestampStart, _timestampLength, _hostStart, _hostLength;
+
+    private readonly int _version;
+    private readonly int _cefStart;
+    private HeaderOffsets _header;
+    private readonly int _extensionStart;
+
+    private int _position;
+    private int _keyStart, _keyLength, _valueStart, _valueLength;
+
     /// <summary>Parses the syslog prefix and CEF header; check <see cref="Error"/> afterwards.</summary>
-    public CefReader(ReadOnlySpan<byte> line) => throw new NotImplementedException();
+    public CefReader(ReadOnlySpan<byte> line)
+    {
+        _line = line;
+        _priority = -1;
+        _end = TrimmedEnd(line);
+
+        var p = 0;
+        // A UTF-8 byte order mark and leading blanks carry no meaning.
+        if (line.Length >= 3 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF)
+        {
+            p = 3;
+        }
+
+        while (p < _end && (line[p] == (byte)' ' || line[p] == (byte)'\t'))
+        {
+            p++;
+        }
+
+        if (p >= _end)
+        {
+            Fail(CefError.Empty, p);
+            return;
+        }
+
+        if (!StartsWithCef(line, p, _end))
+        {
+            if (line[p] == (byte)'<')
+            {
+                if (!TryReadPriority(line, ref p, _end, out _priority))
+                {
+                    Fail(CefError.BadSyslogPriority, p);
+                    return;
+                }
+
+                if (IsRfc5424Version(line, p, _end))
+                {
+                    _syslogFormat = SyslogFormat.Rfc5424;
+                    if (!TryReadRfc5424(line, ref p, _end, out _timestampStart, out _timestampLength, out _hostStart, out _hostLength))
+                    {
+                        Fail(CefError.BadSyslogHeader, p);
+                        return;
+                    }
+                }
+                else
+                {
+                    _syslogFormat = SyslogFormat.Rfc3164;
+                    ReadRfc3164(line, ref p, _end, out _timestampStart, out _timestampLength, out _hostStart, out _hostLength);
+                }
+            }
+            else if (LooksLikeTimestamp(line, p, _end))
+            {
+                // A BSD header without PRI, as files written by syslog daemons have it.
+                _syslogFormat = SyslogFormat.Rfc3164;
+                ReadRfc3164(line, ref p, _end, out _timestampStart, out _timestampLength, out _hostStart, out _hostLength);
+            }
+
+            // Whatever stands between the header and CEF (a tag, a PID) is not ours to interpret.
+            var marker = line[p.._end].IndexOf("CEF:"u8);
+            if (marker < 0)
+            {
+                Fail(CefError.NoCefMarker, p);
+                return;
+            }
+
+            p += marker;
+        }
+
+        _cefStart = p;
+        p += 4;
+        while (p < _end && line[p] == (byte)' ')
+        {
+            p++;
+        }
+
+        var versionStart = p;
+        var version = 0;
+        while (p < _end && IsDigit(line[p]) && p - versionStart < 9)
+        {
+            version = (version * 10) + (line[p] - '0');
+            p++;
+        }
+
+        if (p == versionStart || p >= _end || line[p] != (byte)'|')
+        {
+            Fail(p >= _end ? CefError.TruncatedHeader : CefError.BadVersion, p);
+            return;
+        }
+
+        _version = version;
+        p++;
+
+        for (var field = 0; field < 6; field++)
+        {
+            var start = p;
+            var found = false;
+            while (p < _end)
+            {
+                var hit = line[p.._end].IndexOfAny((byte)'|', (byte)'\\');
+                if (hit < 0)
+                {
+                    p = _end;
+                    break;
+                }
+
+                p += hit;
+                if (line[p] == (byte)'|')
+                {
+                    found = true;
+                    break;
+                }
+
+                // A backslash escapes the next pipe or backslash; otherwise it is literal.
+                p += p + 1 < _end && (line[p + 1] == (byte)'|' || line[p + 1] == (byte)'\\') ? 2 : 1;
+            }
+
+            _header[field * 2] = start;
+            _header[(field * 2) + 1] = p - start;
+            if (!found)
+            {
+                // Header-only messages often lack the pipe after the severity.
+                if (field == 5)
+                {
+                    break;
+                }
+
+                Fail(CefError.TruncatedHeader, _end);
+                return;
+            }
+
+            p++;
+        }
+
+        _extensionStart = Math.Min(p, _end);
+        _position = _extensionStart;
+    }
 
     /// <summary>Why the line was rejected, or <see cref="CefError.None"/>.</summary>
-    public readonly CefError Error => throw new NotImplementedException();
+    public readonly CefError Error => _error;
     /// <summary>Byte offset in the line where the error was found.</summary>
-    public readonly int ErrorPosition => throw new NotImplementedException();
+    public readonly int ErrorPosition => _errorPosition;
     /// <summary>True when the prefix and header parsed (extensions may still fail).</summary>
-    public readonly bool IsValid => Error == CefError.None;
+    public readonly bool IsValid => _error == CefError.None;
 
-    public readonly SyslogFormat SyslogFormat => throw new NotImplementedException();
+    public readonly SyslogFormat SyslogFormat => _syslogFormat;
     /// <summary>The syslog PRI value (0–191), or -1 when the line had none.</summary>
-    public readonly int SyslogPriority => throw new NotImplementedException();
-    public readonly int SyslogFacility => SyslogPriority < 0 ? -1 : SyslogPriority >> 3;
-    public readonly int SyslogSeverity => SyslogPriority < 0 ? -1 : SyslogPriority & 7;
-    /// <summary>The syslog timestamp as sent (empty when none).</summary>
-    public readonly ReadOnlySpan<byte> SyslogTimestamp => throw new NotImplementedException();
-    /// <summary>The syslog host name as sent (empty when none).</summary>
-    public readonly ReadOnlySpan<byte> SyslogHost => throw new NotImplementedException();
+    public readonly int SyslogPriority => _priority;
+    public readonly int SyslogFacility => _priority < 0 ? -1 : _priority >> 3;
+    public readonly int SyslogSeverity => _priority < 0 ? -1 : _priority & 7;
+    /// <summary>The syslog timestamp as sent (empty when none or the RFC 5424 nil value).</summary>
+    public readonly ReadOnlySpan<byte> SyslogTimestamp => _line.Slice(_timestampStart, _timestampLength);
+    /// <summary>The syslog host name as sent (empty when none or the RFC 5424 nil value).</summary>
+    public readonly ReadOnlySpan<byte> SyslogHost => _line.Slice(_hostStart, _hostLength);
 
     /// <summary>The number after <c>CEF:</c>.</summary>
-    public readonly int Version => throw new NotImplementedException();
+    public readonly int Version => _version;
     /// <summary>Byte offset of <c>CEF:</c> in the line.</summary>
-    public readonly int CefStart => throw new NotImplementedException();
+    public readonly int CefStart => _cefStart;
+    /// <summary>Byte offset of the extension (the end of the header).</summary>
+    public readonly int ExtensionStart => _extensionStart;
 
     /// <summary>A header field as it appears on the wire (still escaped).</summary>
-    public readonly ReadOnlySpan<byte> GetHeaderRaw(CefHeaderField field) => throw new NotImplementedException();
-    public readonly bool HeaderNeedsUnescaping(CefHeaderField field) => throw new NotImplementedException();
+    public readonly ReadOnlySpan<byte> GetHeaderRaw(CefHeaderField field)
+    {
+        var i = (int)field * 2;
+        return _error == CefError.None && (uint)field < 6 ? _line.Slice(_header[i], _header[i + 1]) : default;
+    }
+
+    public readonly bool HeaderNeedsUnescaping(CefHeaderField field) => CefEscaping.NeedsUnescaping(GetHeaderRaw(field));
+
     /// <summary>Unescapes a header field into <paramref name="destination"/>; false if it is too small.</summary>
-    public readonly bool TryCopyHeader(CefHeaderField field, Span<byte> destination, out int bytesWritten) => throw new NotImplementedException();
+    public readonly bool TryCopyHeader(CefHeaderField field, Span<byte> destination, out int bytesWritten)
+        => CefEscaping.TryUnescapeHeader(GetHeaderRaw(field), destination, out bytesWritten);
+
     /// <summary>Compares a header field, unescaped, with <paramref name="utf8Text"/> without copying.</summary>
-    public readonly bool HeaderEquals(CefHeaderField field, ReadOnlySpan<byte> utf8Text) => throw new NotImplementedException();
+    public readonly bool HeaderEquals(CefHeaderField field, ReadOnlySpan<byte> utf8Text)
+        => CefEscaping.UnescapedEquals(GetHeaderRaw(field), utf8Text, header: true);
+
     /// <summary>The unescaped header field as a string (allocates; not for the hot path).</summary>
-    public readonly string GetHeaderString(CefHeaderField field) => throw new NotImplementedException();
+    public readonly string GetHeaderString(CefHeaderField field) => ToUnescapedString(GetHeaderRaw(field), header: true);
 
     /// <summary>Moves to the next extension pair; false at the end or on error (see <see cref="Error"/>).</summary>
-    public bool ReadNextExtension() => throw new NotImplementedException();
+    public bool ReadNextExtension()
+    {
+        if (_error != CefError.None)
+        {
+            return false;
+        }
+
+        var line = _line;
+        var end = _end;
+        var p = _position;
+        while (p < end && line[p] == (byte)' ')
+        {
+            p++;
+        }
+
+        if (p >= end)
+        {
+            _position = end;
+            _keyLength = _valueLength = 0;
+            return false;
+        }
+
+        // Every later pair starts where the previous value ended at "space key=", so only the
+        // first pair can fail this check.
+        var keyLength = KeyLengthAt(line, p, end);
+        if (keyLength == 0)
+        {
+            Fail(CefError.ExtensionWithoutKey, p);
+            _keyLength = _valueLength = 0;
+            return false;
+        }
+
+        _keyStart = p;
+        _keyLength = keyLength;
+        var valueStart = p + keyLength + 1;
+        var q = valueStart;
+        var valueEnd = end;
+        while (q < end)
+        {
+            var space = line[q..end].IndexOf((byte)' ');
+            if (space < 0)
+            {
+                break;
+            }
+
+            q += space;
+            var candidate = q + 1;
+            var run = line[candidate..end].IndexOfAnyExcept(CefEscaping.KeyBytes);
+            if (run > 0 && line[candidate + run] == (byte)'=')
+            {
+                valueEnd = q;
+                break;
+            }
+
+            // The key-character run holds no space, so the next separator is past it.
+            q = run < 0 ? end : candidate + run;
+        }
+
+        _valueStart = valueStart;
+        _valueLength = valueEnd - valueStart;
+        _position = valueEnd;
+        return true;
+    }
+
     /// <summary>The current extension key.</summary>
-    public readonly ReadOnlySpan<byte> Key => throw new NotImplementedException();
+    public readonly ReadOnlySpan<byte> Key => _line.Slice(_keyStart, _keyLength);
     /// <summary>The current extension value as on the wire (still escaped, trailing blanks of the last value dropped).</summary>
-    public readonly ReadOnlySpan<byte> RawValue => throw new NotImplementedException();
-    public readonly bool ValueNeedsUnescaping => throw new NotImplementedException();
+    public readonly ReadOnlySpan<byte> RawValue => _line.Slice(_valueStart, _valueLength);
+    public readonly bool ValueNeedsUnescaping => CefEscaping.NeedsUnescaping(RawValue);
+
     /// <summary>Unescapes the current value into <paramref name="destination"/>; false if it is too small.</summary>
-    public readonly bool TryCopyValue(Span<byte> destination, out int bytesWritten) => throw new NotImplementedException();
+    public readonly bool TryCopyValue(Span<byte> destination, out int bytesWritten)
+        => CefEscaping.TryUnescapeExtensionValue(RawValue, destination, out bytesWritten);
+
     /// <summary>Compares the current value, unescaped, with <paramref name="utf8Text"/> without copying.</summary>
-    public readonly bool ValueEquals(ReadOnlySpan<byte> utf8Text) => throw new NotImplementedException();
+    public readonly bool ValueEquals(ReadOnlySpan<byte> utf8Text) => CefEscaping.UnescapedEquals(RawValue, utf8Text, header: false);
+
     /// <summary>The unescaped current value as a string (allocates; not for the hot path).</summary>
-    public readonly string GetValueString() => throw new NotImplementedException();
+    public readonly string GetValueString() => ToUnescapedString(RawValue, header: false);
+
+    private void Fail(CefError error, int position)
+    {
+        _error = error;
+        _errorPosition = position;
+    }
+
+    private static string ToUnescapedString(ReadOnlySpan<byte> raw, bool header)
+    {
+        if (!CefEscaping.NeedsUnescaping(raw))
+        {
+            return System.Text.Encoding.UTF8.GetString(raw);
+        }
+
+        var buffer = new byte[raw.Length];
+        CefEscaping.TryUnescape(raw, buffer, header, out var written);
+        return System.Text.Encoding.UTF8.GetString(buffer, 0, written);
+    }
+
+    private static int TrimmedEnd(ReadOnlySpan<byte> line)
+    {
+        var end = line.Length;
+        while (end > 0 && line[end - 1] is (byte)' ' or (byte)'\r' or (byte)'\n' or 0)
+        {
+            end--;
+        }
+
+        return end;
+    }
+
+    private static int KeyLengthAt(ReadOnlySpan<byte> line, int p, int end)
+    {
+        var run = line[p..end].IndexOfAnyExcept(CefEscaping.KeyBytes);
+        return run > 0 && line[p + run] == (byte)'=' ? run : 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsDigit(byte b) => (uint)(b - '0') <= 9;
+
+    private static bool StartsWithCef(ReadOnlySpan<byte> line, int p, int end)
+        => end - p >= 4 && line.Slice(p, 4).SequenceEqual("CEF:"u8);
+
+    private static bool TryReadPriority(ReadOnlySpan<byte> line, ref int p, int end, out int priority)
+    {
+        priority = -1;
+        var q = p + 1;
+        var value = 0;
+        while (q < end && IsDigit(line[q]) && q - p <= 3)
+        {
+            value = (value * 10) + (line[q] - '0');
+            q++;
+        }
+
+        if (q == p + 1 || q >= end || line[q] != (byte)'>' || value > 191)
+        {
+            return false;
+        }
+
+        priority = value;
+        p = q + 1;
+        return true;
+    }
+
+    // RFC 5424 puts a one- or two-digit VERSION and a space right after PRI; an RFC 3164-style
+    // ISO timestamp starts with four digits, so the two cannot be confused.
+    private static bool IsRfc5424Version(ReadOnlySpan<byte> line, int p, int end)
+    {
+        if (p < end && line[p] is >= (byte)'1' and <= (byte)'9')
+        {
+            if (p + 1 < end && line[p + 1] == (byte)' ')
+            {
+                return true;
+            }
+
+            return p + 2 < end && IsDigit(line[p + 1]) && line[p + 2] == (byte)' ';
+        }
+
+        return false;
+    }
+
+    private static bool TryReadRfc5424(ReadOnlySpan<byte> line, ref int p, int end,
+        out int timestampStart, out int timestampLength, out int hostStart, out int hostLength)
+    {
+        timestampStart = timestampLength = hostStart = hostLength = 0;
+        p = line[p..end].IndexOf((byte)' ') + p + 1;
+
+        // TIMESTAMP HOSTNAME APP-NAME PROCID MSGID, each a token ended by one space.
+        for (var token = 0; token < 5; token++)
+        {
+            var space = p < end ? line[p..end].IndexOf((byte)' ') : -1;
+            if (space < 0)
+            {
+                p = end;
+                return false;
+            }
+
+            var nil = space == 1 && line[p] == (byte)'-';
+            if (token == 0 && !nil)
+            {
+                timestampStart = p;
+                timestampLength = space;
+            }
+            else if (token == 1 && !nil)
+            {
+                hostStart = p;
+                hostLength = space;
+            }
+
+            p += space + 1;
+        }
+
+        if (p >= end)
+        {
+            return false;
+        }
+
+        if (line[p] == (byte)'-')
+        {
+            p++;
+        }
+        else
+        {
+            while (p < end && line[p] == (byte)'[')
+            {
+                // SD-PARAM values are quoted and may escape '"', '\' and ']'.
+                var quoted = false;
+                p++;
+                while (p < end)
+                {
+                    var b = line[p];
+                    if (b == (byte)'\\')
+                    {
+                        p += 2;
+                        continue;
+                    }
+
+                    if (b == (byte)'"')
+                    {
+                        quoted = !quoted;
+                    }
+                    else if (b == (byte)']' && !quoted)
+                    {
+                        break;
+                    }
+
+                    p++;
+                }
+
+                if (p >= end)
+                {
+                    p = end;
+                    return false;
+                }
+
+                p++;
+            }
+        }
+
+        if (p < end && line[p] == (byte)' ')
+        {
+            p++;
+        }
+
+        if (end - p >= 3 && line[p] == 0xEF && line[p + 1] == 0xBB && line[p + 2] == 0xBF)
+        {
+            p += 3;
+        }
+
+        return true;
+    }
+
+    private static bool LooksLikeTimestamp(ReadOnlySpan<byte> line, int p, int end)
+    {
+        if (end - p < 8)
+        {
+            return false;
+        }
+
+        // "Mmm " (BSD) or "yyyy-" (ISO 8601).
+        return (IsLetter(line[p]) && IsLetter(line[p + 1]) && IsLetter(line[p + 2]) && line[p + 3] == (byte)' ')
+            || (IsDigit(line[p]) && IsDigit(line[p + 1]) && IsDigit(line[p + 2]) && IsDigit(line[p + 3]) && line[p + 4] == (byte)'-');
+    }
+
+    private static bool IsLetter(byte b) => (uint)((b | 0x20) - 'a') <= 'z' - 'a';
+
+    // Accepts "Mmm dd hh:mm:ss", "Mmm  d hh:mm:ss", "Mmm dd yyyy hh:mm:ss[.fff]" and ISO 8601;
+    // then an optional host. Never fails: what it cannot place is searched for "CEF:" later.
+    private static void ReadRfc3164(ReadOnlySpan<byte> line, ref int p, int end,
+        out int timestampStart, out int timestampLength, out int hostStart, out int hostLength)
+    {
+        timestampStart = timestampLength = hostStart = hostLength = 0;
+        if (StartsWithCef(line, p, end))
+        {
+            return;
+        }
+
+        var start = p;
+        if (p + 3 < end && IsLetter(line[p]) && IsLetter(line[p + 1]) && IsLetter(line[p + 2]) && line[p + 3] == (byte)' ')
+        {
+            var q = p + 4;
+            if (q < end && line[q] == (byte)' ')
+            {
+                q++;
+            }
+
+            var day = q;
+            while (q < end && IsDigit(line[q]))
+            {
+                q++;
+            }
+
+            if (q == day || q >= end || line[q] != (byte)' ')
+            {
+                return;
+            }
+
+            q++;
+            var token = q;
+            while (q < end && IsDigit(line[q]))
+            {
+                q++;
+            }
+
+            if (q - token == 4 && q < end && line[q] == (byte)' ')
+            {
+                q++;
+                token = q;
+            }
+
+            while (q < end && (IsDigit(line[q]) || line[q] == (byte)':' || line[q] == (byte)'.'))
+            {
+                q++;
+            }
+
+            if (q == token || (q < end && line[q] != (byte)' '))
+            {
+                return;
+            }
+
+            p = q;
+        }
+        else if (p < end && IsDigit(line[p]))
+        {
+            var space = line[p..end].IndexOf((byte)' ');
+            p = space < 0 ? end : p + space;
+        }
+        else
+        {
+            return;
+        }
+
+        timestampStart = start;
+        timestampLength = p - start;
+        if (p < end)
+        {
+            p++;
+        }
+
+        if (p < end && !StartsWithCef(line, p, end))
+        {
+            var space = line[p..end].IndexOf((byte)' ');
+            if (space > 0)
+            {
+                hostStart = p;
+                hostLength = space;
+                p += space + 1;
+            }
+        }
+    }
+
+    [InlineArray(12)]
+    private struct HeaderOffsets
+    {
+        private int _element;
+    }
 }

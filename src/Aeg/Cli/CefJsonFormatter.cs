@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Unicode;
 using Aeg.Cef;
 
 namespace Aeg.Cli;
@@ -41,11 +39,11 @@ internal sealed class CefJsonFormatter : IDisposable
     private readonly ArrayBufferWriter<byte> _output = new(4096);
     private readonly Utf8JsonWriter _json;
     private byte[] _unescaped = ArrayPool<byte>.Shared.Rent(4096);
-    private char[] _repaired = [];
 
     public CefJsonFormatter()
     {
         // Relaxed escaping keeps non-ASCII text readable; the output is a data stream, not HTML.
+        // The encoder replaces ill-formed UTF-8 with U+FFFD, so any input yields valid JSON.
         _json = new Utf8JsonWriter(_output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
@@ -72,7 +70,7 @@ internal sealed class CefJsonFormatter : IDisposable
         _json.WriteStartObject(ExtensionsName);
         while (reader.ReadNextExtension())
         {
-            WriteKey(reader.Key);
+            _json.WritePropertyName(reader.Key);
             WriteValue(ref reader);
         }
 
@@ -156,13 +154,13 @@ internal sealed class CefJsonFormatter : IDisposable
     {
         if (!reader.ValueNeedsUnescaping)
         {
-            WriteTextValue(reader.RawValue);
+            _json.WriteStringValue(reader.RawValue);
             return;
         }
 
         EnsureUnescapeCapacity(reader.RawValue.Length);
         reader.TryCopyValue(_unescaped, out var length);
-        WriteTextValue(_unescaped.AsSpan(0, length));
+        _json.WriteStringValue(_unescaped.AsSpan(0, length));
     }
 
     private void EnsureUnescapeCapacity(int length)
@@ -174,35 +172,7 @@ internal sealed class CefJsonFormatter : IDisposable
         }
     }
 
-    private void WriteText(JsonEncodedText name, ReadOnlySpan<byte> utf8)
-    {
-        _json.WritePropertyName(name);
-        WriteTextValue(utf8);
-    }
-
-    private void WriteTextValue(ReadOnlySpan<byte> utf8)
-    {
-        if (Utf8.IsValid(utf8))
-        {
-            _json.WriteStringValue(utf8);
-        }
-        else
-        {
-            _json.WriteStringValue(Repair(utf8));
-        }
-    }
-
-    private void WriteKey(ReadOnlySpan<byte> utf8)
-    {
-        if (Utf8.IsValid(utf8))
-        {
-            _json.WritePropertyName(utf8);
-        }
-        else
-        {
-            _json.WritePropertyName(Repair(utf8));
-        }
-    }
+    private void WriteText(JsonEncodedText name, ReadOnlySpan<byte> utf8) => _json.WriteString(name, utf8);
 
     private static JsonEncodedText[] EncodeErrorCodes()
     {
@@ -214,18 +184,5 @@ internal sealed class CefJsonFormatter : IDisposable
         }
 
         return codes;
-    }
-
-    /// <summary>Decodes UTF-8 replacing each invalid sequence with U+FFFD, as JSON must be valid Unicode.</summary>
-    private ReadOnlySpan<char> Repair(ReadOnlySpan<byte> utf8)
-    {
-        var needed = Encoding.UTF8.GetMaxCharCount(utf8.Length);
-        if (_repaired.Length < needed)
-        {
-            _repaired = new char[Math.Max(needed, 256)];
-        }
-
-        var length = Encoding.UTF8.GetChars(utf8, _repaired);
-        return _repaired.AsSpan(0, length);
     }
 }

@@ -20,6 +20,7 @@ internal sealed class BoundedLineReader
 
     private readonly Stream _stream;
     private readonly int _maxLineBytes;
+    private readonly Action? _beforeRead;
     private byte[] _buffer;
     private int _start;
     private int _scanned;
@@ -28,12 +29,15 @@ internal sealed class BoundedLineReader
     // Inside a line already reported as too long: drop bytes until its LF.
     private bool _skipping;
 
-    public BoundedLineReader(Stream stream, int maxLineBytes, int initialBufferBytes = 64 * 1024)
+    // beforeRead runs before each read of the stream, which may block (a pipe not closed yet):
+    // the place to flush output so a follower sees every line so far.
+    public BoundedLineReader(Stream stream, int maxLineBytes, int initialBufferBytes = 64 * 1024, Action? beforeRead = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(initialBufferBytes, 1);
         _stream = stream;
         _maxLineBytes = maxLineBytes;
+        _beforeRead = beforeRead;
         _buffer = new byte[Math.Min(initialBufferBytes, MaxBufferBytes)];
     }
 
@@ -118,6 +122,7 @@ internal sealed class BoundedLineReader
             _buffer = grown;
         }
 
+        _beforeRead?.Invoke();
         var read = _stream.Read(_buffer, _end, _buffer.Length - _end);
         if (read == 0)
         {

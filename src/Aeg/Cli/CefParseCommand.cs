@@ -101,7 +101,9 @@ internal static class CefParseCommand
     private static void ParseStream(Stream input, int maxLineBytes, CefJsonFormatter formatter, Stream output,
         LineCounts counts, CancellationToken cancellationToken)
     {
-        var lines = new BoundedLineReader(input, maxLineBytes);
+        // Flushing before each (possibly blocking) read costs one write per input block and lets
+        // `tail -f log | aeg cef parse` show each line as soon as it has arrived.
+        var lines = new BoundedLineReader(input, maxLineBytes, beforeRead: output.Flush);
         LineStatus status;
         while ((status = lines.ReadLine(out var line)) != LineStatus.End)
         {

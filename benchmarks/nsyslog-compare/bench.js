@@ -1,7 +1,7 @@
 'use strict';
 // Throughput of nsyslog-parser on the same CEF lines as benchmarks/Aeg.Benchmarks (CefReaderBenchmarks).
 // The lines come from ../samples/*.txt, the single source both benchmarks read.
-// Usage: node bench.js [--seconds N] [--warmup N]
+// Usage: node bench.js [--seconds N] [--warmup N] [--json results.json]
 const fs = require('fs');
 const path = require('path');
 const parse = require('nsyslog-parser');
@@ -13,6 +13,8 @@ function arg(name, fallback) {
 }
 const measureSeconds = arg('--seconds', 3);
 const warmupSeconds = arg('--warmup', 1);
+const jsonIndex = args.indexOf('--json');
+const jsonPath = jsonIndex >= 0 ? args[jsonIndex + 1] : null;
 
 const samples = path.join(__dirname, '..', 'samples');
 // One line per file; the file's final newline is not part of the line.
@@ -55,6 +57,7 @@ console.log(`nsyslog-parser ${require('nsyslog-parser/package.json').version}, n
 console.log('| Line | Prefix | Bytes | Fields | ns/line | MB/s |');
 console.log('|---|---|---:|---:|---:|---:|');
 let sinkTotal = 0;
+const results = [];
 for (const [size, body] of Object.entries(bodies)) {
   for (const [prefixName, prefix] of Object.entries(prefixes)) {
     const line = prefix === null ? body : `${prefix} ${body}`;
@@ -65,7 +68,9 @@ for (const [size, body] of Object.entries(bodies)) {
     const { ns, sink } = run(line, measureSeconds);
     sinkTotal += sink;
     const mbPerSecond = bytes / ns * 1e9 / 1e6;
+    results.push({ size, prefix: prefixName, bytes, fields, nsPerLine: ns, mbPerSecond });
     console.log(`| ${size} | ${prefixName} | ${bytes} | ${fields} | ${ns.toFixed(0)} | ${mbPerSecond.toFixed(1)} |`);
   }
 }
 if (sinkTotal === 0) throw new Error('no values were read');
+if (jsonPath) fs.writeFileSync(jsonPath, JSON.stringify({ node: process.version, results }, null, 2));

@@ -46,6 +46,26 @@ public class CefParseProcessTests(ITestOutputHelper log)
         Assert.Equal("lines=3 parsed=2 rejected=1", (await stderr).Trim());
     }
 
+    [Fact]
+    public async Task EachLineComesOutWhileTheInputIsStillOpen()
+    {
+        using var aeg = StartAeg();
+        var output = new OutputCounter(aeg.StandardOutput.BaseStream);
+        var draining = Task.Run(output.DrainAsync);
+
+        // As `tail -f log | aeg cef parse` would: the pipe stays open, the line must still appear.
+        await aeg.StandardInput.BaseStream.WriteAsync("CEF:0|a|b|c|d|e|5|eventId=0\n"u8.ToArray());
+        await aeg.StandardInput.BaseStream.FlushAsync();
+        await WaitUntil(() => output.Lines == 1 || draining.IsCompleted, "the first line while stdin is open");
+
+        Assert.False(aeg.HasExited);
+        aeg.StandardInput.Close();
+        Assert.True(aeg.WaitForExit(Deadline), "aeg cef parse did not exit");
+        await draining;
+        Assert.Equal(1, output.Lines);
+        Assert.Equal([0L], output.Samples);
+    }
+
     /// <summary>
     /// Pipes 200 MB generated on the fly through the process and checks its peak resident memory
     /// (VmHWM) hardly moves between the first 20 MB and the end: memory does not grow with input.
@@ -158,28 +178,35 @@ public class CefParseProcessTests(ITestOutputHelper log)
             int read;
             while ((read = await stdout.ReadAsync(buffer)) > 0)
             {
-                foreach (var b in buffer.AsSpan(0, read))
+                Consume(buffer.AsSpan(0, read));
+            }
+        }
+
+        private void Consume(ReadOnlySpan<byte> chunk)
+        {
+            while (!chunk.IsEmpty)
+            {
+                var lineFeed = chunk.IndexOf((byte)'\n');
+                var sampling = _lines % SampleEvery == 0;
+                if (sampling)
                 {
-                    var sampling = Lines % SampleEvery == 0;
-                    if (b != (byte)'\n')
-                    {
-                        if (sampling)
-                        {
-                            _sampled.WriteByte(b);
-                        }
-
-                        continue;
-                    }
-
-                    if (sampling)
-                    {
-                        using var json = JsonDocument.Parse(_sampled.ToArray());
-                        Samples.Add(long.Parse(json.RootElement.GetProperty("extensions").GetProperty("eventId").GetString()!));
-                        _sampled.SetLength(0);
-                    }
-
-                    Interlocked.Increment(ref _lines);
+                    _sampled.Write(lineFeed < 0 ? chunk : chunk[..lineFeed]);
                 }
+
+                if (lineFeed < 0)
+                {
+                    return;
+                }
+
+                if (sampling)
+                {
+                    using var json = JsonDocument.Parse(_sampled.ToArray());
+                    Samples.Add(long.Parse(json.RootElement.GetProperty("extensions").GetProperty("eventId").GetString()!));
+                    _sampled.SetLength(0);
+                }
+
+                Interlocked.Increment(ref _lines);
+                chunk = chunk[(lineFeed + 1)..];
             }
         }
     }

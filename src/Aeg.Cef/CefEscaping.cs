@@ -86,6 +86,17 @@ public static class CefEscaping
 
     internal static bool TryUnescape(ReadOnlySpan<byte> raw, Span<byte> destination, bool header, out int bytesWritten)
     {
+        if (!TryUnescapeCore(raw, destination, header, out bytesWritten))
+        {
+            bytesWritten = 0;
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool TryUnescapeCore(ReadOnlySpan<byte> raw, Span<byte> destination, bool header, out int bytesWritten)
+    {
         bytesWritten = 0;
         while (true)
         {

@@ -34,6 +34,8 @@ public ref struct CefReader
 
     private int _position;
     private int _keyStart, _keyLength, _valueStart, _valueLength;
+    private int _nextKeyStart, _nextKeyLength;
+    private bool _valueEscaped;
 
     /// <summary>Parses the syslog prefix and CEF header; check <see cref="Error"/> afterwards.</summary>
     public CefReader(ReadOnlySpan<byte> line)
@@ -226,58 +228,87 @@ public ref struct CefReader
 
         var line = _line;
         var end = _end;
-        var p = _position;
-        while (p < end && line[p] == (byte)' ')
+        int keyStart, keyLength;
+        if (_nextKeyLength > 0)
         {
-            p++;
+            keyStart = _nextKeyStart;
+            keyLength = _nextKeyLength;
+        }
+        else
+        {
+            // Only the first pair gets here: every later one was found by the previous scan.
+            var p = _position;
+            while (p < end && line[p] == (byte)' ')
+            {
+                p++;
+            }
+
+            if (p >= end)
+            {
+                _position = end;
+                _keyLength = _valueLength = 0;
+                return false;
+            }
+
+            keyLength = KeyLengthAt(line, p, end);
+            if (keyLength == 0)
+            {
+                Fail(CefError.ExtensionWithoutKey, p);
+                _keyLength = _valueLength = 0;
+                return false;
+            }
+
+            keyStart = p;
         }
 
-        if (p >= end)
-        {
-            _position = end;
-            _keyLength = _valueLength = 0;
-            return false;
-        }
-
-        // Every later pair starts where the previous value ended at "space key=", so only the
-        // first pair can fail this check.
-        var keyLength = KeyLengthAt(line, p, end);
-        if (keyLength == 0)
-        {
-            Fail(CefError.ExtensionWithoutKey, p);
-            _keyLength = _valueLength = 0;
-            return false;
-        }
-
-        _keyStart = p;
+        _keyStart = keyStart;
         _keyLength = keyLength;
-        var valueStart = p + keyLength + 1;
-        var q = valueStart;
+        var valueStart = keyStart + keyLength + 1;
+
+        // The value ends at the space before the next "key=". Rather than test every space,
+        // jump from '=' to '=' (vectorised) and walk back over the short key: values are long,
+        // keys are short. Backslashes met on the way tell whether the value needs unescaping.
         var valueEnd = end;
+        var escaped = false;
+        _nextKeyLength = 0;
+        var q = valueStart;
         while (q < end)
         {
-            var space = line[q..end].IndexOf((byte)' ');
-            if (space < 0)
+            var hit = line[q..end].IndexOfAny((byte)'=', (byte)'\\');
+            if (hit < 0)
             {
                 break;
             }
 
-            q += space;
-            var candidate = q + 1;
-            var run = line[candidate..end].IndexOfAnyExcept(CefEscaping.KeyBytes);
-            if (run > 0 && line[candidate + run] == (byte)'=')
+            var e = q + hit;
+            if (line[e] == (byte)'\\')
             {
-                valueEnd = q;
+                escaped = true;
+                q = e + 2;
+                continue;
+            }
+
+            var k = e;
+            while (k > valueStart && IsKeyByte[line[k - 1]])
+            {
+                k--;
+            }
+
+            if (k < e && k > valueStart && line[k - 1] == (byte)' ')
+            {
+                valueEnd = k - 1;
+                _nextKeyStart = k;
+                _nextKeyLength = e - k;
                 break;
             }
 
-            // The key-character run holds no space, so the next separator is past it.
-            q = run < 0 ? end : candidate + run;
+            q = e + 1;
         }
 
         _valueStart = valueStart;
         _valueLength = valueEnd - valueStart;
-        _position = valueEnd;
+        _valueEscaped = escaped;
+        _position = _nextKeyLength > 0 ? _nextKeyStart : end;
         return true;
     }
 
@@ -285,11 +316,20 @@ public ref struct CefReader
     public readonly ReadOnlySpan<byte> Key => _line.Slice(_keyStart, _keyLength);
     /// <summary>The current extension value as on the wire (still escaped, trailing blanks of the last value dropped).</summary>
     public readonly ReadOnlySpan<byte> RawValue => _line.Slice(_valueStart, _valueLength);
-    public readonly bool ValueNeedsUnescaping => CefEscaping.NeedsUnescaping(RawValue);
+    public readonly bool ValueNeedsUnescaping => _valueEscaped;
 
     /// <summary>Unescapes the current value into <paramref name="destination"/>; false if it is too small.</summary>
     public readonly bool TryCopyValue(Span<byte> destination, out int bytesWritten)
-        => CefEscaping.TryUnescapeExtensionValue(RawValue, destination, out bytesWritten);
+    {
+        if (!_valueEscaped)
+        {
+            var copied = RawValue.TryCopyTo(destination);
+            bytesWritten = copied ? _valueLength : 0;
+            return copied;
+        }
+
+        return CefEscaping.TryUnescapeExtensionValue(RawValue, destination, out bytesWritten);
+    }
 
     /// <summary>Compares the current value, unescaped, with <paramref name="utf8Text"/> without copying.</summary>
     public readonly bool ValueEquals(ReadOnlySpan<byte> utf8Text) => CefEscaping.UnescapedEquals(RawValue, utf8Text, header: false);
@@ -330,6 +370,19 @@ public ref struct CefReader
     {
         var run = line[p..end].IndexOfAnyExcept(CefEscaping.KeyBytes);
         return run > 0 && line[p + run] == (byte)'=' ? run : 0;
+    }
+
+    private static readonly bool[] IsKeyByte = BuildKeyTable();
+
+    private static bool[] BuildKeyTable()
+    {
+        var table = new bool[256];
+        for (var b = 0; b < 256; b++)
+        {
+            table[b] = CefEscaping.KeyBytes.Contains((byte)b);
+        }
+
+        return table;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -8,6 +8,9 @@ namespace Aeg.Syslog;
 /// transport": <see cref="SendAsync"/> throws <see cref="SyslogSendException"/> when the message
 /// could not be handed over; <see cref="FlushAsync"/> returns only when every message sent so far
 /// has been written to the socket. After a failure the next call reconnects (with backoff).
+/// Delivery is at-least-once: messages sent since the last successful <see cref="FlushAsync"/> are
+/// in an unknown state after a failure, so the caller re-sends its whole batch. "Written to the
+/// socket" means handed to the kernel; TCP has no application-level acknowledgement.
 /// </remarks>
 public interface ISyslogSender : IAsyncDisposable
 {
@@ -19,6 +22,9 @@ public interface ISyslogSender : IAsyncDisposable
 
     /// <summary>A description safe to log, e.g. <c>tcp://esm-conn:514 (rfc3164, octet-counting)</c>.</summary>
     string Destination { get; }
+
+    /// <summary>Running totals (messages, bytes, failures, reconnects) for logs and /metrics.</summary>
+    SyslogSenderStats Stats => SyslogSenderStats.NotCounted;
 }
 
 /// <summary>A syslog send failed; the message was not handed to the transport.</summary>

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Aeg's command for developers and CI. Run ./aeg.sh without arguments for the list of commands.
+set -euo pipefail
+cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+. scripts/services/lib.sh
+
+usage() {
+  cat <<'USAGE'
+usage: ./aeg.sh <command> [arguments]
+
+commands:
+  test [dotnet test arguments]   install the Debian packages the tests need, start a throw-away
+                                 MariaDB and Request Tracker, build Aeg.sln (Release) and run
+                                 all tests; stops what it started. See README "Running the tests".
+USAGE
+}
+
+# Debian packages the tests use as real peers (MariaDB, RT, syslog-ng) or as tools.
+test_packages=(mariadb-server mariadb-client syslog-ng-core request-tracker5 rt5-db-sqlite
+  rt5-standalone curl openssl python3)
+test_service_jobs=()
+
+# The services start in the background while the solution builds; wait_for_test_services
+# joins them and exports their connection details.
+start_test_services() {
+  scripts/services/mariadb-up.sh &
+  test_service_jobs+=($!)
+  if [ "${AEG_TEST_SKIP_RT:-0}" = 1 ]; then
+    aeg_log "AEG_TEST_SKIP_RT=1: not starting Request Tracker; tests in Category=RT are filtered out"
+  else
+    scripts/services/rt-up.sh &
+    test_service_jobs+=($!)
+  fi
+}
+
+wait_for_test_services() {
+  local job failed=0
+  for job in "${test_service_jobs[@]}"; do wait "$job" || failed=1; done
+  test_service_jobs=()
+  [ "$failed" = 0 ] || aeg_die "test services did not start"
+  . "$AEG_RUN_DIR/mariadb.env"
+  [ "${AEG_TEST_SKIP_RT:-0}" = 1 ] || . "$AEG_RUN_DIR/rt.env"
+}
+
+# Runs a long command (dotnet) as a child in its own process group and waits for it: bash
+# runs traps only after a foreground child exits, so a TERM sent to aeg.sh alone would
+# otherwise wait out a whole test run; clean-up then stops the group (dotnet, MSBuild nodes,
+# test hosts). setsid does not fork here: a job of a non-interactive shell is no group leader.
+foreground_child=
+run_child() {
+  local status=0
+  setsid "$@" </dev/null &
+  foreground_child=$!
+  wait "$foreground_child" || status=$?
+  foreground_child=
+  return "$status"
+}
+
+# EXIT trap: an up script still running is stopped (it then stops what it launched itself);
+# a service is stopped only when its up script says it started it (not when it reused one).
+stop_test_services() {
+  local status=$? job
+  trap - EXIT INT TERM
+  if [ -n "$foreground_child" ]; then
+    kill -TERM -- "-$foreground_child" 2>/dev/null || kill -TERM "$foreground_child" 2>/dev/null || true
+    wait "$foreground_child" 2>/dev/null || true
+  fi
+  for job in "${test_service_jobs[@]}"; do kill -TERM "$job" 2>/dev/null || true; done
+  for job in "${test_service_jobs[@]}"; do wait "$job" 2>/dev/null || true; done
+  if grep -qs '^export AEG_RT_STARTED=1$' "$AEG_RUN_DIR/rt.env"; then scripts/services/rt-down.sh || status=1; fi
+  if grep -qs '^export AEG_MARIADB_STARTED=1$' "$AEG_RUN_DIR/mariadb.env"; then scripts/services/mariadb-down.sh || status=1; fi
+  # In CI nothing may outlive the job; a developer's build servers are left alone.
+  if [ "${CI:-}" = true ]; then dotnet build-server shutdown >/dev/null 2>&1 || true; fi
+  exit "$status"
+}
+
+cmd_test() {
+  local started=$EPOCHREALTIME step filter=()
+  command -v dotnet >/dev/null || aeg_die "dotnet not found; install the .NET 10 SDK (https://dot.net)"
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+  aeg_ensure_packages "${test_packages[@]}"
+  if [ "${AEG_TEST_SKIP_RT:-0}" = 1 ] && [[ " $* " != *" --filter "* ]]; then
+    filter=(--filter "Category!=RT")
+  fi
+
+  # Env files left by an earlier run that was killed must not make clean-up stop anything.
+  rm -f "$AEG_RUN_DIR/mariadb.env" "$AEG_RUN_DIR/rt.env"
+  trap stop_test_services EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  start_test_services
+
+  step=$EPOCHREALTIME
+  run_child dotnet restore Aeg.sln
+  # No MSBuild node reuse: the worker nodes would otherwise outlive this command.
+  run_child dotnet build Aeg.sln -c Release --no-restore -nodeReuse:false
+  aeg_log "restore and build done in $(aeg_elapsed "$step")s"
+  wait_for_test_services
+
+  step=$EPOCHREALTIME
+  local log="$AEG_RUN_DIR/dotnet-test.log" status=0
+  run_child bash -o pipefail -c 'log=$1; shift; dotnet "$@" 2>&1 | tee "$log"' _ "$log" \
+    test Aeg.sln -c Release --no-build --logger "console;verbosity=normal" "${filter[@]}" "$@" || status=$?
+  print_test_summary "$log"
+  [ "$status" = 0 ] || aeg_die "tests failed (exit $status); output in $log"
+  aeg_log "tests passed in $(aeg_elapsed "$step")s; ./aeg.sh test took $(aeg_elapsed "$started")s before clean-up"
+}
+
+# One plain closing line over all test assemblies, e.g. "tests: 120 passed, 0 failed, 2 skipped".
+# dotnet test prints per assembly either "Passed!  - Failed: N, Passed: N, Skipped: N, ..." or,
+# at normal verbosity, a block "Total tests: N / Passed: N / Failed: N / Skipped: N".
+print_test_summary() {
+  awk '
+    /^(Passed|Failed)! +- Failed: / {
+      gsub(/,/, ""); for (i = 1; i <= NF; i++) {
+        if ($i == "Failed:") f += $(i + 1); if ($i == "Passed:") p += $(i + 1); if ($i == "Skipped:") s += $(i + 1) }
+      next }
+    /^Total tests: / { block = 1; next }
+    block && $1 == "Passed:" { p += $2; next }
+    block && $1 == "Failed:" { f += $2; next }
+    block && $1 == "Skipped:" { s += $2; next }
+    block && /Total time:/ { block = 0 }
+    END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$1"
+}
+
+case "${1:-}" in
+  test) shift; cmd_test "$@" ;;
+  -h | --help | help) usage ;;
+  '') usage >&2; exit 2 ;;
+  *) printf 'aeg.sh: unknown command "%s"\n\n' "$1" >&2; usage >&2; exit 2 ;;
+esac

@@ -1,6 +1,5 @@
 using System.Text;
 using Aeg.Cli;
-using Xunit;
 
 namespace Aeg.Tests.Cli;
 

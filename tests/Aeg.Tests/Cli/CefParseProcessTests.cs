@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Xunit;
 using Xunit.Abstractions;
 
 namespace Aeg.Tests.Cli;

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Aeg.Cef;
 using Aeg.Cli;
-using Xunit;
 
 namespace Aeg.Tests.Cli;
 

@@ -144,9 +144,19 @@ internal sealed class CefJsonFormatter : IDisposable
 
     private void WriteHeader(ref CefReader reader, CefHeaderField field, JsonEncodedText name)
     {
+        if (!reader.HeaderNeedsUnescaping(field))
+        {
+            WriteText(name, reader.GetHeaderRaw(field));
+            return;
+        }
+
         // Unescaping never lengthens text, so the raw length is always enough.
         EnsureUnescapeCapacity(reader.GetHeaderRaw(field).Length);
-        reader.TryCopyHeader(field, _unescaped, out var length);
+        if (!reader.TryCopyHeader(field, _unescaped, out var length))
+        {
+            throw new InvalidOperationException($"CefReader unescaped header {field} to more bytes than it had raw");
+        }
+
         WriteText(name, _unescaped.AsSpan(0, length));
     }
 
@@ -159,7 +169,11 @@ internal sealed class CefJsonFormatter : IDisposable
         }
 
         EnsureUnescapeCapacity(reader.RawValue.Length);
-        reader.TryCopyValue(_unescaped, out var length);
+        if (!reader.TryCopyValue(_unescaped, out var length))
+        {
+            throw new InvalidOperationException("CefReader unescaped a value to more bytes than it had raw");
+        }
+
         _json.WriteStringValue(_unescaped.AsSpan(0, length));
     }
 

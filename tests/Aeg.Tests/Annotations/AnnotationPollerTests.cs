@@ -137,9 +137,18 @@ public sealed class AnnotationPollerTests
         h.Source.UserLookup = null;
         h.Source.Columns = new Aeg.Configuration.SourceColumns
         {
-            EventId = "id", Version = "ver", ModificationTime = "changed", ModifiedBy = "who", Stage = "stage_name",
-            CurrentComment = "note", ManagerReceiptTime = "mrt", StageUpdateTime = null, StageUser = null, AuditTrail = null,
-            Flags = null, EndTime = null,
+            EventId = "id",
+            Version = "ver",
+            ModificationTime = "changed",
+            ModifiedBy = "who",
+            Stage = "stage_name",
+            CurrentComment = "note",
+            ManagerReceiptTime = "mrt",
+            StageUpdateTime = null,
+            StageUser = null,
+            AuditTrail = null,
+            Flags = null,
+            EndTime = null,
         };
         var sender = new RecordingSyslogSender();
         await using var poller = h.CreatePoller(sender);

@@ -16,6 +16,7 @@ namespace Aeg.Annotations;
 public sealed class AnnotationPoller : IAsyncDisposable
 {
     private static readonly TimeSpan VersionsSaveInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CountersLogInterval = TimeSpan.FromMinutes(5);
 
     private readonly IAnnotationSource _source;
     private readonly AnnotationMapper _mapper;
@@ -180,6 +181,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         var pipeline = RetryPipeline(int.MaxValue);
+        var reportedAt = _time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -187,6 +189,11 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 // A stop request ends the cycle after the batch in progress; it does not abort a
                 // batch half sent (that would only cause a resend). The retry wait is cancelled.
                 await pipeline.ExecuteAsync(async ct => await PollOnceAsync(CancellationToken.None, stoppingToken), stoppingToken);
+                if (_time.GetUtcNow() - reportedAt >= CountersLogInterval)
+                {
+                    reportedAt = _time.GetUtcNow();
+                    _log.Information("Poller at {Cursor}; {Counters}", _cursor, Counters);
+                }
                 await Task.Delay(_options.Interval, _time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

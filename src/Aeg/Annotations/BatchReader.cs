@@ -27,7 +27,8 @@ internal sealed class BatchReader
     {
         _free.Writer.TryWrite(new RowBatch(batchSize));
         _free.Writer.TryWrite(new RowBatch(batchSize));
-        _producer = Task.Run(() => ProduceAsync(source, batchSize, start, counters, stopAfterBatch, cancellationToken), cancellationToken);
+        // No token for Task.Run itself: the producer must always run so that it completes the channel.
+        _producer = Task.Run(() => ProduceAsync(source, batchSize, start, counters, stopAfterBatch, cancellationToken), CancellationToken.None);
     }
 
     /// <summary>Full batches in keyset order; throws what the reading task threw.</summary>

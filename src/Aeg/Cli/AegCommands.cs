@@ -12,5 +12,6 @@ internal static class AegCommands
         yield return PollCommand.Create();
         yield return TestConnectionCommand.Create();
         yield return EmitSampleCommand.Create();
+        yield return RulesCommand.Create();
     }
 }

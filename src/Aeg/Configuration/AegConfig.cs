@@ -20,6 +20,8 @@ public static partial class AegConfig
         sy.TlsCaFile = Resolve(sy.TlsCaFile, baseDir);
         sy.TlsClientCertFile = Resolve(sy.TlsClientCertFile, baseDir);
         sy.TlsClientKeyFile = Resolve(sy.TlsClientKeyFile, baseDir);
+        options.Listen.Listeners.ForEach(l => l?.ResolvePaths(baseDir));
+        options.Rules.Path = Resolve(options.Rules.Path, baseDir);
         var problems = Validate(options);
         if (problems.Count > 0)
         {
@@ -96,6 +98,8 @@ public static partial class AegConfig
             var colon = error.IndexOf(':');
             p.Add(colon > 0 ? new ConfigProblem("syslog." + error[..colon], error[(colon + 1)..].Trim()) : new ConfigProblem("syslog", error));
         }
+        p.AddRange(o.Listen.Validate("listen"));
+        p.AddRange(o.Rules.Validate("rules"));
         Check(File.Exists(o.Mappings), "mappings", $"file not found: {o.Mappings}");
         return p;
     }

@@ -1,3 +1,5 @@
+using Aeg.Listener;
+using Aeg.Rules;
 using Aeg.Syslog;
 
 namespace Aeg.Configuration;
@@ -10,6 +12,9 @@ public sealed class AegOptions
     public PollerOptions Poller { get; set; } = new();
     public StateOptions State { get; set; } = new();
     public SyslogOutputOptions Syslog { get; set; } = new();
+    /// <summary>Syslog listeners for CEF input (docs/listener.md).</summary>
+    public ListenOptions Listen { get; set; } = new();
+    public RulesOptions Rules { get; set; } = new();
     /// <summary>Path of cef-mappings.yaml; relative paths are relative to the config file.</summary>
     public string Mappings { get; set; } = "cef-mappings.yaml";
     /// <summary>Name sent as syslog host and <c>shost</c>; this machine's FQDN when empty.</summary>

@@ -1,0 +1,49 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Aeg.Listener;
+
+/// <summary>Builds the TLS server settings of a listener from its PEM files (RFC 5425: TLS 1.2 at least).</summary>
+internal static class ListenerTls
+{
+    public static SslServerAuthenticationOptions CreateServerOptions(ListenerOptions options)
+    {
+        var certFile = options.TlsCertificateFile ?? throw new InvalidOperationException("tlsCertificateFile is required for tls");
+        var certificate = X509Certificate2.CreateFromPemFile(certFile, string.IsNullOrEmpty(options.TlsKeyFile) ? null : options.TlsKeyFile);
+        var chain = new X509Certificate2Collection();
+        chain.ImportFromPemFile(certFile);
+        var intermediates = new X509Certificate2Collection();
+        foreach (var c in chain)
+        {
+            if (c.Thumbprint != certificate.Thumbprint)
+            {
+                intermediates.Add(c);
+            }
+        }
+
+        var server = new SslServerAuthenticationOptions
+        {
+            ServerCertificateContext = SslStreamCertificateContext.Create(certificate, intermediates, offline: true),
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            ClientCertificateRequired = options.TlsRequireClientCertificate || !string.IsNullOrEmpty(options.TlsClientCaFile),
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+
+        if (!string.IsNullOrEmpty(options.TlsClientCaFile))
+        {
+            var policy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            policy.CustomTrustStore.ImportFromPemFile(options.TlsClientCaFile);
+            server.CertificateChainPolicy = policy;
+        }
+
+        var require = options.TlsRequireClientCertificate;
+        server.RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+            certificate is null ? !require : errors == SslPolicyErrors.None;
+        return server;
+    }
+}

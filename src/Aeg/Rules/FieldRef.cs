@@ -1,0 +1,108 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Aeg.Cef;
+
+namespace Aeg.Rules;
+
+/// <summary>What a condition or template variable reads from an event.</summary>
+public enum FieldKind : byte
+{
+    /// <summary>One of the six CEF header fields after the version.</summary>
+    Header,
+    /// <summary>An extension key as sent (<c>src</c>, <c>cs3</c>, <c>cn2</c>…).</summary>
+    Extension,
+    /// <summary>The value of whichever key has <c>&lt;key&gt;Label=&lt;name&gt;</c>.</summary>
+    Label,
+    /// <summary>The host name of the syslog header.</summary>
+    SyslogHost,
+    /// <summary>The whole frame as received (templates only).</summary>
+    Raw,
+}
+
+/// <summary>A parsed field reference such as <c>deviceVendor</c>, <c>src</c>, <c>label:stage</c> or <c>syslog.host</c>.</summary>
+public sealed partial class FieldRef
+{
+    private FieldRef(FieldKind kind, CefHeaderField header, string name)
+    {
+        Kind = kind;
+        Header = header;
+        Name = name;
+        NameUtf8 = Encoding.UTF8.GetBytes(name);
+    }
+
+    public FieldKind Kind { get; }
+    /// <summary>The header field when <see cref="Kind"/> is <see cref="FieldKind.Header"/>.</summary>
+    public CefHeaderField Header { get; }
+    /// <summary>The extension key or label name (or the reserved name for the other kinds).</summary>
+    public string Name { get; }
+    public byte[] NameUtf8 { get; }
+
+    /// <summary>The reference as written in a template, for messages.</summary>
+    public override string ToString() => Kind == FieldKind.Label ? "label:" + Name : Name;
+
+    /// <summary>Names that mean a header field rather than an extension key.</summary>
+    public static IReadOnlyList<string> HeaderNames { get; } =
+        ["deviceVendor", "deviceProduct", "deviceVersion", "deviceEventClassId", "name", "severity"];
+
+    /// <summary>Parses an extension key, header name, <c>syslog.host</c> or <c>raw</c>; null with a reason when invalid.</summary>
+    public static FieldRef? ParseField(string text, bool allowRaw, out string? reason)
+    {
+        reason = null;
+        var index = IndexOfHeader(text);
+        if (index >= 0)
+        {
+            return new FieldRef(FieldKind.Header, (CefHeaderField)index, text);
+        }
+        if (text == "syslog.host")
+        {
+            return new FieldRef(FieldKind.SyslogHost, default, text);
+        }
+        if (text == "raw")
+        {
+            if (allowRaw)
+            {
+                return new FieldRef(FieldKind.Raw, default, text);
+            }
+            reason = "'raw' (the whole event) can be used in templates, not in conditions";
+            return null;
+        }
+        if (text.StartsWith("syslog.", StringComparison.Ordinal))
+        {
+            reason = $"unknown field '{text}' (the syslog header offers syslog.host)";
+            return null;
+        }
+        if (!ExtensionKey().IsMatch(text))
+        {
+            reason = $"'{text}' is not a CEF header field ({string.Join(", ", HeaderNames)}) or extension key (letters, digits, _ . , [ ])";
+            return null;
+        }
+        return new FieldRef(FieldKind.Extension, default, text);
+    }
+
+    /// <summary>Parses a label name (the value of some <c>…Label</c> key).</summary>
+    public static FieldRef? ParseLabel(string text, out string? reason)
+    {
+        reason = null;
+        if (string.IsNullOrWhiteSpace(text) || text.Trim() != text)
+        {
+            reason = $"'{text}' is not a label name (empty or surrounded by blanks)";
+            return null;
+        }
+        return new FieldRef(FieldKind.Label, default, text);
+    }
+
+    private static int IndexOfHeader(string text)
+    {
+        for (var i = 0; i < HeaderNames.Count; i++)
+        {
+            if (HeaderNames[i] == text)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.,\[\]]{0,127}$")]
+    private static partial Regex ExtensionKey();
+}

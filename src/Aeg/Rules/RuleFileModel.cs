@@ -1,0 +1,46 @@
+using YamlDotNet.Serialization;
+
+namespace Aeg.Rules;
+
+/// <summary>One rules file as written in YAML: <c>rules: [ … ]</c>.</summary>
+public sealed class RuleFileModel
+{
+    public List<RuleModel>? Rules { get; set; }
+}
+
+/// <summary>A rule as written: name, conditions, dedupe template and actions.</summary>
+public sealed class RuleModel
+{
+    public string? Name { get; set; }
+    public List<ConditionModel>? When { get; set; }
+    public string? Dedupe { get; set; }
+    public List<ActionModel>? Actions { get; set; }
+}
+
+/// <summary>A condition as written: one of <c>field</c>/<c>label</c> and exactly one operator.</summary>
+public sealed class ConditionModel
+{
+    public string? Field { get; set; }
+    public string? Label { get; set; }
+
+    [YamlMember(Alias = "equals")]
+    public string? EqualTo { get; set; }
+    public List<string>? In { get; set; }
+    public string? Prefix { get; set; }
+    public string? Regex { get; set; }
+    public double? Gt { get; set; }
+    public double? Ge { get; set; }
+    public double? Lt { get; set; }
+    public double? Le { get; set; }
+    public double? Eq { get; set; }
+    public bool? Exists { get; set; }
+    public bool IgnoreCase { get; set; }
+}
+
+/// <summary>A ticket action as written: the target system and the fields for create and update.</summary>
+public sealed class ActionModel
+{
+    public string? Target { get; set; }
+    public Dictionary<string, string>? Create { get; set; }
+    public Dictionary<string, string>? Update { get; set; }
+}

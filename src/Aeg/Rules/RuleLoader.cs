@@ -1,0 +1,351 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Aeg.Configuration;
+
+namespace Aeg.Rules;
+
+/// <summary>
+/// Loads rules from one YAML file or every <c>*.yaml</c>/<c>*.yml</c> file of a directory (in
+/// name order) and compiles them; every problem is reported with its file, key path and reason.
+/// </summary>
+public static class RuleLoader
+{
+    /// <summary>How long a regex may be; longer is surely a mistake.</summary>
+    private const int MaxRegexLength = 4096;
+
+    /// <summary>
+    /// Loads and compiles the rules at <paramref name="path"/>. <paramref name="targetKinds"/> maps
+    /// each ticket system name of the config to its kind (rt, jira, extrahop, webhook); when null,
+    /// targets are not checked. Throws <see cref="ConfigException"/> for the first bad file.
+    /// </summary>
+    public static IReadOnlyList<Rule> Load(string path, IReadOnlyDictionary<string, string>? targetKinds = null)
+    {
+        string[] files;
+        if (Directory.Exists(path))
+        {
+            files = [.. Directory.EnumerateFiles(path)
+                .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal)];
+        }
+        else if (File.Exists(path))
+        {
+            files = [path];
+        }
+        else
+        {
+            throw new ConfigException(path, "(file)", "no such rules file or directory");
+        }
+
+        var rules = new List<Rule>();
+        var names = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            var model = YamlFile.Load<RuleFileModel>(file);
+            var problems = new List<ConfigProblem>();
+            var compiled = Compile(model, file, targetKinds, problems);
+            foreach (var (rule, index) in compiled)
+            {
+                if (names.TryGetValue(rule.Name, out var other))
+                {
+                    problems.Add(new ConfigProblem($"rules[{index}].name", $"'{rule.Name}' is already the name of a rule in {other}"));
+                    continue;
+                }
+                names[rule.Name] = file;
+            }
+            if (problems.Count > 0)
+            {
+                throw new ConfigException(file, problems);
+            }
+            rules.AddRange(compiled.Select(c => c.Rule));
+        }
+        return rules;
+    }
+
+    /// <summary>Compiles the rules of one parsed file; problems are added with key paths such as <c>rules[0].when[1].regex</c>.</summary>
+    public static List<(Rule Rule, int Index)> Compile(RuleFileModel model, string file,
+        IReadOnlyDictionary<string, string>? targetKinds, List<ConfigProblem> problems)
+    {
+        var result = new List<(Rule, int)>();
+        if (model.Rules is null || model.Rules.Count == 0)
+        {
+            problems.Add(new ConfigProblem("rules", "the file defines no rules (expected 'rules:' with a list)"));
+            return result;
+        }
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < model.Rules.Count; i++)
+        {
+            var before = problems.Count;
+            var key = $"rules[{i}]";
+            var m = model.Rules[i];
+            if (m is null)
+            {
+                problems.Add(new ConfigProblem(key, "empty rule"));
+                continue;
+            }
+            if (string.IsNullOrWhiteSpace(m.Name))
+            {
+                problems.Add(new ConfigProblem(key + ".name", "must not be empty"));
+            }
+            else if (!seen.Add(m.Name))
+            {
+                problems.Add(new ConfigProblem(key + ".name", $"'{m.Name}' names two rules in this file"));
+            }
+
+            var conditions = new List<RuleCondition>();
+            if (m.When is null || m.When.Count == 0)
+            {
+                problems.Add(new ConfigProblem(key + ".when", "needs at least one condition (a rule matching every event is surely a mistake)"));
+            }
+            else
+            {
+                for (var c = 0; c < m.When.Count; c++)
+                {
+                    if (CompileCondition(m.When[c], $"{key}.when[{c}]", $"when[{c}]", problems) is { } condition)
+                    {
+                        conditions.Add(condition);
+                    }
+                }
+            }
+
+            TicketTemplate? dedupe = null;
+            if (string.IsNullOrWhiteSpace(m.Dedupe))
+            {
+                problems.Add(new ConfigProblem(key + ".dedupe", "must not be empty: it decides which events share a ticket (e.g. \"{{cn2}}\")"));
+            }
+            else if (TicketTemplate.Parse(m.Dedupe, out var reason) is not { } t)
+            {
+                problems.Add(new ConfigProblem(key + ".dedupe", reason!));
+            }
+            else if (!t.Variables.Any())
+            {
+                problems.Add(new ConfigProblem(key + ".dedupe", "has no {{variable}}: every event would share one ticket"));
+            }
+            else
+            {
+                dedupe = t;
+                // A dedupe key with a gap would join unrelated events on one ticket, so the
+                // rule only matches when every variable without a default has a value.
+                foreach (var (field, fallback) in t.Variables.DistinctBy(v => (v.Field.Kind, v.Field.Name)))
+                {
+                    if (fallback is null && field.Kind != FieldKind.Raw)
+                    {
+                        conditions.Add(new RuleCondition(field, ConditionOperator.Exists, [], null, 0, expectExists: true,
+                            ignoreCase: false, $"dedupe: {{{{{field}}}}} exists"));
+                    }
+                }
+            }
+
+            var actions = new List<RuleAction>();
+            if (m.Actions is null || m.Actions.Count == 0)
+            {
+                problems.Add(new ConfigProblem(key + ".actions", "needs at least one action"));
+            }
+            else
+            {
+                for (var a = 0; a < m.Actions.Count; a++)
+                {
+                    if (CompileAction(m.Actions[a], $"{key}.actions[{a}]", targetKinds, problems) is { } action)
+                    {
+                        actions.Add(action);
+                    }
+                }
+            }
+
+            if (problems.Count == before)
+            {
+                result.Add((new Rule(m.Name!, file, [.. conditions], dedupe!, [.. actions]), i));
+            }
+        }
+        return result;
+    }
+
+    private static RuleCondition? CompileCondition(ConditionModel? m, string key, string where, List<ConfigProblem> problems)
+    {
+        if (m is null)
+        {
+            problems.Add(new ConfigProblem(key, "empty condition"));
+            return null;
+        }
+        FieldRef? field = null;
+        string? reason;
+        if ((m.Field is null) == (m.Label is null))
+        {
+            problems.Add(new ConfigProblem(key, "needs exactly one of 'field' (a header field or extension key) and 'label' (a csNLabel value)"));
+        }
+        else if (m.Field is not null)
+        {
+            field = FieldRef.ParseField(m.Field, allowRaw: false, out reason);
+            if (field is null)
+            {
+                problems.Add(new ConfigProblem(key + ".field", reason!));
+            }
+        }
+        else
+        {
+            field = FieldRef.ParseLabel(m.Label!, out reason);
+            if (field is null)
+            {
+                problems.Add(new ConfigProblem(key + ".label", reason!));
+            }
+        }
+
+        var operators = new List<(string Name, ConditionOperator Op)>();
+        void Has(bool present, string name, ConditionOperator op)
+        {
+            if (present)
+            {
+                operators.Add((name, op));
+            }
+        }
+        Has(m.EqualTo is not null, "equals", ConditionOperator.Equals);
+        Has(m.In is not null, "in", ConditionOperator.In);
+        Has(m.Prefix is not null, "prefix", ConditionOperator.Prefix);
+        Has(m.Regex is not null, "regex", ConditionOperator.Regex);
+        Has(m.Gt is not null, "gt", ConditionOperator.Gt);
+        Has(m.Ge is not null, "ge", ConditionOperator.Ge);
+        Has(m.Lt is not null, "lt", ConditionOperator.Lt);
+        Has(m.Le is not null, "le", ConditionOperator.Le);
+        Has(m.Eq is not null, "eq", ConditionOperator.Eq);
+        Has(m.Exists is not null, "exists", ConditionOperator.Exists);
+        if (operators.Count != 1)
+        {
+            problems.Add(new ConfigProblem(key, operators.Count == 0
+                ? "needs an operator: equals, in, prefix, regex, gt, ge, lt, le, eq or exists"
+                : $"has {operators.Count} operators ({string.Join(", ", operators.Select(o => o.Name))}); write one condition per operator"));
+            return null;
+        }
+        var (opName, op) = operators[0];
+        var opKey = key + "." + opName;
+        List<string> literals = [];
+        Regex? regex = null;
+        double number = 0;
+        switch (op)
+        {
+            case ConditionOperator.Equals:
+                literals.Add(m.EqualTo!);
+                break;
+            case ConditionOperator.Prefix:
+                if (m.Prefix!.Length == 0)
+                {
+                    problems.Add(new ConfigProblem(opKey, "an empty prefix matches everything; use exists: true"));
+                }
+                literals.Add(m.Prefix);
+                break;
+            case ConditionOperator.In:
+                if (m.In!.Count == 0 || m.In.Any(v => v is null))
+                {
+                    problems.Add(new ConfigProblem(opKey, "needs a list of one or more values"));
+                }
+                literals.AddRange(m.In.Where(v => v is not null));
+                break;
+            case ConditionOperator.Regex:
+                regex = CompileRegex(m.Regex!, m.IgnoreCase, opKey, problems);
+                break;
+            case ConditionOperator.Exists:
+                break;
+            default:
+                number = (m.Gt ?? m.Ge ?? m.Lt ?? m.Le ?? m.Eq)!.Value;
+                if (!double.IsFinite(number))
+                {
+                    problems.Add(new ConfigProblem(opKey, "must be a finite number"));
+                }
+                break;
+        }
+        if (field is null)
+        {
+            return null;
+        }
+        var shown = op switch
+        {
+            ConditionOperator.Exists => $"exists: {(m.Exists!.Value ? "true" : "false")}",
+            ConditionOperator.In => $"in [{string.Join(", ", literals.Select(l => $"'{l}'"))}]",
+            ConditionOperator.Regex => $"regex '{m.Regex}'",
+            ConditionOperator.Equals or ConditionOperator.Prefix => $"{opName} '{literals[0]}'",
+            _ => $"{opName} {number.ToString(CultureInfo.InvariantCulture)}",
+        };
+        var description = $"{where}: {(field.Kind == FieldKind.Label ? "label:" : "")}{field.Name} {shown}{(m.IgnoreCase ? " (ignoring case)" : "")}";
+        return new RuleCondition(field, op, literals, regex, number, m.Exists ?? false, m.IgnoreCase, description);
+    }
+
+    // NonBacktracking: the regex runs on the receive loop against text anyone on the network can
+    // send, so matching time must be linear in the input (no catastrophic backtracking, no
+    // timeouts to tune); it costs backreferences and lookarounds, which filters rarely need.
+    private static Regex? CompileRegex(string pattern, bool ignoreCase, string key, List<ConfigProblem> problems)
+    {
+        if (pattern.Length == 0 || pattern.Length > MaxRegexLength)
+        {
+            problems.Add(new ConfigProblem(key, $"must be 1–{MaxRegexLength} characters"));
+            return null;
+        }
+        var options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | (ignoreCase ? RegexOptions.IgnoreCase : 0);
+        try
+        {
+            return new Regex(pattern, options);
+        }
+        catch (RegexParseException ex)
+        {
+            problems.Add(new ConfigProblem(key, $"bad regex: {ex.Error} at offset {ex.Offset} ({ex.Message})"));
+        }
+        catch (NotSupportedException ex)
+        {
+            problems.Add(new ConfigProblem(key, $"not supported by the linear-time regex engine rules use (no backreferences, lookarounds or atomic groups): {ex.Message}"));
+        }
+        return null;
+    }
+
+    private static RuleAction? CompileAction(ActionModel? m, string key, IReadOnlyDictionary<string, string>? targetKinds, List<ConfigProblem> problems)
+    {
+        if (m is null)
+        {
+            problems.Add(new ConfigProblem(key, "empty action"));
+            return null;
+        }
+        var before = problems.Count;
+        string? kind = null;
+        if (string.IsNullOrWhiteSpace(m.Target))
+        {
+            problems.Add(new ConfigProblem(key + ".target", "must name a ticket system of the config's tickets: section"));
+        }
+        else if (targetKinds is not null && !targetKinds.TryGetValue(m.Target, out kind))
+        {
+            var known = targetKinds.Count == 0 ? "none are configured" : "known: " + string.Join(", ", targetKinds.Keys.Order());
+            problems.Add(new ConfigProblem(key + ".target", $"unknown ticket system '{m.Target}' ({known})"));
+        }
+        if (m.Create is null && m.Update is null)
+        {
+            problems.Add(new ConfigProblem(key, "needs 'create' fields, 'update' fields or both"));
+        }
+        var create = CompileFields(m.Create, key + ".create", kind, problems);
+        var update = CompileFields(m.Update, key + ".update", kind, problems);
+        return problems.Count == before ? new RuleAction(m.Target!, create, update) : null;
+    }
+
+    private static List<KeyValuePair<string, TicketTemplate>>? CompileFields(Dictionary<string, string>? fields, string key, string? kind,
+        List<ConfigProblem> problems)
+    {
+        if (fields is null)
+        {
+            return null;
+        }
+        if (fields.Count == 0)
+        {
+            problems.Add(new ConfigProblem(key, "has no fields (leave the key out instead)"));
+        }
+        var result = new List<KeyValuePair<string, TicketTemplate>>();
+        foreach (var (name, text) in fields)
+        {
+            if (TicketFieldNames.Check(kind ?? "", name) is { } bad)
+            {
+                problems.Add(new ConfigProblem($"{key}.{name}", bad));
+                continue;
+            }
+            if (TicketTemplate.Parse(text ?? "", out var reason) is not { } template)
+            {
+                problems.Add(new ConfigProblem($"{key}.{name}", reason!));
+                continue;
+            }
+            result.Add(new(name, template));
+        }
+        return result;
+    }
+}

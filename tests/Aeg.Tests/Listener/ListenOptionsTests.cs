@@ -1,0 +1,82 @@
+using Aeg.Configuration;
+using Aeg.Listener;
+using Aeg.Syslog;
+using Aeg.Tests.Annotations;
+
+namespace Aeg.Tests.Listener;
+
+/// <summary>The <c>listen:</c> config section: YAML keys, defaults, and validation with key paths.</summary>
+public sealed class ListenOptionsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("aeg-listen-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string Config(string listen)
+    {
+        File.Copy(Path.Combine(AnnotationTestDatabase.RepoRoot, "cef-mappings.yaml"), Path.Combine(_dir, "cef-mappings.yaml"), overwrite: true);
+        var path = Path.Combine(_dir, "aeg.yaml");
+        File.WriteAllText(path, "mappings: cef-mappings.yaml\n" + listen);
+        return path;
+    }
+
+    [Fact]
+    public void Listeners_load_with_defaults_and_relative_tls_paths_resolved()
+    {
+        File.WriteAllText(Path.Combine(_dir, "server.pem"), "x");
+        var o = AegConfig.Load(Config("""
+            listen:
+              maxSenders: 50
+              listeners:
+                - protocol: udp
+                - protocol: tls
+                  tlsCertificateFile: server.pem
+                  allow: [10.0.0.0/8, 192.0.2.7]
+            """));
+
+        var udp = o.Listen.Listeners[0];
+        Assert.Equal(SyslogProtocol.Udp, udp.Protocol);
+        Assert.Equal("0.0.0.0", udp.Address);
+        Assert.Equal(514, udp.EffectivePort);
+        Assert.Equal(65536, udp.MaxFrameSize);
+        var tls = o.Listen.Listeners[1];
+        Assert.Equal(6514, tls.EffectivePort);
+        Assert.Equal(Path.Combine(_dir, "server.pem"), tls.TlsCertificateFile);
+        Assert.Equal(["10.0.0.0/8", "192.0.2.7"], tls.Allow);
+        Assert.Equal(50, o.Listen.MaxSenders);
+    }
+
+    [Fact]
+    public void Bad_listener_values_are_reported_with_their_keys()
+    {
+        var ex = Assert.Throws<ConfigException>(() => AegConfig.Load(Config("""
+            listen:
+              listeners:
+                - protocol: tcp
+                  address: everywhere
+                  port: 70000
+                  maxFrameSize: 0
+                  allow: [10.0.0.0/33]
+                - protocol: tls
+                - protocol: udp
+                  maxFrameSize: 100000
+                  tlsRequireClientCertificate: true
+            """)));
+
+        var keys = ex.Problems.Select(p => p.Key).ToList();
+        Assert.Contains("listen.listeners[0].address", keys);
+        Assert.Contains("listen.listeners[0].port", keys);
+        Assert.Contains("listen.listeners[0].maxFrameSize", keys);
+        Assert.Contains("listen.listeners[0].allow[0]", keys);
+        Assert.Contains("listen.listeners[1].tlsCertificateFile", keys);
+        Assert.Contains("listen.listeners[2].maxFrameSize", keys);
+        Assert.Contains("listen.listeners[2].protocol", keys);
+    }
+
+    [Fact]
+    public void Two_listeners_on_the_same_port_and_transport_are_refused()
+    {
+        var problems = new ListenOptions { Listeners = [new() { Port = 1514 }, new() { Port = 1514, Protocol = SyslogProtocol.Udp }, new() { Port = 1514 }] }.Validate("listen").ToList();
+        Assert.Equal(["listen.listeners[2].port"], problems.Select(p => p.Key));
+    }
+}

@@ -1,0 +1,93 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Aeg.Listener;
+using Aeg.Syslog;
+
+namespace Aeg.Tests.Listener;
+
+/// <summary>TLS (RFC 5425) listener with certificates made at test time: frames, client certificates.</summary>
+public sealed class TlsListenerTests : IDisposable
+{
+    private readonly TestCertificates _certs = new();
+
+    public void Dispose() => _certs.Dispose();
+
+    private static byte[] B(string s) => Encoding.UTF8.GetBytes(s);
+
+    private ListenerOptions Tls(bool requireClientCert = false) => new()
+    {
+        Protocol = SyslogProtocol.Tls,
+        TlsCertificateFile = _certs.ServerCertFile,
+        TlsKeyFile = _certs.ServerKeyFile,
+        TlsClientCaFile = requireClientCert ? _certs.CaFile : null,
+        TlsRequireClientCertificate = requireClientCert,
+    };
+
+    private async Task<SslStream> ConnectAsync(TestListener listener, X509Certificate2? clientCert = null)
+    {
+        var client = new TcpClient();
+        await client.ConnectAsync(listener.EndPoint);
+        var ssl = new SslStream(client.GetStream(), leaveInnerStreamOpen: false);
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = "127.0.0.1",
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            ClientCertificates = clientCert is null ? null : [clientCert],
+            CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck },
+        };
+        options.CertificateChainPolicy.CustomTrustStore.Add(_certs.Ca);
+        await ssl.AuthenticateAsClientAsync(options);
+        return ssl;
+    }
+
+    [Fact]
+    public async Task Frames_over_tls_arrive_byte_exact_in_both_framings()
+    {
+        await using var listener = await TestListener.StartAsync(Tls());
+        var frames = TcpListenerTests.SampleFrames();
+        await using (var lf = await ConnectAsync(listener))
+        {
+            Assert.True(lf.SslProtocol >= SslProtocols.Tls12);
+            await lf.WriteAsync(frames.SelectMany(f => f.Concat(B("\n"))).ToArray());
+        }
+
+        await Eventually.HoldsAsync(() => listener.Handler.Count == frames.Length, "LF frames over TLS");
+        await using (var octet = await ConnectAsync(listener))
+        {
+            await octet.WriteAsync(frames.SelectMany(f => B($"{f.Length} ").Concat(f)).ToArray());
+        }
+
+        await Eventually.HoldsAsync(() => listener.Handler.Count == 2 * frames.Length, "octet-counted frames over TLS");
+        Assert.Equal([.. frames, .. frames], listener.Handler.Frames);
+        Assert.Equal(0, listener.Counters.TlsHandshakeFailures);
+    }
+
+    [Fact]
+    public async Task A_required_client_certificate_refuses_clients_without_one_and_accepts_a_valid_one()
+    {
+        await using var listener = await TestListener.StartAsync(Tls(requireClientCert: true));
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var anonymous = await ConnectAsync(listener);
+            // With TLS 1.3 the server's verdict on the client certificate arrives after the client's handshake.
+            await anonymous.WriteAsync(B("CEF:0|V|P|1|1|N|3|anonymous=1\n"));
+            var read = await anonymous.ReadAsync(new byte[1]);
+            if (read == 0)
+            {
+                throw new IOException("closed by the server");
+            }
+        });
+        await Eventually.HoldsAsync(() => listener.Counters.TlsHandshakeFailures == 1, "one failed handshake");
+
+        await using (var ssl = await ConnectAsync(listener, _certs.Client))
+        {
+            await ssl.WriteAsync(B("CEF:0|V|P|1|1|N|3|authenticated=1\n"));
+        }
+
+        await Eventually.HoldsAsync(() => listener.Handler.Count == 1, "the frame of the authenticated client");
+        Assert.Equal("CEF:0|V|P|1|1|N|3|authenticated=1", Encoding.UTF8.GetString(listener.Handler.Frames[0]));
+    }
+}

@@ -1,0 +1,53 @@
+using Aeg.Rules;
+
+namespace Aeg.Tests.Rules;
+
+/// <summary>Writes rule YAML to a temporary folder and compiles it, for tests.</summary>
+internal sealed class RuleTestFiles : IDisposable
+{
+    public static readonly IReadOnlyDictionary<string, string> Targets = new Dictionary<string, string>
+    {
+        ["rt"] = "rt",
+        ["jira"] = "jira",
+        ["extrahop"] = "extrahop",
+        ["hook"] = "webhook",
+    };
+
+    public string Directory { get; } = Path.Combine(Path.GetTempPath(), "aeg-rules-" + Guid.NewGuid().ToString("N")[..8]);
+
+    public RuleTestFiles() => System.IO.Directory.CreateDirectory(Directory);
+
+    public string Write(string name, string yaml)
+    {
+        var path = Path.Combine(Directory, name);
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    /// <summary>Compiles one rule file's text.</summary>
+    public static IReadOnlyList<Rule> Compile(string yaml)
+    {
+        using var files = new RuleTestFiles();
+        return RuleLoader.Load(files.Write("rules.yaml", yaml), Targets);
+    }
+
+    /// <summary>A matcher for one rule with the given conditions (YAML flow mappings, one per line).</summary>
+    public static RuleMatcher MatcherFor(params string[] conditions)
+    {
+        var yaml = "rules:\n  - name: r\n    when:\n"
+            + string.Concat(conditions.Select(c => "      - " + c + "\n"))
+            + "    dedupe: \"{{raw}}\"\n    actions:\n      - target: hook\n        create: { x: y }\n";
+        return new RuleMatcher(Compile(yaml));
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -6,7 +6,7 @@
 #
 #   benchmarks/listener-compare/run.sh            # full run: 2,000,000 messages each (after a warm-up)
 #   SHORT=1 benchmarks/listener-compare/run.sh    # quick check: 300,000 messages
-#   COUNT=… WARMUP=… SIZE=650 HANDLER=rules|parse|parse+rules RULES=content/rules
+#   COUNT=… WARMUP=… SIZE=650 HANDLER=rules|parse|parse+rules RULES=content/rules FRAMING=lf|octet
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,6 +18,9 @@ SIZE=${SIZE:-650}
 HANDLER=${HANDLER:-rules}
 RULES=${RULES:-$repo/content/rules}
 TIMEOUT_S=${TIMEOUT_S:-300}
+FRAMING=${FRAMING:-lf}
+octet_flag=()
+[[ "$FRAMING" == octet ]] && octet_flag=(--octet)
 
 for tool in syslog-ng syslog-ng-ctl python3 dotnet; do
   command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing (Debian: syslog-ng-core, python3, dotnet SDK)" >&2; exit 1; }
@@ -56,7 +59,7 @@ wait_count() {
 # Sends N messages; prints the sender's start time (ms) and its CPU seconds.
 send() {
   local port=$1 n=$2 out
-  out=$( { TIMEFORMAT='cpu=%U+%S'; time "$bench" send --port "$port" --count "$n" --size "$SIZE"; } 2>&1 )
+  out=$( { TIMEFORMAT='cpu=%U+%S'; time "$bench" send --port "$port" --count "$n" --size "$SIZE" "${octet_flag[@]}"; } 2>&1 )
   local start; start=$(grep -o 'start_ms=[0-9]*' <<<"$out" | cut -d= -f2)
   local cpu; cpu=$(python3 -c "print($(grep -o 'cpu=[0-9.]*+[0-9.]*' <<<"$out" | cut -d= -f2))")
   echo "$start $cpu"
@@ -64,7 +67,9 @@ send() {
 
 # --- syslog-ng ------------------------------------------------------------------------------------
 port=$(free_port)
-sed "s/@PORT@/$port/" "$here/syslog-ng.conf" >"$work/syslog-ng.conf"
+# Octet counting: syslog-ng's syslog() driver frames TCP by RFC 6587 octet counting, network() by LF.
+driver=network; [[ "$FRAMING" == octet ]] && driver=syslog
+sed "s/@PORT@/$port/; s/network(ip/$driver(ip/" "$here/syslog-ng.conf" >"$work/syslog-ng.conf"
 syslog-ng -F --no-caps -f "$work/syslog-ng.conf" -R "$work/syslog-ng.persist" -c "$work/syslog-ng.ctl" -p "$work/syslog-ng.pid" \
   >"$work/syslog-ng.log" 2>&1 &
 sng_pid=$!
@@ -110,8 +115,8 @@ kill "$aeg_pid" 2>/dev/null || true; wait "$aeg_pid" 2>/dev/null || true; aeg_pi
 
 # --- report ---------------------------------------------------------------------------------------
 frame_bytes=$(( SIZE + 1 ))
-printf '\nListener comparison: %d messages of %d bytes (+LF) over one loopback TCP connection, %d warm-up; %s, %d cores, load %s\n' \
-  "$COUNT" "$SIZE" "$WARMUP" "$(date -u +%FT%TZ)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
+printf '\nListener comparison: %d messages of %d bytes (%s framing) over one loopback TCP connection, %d warm-up; %s, %d cores, load %s\n' \
+  "$COUNT" "$SIZE" "$FRAMING" "$WARMUP" "$(date -u +%FT%TZ)" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-44s %12s %14s %14s\n' "receiver" "msg/s" "receiver cores" "sender cores"
 printf '%-44s %12s %14s %14s\n' "syslog-ng $sng_version (csv-parser + kv-parser)" "$sng_rate" "$sng_cpu" \
   "$(python3 -c "print(f'{$sng_sender_cpu / ($sng_ms / 1000):.2f}')")"

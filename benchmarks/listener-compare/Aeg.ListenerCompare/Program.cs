@@ -3,6 +3,7 @@ using Aeg.ListenerCompare;
 // Two roles of the listener comparison (see ../README.md and ../run.sh):
 //   send    --port P --count N [--size 650] [--octet]
 //   receive --port P --count N [--warmup W] [--handler parse|rules|parse+rules] [--rules PATH]
+//   udp-alloc [--count N] [--size 650]   (bytes allocated per datagram on the UDP listener's path)
 var options = new Dictionary<string, string>(StringComparer.Ordinal);
 for (var i = 1; i < args.Length; i++)
 {
@@ -18,6 +19,7 @@ string Get(string name, string? fallback = null) =>
 return args.FirstOrDefault() switch
 {
     "send" => await Sender.RunAsync(int.Parse(Get("port")), long.Parse(Get("count")), int.Parse(Get("size", "650")), options.ContainsKey("octet")),
+    "udp-alloc" => await UdpAllocationCheck.RunAsync(long.Parse(Get("count", "200000")), int.Parse(Get("size", "650"))),
     "receive" => await Receiver.RunAsync(int.Parse(Get("port")), long.Parse(Get("warmup", "0")), long.Parse(Get("count")), Get("handler", "parse+rules"), options.GetValueOrDefault("rules")),
     _ => Usage(),
 };

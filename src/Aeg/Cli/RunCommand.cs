@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Aeg.Rules;
 
 namespace Aeg.Cli;
@@ -13,7 +14,11 @@ internal static class RunCommand
         var command = new Command("run", "Run the Annotation Event Generator (and the CEF listener when listen.listeners is set) until stopped.") { config, debug };
         command.SetAction((parse, cancellationToken) => AnnotationCommandOptions.WithHost(parse, config, debug, async host =>
         {
-            using var signals = new ShutdownSignals(cancellationToken);
+            // SIGTERM (systemd stop, docker stop) and Ctrl-C end the loop after the current batch
+            // instead of killing the process mid-batch.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopGracefully(stop));
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, StopGracefully(stop));
             await using var sender = host.CreateSender();
             await using var poller = host.CreatePoller(sender);
             poller.Initialize();
@@ -25,7 +30,7 @@ internal static class RunCommand
             }
             host.Log.Information("Polling {Database} every {Interval}, sending to {Destination}",
                 host.Database.Description, host.Options.Poller.Interval, sender.Destination);
-            await poller.RunAsync(signals.Token);
+            await poller.RunAsync(stop.Token);
             if (pipeline is not null)
             {
                 await pipeline.StopAsync();
@@ -34,4 +39,10 @@ internal static class RunCommand
         }));
         return command;
     }
+
+    private static Action<PosixSignalContext> StopGracefully(CancellationTokenSource stop) => context =>
+    {
+        context.Cancel = true;
+        stop.Cancel();
+    };
 }

@@ -8,11 +8,12 @@ namespace Aeg.Listener;
 /// Reads the frames of one connection's buffered bytes and hands each to the handler; frames that
 /// span buffer segments are copied into a per-connection buffer that is reused.
 /// </summary>
-internal sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler handler, SenderCounters sender, ListenerCounters counters, ILogger? log, string listenerName) : IDisposable
+public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler handler, SenderCounters sender, ListenerCounters counters, ILogger? log, string listenerName) : IDisposable
 {
     private byte[]? _joined;
     private bool _handlerErrorLogged;
 
+    /// <summary>The connection's frame reader (its detected framing).</summary>
     public SyslogFrameReader Reader => reader;
 
     /// <summary>Handles every complete frame in <paramref name="buffer"/> and slices off what was consumed.</summary>
@@ -103,6 +104,7 @@ internal sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandl
         }
     }
 
+    /// <summary>Returns the reassembly buffer to the pool.</summary>
     public void Dispose()
     {
         if (_joined is not null)

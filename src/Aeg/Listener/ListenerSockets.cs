@@ -22,11 +22,8 @@ internal static class ListenerSockets
                 socket.ReceiveBufferSize = size;
             }
 
-            if (type == SocketType.Stream)
-            {
-                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            }
-
+            // No ReuseAddress: on Linux .NET maps it to SO_REUSEPORT too, which would let a second
+            // listener (or a second Aeg) bind the same port and silently take half the traffic.
             socket.Bind(new IPEndPoint(address, options.EffectivePort));
             return socket;
         }

@@ -79,7 +79,17 @@ public sealed class TcpSyslogListener : ISyslogListener
                 continue;
             }
 
-            var remote = SenderRegistry.Normalize(((IPEndPoint)client.RemoteEndPoint!).Address);
+            IPAddress remote;
+            try
+            {
+                remote = SenderRegistry.Normalize(((IPEndPoint)client.RemoteEndPoint!).Address);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or NullReferenceException)
+            {
+                // Reset before we looked at it: nothing was received, nothing to count.
+                client.Dispose();
+                continue;
+            }
             if (!_allow.IsAllowed(remote))
             {
                 Refuse(client, remote, "not on the allow-list");

@@ -190,5 +190,9 @@ public sealed class TcpListenerTests
         Assert.Equal(1, listener.Counters.FramesTruncated);
         Assert.Equal(0, listener.Counters.ConnectionsActive);
         await Assert.ThrowsAnyAsync<SocketException>(() => new TcpClient().ConnectAsync(listener.EndPoint));
+
+        // A restart binds the same port at once, although the closed connection is in TIME_WAIT.
+        await using var restarted = await TestListener.StartAsync(new ListenerOptions { Protocol = SyslogProtocol.Tcp, Port = listener.EndPoint.Port });
+        Assert.Equal(listener.EndPoint.Port, restarted.EndPoint.Port);
     }
 }

@@ -11,10 +11,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Serilog;
-using ILogger = Serilog.ILogger;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Display;
+using ILogger = Serilog.ILogger;
 
 namespace Aeg.Tests.Tickets;
 

@@ -48,7 +48,7 @@ public sealed class JiraExtraHopActionTests : IDisposable
         Assert.Equal("SOC", fields.GetProperty("project").GetProperty("key").GetString());
         Assert.Equal("Bug", fields.GetProperty("issuetype").GetProperty("name").GetString());
         Assert.Equal(hostile, fields.GetProperty("summary").GetString());
-        Assert.Equal(["aeg", "port_scan"], fields.GetProperty("labels").EnumerateArray().Select(l => l.GetString()).ToArray());
+        Assert.Equal(["aeg", "port_scan"], fields.GetProperty("labels").EnumerateArray().Select(l => l.GetString()!).ToArray());
         Assert.Equal(new[] { "project", "issuetype", "summary", "description", "labels" }, fields.EnumerateObject().Select(p => p.Name).ToArray());
         Assert.Equal("/rest/api/2/issue/SOC-17/comment", requests[1].Path);
         using var comment = JsonDocument.Parse(requests[1].Body);

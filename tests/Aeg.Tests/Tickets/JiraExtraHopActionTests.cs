@@ -157,6 +157,25 @@ public sealed class JiraExtraHopActionTests : IDisposable
     }
 
     [Fact]
+    public async Task Jira_against_in_process_server_following_REST_v2_attempt_timeout_is_retried()
+    {
+        await using var server = await InProcessHttpServer.StartAsync((_, _) => JiraCreated("SOC-5"));
+        server.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.HangRequests = 1;
+        var options = SystemOptions(TicketSystemType.Jira, server.BaseUrl, 2, TicketAuth.Basic, JiraUser);
+        options.Timeout = TimeSpan.FromMilliseconds(300);
+        var jira = new JiraTicketAction(Http("jira", options, new TicketCredential(TicketAuth.Basic, JiraUser, JiraApiToken), _log.Logger, _counters), server.BaseUrl);
+
+        var result = await jira.CreateAsync(Fields(("project", "SOC"), ("summary", "s")), CancellationToken.None);
+        server.Gate.SetResult();
+
+        Assert.Equal("SOC-5", result.TicketRef);
+        Assert.Equal(2, server.Requests.Count);
+        Assert.Equal(1, _counters.Retried);
+        Assert.Contains("attempt timed out", _log.Text);
+    }
+
+    [Fact]
     public async Task Connection_refused_is_retried_and_reported_as_transient()
     {
         int port;

@@ -97,6 +97,12 @@ public static class CefEscaping
 
     private static bool TryUnescapeCore(ReadOnlySpan<byte> raw, Span<byte> destination, bool header, out int bytesWritten)
     {
+        // Typical escaped values are short: one byte loop beats a search per backslash.
+        if (raw.Length <= 64)
+        {
+            return TryUnescapeShort(raw, destination, header, out bytesWritten);
+        }
+
         bytesWritten = 0;
         while (true)
         {
@@ -129,6 +135,31 @@ public static class CefEscaping
             destination[bytesWritten++] = b;
             raw = raw[(slash + consumed)..];
         }
+    }
+
+    private static bool TryUnescapeShort(ReadOnlySpan<byte> raw, Span<byte> destination, bool header, out int bytesWritten)
+    {
+        var written = 0;
+        for (var i = 0; i < raw.Length; i++)
+        {
+            var b = raw[i];
+            if (b == (byte)'\\' && i + 1 < raw.Length && Unescaped(raw[i + 1], header) is var u && u != 0)
+            {
+                b = u;
+                i++;
+            }
+
+            if ((uint)written >= (uint)destination.Length)
+            {
+                bytesWritten = written;
+                return false;
+            }
+
+            destination[written++] = b;
+        }
+
+        bytesWritten = written;
+        return true;
     }
 
     // 0 means "not an escape": the backslash stays literal.

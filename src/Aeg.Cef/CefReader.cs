@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Aeg.Cef;
 
@@ -35,6 +36,9 @@ public ref struct CefReader
     private int _position;
     private int _keyStart, _keyLength, _valueStart, _valueLength;
     private int _nextKeyStart, _nextKeyLength;
+    private ExtensionScanner _scanner;
+    // Where _scanner continues; the first pair, found without it, starts a fresh scanner.
+    private int _scanFrom = -1;
     private bool _valueEscaped;
 
     /// <summary>Parses the syslog prefix and CEF header; check <see cref="Error"/> afterwards.</summary>
@@ -129,34 +133,37 @@ public ref struct CefReader
         _version = version;
         p++;
 
+        var scanner = new ByteScanner(line, p, _end, (byte)'|', (byte)'\\');
+        var skip = -1;
         for (var field = 0; field < 6; field++)
         {
             var start = p;
-            var found = false;
-            while (p < _end)
+            var pipe = -1;
+            for (var hit = scanner.Next(line, _end); hit >= 0; hit = scanner.Next(line, _end))
             {
-                var hit = line[p.._end].IndexOfAny((byte)'|', (byte)'\\');
-                if (hit < 0)
+                if (hit == skip)
                 {
-                    p = _end;
-                    break;
+                    continue;
                 }
 
-                p += hit;
-                if (line[p] == (byte)'|')
+                if (line[hit] == (byte)'|')
                 {
-                    found = true;
+                    pipe = hit;
                     break;
                 }
 
                 // A backslash escapes the next pipe or backslash; otherwise it is literal.
-                p += p + 1 < _end && (line[p + 1] == (byte)'|' || line[p + 1] == (byte)'\\') ? 2 : 1;
+                if (hit + 1 < _end && (line[hit + 1] == (byte)'|' || line[hit + 1] == (byte)'\\'))
+                {
+                    skip = hit + 1;
+                }
             }
 
             _header[field * 2] = start;
-            _header[(field * 2) + 1] = p - start;
-            if (!found)
+            _header[(field * 2) + 1] = (pipe < 0 ? _end : pipe) - start;
+            if (pipe < 0)
             {
+                p = _end;
                 // Header-only messages often lack the pipe after the severity.
                 if (field == 5)
                 {
@@ -167,7 +174,7 @@ public ref struct CefReader
                 return;
             }
 
-            p++;
+            p = pipe + 1;
         }
 
         _extensionStart = Math.Min(p, _end);
@@ -269,41 +276,30 @@ public ref struct CefReader
         // jump from '=' to '=' (vectorised) and walk back over the short key: values are long,
         // keys are short. Backslashes met on the way tell whether the value needs unescaping.
         var valueEnd = end;
-        var escaped = false;
         _nextKeyLength = 0;
-        var q = valueStart;
-        while (q < end)
+        if (_scanFrom != valueStart)
         {
-            var hit = line[q..end].IndexOfAny((byte)'=', (byte)'\\');
-            if (hit < 0)
-            {
-                break;
-            }
-
-            var e = q + hit;
-            if (line[e] == (byte)'\\')
-            {
-                escaped = true;
-                q = e + 2;
-                continue;
-            }
-
-            var k = e;
-            while (k > valueStart && IsKeyByte[line[k - 1]])
-            {
-                k--;
-            }
-
-            if (k < e && k > valueStart && line[k - 1] == (byte)' ')
-            {
-                valueEnd = k - 1;
-                _nextKeyStart = k;
-                _nextKeyLength = e - k;
-                break;
-            }
-
-            q = e + 1;
+            _scanner = new ExtensionScanner(line, valueStart, end);
         }
+
+        int e;
+        while ((e = _scanner.NextEquals(line)) >= 0)
+        {
+            // The first byte before '=' that cannot be in a key must be a space, after a
+            // non-empty key, inside this value: then a new pair starts.
+            var space = _scanner.LastNonKeyBefore(e);
+            if (space >= valueStart && space < e - 1 && line[space] == (byte)' ')
+            {
+                valueEnd = space;
+                _nextKeyStart = space + 1;
+                _nextKeyLength = e - space - 1;
+                _scanFrom = e + 1;
+                break;
+            }
+        }
+
+        // Keys hold no backslash, so the last one before the next key's '=' (or the end) tells.
+        var escaped = _scanner.LastBackslashBefore(e >= 0 ? e : end) >= valueStart;
 
         _valueStart = valueStart;
         _valueLength = valueEnd - valueStart;
@@ -370,19 +366,6 @@ public ref struct CefReader
     {
         var run = line[p..end].IndexOfAnyExcept(CefEscaping.KeyBytes);
         return run > 0 && line[p + run] == (byte)'=' ? run : 0;
-    }
-
-    private static readonly bool[] IsKeyByte = BuildKeyTable();
-
-    private static bool[] BuildKeyTable()
-    {
-        var table = new bool[256];
-        for (var b = 0; b < 256; b++)
-        {
-            table[b] = CefEscaping.KeyBytes.Contains((byte)b);
-        }
-
-        return table;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

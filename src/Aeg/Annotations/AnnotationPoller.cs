@@ -16,6 +16,7 @@ namespace Aeg.Annotations;
 public sealed class AnnotationPoller : IAsyncDisposable
 {
     private static readonly TimeSpan VersionsSaveInterval = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan CountersLogInterval = TimeSpan.FromMinutes(5);
 
     private readonly IAnnotationSource _source;
     private readonly AnnotationMapper _mapper;
@@ -103,6 +104,18 @@ public sealed class AnnotationPoller : IAsyncDisposable
     /// </summary>
     public async Task<long> PollOnceAsync(CancellationToken cancellationToken, CancellationToken stopAfterBatch = default)
     {
+        try
+        {
+            return await PollCycleAsync(cancellationToken, stopAfterBatch);
+        }
+        finally
+        {
+            await _source.ReleaseAsync();
+        }
+    }
+
+    private async Task<long> PollCycleAsync(CancellationToken cancellationToken, CancellationToken stopAfterBatch)
+    {
         long sent = 0;
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var lookBackMs = (long)_options.LookBack.TotalMilliseconds;
@@ -134,29 +147,30 @@ public sealed class AnnotationPoller : IAsyncDisposable
             }
         }
 
-        while (true)
+        // The next batch is read from the database while this one is mapped, sent and committed
+        // (two row buffers, so memory stays constant): database latency and parsing overlap the
+        // sending, which roughly halves a backlog drain on two cores.
+        using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var batches = new BatchReader(_source, _options.BatchSize, _cursor, Counters, stopAfterBatch, readAhead.Token);
+        try
         {
-            ClearPending();
-            var n = 0;
-            var next = _cursor;
-            await foreach (var row in _source.ReadAfterAsync(_cursor, _options.BatchSize, cancellationToken))
+            await foreach (var batch in batches.ReadAllAsync(cancellationToken))
             {
-                Counters.RowPolled();
-                await SendAsync(row, windowStart, cancellationToken);
-                next = new AnnotationCursor(row.ModificationTimeMs, row.EventId);
-                n++;
+                ClearPending();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    await SendAsync(batch.Rows[i], windowStart, cancellationToken);
+                }
+                await _sender.FlushAsync(cancellationToken);
+                Commit(batch.Last, nowMs);
+                sent += batch.Count;
+                batches.Recycle(batch);
             }
-            if (n == 0)
-            {
-                break;
-            }
-            await _sender.FlushAsync(cancellationToken);
-            Commit(next, nowMs);
-            sent += n;
-            if (n < _options.BatchSize || stopAfterBatch.IsCancellationRequested)
-            {
-                break;
-            }
+        }
+        finally
+        {
+            await readAhead.CancelAsync();
+            await batches.StopAsync();
         }
         Counters.SetCursorLag(_time.GetUtcNow().ToUnixTimeMilliseconds() - _cursor.ModificationTimeMs);
         SaveVersionsIfDue(force: false);
@@ -167,6 +181,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
     public async Task RunAsync(CancellationToken stoppingToken)
     {
         var pipeline = RetryPipeline(int.MaxValue);
+        var reportedAt = _time.GetUtcNow();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -174,6 +189,11 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 // A stop request ends the cycle after the batch in progress; it does not abort a
                 // batch half sent (that would only cause a resend). The retry wait is cancelled.
                 await pipeline.ExecuteAsync(async ct => await PollOnceAsync(CancellationToken.None, stoppingToken), stoppingToken);
+                if (_time.GetUtcNow() - reportedAt >= CountersLogInterval)
+                {
+                    reportedAt = _time.GetUtcNow();
+                    _log.Information("Poller at {Cursor}; {Counters}", _cursor, Counters);
+                }
                 await Task.Delay(_options.Interval, _time, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

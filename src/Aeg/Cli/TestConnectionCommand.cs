@@ -36,6 +36,7 @@ internal static class TestConnectionCommand
             output.WriteLine($"  connected, server version {connection.ServerVersion}");
             var query = new AnnotationQuery(host.Options.Source);
 
+            var broad = false;
             await using (var grants = db.CreateCommand(connection, "SHOW GRANTS"))
             await using (var reader = await grants.ExecuteReaderAsync(cancellationToken))
             {
@@ -43,12 +44,13 @@ internal static class TestConnectionCommand
                 {
                     var grant = reader.GetString(0);
                     output.WriteLine($"  grant: {Redact(grant)}");
-                    if (grant.Contains("ALL PRIVILEGES", StringComparison.OrdinalIgnoreCase) ||
-                        grant.Contains("INSERT", StringComparison.OrdinalIgnoreCase) || grant.Contains("UPDATE", StringComparison.OrdinalIgnoreCase))
-                    {
-                        output.WriteLine("  note: Aeg needs only SELECT on the annotation and lookup tables (see content/esm/README.md)");
-                    }
+                    broad |= grant.Contains("ALL PRIVILEGES", StringComparison.OrdinalIgnoreCase) ||
+                        grant.Contains("INSERT", StringComparison.OrdinalIgnoreCase) || grant.Contains("UPDATE", StringComparison.OrdinalIgnoreCase);
                 }
+            }
+            if (broad)
+            {
+                output.WriteLine("  note: this user can write; Aeg needs only SELECT on the annotation and lookup tables (content/esm/README.md)");
             }
 
             await using (var count = db.CreateCommand(connection, query.Count))
@@ -78,7 +80,7 @@ internal static class TestConnectionCommand
             {
                 read++;
             }
-            output.WriteLine($"  poll query: works ({read} row read)");
+            output.WriteLine($"  poll query: works ({read} row read): {query.After}");
             return true;
         }
         catch (DbException ex)

@@ -78,15 +78,13 @@ public sealed class AnnotationStateFile
 
     public string Path { get; }
 
-    /// <summary>The saved state, or null on first start. A leftover temp file from a crash is discarded.</summary>
+    /// <summary>
+    /// The saved state, or null on first start. A temp file (a write that never reached its
+    /// rename, or one in progress) is ignored, not deleted: the next save overwrites it, and a
+    /// reader such as a test or a status command must not break a running poller's write.
+    /// </summary>
     public AnnotationState? Load()
     {
-        var temp = AtomicFile.TempPathFor(Path);
-        if (File.Exists(temp))
-        {
-            // Never promoted: the rename is the commit point, so a temp file is an unfinished write.
-            File.Delete(temp);
-        }
         if (!File.Exists(Path))
         {
             return null;

@@ -119,6 +119,54 @@ public sealed class AnnotationPollerTests
     }
 
     [Fact]
+    public async Task A_site_table_with_datetime_columns_and_plain_names_is_read_per_configuration()
+    {
+        await using var h = await PollerHarness.CreateAsync();
+        await h.Db.ExecuteAsync("""
+            CREATE TABLE site_annotations (id BIGINT PRIMARY KEY, ver INT, changed DATETIME(3), who VARCHAR(50),
+              stage_name VARCHAR(50), note TEXT, mrt DATETIME(3) NULL, KEY (changed, id));
+            INSERT INTO site_annotations VALUES
+              (5, 1, '2026-11-01 10:00:00.123', 'carol', 'Initial', 'n1', '2026-11-01 09:59:00.000'),
+              (6, 2, '2026-11-01 10:00:00.123', 'dave', 'Closed', 'n2', NULL),
+              (4, 1, '2026-11-01 10:00:01.000', 'erin', NULL, NULL, NULL);
+            """);
+        h.Options.FirstStart = "2026-11-01T10:00:00Z";
+        h.Source.Table = "site_annotations";
+        h.Source.TimeKind = Aeg.Configuration.TimeKind.Datetime;
+        h.Source.StageLookup = null;
+        h.Source.UserLookup = null;
+        h.Source.Columns = new Aeg.Configuration.SourceColumns
+        {
+            EventId = "id",
+            Version = "ver",
+            ModificationTime = "changed",
+            ModifiedBy = "who",
+            Stage = "stage_name",
+            CurrentComment = "note",
+            ManagerReceiptTime = "mrt",
+            StageUpdateTime = null,
+            StageUser = null,
+            AuditTrail = null,
+            Flags = null,
+            EndTime = null,
+        };
+        var sender = new RecordingSyslogSender();
+        await using var poller = h.CreatePoller(sender);
+        Assert.Equal(3, await poller.PollOnceAsync(CancellationToken.None));
+
+        var events = sender.Flushed.Select(ParsedCef.Parse).ToList();
+        Assert.Equal(["5", "6", "4"], events.Select(e => e["cn2"]));
+        var t = new DateTimeOffset(2026, 11, 1, 10, 0, 0, 123, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        Assert.Equal(t.ToString(), events[0]["deviceCustomDate1"]);
+        Assert.Equal((t - 60_123).ToString(), events[0]["deviceCustomDate2"]);
+        Assert.Equal("carol", events[0]["duser"]);
+        Assert.Equal("Initial", events[0]["cs3"]);
+        Assert.Equal("n1", events[0]["cs2"]);
+        Assert.Equal("1", events[1].Header[Aeg.Cef.CefHeaderField.Severity]);
+        Assert.Equal(new AnnotationCursor(t + 877, 4), h.StateFile.Load()!.Cursor);
+    }
+
+    [Fact]
     public async Task A_version_jump_is_counted_and_marked_in_the_event()
     {
         await using var h = await PollerHarness.CreateAsync();
@@ -216,10 +264,11 @@ public sealed class AnnotationPollerTests
     public async Task Connections_killed_mid_drain_are_retried_and_no_row_is_lost()
     {
         await using var h = await PollerHarness.CreateAsync();
-        // One big batch of ~1 KB rows: ~20 MB cannot sit in socket buffers, so the kill lands while
-        // the reader is still streaming (a kill between batches is absorbed by the pool's reconnect).
-        h.Options.BatchSize = 20_000;
-        await h.Db.InsertRangeAsync(firstId: 1, count: 20_000, firstMs: HourAgoMs, stepMs: 1);
+        // Big batches of ~1 KB rows: ~10 MB cannot sit in socket buffers, so a kill while the first
+        // batch is being sent lands while the read-ahead of the second is still streaming (a kill
+        // between queries is absorbed by the pool's reconnect).
+        h.Options.BatchSize = 10_000;
+        await h.Db.InsertRangeAsync(firstId: 1, count: 30_000, firstMs: HourAgoMs, stepMs: 1);
         await h.Db.ExecuteAsync("UPDATE arc_event_annotation SET current_comment = REPEAT('x', 1000)");
         var killed = 0;
         var sender = new RecordingSyslogSender();
@@ -236,8 +285,8 @@ public sealed class AnnotationPollerTests
 
         Assert.True(killed >= 1, $"expected to kill the poller's connections, killed {killed}");
         var ids = PollerHarness.EventIds(sender.Flushed);
-        Assert.Equal(Enumerable.Range(1, 20_000).Select(i => (long)i), ids.Distinct().Order());
-        Assert.True(poller.Counters.DatabaseFailures >= 1);
+        Assert.Equal(Enumerable.Range(1, 30_000).Select(i => (long)i), ids.Distinct().Order());
+        Assert.True(poller.Counters.DatabaseFailures >= 1, "the killed connection should have failed a read");
     }
 
     private static int KillConnectionsTo(string database)

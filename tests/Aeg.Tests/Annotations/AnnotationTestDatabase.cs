@@ -1,74 +1,55 @@
 using System.Data.Common;
 using Aeg.Annotations;
 using Aeg.Configuration;
+using Aeg.Tests.Infrastructure;
 
 namespace Aeg.Tests.Annotations;
 
 /// <summary>
-/// A throwaway database (aeg_t_&lt;guid8&gt;) with content/esm/schema.sql loaded, dropped on dispose.
-/// Private stand-in for the CI helper's Infrastructure/TestDatabase until that is on main.
+/// A <see cref="TestDatabase"/> with content/esm/schema.sql loaded, plus the Aeg options that point
+/// at it and helpers to fill the annotation table.
 /// </summary>
 public sealed class AnnotationTestDatabase : IAsyncDisposable
 {
-    private readonly string _adminConnectionString;
+    private readonly TestDatabase _db;
 
-    private AnnotationTestDatabase(string name, string adminConnectionString, DatabaseOptions options, string password)
+    private AnnotationTestDatabase(TestDatabase db, DatabaseOptions options, string password)
     {
-        Name = name;
-        _adminConnectionString = adminConnectionString;
+        _db = db;
         Options = options;
         Password = password;
     }
 
-    public string Name { get; }
+    public string Name => _db.Name;
     /// <summary>Options pointing Aeg at this database.</summary>
     public DatabaseOptions Options { get; }
     public string Password { get; }
 
-    public static string AdminConnectionString =>
-        Environment.GetEnvironmentVariable("AEG_TEST_MYSQL") is { Length: > 0 } cs
-            ? cs
-            : throw new InvalidOperationException("AEG_TEST_MYSQL is not set: run the tests with ./aeg.sh test (it starts MariaDB and sets it)");
+    public static string AdminConnectionString => TestServices.MySqlConnectionString;
+
+    public static string RepoRoot => Path.GetDirectoryName(TestServices.RepoFile("Aeg.sln"))!;
 
     public static async Task<AnnotationTestDatabase> CreateAsync()
     {
-        var admin = AdminConnectionString;
-        var name = "aeg_t_" + Guid.NewGuid().ToString("N")[..8];
-        await ExecuteAsync(admin, $"CREATE DATABASE `{name}` CHARACTER SET utf8mb4");
+        var db = await TestDatabase.CreateAsync(TestServices.RepoFile("content/esm/schema.sql"));
         var b = AnnotationDatabase.Provider.CreateConnectionStringBuilder()!;
-        b.ConnectionString = admin;
+        b.ConnectionString = db.ConnectionString;
         string Get(params string[] keys) => keys.Select(k => b.TryGetValue(k, out var v) ? Convert.ToString(v) : null).FirstOrDefault(v => !string.IsNullOrEmpty(v)) ?? "";
         var options = new DatabaseOptions
         {
             Host = Get("Server", "Host"),
             Port = int.TryParse(Get("Port"), out var port) ? port : 3306,
-            Database = name,
+            Database = db.Name,
             User = Get("User ID", "UserID", "Uid", "User"),
             SslMode = "None",
             CommandTimeout = TimeSpan.FromSeconds(120),
         };
-        var db = new AnnotationTestDatabase(name, admin, options, Get("Password", "pwd"));
-        var schema = await File.ReadAllTextAsync(Path.Combine(RepoRoot, "content", "esm", "schema.sql"));
-        await db.ExecuteAsync(schema);
-        return db;
-    }
-
-    public static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Aeg.sln")))
-            {
-                dir = dir.Parent;
-            }
-            return dir?.FullName ?? throw new InvalidOperationException("cannot find the repository root (Aeg.sln)");
-        }
+        return new AnnotationTestDatabase(db, options, Get("Password", "pwd"));
     }
 
     public AnnotationDatabase Database => new(Options, Password);
 
-    public async Task<DbConnection> OpenAsync() => await Database.OpenAsync(CancellationToken.None);
+    public async Task<DbConnection> OpenAsync() => await _db.OpenConnectionAsync();
 
     public async Task ExecuteAsync(string sql, params (string Name, object? Value)[] parameters)
     {
@@ -92,15 +73,5 @@ public sealed class AnnotationTestDatabase : IAsyncDisposable
         SELECT {firstId} + n, 1, {firstMs} + n * {stepMs}, {stage}, CONCAT('row ', {firstId} + n), 0 FROM seq
         """);
 
-    public async ValueTask DisposeAsync() => await ExecuteAsync(_adminConnectionString, $"DROP DATABASE IF EXISTS `{Name}`");
-
-    private static async Task ExecuteAsync(string connectionString, string sql)
-    {
-        await using var connection = AnnotationDatabase.Provider.CreateConnection()!;
-        connection.ConnectionString = connectionString;
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync();
-    }
+    public ValueTask DisposeAsync() => _db.DisposeAsync();
 }

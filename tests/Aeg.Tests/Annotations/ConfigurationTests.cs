@@ -88,6 +88,27 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void A_site_without_lookup_tables_and_with_datetime_columns_builds_the_matching_query()
+    {
+        var o = AegConfig.Load(MinimalWithMappings("""
+            source:
+              table: arcsight.annotations
+              timeKind: datetime
+              columns: { modifiedBy: modifier_name, stage: stage_name, endTime: "" }
+              stageLookup: null
+              userLookup: null
+            """));
+        Assert.Null(o.Source.StageLookup);
+        Assert.Equal(TimeKind.Datetime, o.Source.TimeKind);
+        var q = new Aeg.Annotations.AnnotationQuery(o.Source).After;
+        Assert.Contains("FROM `arcsight`.`annotations` a WHERE", q);
+        Assert.Contains("a.`modifier_name`", q);
+        Assert.Contains("a.`stage_name`, NULL", q);
+        Assert.DoesNotContain("JOIN", q);
+        Assert.DoesNotContain("end_time", q);
+    }
+
+    [Fact]
     public void Missing_mappings_file_is_reported()
     {
         var ex = Assert.Throws<ConfigException>(() => AegConfig.Load(Write("mappings: nowhere.yaml\n")));
@@ -127,6 +148,10 @@ public sealed class ConfigurationTests : IDisposable
         var missing = Assert.Throws<ConfigException>(() => DatabasePassword.Resolve(new DatabaseOptions { PasswordEnv = env + "_MISSING" }, "x.yaml"));
         Assert.Equal("database.passwordEnv", missing.Problems[0].Key);
 
+        if (OperatingSystem.IsWindows())
+        {
+            return; // file modes are a Unix notion
+        }
         var file = Path.Combine(_dir, "pw");
         File.WriteAllText(file, "from-file\nignored\n");
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);

@@ -33,8 +33,12 @@ public sealed class StateTests : IDisposable
 
         var loaded = new AnnotationStateFile(_dir).Load()!;
         Assert.Equal(new AnnotationCursor(100, 7), loaded.Cursor);
-        Assert.False(File.Exists(AtomicFile.TempPathFor(file.Path)), "the unfinished temp file is discarded");
         Assert.Equal(good, File.ReadAllBytes(file.Path));
+
+        // The next save overwrites the leftover and commits normally.
+        file.Save(new AnnotationState { Cursor = new(200, 8) });
+        Assert.Equal(new AnnotationCursor(200, 8), file.Load()!.Cursor);
+        Assert.False(File.Exists(AtomicFile.TempPathFor(file.Path)));
     }
 
     [Fact]

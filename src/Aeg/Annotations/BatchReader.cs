@@ -1,0 +1,92 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using Aeg.State;
+
+namespace Aeg.Annotations;
+
+/// <summary>A batch of rows copied out of the reader, reused once its events are committed.</summary>
+internal sealed class RowBatch(int capacity)
+{
+    public AnnotationRow[] Rows { get; } = Enumerable.Range(0, capacity).Select(_ => new AnnotationRow()).ToArray();
+    public int Count { get; set; }
+    public AnnotationCursor Last => new(Rows[Count - 1].ModificationTimeMs, Rows[Count - 1].EventId);
+}
+
+/// <summary>
+/// Reads keyset batches one ahead of the consumer on a background task, through two reusable
+/// <see cref="RowBatch"/> buffers, until a batch comes back short or a stop is requested.
+/// </summary>
+internal sealed class BatchReader
+{
+    private readonly Channel<RowBatch> _full = Channel.CreateBounded<RowBatch>(1);
+    private readonly Channel<RowBatch> _free = Channel.CreateUnbounded<RowBatch>();
+    private readonly Task _producer;
+
+    public BatchReader(IAnnotationSource source, int batchSize, AnnotationCursor start, AnnotationCounters counters,
+        CancellationToken stopAfterBatch, CancellationToken cancellationToken)
+    {
+        _free.Writer.TryWrite(new RowBatch(batchSize));
+        _free.Writer.TryWrite(new RowBatch(batchSize));
+        // No token for Task.Run itself: the producer must always run so that it completes the channel.
+        _producer = Task.Run(() => ProduceAsync(source, batchSize, start, counters, stopAfterBatch, cancellationToken), CancellationToken.None);
+    }
+
+    /// <summary>Full batches in keyset order; throws what the reading task threw.</summary>
+    public async IAsyncEnumerable<RowBatch> ReadAllAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var batch in _full.Reader.ReadAllAsync(cancellationToken))
+        {
+            yield return batch;
+        }
+    }
+
+    public void Recycle(RowBatch batch) => _free.Writer.TryWrite(batch);
+
+    /// <summary>Waits for the reading task to end (after cancellation or completion), ignoring its failure.</summary>
+    public async Task StopAsync()
+    {
+        _free.Writer.TryComplete();
+        try
+        {
+            await _producer;
+        }
+        catch (Exception)
+        {
+            // Already surfaced through ReadAllAsync, or the result of the cancellation.
+        }
+    }
+
+    private async Task ProduceAsync(IAnnotationSource source, int batchSize, AnnotationCursor cursor, AnnotationCounters counters,
+        CancellationToken stopAfterBatch, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var batch = await _free.Reader.ReadAsync(cancellationToken);
+                batch.Count = 0;
+                await foreach (var row in source.ReadAfterAsync(cursor, batchSize, cancellationToken))
+                {
+                    counters.RowPolled();
+                    batch.Rows[batch.Count++].CopyFrom(row);
+                }
+                if (batch.Count == 0)
+                {
+                    break;
+                }
+                await _full.Writer.WriteAsync(batch, cancellationToken);
+                if (batch.Count < batchSize || stopAfterBatch.IsCancellationRequested)
+                {
+                    break;
+                }
+                cursor = batch.Last;
+            }
+            _full.Writer.TryComplete();
+        }
+        catch (Exception ex)
+        {
+            _full.Writer.TryComplete(ex);
+            throw;
+        }
+    }
+}

@@ -35,11 +35,12 @@ internal static class TicketsCommand
                 Console.Error.WriteLine($"Configuration error:{Environment.NewLine}{ex.Message}");
                 return AnnotationCommandOptions.ExitConfig;
             }
-            var store = new TicketStore(TicketStore.DefaultPath(options.State.Directory));
-            var rows = store.List(Math.Max(1, parse.GetValue(limit)));
+            var dbPath = TicketStore.DefaultPath(options.State.Directory);
+            // Listing must not create state: without a database there is nothing to show.
+            var rows = File.Exists(dbPath) ? new TicketStore(dbPath).List(Math.Max(1, parse.GetValue(limit))) : [];
             var deadLetters = new DeadLetterStore(options.Tickets.DeadLetterPath(options.State.Directory)).ReadAll();
             parse.InvocationConfiguration.Output.Write(FormatTable(rows));
-            parse.InvocationConfiguration.Output.WriteLine($"{rows.Count} mapping(s) in {store.Path}; {deadLetters.Count} dead letter(s) waiting for `aeg tickets retry`.");
+            parse.InvocationConfiguration.Output.WriteLine($"{rows.Count} mapping(s) in {dbPath}; {deadLetters.Count} dead letter(s) waiting for `aeg tickets retry`.");
             return AnnotationCommandOptions.ExitOk;
         });
         return command;

@@ -111,7 +111,7 @@ public sealed partial class RtTicketAction : ITicketAction
                 });
                 var uri = new Uri(_api, $"ticket/{ticketId}/{kind.ToLowerInvariant()}");
                 var (_, response) = await _http.SendAsync(() => JsonBody.Request(HttpMethod.Post, uri, body), $"{kind.ToLowerInvariant()} on ticket {ticketId}", cancellationToken).ConfigureAwait(false);
-                CheckMessages(response, $"{kind.ToLowerInvariant()} on ticket {ticketId}");
+                CheckMessages(response, $"{kind.ToLowerInvariant()} on ticket {ticketId}", []);
             }
         }
         var changes = fields.Where(f => f.Key is "Subject" or "Status" or "Owner").ToList();
@@ -132,7 +132,7 @@ public sealed partial class RtTicketAction : ITicketAction
                 w.WriteEndObject();
             });
             var (_, response) = await _http.SendAsync(() => JsonBody.Request(HttpMethod.Put, new Uri(_api, $"ticket/{ticketId}"), body), $"update ticket {ticketId}", cancellationToken).ConfigureAwait(false);
-            CheckMessages(response, $"update ticket {ticketId}");
+            CheckMessages(response, $"update ticket {ticketId}", fields.Values);
         }
     }
 
@@ -177,22 +177,46 @@ public sealed partial class RtTicketAction : ITicketAction
         }
     }
 
-    private void CheckMessages(string response, string what)
+    // RT echoes the values it set ("SourceIP 10.0.0.1 changed to 10.0.0.2"), and event text such as
+    // "Login failed" must not read as a failure: values sent are blanked out before the phrase search.
+    private void CheckMessages(string response, string what, IEnumerable<string> sentValues)
     {
-        using var doc = JsonBody.TryParse(response);
-        if (doc?.RootElement is not { ValueKind: JsonValueKind.Array } messages)
-        {
-            return;
-        }
-        var failures = messages.EnumerateArray()
-            .Where(m => m.ValueKind == JsonValueKind.String && FailurePhrase().IsMatch(m.GetString()!))
-            .Select(m => m.GetString())
-            .ToList();
+        var failures = ReportedFailures(response, sentValues);
         if (failures.Count > 0)
         {
             throw Permanent($"{what}: RT answered 2xx but reported: {_http.Scrubber.Scrub(string.Join(" | ", failures))}");
         }
     }
+
+    /// <summary>The messages of a 2xx answer's message array that report a failure.</summary>
+    internal static List<string> ReportedFailures(string response, IEnumerable<string> sentValues)
+    {
+        var values = sentValues.Where(v => v.Length > 0).OrderByDescending(v => v.Length).ToList();
+        using var doc = JsonBody.TryParse(response);
+        if (doc?.RootElement is not { ValueKind: JsonValueKind.Array } messages)
+        {
+            return [];
+        }
+        return messages.EnumerateArray()
+            .Where(m => m.ValueKind == JsonValueKind.String)
+            .Select(m => m.GetString()!)
+            .Where(m => !SuccessShape().IsMatch(m) && FailurePhrase().IsMatch(WithoutValues(m, values)))
+            .ToList();
+    }
+
+    private static string WithoutValues(string message, List<string> values)
+    {
+        foreach (var value in values)
+        {
+            message = message.Replace(value, "", StringComparison.Ordinal);
+        }
+        return message;
+    }
+
+    // RT's reports of a done change ("X changed from 'a' to 'b'", "X b added", "X a deleted"):
+    // their old values come from earlier events and may contain any words.
+    [GeneratedRegex(@" changed (from .* )?to |^(?!.*(isn't|is not) a valid).* (added|deleted)$")]
+    private static partial Regex SuccessShape();
 
     // RT's failure texts (RT::Ticket, RT::Record, RT::CustomField): "isn't a valid status",
     // "Permission Denied", "Could not …", "Couldn't …", "Invalid value …", "Illegal value …".

@@ -15,6 +15,7 @@ namespace Aeg.Tickets;
 public sealed class TicketHttp : IDisposable
 {
     private const int MaxBodyInError = 1000;
+    private static readonly TimeSpan RetryAfterMargin = TimeSpan.FromMilliseconds(50);
     private readonly HttpClient _client;
     private readonly bool _ownsClient;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
@@ -49,7 +50,8 @@ public sealed class TicketHttp : IDisposable
                 Delay = options.Retry.BaseDelay,
                 MaxDelay = options.Retry.MaxDelay,
                 ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome)),
-                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } r ? RetryAfter(r) : null),
+                // Timers may fire a clock tick early: a small margin keeps the retry after the asked time.
+                DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result is { } r && RetryAfter(r) is { } wait ? wait + RetryAfterMargin : (TimeSpan?)null),
                 OnRetry = args =>
                 {
                     _counters.AddRetried();

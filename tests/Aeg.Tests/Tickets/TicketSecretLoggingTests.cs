@@ -7,6 +7,7 @@ using static Aeg.Tests.Tickets.TicketKit;
 namespace Aeg.Tests.Tickets;
 
 /// <summary>No configured secret reaches a log line or a dead-letter file, even when servers echo credentials back.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class TicketSecretLoggingTests : IDisposable
 {
     private readonly LogCapture _log = new();

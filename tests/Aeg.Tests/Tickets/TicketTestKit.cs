@@ -11,10 +11,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Serilog;
-using ILogger = Serilog.ILogger;
 using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Display;
+using ILogger = Serilog.ILogger;
 
 namespace Aeg.Tests.Tickets;
 
@@ -44,6 +44,9 @@ public sealed class InProcessHttpServer : IAsyncDisposable
     /// <summary>When set, every request waits for it before being answered (a server that hangs).</summary>
     public TaskCompletionSource? Gate { get; set; }
 
+    /// <summary>With <see cref="Gate"/>: only the first this many requests wait for it (0: all).</summary>
+    public int HangRequests { get; set; }
+
     public Uri BaseUrl { get; private set; } = null!;
 
     public IReadOnlyList<RecordedRequest> Requests => _requests.ToArray();
@@ -68,11 +71,12 @@ public sealed class InProcessHttpServer : IAsyncDisposable
                 context.Request.Path.Value + context.Request.QueryString.Value,
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body);
             server._requests.Enqueue(recorded);
-            if (server.Gate is { } gate)
+            var number = Interlocked.Increment(ref count);
+            if (server.Gate is { } gate && (server.HangRequests == 0 || number <= server.HangRequests))
             {
                 await gate.Task;
             }
-            var reply = server.Handler(recorded, Interlocked.Increment(ref count));
+            var reply = server.Handler(recorded, number);
             context.Response.StatusCode = reply.Status;
             foreach (var (name, value) in reply.Headers ?? new Dictionary<string, string>())
             {

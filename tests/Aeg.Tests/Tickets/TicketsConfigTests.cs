@@ -5,6 +5,7 @@ using Xunit;
 namespace Aeg.Tests.Tickets;
 
 /// <summary>The <c>tickets:</c> config section: parsing, defaults, validation with key paths, secrets and their files.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class TicketsConfigTests : IDisposable
 {
     private readonly TempDirectory _dir = new();

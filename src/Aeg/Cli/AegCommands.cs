@@ -12,6 +12,7 @@ internal static class AegCommands
         yield return PollCommand.Create();
         yield return TestConnectionCommand.Create();
         yield return EmitSampleCommand.Create();
+        yield return TicketsCommand.Create();
         yield return RulesCommand.Create();
     }
 }

@@ -21,6 +21,7 @@ public static partial class AegConfig
         sy.TlsClientCertFile = Resolve(sy.TlsClientCertFile, baseDir);
         sy.TlsClientKeyFile = Resolve(sy.TlsClientKeyFile, baseDir);
         options.Listen.Listeners.ForEach(l => l?.ResolvePaths(baseDir));
+        options.Tickets.ResolvePaths(baseDir);
         options.Rules.Path = Resolve(options.Rules.Path, baseDir);
         var problems = Validate(options);
         if (problems.Count > 0)
@@ -99,6 +100,7 @@ public static partial class AegConfig
             p.Add(colon > 0 ? new ConfigProblem("syslog." + error[..colon], error[(colon + 1)..].Trim()) : new ConfigProblem("syslog", error));
         }
         p.AddRange(o.Listen.Validate("listen"));
+        p.AddRange(o.Tickets.Validate("tickets"));
         p.AddRange(o.Rules.Validate("rules"));
         Check(File.Exists(o.Mappings), "mappings", $"file not found: {o.Mappings}");
         return p;

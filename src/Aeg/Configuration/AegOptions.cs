@@ -1,6 +1,7 @@
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Syslog;
+using Aeg.Tickets;
 
 namespace Aeg.Configuration;
 
@@ -14,6 +15,8 @@ public sealed class AegOptions
     public SyslogOutputOptions Syslog { get; set; } = new();
     /// <summary>Syslog listeners for CEF input (docs/listener.md).</summary>
     public ListenOptions Listen { get; set; } = new();
+    /// <summary>Ticket systems, dead letters and the dispatcher; see docs/tickets.md.</summary>
+    public TicketsOptions Tickets { get; set; } = new();
     public RulesOptions Rules { get; set; } = new();
     /// <summary>Path of cef-mappings.yaml; relative paths are relative to the config file.</summary>
     public string Mappings { get; set; } = "cef-mappings.yaml";

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Globalization;
+using Aeg.Annotations;
+using Aeg.Configuration;
+using Aeg.Tickets;
+
+namespace Aeg.Cli;
+
+/// <summary><c>aeg tickets list|retry</c>: show the dedupe store; replay dead letters.</summary>
+internal static class TicketsCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("tickets", "Ticket dedupe store and dead letters.");
+        command.Subcommands.Add(List());
+        command.Subcommands.Add(Retry());
+        return command;
+    }
+
+    private static Command List()
+    {
+        var config = AnnotationCommandOptions.Config();
+        var limit = new Option<int>("--limit") { Description = "Show at most this many mappings, newest first.", DefaultValueFactory = _ => 1000 };
+        var command = new Command("list", "Show the dedupe store: which dedupe key maps to which ticket.") { config, limit };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(config)!.FullName;
+            AegOptions options;
+            try
+            {
+                options = AegConfig.Load(path);
+            }
+            catch (ConfigException ex)
+            {
+                Console.Error.WriteLine($"Configuration error:{Environment.NewLine}{ex.Message}");
+                return AnnotationCommandOptions.ExitConfig;
+            }
+            var dbPath = TicketStore.DefaultPath(options.State.Directory);
+            // Listing must not create state: without a database there is nothing to show.
+            var rows = File.Exists(dbPath) ? new TicketStore(dbPath).List(Math.Max(1, parse.GetValue(limit))) : [];
+            var deadLetters = new DeadLetterStore(options.Tickets.DeadLetterPath(options.State.Directory)).ReadAll();
+            parse.InvocationConfiguration.Output.Write(FormatTable(rows));
+            parse.InvocationConfiguration.Output.WriteLine($"{rows.Count} mapping(s) in {dbPath}; {deadLetters.Count} dead letter(s) waiting for `aeg tickets retry`.");
+            return AnnotationCommandOptions.ExitOk;
+        });
+        return command;
+    }
+
+    private static Command Retry()
+    {
+        var config = AnnotationCommandOptions.Config();
+        var debug = AnnotationCommandOptions.Debug();
+        var command = new Command("retry", "Send the dead letters again; each is removed only after it succeeded.") { config, debug };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var log = AnnotationHost.CreateLogger(parse.GetValue(debug));
+            var path = parse.GetValue(config)!.FullName;
+            try
+            {
+                var options = AegConfig.Load(path);
+                var counters = new TicketCounters();
+                using var systems = TicketSystems.Create(options.Tickets, path, log, counters);
+                var deadLetters = new DeadLetterStore(options.Tickets.DeadLetterPath(options.State.Directory));
+                var store = new TicketStore(TicketStore.DefaultPath(options.State.Directory));
+                var dispatcher = new TicketDispatcher(systems.Actions, store, deadLetters, systems.Scrubber, log, counters);
+                var (succeeded, remaining) = await DeadLetterReplay.ReplayAsync(deadLetters, dispatcher, log, cancellationToken);
+                log.Information("Dead letters: {Succeeded} replayed, {Remaining} remaining; {Counters}", succeeded, remaining, counters);
+                return remaining == 0 ? AnnotationCommandOptions.ExitOk : AnnotationCommandOptions.ExitFailed;
+            }
+            catch (ConfigException ex)
+            {
+                log.Error("Configuration error:{NewLine}{Problems}", Environment.NewLine, ex.Message);
+                return AnnotationCommandOptions.ExitConfig;
+            }
+            finally
+            {
+                (log as IDisposable)?.Dispose();
+            }
+        });
+        return command;
+    }
+
+    internal static string FormatTable(IReadOnlyList<TicketRecord> rows)
+    {
+        string[] header = ["TARGET", "DEDUPE KEY", "TICKET", "RULE", "CREATED (UTC)", "LAST UPDATE (UTC)", "UPDATES"];
+        var cells = rows.Select(r => new[]
+        {
+            r.Target, r.DedupeKey, r.TicketRef, r.Rule,
+            r.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+            r.LastUpdate.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+            r.UpdateCount.ToString(CultureInfo.InvariantCulture),
+        }).Prepend(header).ToList();
+        var widths = Enumerable.Range(0, header.Length).Select(i => cells.Max(c => c[i].Length)).ToArray();
+        var text = new System.Text.StringBuilder();
+        foreach (var row in cells)
+        {
+            text.AppendLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,36 @@
+namespace Aeg.Tickets;
+
+/// <summary>One ticket system as a sink: create a ticket from rendered fields, or update an existing one.</summary>
+/// <remarks>Implementations throw <see cref="TicketActionException"/> for every failure, with a message free of secrets.</remarks>
+public interface ITicketAction
+{
+    /// <summary>The system's name in <c>tickets.systems</c>.</summary>
+    string Name { get; }
+
+    /// <summary>Creates a ticket; the result holds its id (RT number, Jira key, ExtraHop detection id, webhook id).</summary>
+    Task<TicketResult> CreateAsync(IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken);
+
+    /// <summary>Applies <paramref name="fields"/> (comments, status, field changes) to an existing ticket.</summary>
+    Task UpdateAsync(string ticketRef, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken);
+}
+
+/// <summary>The ticket a create call made.</summary>
+public sealed record TicketResult(string TicketRef);
+
+/// <summary>A ticket action failed; <see cref="Transient"/> says whether retrying later may succeed.</summary>
+public sealed class TicketActionException : Exception
+{
+    public TicketActionException(string message, bool transient, int? statusCode = null, int attempts = 1) : base(message)
+    {
+        Transient = transient;
+        StatusCode = statusCode;
+        Attempts = attempts;
+    }
+
+    /// <summary>True for connection errors, timeouts, 429 and 5xx (after the retries ran out); false for bad requests and rejected credentials.</summary>
+    public bool Transient { get; }
+    /// <summary>The HTTP status of the last response, if any.</summary>
+    public int? StatusCode { get; }
+    /// <summary>How many HTTP attempts were made.</summary>
+    public int Attempts { get; }
+}

@@ -9,6 +9,11 @@ usage() {
 usage: ./aeg.sh <command> [arguments]
 
 commands:
+  demo [--seconds N]             see Aeg work in minutes: a throw-away MariaDB with the ESM
+                                 annotation schema, simulated analysts annotating events, and the
+                                 real `aeg run` sending Annotation Events to its own listener,
+                                 printed as they arrive; a summary at the end. Ctrl-C (or N
+                                 seconds) stops everything it started. See README "Quick start".
   test [dotnet test arguments]   install the Debian packages the tests need, start a throw-away
                                  MariaDB and Request Tracker, build Aeg.sln (Release) and run
                                  all tests; stops what it started. See README "Running the tests".
@@ -123,7 +128,119 @@ print_test_summary() {
     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$1"
 }
 
+# ---- demo -------------------------------------------------------------------------------
+demo_packages=(mariadb-server mariadb-client python3)
+demo_aeg_pid=
+demo_display_pid=
+
+stop_demo() {
+  local status=$?
+  trap - EXIT INT TERM
+  if [ -n "$demo_aeg_pid" ]; then
+    kill -TERM "$demo_aeg_pid" 2>/dev/null || true
+    aeg_wait_until 15 "" bash -c "! kill -0 $demo_aeg_pid 2>/dev/null" || kill -KILL "$demo_aeg_pid" 2>/dev/null || true
+  fi
+  if [ -n "$demo_display_pid" ]; then kill "$demo_display_pid" 2>/dev/null || true; wait "$demo_display_pid" 2>/dev/null || true; fi
+  if [ -s "$AEG_RUN_DIR/events.jsonl" ]; then
+    echo
+    python3 scripts/demo/summary.py "$AEG_RUN_DIR/events.jsonl" || true
+    echo "Aeg's log: $AEG_RUN_DIR/aeg.log; events as JSON: $AEG_RUN_DIR/events.jsonl"
+  fi
+  if grep -qs '^export AEG_MARIADB_STARTED=1$' "$AEG_RUN_DIR/mariadb.env"; then scripts/services/mariadb-down.sh || status=1; fi
+  exit "$status"
+}
+
+cmd_demo() {
+  local seconds=0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
+      *) aeg_die "demo: unknown argument '$1' (usage: ./aeg.sh demo [--seconds N])" ;;
+    esac
+  done
+  command -v dotnet >/dev/null || aeg_die "dotnet not found; install the .NET 10 SDK (https://dot.net)"
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+  export AEG_RUN_DIR="${AEG_DEMO_DIR:-/tmp/aeg-demo}" AEG_TEST_MYSQL_PORT="${AEG_DEMO_MYSQL_PORT:-33406}"
+  local listen_port="${AEG_DEMO_PORT:-15514}" sql
+  aeg_ensure_packages "${demo_packages[@]}"
+  rm -rf "$AEG_RUN_DIR/state" "$AEG_RUN_DIR/events.jsonl" "$AEG_RUN_DIR/mariadb.env"
+  mkdir -p "$AEG_RUN_DIR"
+  trap stop_demo EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+
+  aeg_log "building aeg (Release)"
+  dotnet build src/Aeg/Aeg.csproj -c Release -nologo -v quiet -nodeReuse:false >"$AEG_RUN_DIR/build.log" 2>&1 \
+    || { cat "$AEG_RUN_DIR/build.log"; aeg_die "build failed"; }
+  scripts/services/mariadb-up.sh
+  sql() { mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P"$AEG_TEST_MYSQL_PORT" -uaeg_admin -paeg-test "$@"; }
+  sql -e 'DROP DATABASE IF EXISTS aeg_demo; CREATE DATABASE aeg_demo CHARACTER SET utf8mb4'
+  sql aeg_demo <content/esm/schema.sql
+  sql aeg_demo -e "INSERT INTO arc_resource (id, resource_type, name) VALUES
+    (101, 2, 'alice'), (102, 2, 'bob'), (103, 2, 'carol'), (104, 2, 'dave'), (105, 2, 'erin')"
+  aeg_log "MariaDB ready: database aeg_demo with the ESM annotation schema (content/esm/schema.sql)"
+
+  cat >"$AEG_RUN_DIR/aeg.yaml" <<YAML
+# Written by ./aeg.sh demo: the ESM database is the throw-away MariaDB, the SmartConnector is
+# Aeg's own listener on 127.0.0.1:$listen_port.
+database:
+  host: 127.0.0.1
+  port: $AEG_TEST_MYSQL_PORT
+  database: aeg_demo
+  user: aeg_admin
+  passwordEnv: AEG_DEMO_DB_PASSWORD
+  sslMode: None
+poller:
+  interval: 1s
+  firstStart: beginning
+state:
+  directory: $AEG_RUN_DIR/state
+syslog:
+  host: 127.0.0.1
+  port: $listen_port
+  protocol: tcp
+  framing: lf
+listen:
+  listeners:
+    - protocol: tcp
+      address: 127.0.0.1
+      port: $listen_port
+mappings: $PWD/cef-mappings.yaml
+hostName: aeg-demo.example.com
+YAML
+
+  : >"$AEG_RUN_DIR/events.jsonl"
+  AEG_DEMO_DB_PASSWORD=aeg-test setsid src/Aeg/bin/Release/net10.0/aeg run --config "$AEG_RUN_DIR/aeg.yaml" --print-events \
+    >"$AEG_RUN_DIR/events.jsonl" 2>"$AEG_RUN_DIR/aeg.log" </dev/null &
+  demo_aeg_pid=$!
+  tail -n +1 -f "$AEG_RUN_DIR/events.jsonl" | python3 -u scripts/demo/show.py &
+  demo_display_pid=$!
+  aeg_log "aeg run started (pid $demo_aeg_pid): polling aeg_demo every 1s, sending CEF to its own listener"
+  aeg_log "simulated analysts alice..erin now annotate events; received Annotation Events appear below"
+  [ "$seconds" -gt 0 ] && aeg_log "stopping by itself after $seconds s" || aeg_log "press Ctrl-C to stop"
+
+  local deadline=$((SECONDS + seconds))
+  while [ "$seconds" -eq 0 ] || [ "$SECONDS" -lt "$deadline" ]; do
+    kill -0 "$demo_aeg_pid" 2>/dev/null || { cat "$AEG_RUN_DIR/aeg.log" >&2; aeg_die "aeg run stopped unexpectedly"; }
+    sql aeg_demo <scripts/demo/simulate-step.sql
+    sleep 0.4
+  done
+  # Let the last edits reach the listener before stopping: wait until every row's newest
+  # version was printed (bounded).
+  local rows
+  rows=$(sql -Nse 'SELECT COUNT(*) FROM aeg_demo.arc_event_annotation')
+  aeg_wait_until 20 "$demo_aeg_pid" python3 -c '
+import json, sys
+latest = {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    try: x = json.loads(line).get("extensions", {})
+    except ValueError: continue
+    if "cn2" in x: latest[x["cn2"]] = max(latest.get(x["cn2"], 0), int(x["cn1"]))
+sys.exit(0 if len(latest) >= int(sys.argv[2]) else 1)' "$AEG_RUN_DIR/events.jsonl" "$rows" || aeg_log "not every row arrived within 20 s"
+}
+
 case "${1:-}" in
+  demo) shift; cmd_demo "$@" ;;
   test) shift; cmd_test "$@" ;;
   -h | --help | help) usage ;;
   '') usage >&2; exit 2 ;;

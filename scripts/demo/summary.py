@@ -1,0 +1,32 @@
+"""Summarises the demo's received Annotation Events (JSON lines from aeg --print-events)."""
+import collections
+import json
+import sys
+
+events = per_analyst = None
+events = 0
+gaps = 0
+stages = collections.Counter()
+per_analyst = collections.defaultdict(collections.Counter)
+for line in open(sys.argv[1], encoding="utf-8"):
+    try:
+        e = json.loads(line)
+    except ValueError:
+        continue
+    ext = e.get("extensions") or {}
+    if e.get("name") != "Annotation Event":
+        continue
+    events += 1
+    stage = ext.get("cs3", "?")
+    stages[stage] += 1
+    per_analyst[ext.get("duser", "(auto)")][stage] += 1
+    if "cs5" in ext:
+        gaps += int(ext["cs5"])
+
+print(f"Annotation Events received by Aeg's listener: {events}")
+print(f"Edits lost between two polls (missed_versions): {gaps}")
+print("Stage changes per analyst:")
+names = sorted(stages)
+print("  " + "analyst".ljust(10) + "".join(n.rjust(11) for n in names))
+for analyst in sorted(per_analyst):
+    print("  " + analyst.ljust(10) + "".join(str(per_analyst[analyst][n]).rjust(11) for n in names))

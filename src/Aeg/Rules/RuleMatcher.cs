@@ -121,8 +121,13 @@ public sealed class RuleMatcher
             }
             var raw = reader.RawValue;
             var keyStart = Offset(frame, key);
-            scratch.AddPair(keyStart, key.Length, Offset(frame, raw), raw.Length);
-            if (key.Length > LabelSuffix.Length && key.EndsWith(LabelSuffix))
+            // Only keys ending in a digit carry labels (csN, cnN, cfpN, c6aN, deviceCustomDateN,
+            // flexStringN…), so only those are remembered for label resolution.
+            if ((uint)(key[^1] - '0') <= 9)
+            {
+                scratch.AddPair(keyStart, key.Length, Offset(frame, raw), raw.Length);
+            }
+            else if (key.Length > LabelSuffix.Length && key.EndsWith(LabelSuffix))
             {
                 for (var l = 0; l < labels.Length; l++)
                 {

@@ -174,6 +174,10 @@ public class RuleMatcherKeyLookupTests
     // A key in the last bytes of the frame, where no 8-byte read fits.
     [InlineData("CEF:0|a|b|1|c|d|5|x=1 k=v", "{ field: k, equals: v }", true)]
     [InlineData("CEF:0|a|b|1|c|d|5|x=1 flexString1=v", "{ field: flexString1, equals: v }", true)]
+    // Labels of the custom keys, which all end in a digit.
+    [InlineData("CEF:0|a|b|1|c|d|5|flexString1Label=stage flexString1=re-image", "{ label: stage, equals: re-image }", true)]
+    [InlineData("CEF:0|a|b|1|c|d|5|deviceCustomDate2=1700 deviceCustomDate2Label=stage", "{ label: stage, equals: '1700' }", true)]
+    [InlineData("CEF:0|a|b|1|c|d|5|cn10=5 cn1=4 cn1Label=stage", "{ label: stage, eq: 4 }", true)]
     public void Keys_are_found_exactly(string frame, string condition, bool expected)
         => Assert.Equal(expected, Matches(frame, condition));
 }

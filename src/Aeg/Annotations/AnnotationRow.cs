@@ -19,6 +19,11 @@ public sealed class AnnotationRow
     /// <summary>Versions missed since the last one seen for this event (set by the gap detector).</summary>
     public long MissedVersions { get; set; }
 
+    // Resource ids read instead of names when the lookup is resolved by the source's cache.
+    internal long? ModifiedById;
+    internal long? StageId;
+    internal long? StageUserId;
+
     public void CopyFrom(AnnotationRow other)
     {
         EventId = other.EventId;

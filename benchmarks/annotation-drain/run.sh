@@ -65,7 +65,7 @@ restart_sink() {
 }
 
 echo "== building aeg (Release)"
-dotnet publish "$REPO/src/Aeg" -c Release -o "$WORK/aeg" -v q -nologo >/dev/null
+dotnet publish "$REPO/src/Aeg" -c Release -r linux-x64 --self-contained false -o "$WORK/aeg" -v q -nologo >/dev/null
 
 echo "== loading $ROWS rows into $DB"
 sql -e "CREATE DATABASE $DB CHARACTER SET utf8mb4"

@@ -25,6 +25,10 @@ public sealed class AnnotationQuery
         var id = $"a.{Q(c.EventId)}";
         var keyset = $"WHERE ({mt} > @t) OR ({mt} = @t AND {id} > @id) ORDER BY {mt}, {id} LIMIT @batch";
         var all = Select(joins: true, used: null);
+        bool Uses(AnnotationField f) => used is null || used.Contains(f);
+        SelectsModifiedBy = !string.IsNullOrEmpty(c.ModifiedBy) && Uses(AnnotationField.ModifiedBy);
+        SelectsStageUser = !string.IsNullOrEmpty(c.StageUser) && Uses(AnnotationField.StageUser);
+        SelectsStage = !string.IsNullOrEmpty(c.Stage);
 
         // The OR form (not a row comparison) lets MySQL/MariaDB use a range scan on (mt, id).
         After = $"{all} {keyset}";
@@ -44,6 +48,10 @@ public sealed class AnnotationQuery
     /// their ids (the stage URI as NULL), resolved afterwards through <see cref="Lookup"/> and a cache.
     /// </summary>
     public string AfterIds { get; }
+    /// <summary>Whether the batch queries select these columns (else NULL).</summary>
+    internal bool SelectsModifiedBy { get; }
+    internal bool SelectsStageUser { get; }
+    internal bool SelectsStage { get; }
     /// <summary>Rows at or behind the cursor but inside the look-back window (@from, @t, @id).</summary>
     public string Window { get; }
     public string Count { get; }

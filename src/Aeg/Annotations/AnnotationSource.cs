@@ -136,8 +136,9 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
         var text = TextColumns(reader);
         var userIds = ids && options.UserLookup is not null;
         var stageIds = ids && options.StageLookup is not null;
-        if ((userIds && !(IsInteger(reader, AnnotationQuery.ModifiedBy) && IsInteger(reader, AnnotationQuery.StageUser)))
-            || (stageIds && !IsInteger(reader, AnnotationQuery.StageName)))
+        if ((userIds && _query.SelectsModifiedBy && !IsInteger(reader, AnnotationQuery.ModifiedBy))
+            || (userIds && _query.SelectsStageUser && !IsInteger(reader, AnnotationQuery.StageUser))
+            || (stageIds && _query.SelectsStage && !IsInteger(reader, AnnotationQuery.StageName)))
         {
             _joinLookups = true;
             return -1;
@@ -274,9 +275,7 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
 
     private static bool IsInteger(DbDataReader reader, int ordinal) =>
         Type.GetTypeCode(reader.GetFieldType(ordinal)) is TypeCode.Int64 or TypeCode.Int32 or TypeCode.Int16 or TypeCode.SByte
-            or TypeCode.UInt32 or TypeCode.UInt16 or TypeCode.Byte or TypeCode.DBNull
-        // A NULL literal column (not selected) comes back as some type; it never holds a value.
-        || reader.GetDataTypeName(ordinal).Contains("NULL", StringComparison.OrdinalIgnoreCase);
+            or TypeCode.UInt32 or TypeCode.UInt16 or TypeCode.Byte;
 
     private static long? ReadInt64(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 

@@ -23,22 +23,4 @@ public sealed class AnnotationRow
     internal long? ModifiedById;
     internal long? StageId;
     internal long? StageUserId;
-
-    public void CopyFrom(AnnotationRow other)
-    {
-        EventId = other.EventId;
-        Version = other.Version;
-        ModificationTimeMs = other.ModificationTimeMs;
-        ModifiedBy = other.ModifiedBy;
-        StageName = other.StageName;
-        StageUri = other.StageUri;
-        StageUser = other.StageUser;
-        StageUpdateTimeMs = other.StageUpdateTimeMs;
-        CurrentComment = other.CurrentComment;
-        AuditTrail = other.AuditTrail;
-        Flags = other.Flags;
-        EndTimeMs = other.EndTimeMs;
-        ManagerReceiptTimeMs = other.ManagerReceiptTimeMs;
-        MissedVersions = other.MissedVersions;
-    }
 }

@@ -7,7 +7,10 @@
 # Database: the MariaDB at AEG_BENCH_DB_HOST:AEG_BENCH_DB_PORT (default 127.0.0.1:33306) as
 # AEG_BENCH_DB_USER / AEG_BENCH_DB_PASSWORD (default aeg_admin / aeg-test), a user allowed to
 # create databases. A throwaway database aeg_bench_<pid> is created and dropped.
-# Aeg's batch size: AEG_BENCH_BATCH (default 1000, Aeg's default).
+# Aeg's batch size: AEG_BENCH_BATCH (default: Aeg's own default, poller.batchSize unset).
+# AEG_BENCH_REPS (default 1): how many times each method drains the backlog (fresh state each
+# time); medians are printed. AEG_BENCH_VARIANTS: extra Aeg builds to compare in the same run,
+# space-separated label=/path/to/published/dir (each run as label=dir/aeg), e.g. to A/B a change.
 # Installs python3-mysqldb, time, bc and mariadb-client with apt-get when missing.
 set -euo pipefail
 ROWS=${1:-1000000}
@@ -17,7 +20,9 @@ HOST=${AEG_BENCH_DB_HOST:-127.0.0.1}
 PORT=${AEG_BENCH_DB_PORT:-33306}
 USER_=${AEG_BENCH_DB_USER:-aeg_admin}
 export AEG_BENCH_DB_PASSWORD=${AEG_BENCH_DB_PASSWORD:-aeg-test}
-BATCH=${AEG_BENCH_BATCH:-1000}
+BATCH=${AEG_BENCH_BATCH:-}
+REPS=${AEG_BENCH_REPS:-1}
+VARIANTS=${AEG_BENCH_VARIANTS:-}
 PY=/usr/bin/python3   # Debian's python, where the apt-installed driver lives
 DB=aeg_bench_$$
 WORK=$(mktemp -d /tmp/aeg-drain-XXXXXX)
@@ -48,9 +53,19 @@ wait_count() {
   done
 }
 rss_mb() { awk -F: '/Maximum resident set size/ { printf "%.0f", $2 / 1024 }' "$1"; }
+cpu_s() { awk -F: '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$1"; }
+median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+# Restarts the sink so its count starts from 0 (it keeps one running total).
+restart_sink() {
+  [ -n "$SINK_PID" ] && { kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true; }
+  rm -f "$WORK/count"
+  $PY "$HERE/sink.py" "$SINK_PORT" "$WORK/count" &
+  SINK_PID=$!
+  for _ in $(seq 100); do [ -f "$WORK/count" ] && break; sleep 0.05; done
+}
 
 echo "== building aeg (Release)"
-dotnet publish "$REPO/src/Aeg" -c Release -o "$WORK/aeg" -v q -nologo >/dev/null
+dotnet publish "$REPO/src/Aeg" -c Release -r linux-x64 --self-contained false -o "$WORK/aeg" -v q -nologo >/dev/null
 
 echo "== loading $ROWS rows into $DB"
 sql -e "CREATE DATABASE $DB CHARACTER SET utf8mb4"
@@ -60,41 +75,50 @@ t0=$(now)
 echo "   loaded in $(echo "$(now) - $t0" | bc) s"
 
 SINK_PORT=$(free_port)
-$PY "$HERE/sink.py" "$SINK_PORT" "$WORK/count" &
-SINK_PID=$!
-for _ in $(seq 100); do [ -f "$WORK/count" ] && break; sleep 0.05; done
 
-echo "== baseline: the original script's method"
-mkdir -p "$WORK/base-state"
-t0=$(now)
-/usr/bin/time -v -o "$WORK/base.time" $PY "$HERE/baseline.py" "$WORK/base-state" "$HOST" "$USER_" "$AEG_BENCH_DB_PASSWORD" "$PORT" "$DB" 127.0.0.1 "$SINK_PORT"
-wait_count "$ROWS"
-BASE_S=$(echo "$(now) - $t0" | bc)
-BASE_RSS=$(rss_mb "$WORK/base.time")
-
-echo "== aeg poll --once"
-echo 0 > "$WORK/count"
-# The sink keeps a per-connection total; restart it so the count starts from 0.
-kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true
-rm -f "$WORK/count"
-$PY "$HERE/sink.py" "$SINK_PORT" "$WORK/count" &
-SINK_PID=$!
-for _ in $(seq 100); do [ -f "$WORK/count" ] && break; sleep 0.05; done
-cat > "$WORK/aeg.yaml" <<YAML
+BATCH_YAML=${BATCH:+batchSize: $BATCH, }
+# One drain by method $1 (baseline or the aeg at $2); appends "seconds cpu rss" to $WORK/$1.runs.
+run_one() {
+  local label=$1 bin=${2:-} t0 s
+  restart_sink
+  rm -rf "$WORK/state"; mkdir -p "$WORK/state"
+  t0=$(now)
+  if [ "$label" = baseline ]; then
+    /usr/bin/time -v -o "$WORK/run.time" $PY "$HERE/baseline.py" "$WORK/state" "$HOST" "$USER_" "$AEG_BENCH_DB_PASSWORD" "$PORT" "$DB" 127.0.0.1 "$SINK_PORT"
+  else
+    cat > "$WORK/aeg.yaml" <<YAML
 database: { host: $HOST, port: $PORT, database: $DB, user: $USER_, passwordEnv: AEG_BENCH_DB_PASSWORD, sslMode: None }
-poller: { batchSize: $BATCH, firstStart: beginning }
-state: { directory: $WORK/aeg-state }
+poller: { ${BATCH_YAML}firstStart: beginning }
+state: { directory: $WORK/state }
 syslog: { host: 127.0.0.1, port: $SINK_PORT, protocol: tcp, framing: lf }
 mappings: $REPO/cef-mappings.yaml
 YAML
-t0=$(now)
-/usr/bin/time -v -o "$WORK/aeg.time" "$WORK/aeg/aeg" poll --once --config "$WORK/aeg.yaml"
-wait_count "$ROWS"
-AEG_S=$(echo "$(now) - $t0" | bc)
-AEG_RSS=$(rss_mb "$WORK/aeg.time")
+    /usr/bin/time -v -o "$WORK/run.time" "$bin/aeg" poll --once --config "$WORK/aeg.yaml" >"$WORK/aeg.log" 2>&1 \
+      || { cat "$WORK/aeg.log" >&2; return 1; }
+  fi
+  wait_count "$ROWS"
+  s=$(echo "$(now) - $t0" | bc)
+  echo "$s $(cpu_s "$WORK/run.time") $(rss_mb "$WORK/run.time")" >> "$WORK/$label.runs"
+  printf '   %-12s %8.2f s  %6s s CPU  %5s MB  (load %s)\n' "$label" "$s" "$(cpu_s "$WORK/run.time")" \
+    "$(rss_mb "$WORK/run.time")" "$(cut -d' ' -f1 /proc/loadavg)"
+}
 
+LABELS="baseline aeg"
+declare -A BIN=([aeg]="$WORK/aeg")
+for v in $VARIANTS; do LABELS="$LABELS ${v%%=*}"; BIN[${v%%=*}]=${v#*=}; done
+echo "== draining $ROWS rows, $REPS round(s) of: $LABELS"
+for r in $(seq "$REPS"); do
+  for l in $LABELS; do run_one "$l" "${BIN[$l]:-}"; done
+done
+
+col() { awk -v c="$2" '{ print $c }' "$WORK/$1.runs" | median; }
+BASE_S=$(col baseline 1)
 echo
-printf '%-28s %12s %12s %14s\n' "method ($ROWS rows)" "seconds" "rows/s" "peak RSS MB"
-printf '%-28s %12.2f %12.0f %14s\n' "baseline.py (original)" "$BASE_S" "$(echo "$ROWS / $BASE_S" | bc -l)" "$BASE_RSS"
-printf '%-28s %12.2f %12.0f %14s\n' "aeg poll --once (batch $BATCH)" "$AEG_S" "$(echo "$ROWS / $AEG_S" | bc -l)" "$AEG_RSS"
-printf 'speed-up: %.2fx\n' "$(echo "$BASE_S / $AEG_S" | bc -l)"
+printf '%-28s %10s %10s %10s %12s %8s\n' "method ($ROWS rows, median)" "seconds" "rows/s" "CPU s" "peak RSS MB" "ratio"
+for l in $LABELS; do
+  s=$(col "$l" 1)
+  name=$l; [ "$l" = baseline ] && name="baseline.py (original)"; [ "$l" = aeg ] && name="aeg poll --once${BATCH:+ (batch $BATCH)}"
+  printf '%-28s %10.2f %10.0f %10.2f %12.0f %7.2fx\n' "$name" "$s" "$(echo "$ROWS / $s" | bc -l)" "$(col "$l" 2)" "$(col "$l" 3)" \
+    "$(echo "$BASE_S / $s" | bc -l)"
+done
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

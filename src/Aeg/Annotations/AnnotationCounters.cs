@@ -20,6 +20,7 @@ public sealed class AnnotationCounters
     public long Batches => Interlocked.Read(ref _batches);
 
     internal void RowPolled() => Interlocked.Increment(ref _rowsPolled);
+    internal void AddRowsPolled(int n) => Interlocked.Add(ref _rowsPolled, n);
     internal void EventSent() => Interlocked.Increment(ref _eventsSent);
     internal void SendFailed() => Interlocked.Increment(ref _sendFailures);
     internal void DatabaseFailed() => Interlocked.Increment(ref _databaseFailures);

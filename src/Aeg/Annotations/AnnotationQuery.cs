@@ -10,33 +10,89 @@ public sealed class AnnotationQuery
     internal const int EventId = 0, Version = 1, ModificationTime = 2, ModifiedBy = 3, StageName = 4, StageUri = 5,
         StageUser = 6, StageUpdateTime = 7, CurrentComment = 8, AuditTrail = 9, Flags = 10, EndTime = 11, ManagerReceiptTime = 12;
 
-    public AnnotationQuery(SourceOptions source)
+    private readonly SourceOptions _source;
+
+    /// <param name="source">Table, columns and lookups.</param>
+    /// <param name="used">
+    /// The fields the CEF mapping writes; the batch queries (<see cref="AfterIds"/>, <see cref="AfterJoined"/>)
+    /// select NULL for the others, which saves the database and the driver their per-row work. Null: all.
+    /// </param>
+    public AnnotationQuery(SourceOptions source, IReadOnlySet<AnnotationField>? used = null)
     {
+        _source = source;
         var c = source.Columns;
         var mt = $"a.{Q(c.ModificationTime)}";
         var id = $"a.{Q(c.EventId)}";
-        var joins = new StringBuilder();
-        string UserName(string? column, string alias)
+        var keyset = $"WHERE ({mt} > @t) OR ({mt} = @t AND {id} > @id) ORDER BY {mt}, {id} LIMIT @batch";
+        var all = Select(joins: true, used: null);
+        bool Uses(AnnotationField f) => used is null || used.Contains(f);
+        SelectsModifiedBy = !string.IsNullOrEmpty(c.ModifiedBy) && Uses(AnnotationField.ModifiedBy);
+        SelectsStageUser = !string.IsNullOrEmpty(c.StageUser) && Uses(AnnotationField.StageUser);
+        SelectsStage = !string.IsNullOrEmpty(c.Stage);
+
+        // The OR form (not a row comparison) lets MySQL/MariaDB use a range scan on (mt, id).
+        After = $"{all} {keyset}";
+        AfterJoined = $"{Select(joins: true, used)} {keyset}";
+        AfterIds = $"{Select(joins: false, used)} {keyset}";
+        Window = $"{all} WHERE {mt} >= @from AND (({mt} < @t) OR ({mt} = @t AND {id} <= @id)) ORDER BY {mt}, {id}";
+        Count = $"SELECT COUNT(*) FROM {QTable(source.Table)}";
+        Newest = $"{all} ORDER BY {mt} DESC, {id} DESC LIMIT 1";
+    }
+
+    /// <summary>The next batch after the cursor (@t, @id, @batch), every column, names resolved by joins.</summary>
+    public string After { get; }
+    /// <summary>Like <see cref="After"/> but only the mapped columns.</summary>
+    public string AfterJoined { get; }
+    /// <summary>
+    /// Like <see cref="AfterJoined"/> but without the lookup joins: the stage and user columns come back as
+    /// their ids (the stage URI as NULL), resolved afterwards through <see cref="Lookup"/> and a cache.
+    /// </summary>
+    public string AfterIds { get; }
+    /// <summary>Whether the batch queries select these columns (else NULL).</summary>
+    internal bool SelectsModifiedBy { get; }
+    internal bool SelectsStageUser { get; }
+    internal bool SelectsStage { get; }
+    /// <summary>Rows at or behind the cursor but inside the look-back window (@from, @t, @id).</summary>
+    public string Window { get; }
+    public string Count { get; }
+    public string Newest { get; }
+
+    /// <summary>Id, name and URI (or NULL) of the resources in <paramref name="ids"/> (integers, so inlined).</summary>
+    public static string Lookup(LookupOptions lookup, IEnumerable<long> ids)
+    {
+        var uri = string.IsNullOrEmpty(lookup.UriColumn) ? "NULL" : Q(lookup.UriColumn);
+        var list = string.Join(',', ids.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        return $"SELECT {Q(lookup.IdColumn)}, {Q(lookup.NameColumn)}, {uri} FROM {QTable(lookup.Table)} WHERE {Q(lookup.IdColumn)} IN ({list})";
+    }
+
+    private string Select(bool joins, IReadOnlySet<AnnotationField>? used)
+    {
+        var source = _source;
+        var c = source.Columns;
+        bool Uses(params AnnotationField[] fields) => used is null || fields.Any(used.Contains);
+        var from = new StringBuilder();
+        string UserName(string? column, string alias, bool needed)
         {
-            if (string.IsNullOrEmpty(column))
+            if (string.IsNullOrEmpty(column) || !needed)
             {
                 return "NULL";
             }
-            if (source.UserLookup is not { } u)
+            if (source.UserLookup is not { } u || !joins)
             {
                 return $"a.{Q(column)}";
             }
-            joins.Append($" LEFT JOIN {QTable(u.Table)} {alias} ON {alias}.{Q(u.IdColumn)} = a.{Q(column)}");
+            from.Append($" LEFT JOIN {QTable(u.Table)} {alias} ON {alias}.{Q(u.IdColumn)} = a.{Q(column)}");
             return $"{alias}.{Q(u.NameColumn)}";
         }
+        // The stage is always read: the CEF severity depends on it.
         string stageName, stageUri;
         if (string.IsNullOrEmpty(c.Stage))
         {
             stageName = stageUri = "NULL";
         }
-        else if (source.StageLookup is { } s)
+        else if (source.StageLookup is { } s && joins)
         {
-            joins.Append($" LEFT JOIN {QTable(s.Table)} st ON st.{Q(s.IdColumn)} = a.{Q(c.Stage)}");
+            from.Append($" LEFT JOIN {QTable(s.Table)} st ON st.{Q(s.IdColumn)} = a.{Q(c.Stage)}");
             stageName = $"st.{Q(s.NameColumn)}";
             stageUri = string.IsNullOrEmpty(s.UriColumn) ? "NULL" : $"st.{Q(s.UriColumn)}";
         }
@@ -45,24 +101,14 @@ public sealed class AnnotationQuery
             stageName = $"a.{Q(c.Stage)}";
             stageUri = "NULL";
         }
-        string Col(string? column) => string.IsNullOrEmpty(column) ? "NULL" : $"a.{Q(column)}";
-        var select = $"SELECT {id}, a.{Q(c.Version)}, {mt}, {UserName(c.ModifiedBy, "mu")}, {stageName}, {stageUri}, " +
-            $"{UserName(c.StageUser, "su")}, {Col(c.StageUpdateTime)}, {Col(c.CurrentComment)}, {Col(c.AuditTrail)}, " +
-            $"{Col(c.Flags)}, {Col(c.EndTime)}, {Col(c.ManagerReceiptTime)} FROM {QTable(source.Table)} a{joins}";
-
-        // The OR form (not a row comparison) lets MySQL/MariaDB use a range scan on (mt, id).
-        After = $"{select} WHERE ({mt} > @t) OR ({mt} = @t AND {id} > @id) ORDER BY {mt}, {id} LIMIT @batch";
-        Window = $"{select} WHERE {mt} >= @from AND (({mt} < @t) OR ({mt} = @t AND {id} <= @id)) ORDER BY {mt}, {id}";
-        Count = $"SELECT COUNT(*) FROM {QTable(source.Table)}";
-        Newest = $"{select} ORDER BY {mt} DESC, {id} DESC LIMIT 1";
+        string Col(string? column, bool needed) => string.IsNullOrEmpty(column) || !needed ? "NULL" : $"a.{Q(column)}";
+        return $"SELECT a.{Q(c.EventId)}, a.{Q(c.Version)}, a.{Q(c.ModificationTime)}, " +
+            $"{UserName(c.ModifiedBy, "mu", Uses(AnnotationField.ModifiedBy))}, {stageName}, {stageUri}, " +
+            $"{UserName(c.StageUser, "su", Uses(AnnotationField.StageUser))}, {Col(c.StageUpdateTime, Uses(AnnotationField.StageUpdateTime))}, " +
+            $"{Col(c.CurrentComment, Uses(AnnotationField.CurrentComment))}, {Col(c.AuditTrail, Uses(AnnotationField.AuditTrail))}, " +
+            $"{Col(c.Flags, Uses(AnnotationField.Flags, AnnotationField.FlagLabels))}, {Col(c.EndTime, Uses(AnnotationField.EndTime))}, " +
+            $"{Col(c.ManagerReceiptTime, Uses(AnnotationField.ManagerReceiptTime))} FROM {QTable(source.Table)} a{from}";
     }
-
-    /// <summary>The next batch after the cursor (@t, @id, @batch).</summary>
-    public string After { get; }
-    /// <summary>Rows at or behind the cursor but inside the look-back window (@from, @t, @id).</summary>
-    public string Window { get; }
-    public string Count { get; }
-    public string Newest { get; }
 
     private static string Q(string name) => $"`{name}`";
 

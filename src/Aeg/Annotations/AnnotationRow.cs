@@ -19,21 +19,8 @@ public sealed class AnnotationRow
     /// <summary>Versions missed since the last one seen for this event (set by the gap detector).</summary>
     public long MissedVersions { get; set; }
 
-    public void CopyFrom(AnnotationRow other)
-    {
-        EventId = other.EventId;
-        Version = other.Version;
-        ModificationTimeMs = other.ModificationTimeMs;
-        ModifiedBy = other.ModifiedBy;
-        StageName = other.StageName;
-        StageUri = other.StageUri;
-        StageUser = other.StageUser;
-        StageUpdateTimeMs = other.StageUpdateTimeMs;
-        CurrentComment = other.CurrentComment;
-        AuditTrail = other.AuditTrail;
-        Flags = other.Flags;
-        EndTimeMs = other.EndTimeMs;
-        ManagerReceiptTimeMs = other.ManagerReceiptTimeMs;
-        MissedVersions = other.MissedVersions;
-    }
+    // Resource ids read instead of names when the lookup is resolved by the source's cache.
+    internal long? ModifiedById;
+    internal long? StageId;
+    internal long? StageUserId;
 }

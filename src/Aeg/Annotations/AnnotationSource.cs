@@ -14,7 +14,13 @@ public interface IAnnotationSource
     /// <summary>Rows with mt ≥ <paramref name="fromMs"/> and at or behind <paramref name="cursor"/>. The row object is reused.</summary>
     IAsyncEnumerable<AnnotationRow> ReadWindowAsync(long fromMs, AnnotationCursor cursor, CancellationToken cancellationToken);
 
-    /// <summary>Returns the connection kept between the batches of one poll cycle to the pool.</summary>
+    /// <summary>
+    /// Fills <paramref name="rows"/> (from index 0) with up to <c>rows.Length</c> rows after <paramref name="cursor"/>
+    /// in (mt, event_id) order, names resolved; returns how many.
+    /// </summary>
+    Task<int> ReadBatchAsync(AnnotationCursor cursor, AnnotationRow[] rows, CancellationToken cancellationToken);
+
+    /// <summary>Returns the connection kept between the batches of one poll cycle to the pool; ends the cycle.</summary>
     ValueTask ReleaseAsync();
 }
 
@@ -22,8 +28,17 @@ public interface IAnnotationSource
 /// Reads the annotation table with a keyset query, streaming rows from a <see cref="DbDataReader"/>
 /// so memory stays constant whatever the batch size.
 /// </summary>
-public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions options) : IAnnotationSource
+public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions options, IReadOnlySet<AnnotationField>? usedFields = null)
+    : IAnnotationSource
 {
+    // Resolved names, kept for one poll cycle (so a renamed stage or user shows up from the next cycle on).
+    private const int MaxCachedNames = 100_000;
+    private const int LookupChunk = 1000;
+    private readonly Dictionary<long, ResourceName> _stageNames = [];
+    private readonly Dictionary<long, ResourceName> _userNames = [];
+    // Set when a lookup column turns out not to hold integers: names are then joined by the database.
+    private bool _joinLookups = options.StageLookup is null && options.UserLookup is null;
+
     // Kept open across the batches of a cycle: a pool checkout per batch costs a round trip.
     private DbConnection? _connection;
 
@@ -31,7 +46,7 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
     private static readonly long MinDateTimeMs = new DateTimeOffset(1000, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
     private static readonly long MaxDateTimeMs = new DateTimeOffset(9999, 12, 31, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
 
-    private readonly AnnotationQuery _query = new(options);
+    private readonly AnnotationQuery _query = new(options, usedFields);
 
     public AnnotationQuery Query => _query;
 
@@ -63,8 +78,42 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
         }
     }
 
+    public async Task<int> ReadBatchAsync(AnnotationCursor cursor, AnnotationRow[] rows, CancellationToken cancellationToken)
+    {
+        var connection = await ConnectionAsync(cancellationToken);
+        var completed = false;
+        try
+        {
+            var n = -1;
+            if (!_joinLookups)
+            {
+                n = await ReadBatchCoreAsync(connection, _query.AfterIds, cursor, rows, ids: true, cancellationToken);
+                if (n >= 0)
+                {
+                    await ResolveNamesAsync(connection, rows, n, cancellationToken);
+                }
+            }
+            if (n < 0)
+            {
+                n = await ReadBatchCoreAsync(connection, _query.AfterJoined, cursor, rows, ids: false, cancellationToken);
+            }
+            completed = true;
+            return n;
+        }
+        finally
+        {
+            if (!completed)
+            {
+                // A failed or abandoned read leaves the connection in an unknown state.
+                await ReleaseAsync();
+            }
+        }
+    }
+
     public async ValueTask ReleaseAsync()
     {
+        _stageNames.Clear();
+        _userNames.Clear();
         if (_connection is { } c)
         {
             _connection = null;
@@ -74,6 +123,197 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
 
     private async ValueTask<DbConnection> ConnectionAsync(CancellationToken cancellationToken) =>
         _connection is { State: System.Data.ConnectionState.Open } c ? c : _connection = await database.OpenAsync(cancellationToken);
+
+    // Returns -1 (and switches to joins for good) when a lookup column of the ids query is not an integer.
+    private async Task<int> ReadBatchCoreAsync(DbConnection connection, string sql, AnnotationCursor cursor, AnnotationRow[] rows, bool ids,
+        CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(connection, sql);
+        AnnotationDatabase.AddParameter(command, "@t", TimeParameter(cursor.ModificationTimeMs));
+        AnnotationDatabase.AddParameter(command, "@id", cursor.EventId);
+        AnnotationDatabase.AddParameter(command, "@batch", rows.Length);
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
+        var text = TextColumns(reader);
+        var userIds = ids && options.UserLookup is not null;
+        var stageIds = ids && options.StageLookup is not null;
+        if ((userIds && _query.SelectsModifiedBy && !IsInteger(reader, AnnotationQuery.ModifiedBy))
+            || (userIds && _query.SelectsStageUser && !IsInteger(reader, AnnotationQuery.StageUser))
+            || (stageIds && _query.SelectsStage && !IsInteger(reader, AnnotationQuery.StageName)))
+        {
+            _joinLookups = true;
+            return -1;
+        }
+        var n = 0;
+        // Read(), not ReadAsync(): MySql.Data's async reads complete synchronously anyway, and the
+        // Task per row costs more than the row itself on a backlog drain.
+        while (n < rows.Length && reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var row = rows[n++];
+            row.EventId = reader.GetInt64(AnnotationQuery.EventId);
+            row.Version = reader.GetInt64(AnnotationQuery.Version);
+            row.ModificationTimeMs = ReadTime(reader, AnnotationQuery.ModificationTime) ?? 0;
+            if (userIds)
+            {
+                row.ModifiedById = ReadInt64(reader, AnnotationQuery.ModifiedBy);
+                row.ModifiedBy = null;
+            }
+            else
+            {
+                row.ModifiedBy = ReadText(reader, AnnotationQuery.ModifiedBy, text);
+            }
+            if (stageIds)
+            {
+                row.StageId = ReadInt64(reader, AnnotationQuery.StageName);
+                row.StageName = row.StageUri = null;
+            }
+            else
+            {
+                row.StageName = ReadText(reader, AnnotationQuery.StageName, text);
+                row.StageUri = ReadText(reader, AnnotationQuery.StageUri, text);
+                DeriveStageName(row);
+            }
+            if (userIds)
+            {
+                row.StageUserId = ReadInt64(reader, AnnotationQuery.StageUser);
+                row.StageUser = null;
+            }
+            else
+            {
+                row.StageUser = ReadText(reader, AnnotationQuery.StageUser, text);
+            }
+            ReadRest(reader, row, text);
+        }
+        return n;
+    }
+
+    private async Task ResolveNamesAsync(DbConnection connection, AnnotationRow[] rows, int count, CancellationToken cancellationToken)
+    {
+        if (options.StageLookup is { } stage)
+        {
+            await LoadMissingAsync(connection, stage, _stageNames, rows, count, static r => r.StageId, null, cancellationToken);
+        }
+        if (options.UserLookup is { } user)
+        {
+            await LoadMissingAsync(connection, user, _userNames, rows, count, static r => r.ModifiedById, static r => r.StageUserId, cancellationToken);
+        }
+        for (var i = 0; i < count; i++)
+        {
+            var row = rows[i];
+            if (options.StageLookup is not null)
+            {
+                var s = row.StageId is { } sid ? _stageNames[sid] : default;
+                row.StageName = s.Name;
+                row.StageUri = s.Uri;
+                DeriveStageName(row);
+            }
+            if (options.UserLookup is not null)
+            {
+                row.ModifiedBy = row.ModifiedById is { } m ? _userNames[m].Name : null;
+                row.StageUser = row.StageUserId is { } u ? _userNames[u].Name : null;
+            }
+        }
+    }
+
+    // An id missing from the lookup table resolves to no name, as the LEFT JOIN did.
+    private async Task LoadMissingAsync(DbConnection connection, LookupOptions lookup, Dictionary<long, ResourceName> cache,
+        AnnotationRow[] rows, int count, Func<AnnotationRow, long?> id1, Func<AnnotationRow, long?>? id2, CancellationToken cancellationToken)
+    {
+        HashSet<long>? missing = null;
+        for (var i = 0; i < count; i++)
+        {
+            if (id1(rows[i]) is { } a && !cache.ContainsKey(a))
+            {
+                (missing ??= []).Add(a);
+            }
+            if (id2?.Invoke(rows[i]) is { } b && !cache.ContainsKey(b))
+            {
+                (missing ??= []).Add(b);
+            }
+        }
+        if (missing is null)
+        {
+            return;
+        }
+        if (cache.Count + missing.Count > MaxCachedNames)
+        {
+            // Bounded memory: start over (the names of this batch are all reloaded below).
+            cache.Clear();
+            for (var i = 0; i < count; i++)
+            {
+                if (id1(rows[i]) is { } a)
+                {
+                    missing.Add(a);
+                }
+                if (id2?.Invoke(rows[i]) is { } b)
+                {
+                    missing.Add(b);
+                }
+            }
+        }
+        foreach (var chunk in missing.Chunk(LookupChunk))
+        {
+            await using var command = database.CreateCommand(connection, AnnotationQuery.Lookup(lookup, chunk));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (ReadId(reader, 0) is { } id)
+                {
+                    cache[id] = new ResourceName(
+                        reader.IsDBNull(1) ? null : Convert.ToString(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture),
+                        reader.IsDBNull(2) ? null : Convert.ToString(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture));
+                }
+            }
+            foreach (var id in chunk)
+            {
+                cache.TryAdd(id, default);
+            }
+        }
+    }
+
+    private readonly record struct ResourceName(string? Name, string? Uri);
+
+    private static bool IsInteger(DbDataReader reader, int ordinal) =>
+        Type.GetTypeCode(reader.GetFieldType(ordinal)) is TypeCode.Int64 or TypeCode.Int32 or TypeCode.Int16 or TypeCode.SByte
+            or TypeCode.UInt32 or TypeCode.UInt16 or TypeCode.Byte;
+
+    private static long? ReadInt64(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
+
+    // The lookup table's id column may be of another type than the annotation column it is joined on.
+    private static long? ReadId(DbDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? null
+        : reader.GetValue(ordinal) is var v && long.TryParse(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture),
+            System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : null;
+
+    private static void DeriveStageName(AnnotationRow row)
+    {
+        if (row.StageName is null && row.StageUri is { } uri)
+        {
+            row.StageName = uri[(uri.LastIndexOf('/') + 1)..];
+        }
+    }
+
+    private static TextColumn[] TextColumns(DbDataReader reader)
+    {
+        var text = new TextColumn[AnnotationQuery.ManagerReceiptTime + 1];
+        for (var i = 0; i < text.Length; i++)
+        {
+            text[i] = new TextColumn(reader.GetFieldType(i) == typeof(string));
+        }
+        return text;
+    }
+
+    // The columns after the stage user, in select order (sequential access).
+    private void ReadRest(DbDataReader reader, AnnotationRow row, TextColumn[] text)
+    {
+        row.StageUpdateTimeMs = ReadTime(reader, AnnotationQuery.StageUpdateTime);
+        row.CurrentComment = ReadText(reader, AnnotationQuery.CurrentComment, text);
+        row.AuditTrail = ReadText(reader, AnnotationQuery.AuditTrail, text);
+        row.Flags = reader.IsDBNull(AnnotationQuery.Flags) ? null : reader.GetInt64(AnnotationQuery.Flags);
+        row.EndTimeMs = ReadTime(reader, AnnotationQuery.EndTime);
+        row.ManagerReceiptTimeMs = ReadTime(reader, AnnotationQuery.ManagerReceiptTime);
+        row.MissedVersions = 0;
+    }
 
     private async IAsyncEnumerable<AnnotationRow> ReadRows(DbCommand command, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -101,11 +341,7 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
     {
         // Sequential access (columns are read in select order) saves MySql.Data about 15% CPU per row.
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
-        var text = new TextColumn[AnnotationQuery.ManagerReceiptTime + 1];
-        for (var i = 0; i < text.Length; i++)
-        {
-            text[i] = new TextColumn(reader.GetFieldType(i) == typeof(string));
-        }
+        var text = TextColumns(reader);
         // Read(), not ReadAsync(): MySql.Data's async reads complete synchronously anyway, and the
         // Task per row costs more than the row itself on a backlog drain.
         while (reader.Read())
@@ -117,18 +353,9 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
             row.ModifiedBy = ReadText(reader, AnnotationQuery.ModifiedBy, text);
             row.StageName = ReadText(reader, AnnotationQuery.StageName, text);
             row.StageUri = ReadText(reader, AnnotationQuery.StageUri, text);
-            if (row.StageName is null && row.StageUri is { } uri)
-            {
-                row.StageName = uri[(uri.LastIndexOf('/') + 1)..];
-            }
+            DeriveStageName(row);
             row.StageUser = ReadText(reader, AnnotationQuery.StageUser, text);
-            row.StageUpdateTimeMs = ReadTime(reader, AnnotationQuery.StageUpdateTime);
-            row.CurrentComment = ReadText(reader, AnnotationQuery.CurrentComment, text);
-            row.AuditTrail = ReadText(reader, AnnotationQuery.AuditTrail, text);
-            row.Flags = reader.IsDBNull(AnnotationQuery.Flags) ? null : reader.GetInt64(AnnotationQuery.Flags);
-            row.EndTimeMs = ReadTime(reader, AnnotationQuery.EndTime);
-            row.ManagerReceiptTimeMs = ReadTime(reader, AnnotationQuery.ManagerReceiptTime);
-            row.MissedVersions = 0;
+            ReadRest(reader, row, text);
             yield return row;
         }
     }

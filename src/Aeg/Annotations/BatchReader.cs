@@ -64,12 +64,8 @@ internal sealed class BatchReader
             while (true)
             {
                 var batch = await _free.Reader.ReadAsync(cancellationToken);
-                batch.Count = 0;
-                await foreach (var row in source.ReadAfterAsync(cursor, batchSize, cancellationToken))
-                {
-                    counters.RowPolled();
-                    batch.Rows[batch.Count++].CopyFrom(row);
-                }
+                batch.Count = await source.ReadBatchAsync(cursor, batch.Rows, cancellationToken);
+                counters.AddRowsPolled(batch.Count);
                 if (batch.Count == 0)
                 {
                     break;

@@ -88,7 +88,7 @@ public sealed class PollerOptions
 {
     /// <summary>Pause between polls once caught up (at least 1 s); a full batch is followed at once.</summary>
     public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
-    public int BatchSize { get; set; } = 1000;
+    public int BatchSize { get; set; } = 5000;
     /// <summary>Rows committed this late (by this machine's clock) with an older timestamp are still sent once.</summary>
     public TimeSpan LookBack { get; set; } = TimeSpan.FromSeconds(30);
     /// <summary>Bound on the (event_id, version) keys remembered for the look-back window.</summary>

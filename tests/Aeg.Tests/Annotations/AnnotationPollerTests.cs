@@ -167,6 +167,79 @@ public sealed class AnnotationPollerTests
     }
 
     [Fact]
+    public async Task Stage_and_user_ids_resolve_through_the_lookup_table_unknown_ids_to_nothing_and_renames_from_the_next_cycle()
+    {
+        await using var h = await PollerHarness.CreateAsync();
+        await h.Db.ExecuteAsync($"""
+            INSERT INTO arc_resource (id, resource_type, name, uri) VALUES (100, 2, 'alice', NULL);
+            INSERT INTO arc_event_annotation (event_id, version, modification_time, modified_by, stage, flags) VALUES
+              (1, 1, {HourAgoMs}, 100, 1, 0), (2, 1, {HourAgoMs + 1}, 404, 99, 0);
+            """);
+        var sender = new RecordingSyslogSender();
+        await using var poller = h.CreatePoller(sender);
+        Assert.Equal(2, await poller.PollOnceAsync(CancellationToken.None));
+
+        var events = sender.Flushed.Select(ParsedCef.Parse).ToList();
+        Assert.Equal("alice", events[0]["duser"]);
+        Assert.Equal("Queued", events[0]["cs3"]);
+        Assert.Equal("3", events[0].Header[Aeg.Cef.CefHeaderField.Severity]);
+        // As with a LEFT JOIN: an id missing from the lookup table gives no name.
+        Assert.False(events[1].Extensions.ContainsKey("duser"));
+        Assert.False(events[1].Extensions.ContainsKey("cs3"));
+        Assert.Equal("Unknown", events[1].Header[Aeg.Cef.CefHeaderField.Severity]);
+
+        await h.Db.ExecuteAsync($"""
+            UPDATE arc_resource SET name = 'alice.renamed' WHERE id = 100;
+            INSERT INTO arc_resource (id, resource_type, name, uri) VALUES (404, 2, 'bob', NULL);
+            INSERT INTO arc_event_annotation (event_id, version, modification_time, modified_by, stage, flags) VALUES
+              (3, 1, {HourAgoMs + 2}, 100, 5, 0), (4, 1, {HourAgoMs + 3}, 404, 5, 0);
+            """);
+        Assert.Equal(2, await poller.PollOnceAsync(CancellationToken.None));
+        events = sender.Flushed.Skip(2).Select(ParsedCef.Parse).ToList();
+        Assert.Equal(["alice.renamed", "bob"], events.Select(e => e["duser"]));
+        Assert.Equal(["Closed", "Closed"], events.Select(e => e["cs3"]));
+    }
+
+    [Fact]
+    public async Task A_lookup_on_text_ids_falls_back_to_joins_and_still_resolves_names()
+    {
+        await using var h = await PollerHarness.CreateAsync();
+        await h.Db.ExecuteAsync($"""
+            CREATE TABLE site_stages (code VARCHAR(10) PRIMARY KEY, title VARCHAR(50), path VARCHAR(100));
+            INSERT INTO site_stages VALUES ('S-F', NULL, '/All Stages/Final'), ('S-I', 'Initial', '/All Stages/Initial');
+            CREATE TABLE site_annotations (id BIGINT PRIMARY KEY, ver INT, changed BIGINT, stage_code VARCHAR(10), KEY (changed, id));
+            INSERT INTO site_annotations VALUES (1, 1, {HourAgoMs}, 'S-I'), (2, 1, {HourAgoMs + 1}, 'S-F'), (3, 1, {HourAgoMs + 2}, 'S-X');
+            """);
+        h.Source.Table = "site_annotations";
+        h.Source.StageLookup = new Aeg.Configuration.LookupOptions { Table = "site_stages", IdColumn = "code", NameColumn = "title", UriColumn = "path" };
+        h.Source.UserLookup = null;
+        h.Source.Columns = new Aeg.Configuration.SourceColumns
+        {
+            EventId = "id",
+            Version = "ver",
+            ModificationTime = "changed",
+            Stage = "stage_code",
+            ModifiedBy = null,
+            StageUpdateTime = null,
+            StageUser = null,
+            CurrentComment = null,
+            AuditTrail = null,
+            Flags = null,
+            EndTime = null,
+            ManagerReceiptTime = null,
+        };
+        var sender = new RecordingSyslogSender();
+        await using var poller = h.CreatePoller(sender);
+        Assert.Equal(3, await poller.PollOnceAsync(CancellationToken.None));
+
+        var events = sender.Flushed.Select(ParsedCef.Parse).ToList();
+        Assert.Equal("Initial", events[0]["cs3"]);
+        // No name: taken from the URI's last segment.
+        Assert.Equal("Final", events[1]["cs3"]);
+        Assert.False(events[2].Extensions.ContainsKey("cs3"));
+    }
+
+    [Fact]
     public async Task A_version_jump_is_counted_and_marked_in_the_event()
     {
         await using var h = await PollerHarness.CreateAsync();

@@ -30,7 +30,7 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal("arcsight", o.Database.Database);
         Assert.Equal("AEG_DB_PASSWORD", o.Database.PasswordEnv);
         Assert.Equal(TimeSpan.FromSeconds(5), o.Poller.Interval);
-        Assert.Equal(1000, o.Poller.BatchSize);
+        Assert.Equal(5000, o.Poller.BatchSize);
         Assert.Equal(TimeKind.EpochMs, o.Source.TimeKind);
         Assert.Equal("arc_resource", o.Source.StageLookup!.Table);
         Assert.Equal(SyslogProtocol.Udp, o.Syslog.Protocol);

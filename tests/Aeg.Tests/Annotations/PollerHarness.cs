@@ -32,7 +32,7 @@ internal sealed class PollerHarness : IAsyncDisposable
     public AnnotationPoller CreatePoller(ISyslogSender sender, AnnotationDatabase? database = null, SyslogOutputOptions? syslog = null)
     {
         var poller = new AnnotationPoller(
-            new AnnotationSource(database ?? Db.Database, Source),
+            new AnnotationSource(database ?? Db.Database, Source, Mappings.Fields.Select(f => f.Source).ToHashSet()),
             new AnnotationMapper(Mappings, syslog ?? new SyslogOutputOptions(), "aeg-test.example.com"),
             sender, StateFile, Options, new LoggerConfiguration().CreateLogger());
         poller.Initialize();

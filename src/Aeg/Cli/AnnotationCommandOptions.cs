@@ -19,6 +19,11 @@ internal static class AnnotationCommandOptions
 
     public static Option<bool> Debug() => new("--debug") { Description = "Verbose logging." };
 
+    public static Option<bool> PrintEvents() => new("--print-events")
+    {
+        Description = "Print every received CEF event to standard output as one JSON line (the shape of `aeg cef parse`, plus \"sender\").",
+    };
+
     /// <summary>Runs <paramref name="body"/> with a loaded host; config and state errors exit with code 2 and a clear message.</summary>
     public static async Task<int> WithHost(ParseResult parse, Option<FileInfo> config, Option<bool> debug,
         Func<AnnotationHost, Task<int>> body)

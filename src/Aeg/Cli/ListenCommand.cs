@@ -12,7 +12,8 @@ internal static class ListenCommand
     {
         var config = AnnotationCommandOptions.Config();
         var debug = AnnotationCommandOptions.Debug();
-        var command = new Command("listen", "Receive CEF over syslog and turn matching events into tickets (no annotation polling).") { config, debug };
+        var printEvents = AnnotationCommandOptions.PrintEvents();
+        var command = new Command("listen", "Receive CEF over syslog and turn matching events into tickets (no annotation polling).") { config, debug, printEvents };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var log = AnnotationHost.CreateLogger(parse.GetValue(debug));
@@ -21,7 +22,7 @@ internal static class ListenCommand
             try
             {
                 var options = AegConfig.Load(path);
-                await using var pipeline = CefTicketPipeline.Create(options, path, log);
+                await using var pipeline = CefTicketPipeline.Create(options, path, log, parse.GetValue(printEvents) ? Console.OpenStandardOutput() : null);
                 await pipeline.RunAsync(signals.Token);
                 return AnnotationCommandOptions.ExitOk;
             }

@@ -11,7 +11,8 @@ internal static class RunCommand
     {
         var config = AnnotationCommandOptions.Config();
         var debug = AnnotationCommandOptions.Debug();
-        var command = new Command("run", "Run the Annotation Event Generator (and the CEF listener when listen.listeners is set) until stopped.") { config, debug };
+        var printEvents = AnnotationCommandOptions.PrintEvents();
+        var command = new Command("run", "Run the Annotation Event Generator (and the CEF listener when listen.listeners is set) until stopped.") { config, debug, printEvents };
         command.SetAction((parse, cancellationToken) => AnnotationCommandOptions.WithHost(parse, config, debug, async host =>
         {
             // SIGTERM (systemd stop, docker stop) and Ctrl-C end the loop after the current batch
@@ -23,7 +24,7 @@ internal static class RunCommand
             await using var poller = host.CreatePoller(sender);
             poller.Initialize();
             // The CEF listener and ticket bridge run alongside when listeners are configured.
-            await using var pipeline = host.Options.Listen.Listeners.Count > 0 ? CefTicketPipeline.Create(host.Options, host.ConfigPath, host.Log) : null;
+            await using var pipeline = host.Options.Listen.Listeners.Count > 0 ? CefTicketPipeline.Create(host.Options, host.ConfigPath, host.Log, parse.GetValue(printEvents) ? Console.OpenStandardOutput() : null) : null;
             if (pipeline is not null)
             {
                 await pipeline.StartAsync();

@@ -35,7 +35,8 @@ public sealed class CefTicketPipeline : IAsyncDisposable
     public ListenerHost Listeners { get; }
 
     /// <summary>Loads the rules, reads the ticket secrets and opens the dedupe store; throws <see cref="ConfigException"/>.</summary>
-    public static CefTicketPipeline Create(AegOptions options, string configFile, ILogger log)
+    /// <remarks>With <paramref name="printEvents"/> set, every received frame is also written there as a JSON line (<c>--print-events</c>).</remarks>
+    public static CefTicketPipeline Create(AegOptions options, string configFile, ILogger log, Stream? printEvents = null)
     {
         if (options.Listen.Listeners.Count == 0)
         {
@@ -55,7 +56,8 @@ public sealed class CefTicketPipeline : IAsyncDisposable
         var tickets = TicketService.Create(options, configFile, log);
         try
         {
-            return new CefTicketPipeline(rules, queue, handler, tickets, new ListenerHost(options.Listen, handler, log), log);
+            ICefMessageHandler received = printEvents is null ? handler : new EventPrinter(handler, printEvents);
+            return new CefTicketPipeline(rules, queue, handler, tickets, new ListenerHost(options.Listen, received, log), log);
         }
         catch
         {

@@ -35,11 +35,16 @@ public ref struct CefReader
 
     private int _position;
     private int _keyStart, _keyLength, _valueStart, _valueLength;
-    private int _nextKeyStart, _nextKeyLength;
-    private ExtensionScanner _scanner;
-    // Where _scanner continues; the first pair, found without it, starts a fresh scanner.
-    private int _scanFrom = -1;
     private bool _valueEscaped;
+    // Pair boundaries found ahead by Refill: (space, '=') of the next keys, and which of the
+    // values before them hold a backslash.
+    private const int MaxBoundaries = 16;
+    private Boundaries _boundaries;
+    private int _boundaryCount, _boundaryIndex;
+    private uint _escapedBits;
+    private int _nextKeyStart, _nextKeyLength;
+    private bool _scanExhausted, _lastValueEscaped, _extensionDone;
+    private ExtensionScanner _scanner;
 
     /// <summary>Parses the syslog prefix and CEF header; check <see cref="Error"/> afterwards.</summary>
     public CefReader(ReadOnlySpan<byte> line)
@@ -226,24 +231,40 @@ public ref struct CefReader
     public readonly string GetHeaderString(CefHeaderField field) => ToUnescapedString(GetHeaderRaw(field), header: true);
 
     /// <summary>Moves to the next extension pair; false at the end or on error (see <see cref="Error"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ReadNextExtension()
     {
-        if (_error != CefError.None)
+        // Fast path: the next boundary ("space key=") was found by the last refill.
+        if (_boundaryIndex < _boundaryCount)
+        {
+            var space = _boundaries[_boundaryIndex * 2];
+            var equals = _boundaries[(_boundaryIndex * 2) + 1];
+            _keyStart = _nextKeyStart;
+            _keyLength = _nextKeyLength;
+            _valueStart = _keyStart + _keyLength + 1;
+            _valueLength = space - _valueStart;
+            _valueEscaped = (_escapedBits & (1u << _boundaryIndex)) != 0;
+            _nextKeyStart = space + 1;
+            _nextKeyLength = equals - space - 1;
+            _boundaryIndex++;
+            return true;
+        }
+
+        return ReadNextExtensionSlow();
+    }
+
+    private bool ReadNextExtensionSlow()
+    {
+        if (_error != CefError.None || _extensionDone)
         {
             return false;
         }
 
-        var line = _line;
-        var end = _end;
-        int keyStart, keyLength;
-        if (_nextKeyLength > 0)
+        if (_nextKeyLength == 0)
         {
-            keyStart = _nextKeyStart;
-            keyLength = _nextKeyLength;
-        }
-        else
-        {
-            // Only the first pair gets here: every later one was found by the previous scan.
+            // The first pair: find its key; every later key was found by a refill.
+            var line = _line;
+            var end = _end;
             var p = _position;
             while (p < end && line[p] == (byte)' ')
             {
@@ -252,12 +273,12 @@ public ref struct CefReader
 
             if (p >= end)
             {
-                _position = end;
+                _extensionDone = true;
                 _keyLength = _valueLength = 0;
                 return false;
             }
 
-            keyLength = KeyLengthAt(line, p, end);
+            var keyLength = KeyLengthAt(line, p, end);
             if (keyLength == 0)
             {
                 Fail(CefError.ExtensionWithoutKey, p);
@@ -265,47 +286,70 @@ public ref struct CefReader
                 return false;
             }
 
-            keyStart = p;
+            _nextKeyStart = p;
+            _nextKeyLength = keyLength;
+            _scanner = new ExtensionScanner(line, p + keyLength + 1, end);
         }
-
-        _keyStart = keyStart;
-        _keyLength = keyLength;
-        var valueStart = keyStart + keyLength + 1;
-
-        // The value ends at the space before the next "key=". Rather than test every space,
-        // jump from '=' to '=' (vectorised) and walk back over the short key: values are long,
-        // keys are short. Backslashes met on the way tell whether the value needs unescaping.
-        var valueEnd = end;
-        _nextKeyLength = 0;
-        if (_scanFrom != valueStart)
+        else if (_scanExhausted)
         {
-            _scanner = new ExtensionScanner(line, valueStart, end);
+            // The last pair: its value runs to the end of the line.
+            _keyStart = _nextKeyStart;
+            _keyLength = _nextKeyLength;
+            _valueStart = _keyStart + _keyLength + 1;
+            _valueLength = _end - _valueStart;
+            _valueEscaped = _lastValueEscaped;
+            _extensionDone = true;
+            return true;
         }
 
+        Refill();
+        return ReadNextExtension();
+    }
+
+    /// <summary>
+    /// Finds the next boundaries between pairs in one tight loop: the value of the pair whose
+    /// key is <see cref="_nextKeyStart"/> ends at the space before the next "key=".
+    /// </summary>
+    private void Refill()
+    {
+        var line = _line;
+        // A local copy lets the JIT keep the scanner in registers; as a field of this large
+        // struct every bit it hands out would be a store and a reload.
+        var scanner = _scanner;
+        var valueStart = _nextKeyStart + _nextKeyLength + 1;
+        var count = 0;
+        uint escapedBits = 0;
         int e;
-        while ((e = _scanner.NextEquals(line)) >= 0)
+        while (count < MaxBoundaries && (e = scanner.NextEquals(line)) >= 0)
         {
             // The first byte before '=' that cannot be in a key must be a space, after a
-            // non-empty key, inside this value: then a new pair starts.
-            var space = _scanner.LastNonKeyBefore(e);
+            // non-empty key, inside the current value: then a new pair starts.
+            var space = scanner.LastNonKeyBefore(e);
             if (space >= valueStart && space < e - 1 && line[space] == (byte)' ')
             {
-                valueEnd = space;
-                _nextKeyStart = space + 1;
-                _nextKeyLength = e - space - 1;
-                _scanFrom = e + 1;
-                break;
+                _boundaries[count * 2] = space;
+                _boundaries[(count * 2) + 1] = e;
+                // Keys hold no backslash, so the last one before this '=' tells.
+                if (scanner.LastBackslashBefore(e) >= valueStart)
+                {
+                    escapedBits |= 1u << count;
+                }
+
+                count++;
+                valueStart = e + 1;
             }
         }
 
-        // Keys hold no backslash, so the last one before the next key's '=' (or the end) tells.
-        var escaped = _scanner.LastBackslashBefore(e >= 0 ? e : end) >= valueStart;
+        if (count < MaxBoundaries)
+        {
+            _scanExhausted = true;
+            _lastValueEscaped = scanner.LastBackslashBefore(_end) >= valueStart;
+        }
 
-        _valueStart = valueStart;
-        _valueLength = valueEnd - valueStart;
-        _valueEscaped = escaped;
-        _position = _nextKeyLength > 0 ? _nextKeyStart : end;
-        return true;
+        _scanner = scanner;
+        _boundaryCount = count;
+        _boundaryIndex = 0;
+        _escapedBits = escapedBits;
     }
 
     /// <summary>The current extension key.</summary>
@@ -600,6 +644,12 @@ public ref struct CefReader
                 p += space + 1;
             }
         }
+    }
+
+    [InlineArray(MaxBoundaries * 2)]
+    private struct Boundaries
+    {
+        private int _element;
     }
 
     [InlineArray(12)]

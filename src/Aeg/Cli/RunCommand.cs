@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using Aeg.Rules;
 
 namespace Aeg.Cli;
@@ -15,11 +14,9 @@ internal static class RunCommand
         var command = new Command("run", "Run the Annotation Event Generator (and the CEF listener when listen.listeners is set) until stopped.") { config, debug, printEvents };
         command.SetAction((parse, cancellationToken) => AnnotationCommandOptions.WithHost(parse, config, debug, async host =>
         {
-            // SIGTERM (systemd stop, docker stop) and Ctrl-C end the loop after the current batch
-            // instead of killing the process mid-batch.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopGracefully(stop));
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, StopGracefully(stop));
+            // SIGTERM (systemd stop) and Ctrl-C end the loop after the current batch instead of
+            // killing the process mid-batch.
+            using var stop = new ShutdownSignals(cancellationToken);
             await using var sender = host.CreateSender();
             await using var poller = host.CreatePoller(sender);
             poller.Initialize();
@@ -40,10 +37,4 @@ internal static class RunCommand
         }));
         return command;
     }
-
-    private static Action<PosixSignalContext> StopGracefully(CancellationTokenSource stop) => context =>
-    {
-        context.Cancel = true;
-        stop.Cancel();
-    };
 }

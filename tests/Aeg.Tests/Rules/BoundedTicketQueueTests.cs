@@ -74,7 +74,7 @@ public class BoundedTicketQueueTests
     }
 
     [Fact]
-    public void A_full_queue_never_blocks_the_writer_while_a_reader_drains_it()
+    public async Task A_full_queue_never_blocks_the_writer_while_a_reader_drains_it()
     {
         var queue = new BoundedTicketQueue(new TicketQueueOptions { Capacity = 16, Shed = TicketShedMode.Oldest }, new CapturingSink().Logger());
         var received = 0;
@@ -90,7 +90,7 @@ public class BoundedTicketQueueTests
             queue.TryEnqueue(Work(i));
         }
         queue.Complete();
-        Assert.True(reader.Wait(TimeSpan.FromSeconds(10)));
+        await reader.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(100_000, received + queue.Shed);
     }
 

@@ -86,23 +86,20 @@ public static class CefEscaping
 
     internal static bool TryUnescape(ReadOnlySpan<byte> raw, Span<byte> destination, bool header, out int bytesWritten)
     {
-        if (!TryUnescapeCore(raw, destination, header, out bytesWritten))
+        // Typical escaped values are short: one byte loop beats a search per backslash.
+        var ok = raw.Length <= 64
+            ? TryUnescapeShort(raw, destination, header, out bytesWritten)
+            : TryUnescapeLong(raw, destination, header, out bytesWritten);
+        if (!ok)
         {
             bytesWritten = 0;
-            return false;
         }
 
-        return true;
+        return ok;
     }
 
-    private static bool TryUnescapeCore(ReadOnlySpan<byte> raw, Span<byte> destination, bool header, out int bytesWritten)
+    private static bool TryUnescapeLong(ReadOnlySpan<byte> raw, Span<byte> destination, bool header, out int bytesWritten)
     {
-        // Typical escaped values are short: one byte loop beats a search per backslash.
-        if (raw.Length <= 64)
-        {
-            return TryUnescapeShort(raw, destination, header, out bytesWritten);
-        }
-
         bytesWritten = 0;
         while (true)
         {

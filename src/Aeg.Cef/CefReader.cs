@@ -33,7 +33,6 @@ public ref struct CefReader
     private HeaderOffsets _header;
     private readonly int _extensionStart;
 
-    private int _position;
     private int _keyStart, _keyLength, _valueStart, _valueLength;
     private bool _valueEscaped;
     // Pair boundaries found ahead by Refill: (space, '=') of the next keys, and which of the
@@ -183,7 +182,6 @@ public ref struct CefReader
         }
 
         _extensionStart = Math.Min(p, _end);
-        _position = _extensionStart;
     }
 
     /// <summary>Why the line was rejected, or <see cref="CefError.None"/>.</summary>
@@ -265,7 +263,7 @@ public ref struct CefReader
             // The first pair: find its key; every later key was found by a refill.
             var line = _line;
             var end = _end;
-            var p = _position;
+            var p = _extensionStart;
             while (p < end && line[p] == (byte)' ')
             {
                 p++;
@@ -372,7 +370,8 @@ public ref struct CefReader
     }
 
     /// <summary>Compares the current value, unescaped, with <paramref name="utf8Text"/> without copying.</summary>
-    public readonly bool ValueEquals(ReadOnlySpan<byte> utf8Text) => CefEscaping.UnescapedEquals(RawValue, utf8Text, header: false);
+    public readonly bool ValueEquals(ReadOnlySpan<byte> utf8Text)
+        => _valueEscaped ? CefEscaping.UnescapedEquals(RawValue, utf8Text, header: false) : RawValue.SequenceEqual(utf8Text);
 
     /// <summary>The unescaped current value as a string (allocates; not for the hot path).</summary>
     public readonly string GetValueString() => ToUnescapedString(RawValue, header: false);

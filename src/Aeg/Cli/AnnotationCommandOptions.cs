@@ -19,6 +19,9 @@ internal static class AnnotationCommandOptions
 
     public static Option<bool> Debug() => new("--debug") { Description = "Verbose logging." };
 
+    /// <summary>A certificate or CA file of syslog TLS (in or out) that is missing or malformed; see <see cref="Syslog.PemFiles"/>.</summary>
+    public static bool IsTlsFileError(InvalidOperationException ex) => ex.InnerException is { } inner && Syslog.PemFiles.IsFileProblem(inner);
+
     public static Option<bool> PrintEvents() => new("--print-events")
     {
         Description = "Print every received CEF event to standard output as one JSON line (the shape of `aeg cef parse`, plus \"sender\").",
@@ -42,6 +45,11 @@ internal static class AnnotationCommandOptions
         catch (StateFileException ex)
         {
             log.Error("State error: {Reason}", ex.Message);
+            return ExitConfig;
+        }
+        catch (InvalidOperationException ex) when (IsTlsFileError(ex))
+        {
+            log.Error("TLS configuration error: {Reason}", ex.Message);
             return ExitConfig;
         }
         finally

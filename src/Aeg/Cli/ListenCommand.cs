@@ -31,6 +31,11 @@ internal static class ListenCommand
                 log.Error("Configuration error:{NewLine}{Problems}", Environment.NewLine, ex.Message);
                 return AnnotationCommandOptions.ExitConfig;
             }
+            catch (InvalidOperationException ex) when (AnnotationCommandOptions.IsTlsFileError(ex))
+            {
+                log.Error("TLS configuration error: {Reason}", ex.Message);
+                return AnnotationCommandOptions.ExitConfig;
+            }
             catch (InvalidOperationException ex) when (ex.InnerException is System.Net.Sockets.SocketException or UnauthorizedAccessException)
             {
                 log.Error("{Reason}", ex.Message);

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Aeg.Syslog;
 
 namespace Aeg.Listener;
 
@@ -10,9 +11,8 @@ internal static class ListenerTls
     public static SslServerAuthenticationOptions CreateServerOptions(ListenerOptions options)
     {
         var certFile = options.TlsCertificateFile ?? throw new InvalidOperationException("tlsCertificateFile is required for tls");
-        var certificate = X509Certificate2.CreateFromPemFile(certFile, string.IsNullOrEmpty(options.TlsKeyFile) ? null : options.TlsKeyFile);
-        var chain = new X509Certificate2Collection();
-        chain.ImportFromPemFile(certFile);
+        var certificate = PemFiles.LoadCertificate(certFile, options.TlsKeyFile, $"listener {options.Name}: tlsCertificateFile");
+        var chain = PemFiles.LoadCertificates(certFile, $"listener {options.Name}: tlsCertificateFile");
         var intermediates = new X509Certificate2Collection();
         foreach (var c in chain)
         {
@@ -32,13 +32,7 @@ internal static class ListenerTls
 
         if (!string.IsNullOrEmpty(options.TlsClientCaFile))
         {
-            var policy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                RevocationMode = X509RevocationMode.NoCheck,
-            };
-            policy.CustomTrustStore.ImportFromPemFile(options.TlsClientCaFile);
-            server.CertificateChainPolicy = policy;
+            server.CertificateChainPolicy = PemFiles.CustomRootPolicy(options.TlsClientCaFile, $"listener {options.Name}: tlsClientCaFile");
         }
 
         var require = options.TlsRequireClientCertificate;

@@ -28,49 +28,12 @@ internal static class SyslogTlsClientOptions
         }
         else if (options.TlsCaFile is { } caFile)
         {
-            var policy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                RevocationMode = X509RevocationMode.NoCheck,
-            };
-            policy.CustomTrustStore.AddRange(LoadCaBundle(caFile));
-            ssl.CertificateChainPolicy = policy;
+            ssl.CertificateChainPolicy = PemFiles.CustomRootPolicy(caFile, "syslog.tlsCaFile");
         }
 
         if (options.TlsClientCertFile is { } certFile)
-            ssl.ClientCertificates = [LoadClientCertificate(certFile, options.TlsClientKeyFile)];
+            ssl.ClientCertificates = [PemFiles.LoadCertificate(certFile, options.TlsClientKeyFile, "syslog.tlsClientCertFile")];
 
         return ssl;
-    }
-
-    private static X509Certificate2Collection LoadCaBundle(string path)
-    {
-        var bundle = new X509Certificate2Collection();
-        try
-        {
-            bundle.ImportFromPemFile(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
-        {
-            throw new InvalidOperationException($"syslog.tlsCaFile: cannot read {path}: {e.Message}", e);
-        }
-
-        if (bundle.Count == 0)
-            throw new InvalidOperationException($"syslog.tlsCaFile: no PEM certificate in {path}");
-        return bundle;
-    }
-
-    private static X509Certificate2 LoadClientCertificate(string certFile, string? keyFile)
-    {
-        try
-        {
-            return X509Certificate2.CreateFromPemFile(certFile, keyFile);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
-        {
-            // The message names files and the PEM problem, never key material.
-            throw new InvalidOperationException(
-                $"syslog.tlsClientCertFile: cannot load certificate {certFile} with key {keyFile ?? certFile}: {e.Message}", e);
-        }
     }
 }

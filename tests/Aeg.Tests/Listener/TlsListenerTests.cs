@@ -44,6 +44,32 @@ public sealed class TlsListenerTests : IDisposable
     }
 
     [Fact]
+    public void An_empty_client_CA_file_is_refused_at_start_up_with_the_key_and_file()
+    {
+        // An empty trust store would refuse every client at handshake time, silently.
+        var empty = Path.Combine(_certs.Directory, "empty-ca.pem");
+        File.WriteAllText(empty, "");
+        var options = Tls(requireClientCert: true);
+        options.TlsClientCaFile = empty;
+
+        var error = Assert.Throws<InvalidOperationException>(() => new ListenerHost(new ListenOptions { Listeners = [options] }, new RecordingHandler()));
+
+        Assert.Contains("tlsClientCaFile: no PEM certificate in " + empty, error.Message);
+        Assert.True(Aeg.Syslog.PemFiles.IsFileProblem(error.InnerException!));
+    }
+
+    [Fact]
+    public void An_unreadable_server_certificate_names_the_key_and_file()
+    {
+        var options = Tls();
+        options.TlsCertificateFile = Path.Combine(_certs.Directory, "missing.pem");
+
+        var error = Assert.Throws<InvalidOperationException>(() => new ListenerHost(new ListenOptions { Listeners = [options] }, new RecordingHandler()));
+
+        Assert.Contains("tlsCertificateFile: cannot load certificate " + options.TlsCertificateFile, error.Message);
+    }
+
+    [Fact]
     public async Task Frames_over_tls_arrive_byte_exact_in_both_framings()
     {
         await using var listener = await TestListener.StartAsync(Tls());

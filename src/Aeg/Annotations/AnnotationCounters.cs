@@ -3,6 +3,7 @@ namespace Aeg.Annotations;
 /// <summary>What the poller did since start; read by logs, commands and (later) /metrics.</summary>
 public sealed class AnnotationCounters
 {
+    private long _stateWriteFailures;
     private long _rowsPolled, _eventsSent, _sendFailures, _databaseFailures, _versionGaps, _missedVersions, _lateRows, _cursorLagMs, _batches;
 
     public long RowsPolled => Interlocked.Read(ref _rowsPolled);
@@ -18,6 +19,8 @@ public sealed class AnnotationCounters
     /// <summary>Milliseconds between now and the cursor's modification time after the last batch.</summary>
     public long CursorLagMs => Interlocked.Read(ref _cursorLagMs);
     public long Batches => Interlocked.Read(ref _batches);
+    /// <summary>Cursor saves that failed (full or read-only state directory).</summary>
+    public long StateWriteFailures => Interlocked.Read(ref _stateWriteFailures);
 
     internal void RowPolled() => Interlocked.Increment(ref _rowsPolled);
     internal void AddRowsPolled(int n) => Interlocked.Add(ref _rowsPolled, n);
@@ -26,6 +29,7 @@ public sealed class AnnotationCounters
     internal void DatabaseFailed() => Interlocked.Increment(ref _databaseFailures);
     internal void LateRow() => Interlocked.Increment(ref _lateRows);
     internal void Batch() => Interlocked.Increment(ref _batches);
+    internal void StateWriteFailed() => Interlocked.Increment(ref _stateWriteFailures);
     internal void VersionGap(long missed)
     {
         Interlocked.Increment(ref _versionGaps);

@@ -149,3 +149,6 @@ public sealed class AnnotationStateFile
         return state;
     }
 }
+
+/// <summary>The state file could not be written (disk full, read-only, no permission); the file on disk still holds the previous cursor.</summary>
+public sealed class StateWriteException(string message, Exception inner) : IOException(message, inner);

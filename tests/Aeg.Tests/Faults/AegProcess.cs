@@ -62,7 +62,7 @@ internal sealed class AegProcess : IDisposable
 
     /// <summary>Writes an aeg.yaml for <paramref name="db"/> and a TCP/LF syslog destination; <paramref name="extra"/> is appended as is.</summary>
     public static string WriteConfig(string path, AnnotationTestDatabase db, string stateDirectory, int syslogPort, int batchSize,
-        string interval = "200ms", string extra = "")
+        string interval = "1s", string extra = "")
     {
         var o = db.Options;
         File.WriteAllText(path, $$"""

@@ -51,6 +51,7 @@ public sealed class MariaDbOutageDrillTests(ITestOutputHelper output)
             Assert.Equal(cursorDuringOutage, poller.Cursor.EventId);
             Assert.Equal(cursorDuringOutage, h.StateFile.Load()!.Cursor.EventId);
 
+            var downFor = outage.Elapsed;
             await mariadb.RestartAsync(TimeSpan.FromSeconds(60));
             var back = Stopwatch.StartNew();
             await Drill.WaitUntilAsync(() => poller.Cursor.EventId > cursorDuringOutage, TimeSpan.FromSeconds(60), "the poller to move on after the restart");
@@ -60,7 +61,7 @@ public sealed class MariaDbOutageDrillTests(ITestOutputHelper output)
             var ids = Drill.EventIds(receiver.ReadLineBytes());
 
             var result = DrillResult.FromIds("MariaDB down 30 s mid-drain", Enumerable.Range(1, Rows).Select(i => (long)i), ids,
-                $"batch {Batch}; stopped at cursor {cursorAtStop}; {retries} failed polls in {outage.Elapsed.TotalSeconds:F0} s " +
+                $"batch {Batch}; stopped at cursor {cursorAtStop}; {retries} failed polls in {downFor.TotalSeconds:F1} s down " +
                 $"(backoff {RetryMin.TotalMilliseconds:F0} ms–{RetryMax.TotalSeconds:F0} s); moving again {resumedAfter.TotalSeconds:F1} s after the restart");
             result.Print(output);
             Assert.Equal(0, result.Lost);

@@ -17,10 +17,13 @@ internal sealed class OwnService : IAsyncDisposable
 {
     private readonly string _kind;
     private readonly Dictionary<string, string> _restartEnvironment;
+    private readonly Func<int, string[]>? _restartCommand;
     private string[]? _commandLine;
 
-    private OwnService(string kind, string runDir, int port, Dictionary<string, string> exports, Dictionary<string, string> restartEnvironment)
+    private OwnService(string kind, string runDir, int port, Dictionary<string, string> exports, Dictionary<string, string> restartEnvironment,
+        Func<int, string[]>? restartCommand)
     {
+        _restartCommand = restartCommand;
         _kind = kind;
         RunDir = runDir;
         Port = port;
@@ -40,21 +43,29 @@ internal sealed class OwnService : IAsyncDisposable
     private string PidFile => Path.Combine(ServiceDir, "pid");
 
     /// <summary>A MariaDB with an aeg_admin/aeg-test account; <c>Exports["AEG_TEST_MYSQL"]</c> is its admin connection string.</summary>
-    public static Task<OwnService> StartMariaDbAsync() => StartAsync("mariadb", "AEG_TEST_MYSQL_PORT", []);
+    public static Task<OwnService> StartMariaDbAsync() => StartAsync("mariadb", "AEG_TEST_MYSQL_PORT", [], null);
 
     /// <summary>A Request Tracker with queue SOC and API user cefbot (see rt-up.sh).</summary>
-    public static Task<OwnService> StartRtAsync(string runDir) => StartAsync("rt", "AEG_TEST_RT_PORT", new()
+    /// <remarks>The restart runs rt-server as rt-up.sh does: the server renames its processes, so /proc shows no usable command line.</remarks>
+    public static Task<OwnService> StartRtAsync()
     {
-        ["RT_SITE_CONFIG"] = Path.Combine(runDir, "rt", "RT_SiteConfig.pm"),
-        ["RT_SITE_CONFIG_DIR"] = Path.Combine(runDir, "rt", "etc"),
-    }, runDir);
+        var runDir = NewRunDir("rt");
+        return StartAsync("rt", "AEG_TEST_RT_PORT", new()
+        {
+            ["RT_SITE_CONFIG"] = Path.Combine(runDir, "rt", "RT_SiteConfig.pm"),
+            ["RT_SITE_CONFIG_DIR"] = Path.Combine(runDir, "rt", "etc"),
+        }, port => ["/usr/share/request-tracker5/libexec/rt-server", "--host", "127.0.0.1", "--port", port.ToString(), "--max-workers", "2"], runDir);
+    }
 
-    private static async Task<OwnService> StartAsync(string kind, string portVariable, Dictionary<string, string> restartEnvironment, string? runDir = null)
+    private static string NewRunDir(string kind) => Path.Combine(Path.GetTempPath(), $"aeg-fault-{kind}-" + Guid.NewGuid().ToString("N")[..8]);
+
+    private static async Task<OwnService> StartAsync(string kind, string portVariable, Dictionary<string, string> restartEnvironment,
+        Func<int, string[]>? restartCommand, string? runDir = null)
     {
-        runDir ??= Path.Combine(Path.GetTempPath(), $"aeg-fault-{kind}-" + Guid.NewGuid().ToString("N")[..8]);
+        runDir ??= NewRunDir(kind);
         var port = FreeTcpPort();
         var (exit, output) = await RunScriptAsync(kind + "-up.sh", runDir, (portVariable, port.ToString()));
-        var service = new OwnService(kind, runDir, port, ReadExports(Path.Combine(runDir, kind + ".env")), restartEnvironment);
+        var service = new OwnService(kind, runDir, port, ReadExports(Path.Combine(runDir, kind + ".env")), restartEnvironment, restartCommand);
         if (exit != 0)
         {
             await service.DisposeAsync();
@@ -82,7 +93,7 @@ internal sealed class OwnService : IAsyncDisposable
     public async Task StopAsync()
     {
         var pid = int.Parse(File.ReadAllText(PidFile).Trim());
-        _commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        _commandLine = _restartCommand?.Invoke(Port) ?? File.ReadAllText($"/proc/{pid}/cmdline").Split('\0', StringSplitOptions.RemoveEmptyEntries);
         var (exit, output) = await RunScriptAsync(_kind + "-down.sh", RunDir);
         if (exit != 0 || Listening())
         {

@@ -37,6 +37,7 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
         var result = DrillResult.FromIds("state directory full", Enumerable.Range(1, 2 * Rows).Select(i => (long)i), d.Received(),
             $"tmpfs 1 MiB filled with {filler / 1024} KiB; poll --once --attempts 3 exit 1; {sentWhileFull} events sent during 3 attempts; cursor file unchanged; batch {Batch}");
         result.Print(output);
+        output.WriteLine(ErrorLine(text));
         Assert.Equal(Rows, sentWhileFull);
         Assert.Equal(0, result.Lost);
         // The batch sent while the cursor could not be saved is sent again after recovery: at-least-once.
@@ -63,9 +64,12 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
         var result = DrillResult.FromIds("state directory read-only", Enumerable.Range(1, 2 * Rows).Select(i => (long)i), d.Received(),
             $"poll --once exit {exit} before sending anything; cursor file unchanged; batch {Batch}");
         result.Print(output);
+        output.WriteLine(ErrorLine(text));
         Assert.Equal(0, result.Lost);
         Assert.Equal(0, result.Duplicated);
     }
+
+    private static string ErrorLine(string text) => text.Split('\n').FirstOrDefault(l => l.Contains(" ERR] ", StringComparison.Ordinal)) ?? "(no error line)";
 
     /// <summary>Database, receiver and config, with a first poll done so a valid cursor (row <see cref="Rows"/>) is on the tmpfs.</summary>
     private sealed class Setup : IAsyncDisposable

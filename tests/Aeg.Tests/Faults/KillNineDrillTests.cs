@@ -8,7 +8,7 @@ namespace Aeg.Tests.Faults;
 /// <summary>Fault drill: the real <c>aeg run</c> process killed with SIGKILL at random points of a drain, 20 times.</summary>
 public sealed class KillNineDrillTests(ITestOutputHelper output)
 {
-    private const int Kills = 20, Batch = 50, RowsPerRound = 300;
+    private const int Kills = 20, Batch = 50, RowsPerRound = 1000;
 
     [Fact]
     public async Task Aeg_run_killed_with_sigkill_20_times_mid_drain_loses_no_row_and_resends_only_the_unacknowledged_batch()

@@ -54,18 +54,30 @@ internal sealed class PrivateTmpfs : IAsyncDisposable
         return new PrivateTmpfs(directory, holder);
     }
 
-    /// <summary>Remounts read-only or read-write inside the namespace.</summary>
-    public async Task RemountAsync(bool readOnly)
+    /// <summary>Remounts read-only or read-write inside the namespace (refused while a file is open for writing).</summary>
+    public Task RemountAsync(bool readOnly) => InNamespaceAsync("mount", "-o", readOnly ? "remount,ro" : "remount,rw", Directory);
+
+    /// <summary>
+    /// Lays a read-only bind mount over the directory: every new open or rename fails with EROFS,
+    /// even while a process keeps a file open for writing there (which a plain remount refuses).
+    /// </summary>
+    public Task AddReadOnlyViewAsync() =>
+        InNamespaceAsync("sh", "-c", "mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\"", Directory);
+
+    /// <summary>Removes the read-only view: the writable tmpfs is back under the same path.</summary>
+    public Task RemoveReadOnlyViewAsync() => InNamespaceAsync("umount", Directory);
+
+    private async Task InNamespaceAsync(params string[] command)
     {
         var psi = new ProcessStartInfo("nsenter") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "-t", _holder.Id.ToString(), "-m", "--", "mount", "-o", readOnly ? "remount,ro" : "remount,rw", Directory })
+        foreach (var a in new[] { "-t", _holder.Id.ToString(), "-m", "--" }.Concat(command))
         {
             psi.ArgumentList.Add(a);
         }
         var (exit, output) = await OwnService.RunAsync(psi, TimeSpan.FromSeconds(30));
         if (exit != 0)
         {
-            throw new InvalidOperationException($"remount failed: {output}");
+            throw new InvalidOperationException($"{string.Join(' ', command)} failed: {output}");
         }
     }
 

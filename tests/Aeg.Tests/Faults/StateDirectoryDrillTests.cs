@@ -69,6 +69,39 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
         Assert.Equal(0, result.Duplicated);
     }
 
+    [PrivateMountFact]
+    public async Task State_directory_turning_read_only_under_aeg_run_stops_sending_without_resending_and_resumes_when_writable()
+    {
+        await using var tmpfs = await PrivateTmpfs.MountAsync("1m");
+        await using var d = await Setup.CreateAsync(tmpfs);
+        using var aeg = d.StartRun();
+        // Once it polls it holds the lock and has read the cursor; only the cursor saves are left to fail.
+        await Drill.WaitUntilAsync(() => aeg.Process.HasExited || aeg.Output.Contains("Polling mysql://"), TimeSpan.FromSeconds(60), "aeg run to start polling");
+        Assert.False(aeg.Process.HasExited, aeg.Output);
+
+        await tmpfs.AddReadOnlyViewAsync();
+        await d.InsertAsync(Rows);
+        await Drill.WaitUntilAsync(() => aeg.Process.HasExited || aeg.Output.Split("Read-only file system").Length > 3,
+            TimeSpan.FromSeconds(60), "aeg run to fail three cursor saves");
+        Assert.False(aeg.Process.HasExited, aeg.Output);
+        Assert.Contains("cannot write the state file", aeg.Output);
+        Assert.Equal(d.StateBytes, await File.ReadAllBytesAsync(d.StateFile.Path));
+        await d.Receiver.WaitForLinesAsync(2 * Rows, TimeSpan.FromSeconds(30));
+        var sentWhileReadOnly = d.Received().Count - Rows;
+
+        await tmpfs.RemoveReadOnlyViewAsync();
+        await Drill.WaitUntilAsync(() => d.StateFile.Load()!.Cursor.EventId == 2 * Rows, TimeSpan.FromSeconds(60), "the cursor file to catch up");
+        await d.InsertAsync(Rows);
+        await Drill.WaitUntilAsync(() => d.StateFile.Load()!.Cursor.EventId == 3 * Rows, TimeSpan.FromSeconds(60), "new rows after the fault");
+        await Drill.WaitUntilAsync(() => d.Received().Distinct().Count() >= 3 * Rows, TimeSpan.FromSeconds(30), "every row at syslog-ng");
+        var result = DrillResult.FromIds("state directory read-only under aeg run", Enumerable.Range(1, 3 * Rows).Select(i => (long)i), d.Received(),
+            $"read-only bind mount laid over it while running; {sentWhileReadOnly} events sent while the cursor could not be saved; cursor file unchanged until writable; batch {Batch}");
+        result.Print(output);
+        Assert.Equal(Rows, sentWhileReadOnly);
+        Assert.Equal(0, result.Lost);
+        Assert.Equal(0, result.Duplicated);
+    }
+
     private static string ErrorLine(string text) => text.Split('\n').FirstOrDefault(l => l.Contains(" ERR] ", StringComparison.Ordinal)) ?? "(no error line)";
 
     /// <summary>Database, receiver and config, with a first poll done so a valid cursor (row <see cref="Rows"/>) is on the tmpfs.</summary>
@@ -109,6 +142,9 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
             await Harness.Db.InsertRangeAsync(firstId: _lastId + 1, count: count, firstMs: _baseMs + _lastId + 1, stepMs: 1);
             _lastId += count;
         }
+
+        public AegProcess StartRun() =>
+            AegProcess.Start(["run", "--config", _config], Harness.Db.Password, _tmpfs.Wrapper);
 
         public Task<(int Exit, string Output)> PollAsync() =>
             AegProcess.RunAsync(["poll", "--once", "--attempts", "3", "--config", _config], Harness.Db.Password, _tmpfs.Wrapper);

@@ -3,7 +3,6 @@ namespace Aeg.Annotations;
 /// <summary>What the poller did since start; read by logs, commands and (later) /metrics.</summary>
 public sealed class AnnotationCounters
 {
-    private long _stateWriteFailures;
     private long _rowsPolled, _eventsSent, _sendFailures, _databaseFailures, _versionGaps, _missedVersions, _lateRows, _cursorLagMs, _batches;
 
     public long RowsPolled => Interlocked.Read(ref _rowsPolled);
@@ -19,8 +18,6 @@ public sealed class AnnotationCounters
     /// <summary>Milliseconds between now and the cursor's modification time after the last batch.</summary>
     public long CursorLagMs => Interlocked.Read(ref _cursorLagMs);
     public long Batches => Interlocked.Read(ref _batches);
-    /// <summary>Cursor saves that failed (full or read-only state directory).</summary>
-    public long StateWriteFailures => Interlocked.Read(ref _stateWriteFailures);
 
     internal void RowPolled() => Interlocked.Increment(ref _rowsPolled);
     internal void AddRowsPolled(int n) => Interlocked.Add(ref _rowsPolled, n);
@@ -29,13 +26,17 @@ public sealed class AnnotationCounters
     internal void DatabaseFailed() => Interlocked.Increment(ref _databaseFailures);
     internal void LateRow() => Interlocked.Increment(ref _lateRows);
     internal void Batch() => Interlocked.Increment(ref _batches);
-    internal void StateWriteFailed() => Interlocked.Increment(ref _stateWriteFailures);
     internal void VersionGap(long missed)
     {
         Interlocked.Increment(ref _versionGaps);
         Interlocked.Add(ref _missedVersions, missed);
     }
     internal void SetCursorLag(long ms) => Interlocked.Exchange(ref _cursorLagMs, Math.Max(0, ms));
+
+    private long _stateWriteFailures;
+    /// <summary>Cursor saves that failed (full or read-only state directory).</summary>
+    public long StateWriteFailures => Interlocked.Read(ref _stateWriteFailures);
+    internal void StateWriteFailed() => Interlocked.Increment(ref _stateWriteFailures);
 
     public override string ToString() =>
         $"rows_polled={RowsPolled} events_sent={EventsSent} send_failures={SendFailures} db_failures={DatabaseFailures} " +

@@ -37,7 +37,8 @@ public sealed class AnnotationPoller : IAsyncDisposable
     public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, AnnotationStateFile stateFile,
         PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null)
     {
-        _source = source;
+        Counters = counters ?? new AnnotationCounters();
+        _source = new DatabaseHealthSource(source, Counters);
         _mapper = mapper;
         _sender = sender;
         _stateFile = stateFile;
@@ -46,7 +47,6 @@ public sealed class AnnotationPoller : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _window = new LookBackWindow(options.LookBackMaxRemembered);
         _versions = new VersionTracker(options.VersionMemory);
-        Counters = counters ?? new AnnotationCounters();
     }
 
     public AnnotationCounters Counters { get; }
@@ -107,6 +107,11 @@ public sealed class AnnotationPoller : IAsyncDisposable
         try
         {
             return await PollCycleAsync(cancellationToken, stopAfterBatch);
+        }
+        catch (SyslogSendException ex)
+        {
+            Counters.SetSyslogProblem(ex.Message);
+            throw;
         }
         finally
         {
@@ -279,7 +284,17 @@ public sealed class AnnotationPoller : IAsyncDisposable
             _versions.Set(id, v);
         }
         _versionsDirty |= _pendingVersions.Count > 0;
-        _stateFile.Save(new AnnotationState { Cursor = next, Recent = _window.ToList() });
+        Counters.SetSyslogProblem(null);
+        try
+        {
+            _stateFile.Save(new AnnotationState { Cursor = next, Recent = _window.ToList() });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Counters.SetStateWriteProblem($"cursor write failed: {ex.GetType().Name}: {ex.Message}");
+            throw;
+        }
+        Counters.SetStateWriteProblem(null);
         _cursor = next;
         Counters.Batch();
         Counters.SetCursorLag(nowMs - next.ModificationTimeMs);
@@ -327,7 +342,8 @@ public sealed class AnnotationPoller : IAsyncDisposable
     }
 
     private static bool IsTransient(Exception ex) =>
-        ex is DbException or SyslogSendException or SocketException or IOException or TimeoutException
+        // UnauthorizedAccessException: an unwritable state directory is retried (and /readyz says so) until fixed.
+        ex is DbException or SyslogSendException or SocketException or IOException or TimeoutException or UnauthorizedAccessException
         || (ex is InvalidOperationException && ex.Source?.StartsWith("MySql", StringComparison.Ordinal) == true);
 
     // Exception text from a provider can carry a connection string; log only the type and, for

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Aeg.Annotations;
 using Aeg.Configuration;
-using Aeg.Http;
+using Aeg.HttpEndpoint;
 using Aeg.Rules;
 
 namespace Aeg.Cli;

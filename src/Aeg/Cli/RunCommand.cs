@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Aeg.Http;
+using Aeg.HttpEndpoint;
 using Aeg.Rules;
 
 namespace Aeg.Cli;

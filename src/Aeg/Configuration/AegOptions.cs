@@ -1,4 +1,4 @@
-using Aeg.Http;
+using Aeg.HttpEndpoint;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Syslog;

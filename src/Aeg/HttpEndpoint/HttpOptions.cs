@@ -2,7 +2,7 @@ using System.Net;
 using Aeg.Configuration;
 using YamlDotNet.Serialization;
 
-namespace Aeg.Http;
+namespace Aeg.HttpEndpoint;
 
 /// <summary>The <c>http:</c> section: where <c>/metrics</c>, <c>/healthz</c> and <c>/readyz</c> are served (docs/http.md).</summary>
 public sealed class HttpOptions

@@ -1,7 +1,7 @@
 using Aeg.Listener;
 using Aeg.Metrics;
 
-namespace Aeg.Http;
+namespace Aeg.HttpEndpoint;
 
 /// <summary>The syslog listeners' counters (label <c>listener</c>) and the per-sender message counters (label <c>sender</c>).</summary>
 public sealed class ListenerMetrics(ListenerHost host) : IMetricsSource

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Reflection;
 using Aeg.Metrics;
 
-namespace Aeg.Http;
+namespace Aeg.HttpEndpoint;
 
 /// <summary>Which Aeg is running and since when: <c>aeg_build_info</c> and <c>aeg_process_start_time_seconds</c>.</summary>
 public sealed class ProcessMetrics : IMetricsSource

@@ -1,7 +1,7 @@
 using Aeg.Annotations;
 using Aeg.Metrics;
 
-namespace Aeg.Http;
+namespace Aeg.HttpEndpoint;
 
 /// <summary>The annotation poller's counters as <c>aeg_annotation_*</c> metrics.</summary>
 public sealed class AnnotationMetrics(AnnotationCounters counters) : IMetricsSource

@@ -1,7 +1,7 @@
 using Aeg.Metrics;
 using Aeg.Rules;
 
-namespace Aeg.Http;
+namespace Aeg.HttpEndpoint;
 
 /// <summary>The CEF → ticket half: rule handler failures, the ticket queue and the dispatcher's outcomes.</summary>
 public sealed class TicketMetrics(CefTicketPipeline pipeline) : IMetricsSource

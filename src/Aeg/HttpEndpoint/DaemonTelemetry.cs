@@ -4,7 +4,7 @@ using Aeg.Metrics;
 using Aeg.Rules;
 using Aeg.Syslog;
 
-namespace Aeg.Http;
+namespace Aeg.HttpEndpoint;
 
 /// <summary>The running parts of a daemon that /metrics and /readyz report on; absent parts are null.</summary>
 public sealed record DaemonParts(AnnotationPoller? Poller = null, ISyslogSender? Sender = null, CefTicketPipeline? Pipeline = null);

@@ -1,6 +1,6 @@
 using Aeg.Metrics;
 
-namespace Aeg.Http;
+namespace Aeg.HttpEndpoint;
 
 /// <summary>Shorthands for the common case of a family with one unlabelled sample.</summary>
 internal static class PrometheusFamilies

@@ -1,7 +1,7 @@
 using Aeg.Metrics;
 using Aeg.Syslog;
 
-namespace Aeg.Http;
+namespace Aeg.HttpEndpoint;
 
 /// <summary>The outgoing syslog sender's totals as <c>aeg_syslog_*</c> metrics.</summary>
 public sealed class SyslogSenderMetrics(SyslogSenderStats stats) : IMetricsSource

@@ -28,6 +28,7 @@ public static class DaemonTelemetry
             sources.Add(new ListenerMetrics(pipeline.Listeners));
             sources.Add(new TicketMetrics(pipeline));
         }
+        sources.Add(new HealthMetrics(HealthChecks(parts)));
         return sources;
     }
 

@@ -173,6 +173,9 @@ public sealed class HttpEndpointTests
         Assert.Contains("state_directory: ok", body);
         Assert.DoesNotContain(h.Db.Password, body);
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(server, "/healthz")).Status);
+        var down = await ScrapeAsync(server);
+        Assert.Equal(0, down.Value("aeg_health_ready", ("check", "database")));
+        Assert.Equal(1, down.Value("aeg_health_ready", ("check", "state_directory")));
 
         // The same port now leads to the real MariaDB.
         await using (TcpRelay.Start(port, h.Db.Options.Host, h.Db.Options.Port))
@@ -181,6 +184,7 @@ public sealed class HttpEndpointTests
             var (after, afterBody, _) = await GetAsync(server, "/readyz");
             Assert.Equal(HttpStatusCode.OK, after);
             Assert.Contains("database: ok", afterBody);
+            Assert.Equal(1, (await ScrapeAsync(server)).Value("aeg_health_ready", ("check", "database")));
             Assert.Equal(3, sender.Flushed.Count);
         }
     }

@@ -10,9 +10,9 @@ using Aeg.Metrics;
 using Aeg.Rules;
 using Aeg.Syslog;
 using Aeg.Tests.Annotations;
+using Aeg.Tests.Infrastructure;
 using Aeg.Tests.Listener;
 using Aeg.Tests.Rules;
-using Aeg.Tests.Infrastructure;
 
 namespace Aeg.Tests.HttpEndpoint;
 
@@ -158,7 +158,11 @@ public sealed class HttpEndpointTests
         var port = TcpRelay.FreePort();
         var unreachable = new DatabaseOptions
         {
-            Host = "127.0.0.1", Port = port, Database = h.Db.Options.Database, User = h.Db.Options.User, SslMode = "None",
+            Host = "127.0.0.1",
+            Port = port,
+            Database = h.Db.Options.Database,
+            User = h.Db.Options.User,
+            SslMode = "None",
             ConnectTimeout = TimeSpan.FromSeconds(2),
         };
         var sender = new RecordingSyslogSender();

@@ -86,8 +86,9 @@ public sealed class AegHttpServer : IAsyncDisposable
         {
             await app.StartAsync();
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or UnauthorizedAccessException)
         {
+            // Port in use, an address this machine does not have, or a privileged port.
             await app.DisposeAsync();
             throw new ConfigException(configFile, "http.port", $"cannot listen on {options.Address}:{options.Port}: {ex.Message}");
         }

@@ -311,6 +311,14 @@ public sealed class HttpEndpointTests
     }
 
     [Fact]
+    public async Task An_address_this_machine_does_not_have_stops_the_start_with_the_key_and_the_reason()
+    {
+        // 203.0.113.0/24 is reserved for documentation: no interface here carries it.
+        var ex = await Assert.ThrowsAsync<ConfigException>(() => StartAsync(new DaemonParts(), options: new HttpOptions { Address = "203.0.113.7", Port = 0 }));
+        Assert.Contains(ex.Problems, p => p.Key == "http.port" && p.Reason.StartsWith("cannot listen on 203.0.113.7:0: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_failing_health_check_or_metrics_source_answers_503_or_500_without_a_partial_page()
     {
         await using var server = await AegHttpServer.StartAsync(new HttpOptions { Port = 0 }, "aeg.yaml",

@@ -10,6 +10,10 @@ namespace Aeg.HttpEndpoint;
 public sealed record DaemonParts(AnnotationPoller? Poller = null, ISyslogSender? Sender = null, CefTicketPipeline? Pipeline = null);
 
 /// <summary>The one place that decides which metric sources and health checks a daemon serves.</summary>
+/// <remarks>
+/// A new part (e.g. the analyst metrics) becomes a property of <see cref="DaemonParts"/>, set by the
+/// command that owns it, and one <c>sources.Add</c> / <c>checks.Add</c> line here.
+/// </remarks>
 public static class DaemonTelemetry
 {
     public static IReadOnlyList<IMetricsSource> MetricsSources(DaemonParts parts)

@@ -311,6 +311,27 @@ public sealed class HttpEndpointTests
     }
 
     [Fact]
+    public async Task A_non_loopback_address_without_a_token_is_served_with_a_warning_and_with_a_token_without_one()
+    {
+        var sink = new CapturingSink();
+        var wildcard = new HttpOptions { Address = "0.0.0.0", Port = 0 };
+        await using (var open = await AegHttpServer.StartAsync(wildcard, "aeg.yaml", [], [], null, sink.Logger()))
+        {
+            Assert.Equal(IPAddress.Any, open.LocalEndPoint.Address);
+            using var client = new HttpClient();
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"http://127.0.0.1:{open.LocalEndPoint.Port}/healthz")).StatusCode);
+        }
+        Assert.Contains(sink.Lines(Serilog.Events.LogEventLevel.Warning), l => l.Contains("reachable from other machines and no token is set"));
+
+        var quiet = new CapturingSink();
+        await using (await AegHttpServer.StartAsync(wildcard, "aeg.yaml", [], [], "a-token-123", quiet.Logger()))
+        {
+        }
+        Assert.Empty(quiet.Lines(Serilog.Events.LogEventLevel.Warning));
+        Assert.DoesNotContain(quiet.Events, e => e.RenderMessage().Contains("a-token-123"));
+    }
+
+    [Fact]
     public async Task An_address_this_machine_does_not_have_stops_the_start_with_the_key_and_the_reason()
     {
         // 203.0.113.0/24 is reserved for documentation: no interface here carries it.

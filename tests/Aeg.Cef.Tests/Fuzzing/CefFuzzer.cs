@@ -14,6 +14,8 @@ public sealed class FuzzRunStats
     public long Bytes { get; set; }
     /// <summary>Inputs per strategy.</summary>
     public Dictionary<FuzzStrategy, long> ByStrategy { get; } = Enum.GetValues<FuzzStrategy>().ToDictionary(s => s, _ => 0L);
+    /// <summary>Time spent per strategy (Stopwatch ticks), to see where a run's time goes.</summary>
+    public Dictionary<FuzzStrategy, long> TicksByStrategy { get; } = Enum.GetValues<FuzzStrategy>().ToDictionary(s => s, _ => 0L);
     /// <summary>CefReader outcomes.</summary>
     public Dictionary<CefReaderOutcome, long> ByOutcome { get; } = Enum.GetValues<CefReaderOutcome>().ToDictionary(o => o, _ => 0L);
     /// <summary>Frame-reader events checked (frames, oversized, framing errors).</summary>
@@ -31,7 +33,7 @@ public sealed class FuzzRunStats
     public override string ToString()
         => $"{Inputs:N0} inputs ({Bytes / (1024.0 * 1024):N1} MiB) in {Elapsed.TotalSeconds:N1} s = {Inputs / Math.Max(Elapsed.TotalSeconds, 1e-9):N0} inputs/s; "
             + $"reader: {string.Join(", ", ByOutcome.Select(p => $"{p.Key} {p.Value:N0}"))}; frame events {FrameEvents:N0}; "
-            + $"strategies: {string.Join(", ", ByStrategy.Select(p => $"{p.Key} {p.Value:N0}"))}; failures {FailureCount}";
+            + $"strategies (inputs, seconds): {string.Join(", ", ByStrategy.Select(p => $"{p.Key} {p.Value:N0} {TicksByStrategy[p.Key] / (double)Stopwatch.Frequency:N1}s"))}; failures {FailureCount}";
 }
 
 /// <summary>
@@ -48,6 +50,10 @@ public sealed class CefFuzzer(IReadOnlyList<byte[]> seeds, int seed)
     public const string FramingTarget = "SyslogFrameReader";
 
     private readonly FuzzInputGenerator _generator = new(seeds);
+    private long _completed;
+
+    /// <summary>Inputs run so far by every <see cref="Run"/> of this instance (for progress output).</summary>
+    public long Completed => Interlocked.Read(ref _completed);
 
     /// <summary>The run's seed.</summary>
     public int Seed { get; } = seed;
@@ -67,7 +73,11 @@ public sealed class CefFuzzer(IReadOnlyList<byte[]> seeds, int seed)
                 break;
             }
 
-            foreach (var failure in RunOne(i, stats))
+            var started = Stopwatch.GetTimestamp();
+            var failures = RunOne(i, stats, out var strategy);
+            stats.TicksByStrategy[strategy] += Stopwatch.GetTimestamp() - started;
+            Interlocked.Increment(ref _completed);
+            foreach (var failure in failures)
             {
                 if (++stats.FailureCount <= FuzzRunStats.KeptFailures)
                 {
@@ -82,10 +92,10 @@ public sealed class CefFuzzer(IReadOnlyList<byte[]> seeds, int seed)
     }
 
     /// <summary>Runs one iteration; the failures it found (none when every property held).</summary>
-    public IEnumerable<FuzzFailure> RunOne(long iteration, FuzzRunStats? stats = null)
+    public IReadOnlyList<FuzzFailure> RunOne(long iteration, FuzzRunStats? stats, out FuzzStrategy strategy)
     {
         var rng = new Random(IterationSeed(Seed, iteration));
-        var input = _generator.Next(rng, out var strategy);
+        var input = _generator.Next(rng, out strategy);
         if (stats is not null)
         {
             stats.Inputs++;

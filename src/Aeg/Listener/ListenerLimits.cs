@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.RateLimiting;
 using Serilog;
 
@@ -16,7 +17,9 @@ public sealed class ListenerLimits : IDisposable
     private readonly ListenerOptions _options;
     private readonly ListenerCounters _counters;
     private readonly ILogger? _log;
-    private readonly PartitionedRateLimiter<SenderCounters>? _rate;
+    private readonly TokenBucketRateLimiterOptions? _bucket;
+    private readonly ConcurrentDictionary<SenderCounters, TokenBucketRateLimiter> _buckets = new();
+    private readonly Timer? _refill;
     private readonly LogThrottle _oversizedLog, _framingLog, _rateLog;
 
     /// <summary>Creates the limits of the listener configured by <paramref name="options"/>.</summary>
@@ -31,29 +34,38 @@ public sealed class ListenerLimits : IDisposable
         _rateLog = new LogThrottle(interval);
         if (options.SenderMessagesPerSecond > 0)
         {
-            // Keyed by the sender's counters: one per source IP, and senders beyond maxSenders
-            // share one, so the number of buckets is bounded like the counters are.
-            var bucket = new TokenBucketRateLimiterOptions
+            _bucket = new TokenBucketRateLimiterOptions
             {
                 TokenLimit = options.SenderBurst,
                 TokensPerPeriod = options.SenderMessagesPerSecond,
                 ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                 QueueLimit = 0,
-                AutoReplenishment = true,
+                // One timer refills every bucket (as PartitionedRateLimiter does), not one per sender.
+                AutoReplenishment = false,
             };
-            _rate = PartitionedRateLimiter.Create<SenderCounters, SenderCounters>(sender => RateLimitPartition.GetTokenBucketLimiter(sender, _ => bucket));
+            _refill = new Timer(_ => Refill(), null, RefillTick, RefillTick);
         }
     }
 
+    // A bucket refills only once its period has passed; ticking more often just keeps it on time.
+    private static readonly TimeSpan RefillTick = TimeSpan.FromMilliseconds(100);
+
     /// <summary>True when <paramref name="sender"/> may send one more message now; otherwise it is counted as rate-limited (and logged, throttled).</summary>
+    /// <remarks>
+    /// Buckets are keyed by the sender's counters: one per source IP, and the senders beyond
+    /// maxSenders share one, so the number of buckets is bounded like the counters are. A known
+    /// sender's message allocates nothing (PartitionedRateLimiter would allocate its partition
+    /// delegates on every call).
+    /// </remarks>
     public bool TryAdmit(SenderCounters sender)
     {
-        if (_rate is null)
+        if (_bucket is null)
         {
             return true;
         }
 
-        using var lease = _rate.AttemptAcquire(sender);
+        var bucket = _buckets.GetOrAdd(sender, static (_, options) => new TokenBucketRateLimiter(options), _bucket);
+        using var lease = bucket.AttemptAcquire();
         if (lease.IsAcquired)
         {
             return true;
@@ -93,6 +105,21 @@ public sealed class ListenerLimits : IDisposable
         }
     }
 
-    /// <summary>Stops the rate limiter's replenishment timer.</summary>
-    public void Dispose() => _rate?.Dispose();
+    private void Refill()
+    {
+        foreach (var bucket in _buckets.Values)
+        {
+            bucket.TryReplenish();
+        }
+    }
+
+    /// <summary>Stops the refill timer and releases the buckets.</summary>
+    public void Dispose()
+    {
+        _refill?.Dispose();
+        foreach (var bucket in _buckets.Values)
+        {
+            bucket.Dispose();
+        }
+    }
 }

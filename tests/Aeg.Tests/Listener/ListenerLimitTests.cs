@@ -188,3 +188,27 @@ internal sealed class CefRecordingHandler : ICefMessageHandler
         }
     }
 }
+
+/// <summary>The rate limit keeps the listener path free of per-message allocations.</summary>
+public sealed class ListenerLimitAllocationTests
+{
+    [Fact]
+    public void Admitting_messages_of_a_known_sender_allocates_nothing()
+    {
+        var options = new ListenerOptions { SenderMessagesPerSecond = 1_000_000, SenderBurst = 1_000_000 };
+        using var limits = new ListenerLimits(options, new ListenerCounters(), log: null);
+        var sender = new SenderCounters("192.0.2.7");
+        Assert.True(limits.TryAdmit(sender)); // the first message creates the sender's bucket
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var admitted = 0;
+        for (var i = 0; i < 10_000; i++)
+        {
+            admitted += limits.TryAdmit(sender) ? 1 : 0;
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(10_000, admitted);
+        Assert.Equal(0, allocated);
+    }
+}

@@ -11,6 +11,7 @@ namespace Aeg.Tests.BadInput;
 /// The table of broken files (BadInput/BrokenFiles, one file per case): each must stop start-up,
 /// through the loading path of <c>aeg run</c>, with the file, the key and the reason.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class BrokenFileTests(ITestOutputHelper output) : IDisposable
 {
     private const string Secret = "db-secret-do-not-print";

@@ -38,7 +38,8 @@ public sealed class AnnotationPoller : IAsyncDisposable
     public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, AnnotationStateFile stateFile,
         PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null)
     {
-        _source = source;
+        Counters = counters ?? new AnnotationCounters();
+        _source = new DatabaseHealthSource(source, Counters);
         _mapper = mapper;
         _sender = sender;
         _stateFile = stateFile;
@@ -47,7 +48,6 @@ public sealed class AnnotationPoller : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _window = new LookBackWindow(options.LookBackMaxRemembered);
         _versions = new VersionTracker(options.VersionMemory);
-        Counters = counters ?? new AnnotationCounters();
     }
 
     public AnnotationCounters Counters { get; }
@@ -109,6 +109,11 @@ public sealed class AnnotationPoller : IAsyncDisposable
         try
         {
             return await PollCycleAsync(cancellationToken, stopAfterBatch);
+        }
+        catch (SyslogSendException ex)
+        {
+            Counters.SetSyslogProblem(ex.Message);
+            throw;
         }
         finally
         {
@@ -288,6 +293,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
             _versions.Set(id, v);
         }
         _versionsDirty |= _pendingVersions.Count > 0;
+        Counters.SetSyslogProblem(null);
         // The events are sent, so the cursor moves in memory even when the file cannot follow:
         // the file then keeps the previous valid cursor (a crash resends one batch).
         _cursor = next;
@@ -303,11 +309,13 @@ public sealed class AnnotationPoller : IAsyncDisposable
         {
             _stateFile.Save(state);
             _unsavedState = null;
+            Counters.SetStateWriteProblem(null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             _unsavedState = state;
             Counters.StateWriteFailed();
+            Counters.SetStateWriteProblem($"cursor write failed: {ex.GetType().Name}: {ex.Message}");
             throw new StateWriteException(
                 $"cannot write the state file {_stateFile.Path} ({ex.Message}); it keeps the previous cursor, nothing more is sent until it can be written", ex);
         }
@@ -362,7 +370,8 @@ public sealed class AnnotationPoller : IAsyncDisposable
     }
 
     private static bool IsTransient(Exception ex) =>
-        ex is DbException or SyslogSendException or SocketException or IOException or TimeoutException
+        // UnauthorizedAccessException: an unwritable state directory is retried (and /readyz says so) until fixed.
+        ex is DbException or SyslogSendException or SocketException or IOException or TimeoutException or UnauthorizedAccessException
         || (ex is InvalidOperationException && ex.Source?.StartsWith("MySql", StringComparison.Ordinal) == true);
 
     // Exception text from a provider can carry a connection string; log only the type and, for

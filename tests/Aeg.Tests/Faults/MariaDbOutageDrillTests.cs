@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Aeg.HttpEndpoint;
 using Aeg.Syslog;
 using Aeg.Tests.Annotations;
 using Aeg.Tests.Infrastructure;
@@ -31,11 +32,17 @@ public sealed class MariaDbOutageDrillTests(ITestOutputHelper output)
         var syslog = receiver.OptionsFor(SyslogProtocol.Tcp);
         await using var sender = SyslogSenderFactory.Create(syslog);
         await using var poller = h.CreatePoller(sender, syslog: syslog);
+        var parts = new DaemonParts(poller, sender);
+        await using var http = await AegHttpServer.StartAsync(new HttpOptions { Enabled = true, Port = 0 }, "aeg.yaml",
+            DaemonTelemetry.MetricsSources(parts), DaemonTelemetry.HealthChecks(parts), null, new Serilog.LoggerConfiguration().CreateLogger());
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{http.LocalEndPoint}") };
         using var stop = new CancellationTokenSource();
         var run = poller.RunAsync(stop.Token);
         try
         {
             await Drill.WaitUntilAsync(() => poller.Cursor.EventId >= 5 * Batch, TimeSpan.FromSeconds(60), "five batches committed");
+            var (readyBefore, _) = await ReadyzAsync(client);
+            Assert.Equal(200, readyBefore);
             await mariadb.StopAsync();
             var cursorAtStop = poller.Cursor.EventId;
             Assert.True(cursorAtStop < Rows, $"the drain had finished ({cursorAtStop}) before MariaDB stopped; make the backlog larger");
@@ -46,6 +53,8 @@ public sealed class MariaDbOutageDrillTests(ITestOutputHelper output)
             await Drill.WaitUntilAsync(() => poller.Counters.DatabaseFailures > failuresAtStop, TimeSpan.FromSeconds(30), "the first failed poll");
             // Rows already read before the stop may still be sent; after that the cursor must stand still.
             var cursorDuringOutage = poller.Cursor.EventId;
+            var (readyDuring, readyBody) = await ReadyzAsync(client);
+            Assert.True(readyDuring == 503 && readyBody.Contains("database"), $"/readyz {readyDuring} during the outage: {readyBody}");
             await Task.Delay(Outage - outage.Elapsed);
             var retries = poller.Counters.DatabaseFailures - failuresAtStop;
             Assert.Equal(cursorDuringOutage, poller.Cursor.EventId);
@@ -59,10 +68,12 @@ public sealed class MariaDbOutageDrillTests(ITestOutputHelper output)
             await Drill.WaitUntilAsync(() => poller.Cursor.EventId == Rows, TimeSpan.FromSeconds(120), "the drain to finish");
             await Drill.WaitUntilAsync(() => Drill.EventIds(receiver.ReadLineBytes()).Distinct().Count() >= Rows, TimeSpan.FromSeconds(60), "every row at syslog-ng");
             var ids = Drill.EventIds(receiver.ReadLineBytes());
+            var (readyAfter, readyAfterBody) = await ReadyzAsync(client);
+            Assert.True(readyAfter == 200, readyAfterBody);
 
             var result = DrillResult.FromIds("MariaDB down 30 s mid-drain", Enumerable.Range(1, Rows).Select(i => (long)i), ids,
                 $"batch {Batch}; stopped at cursor {cursorAtStop}; {retries} failed polls in {downFor.TotalSeconds:F1} s down " +
-                $"(backoff {RetryMin.TotalMilliseconds:F0} ms–{RetryMax.TotalSeconds:F0} s); moving again {resumedAfter.TotalSeconds:F1} s after the restart");
+                $"(backoff {RetryMin.TotalMilliseconds:F0} ms–{RetryMax.TotalSeconds:F0} s); moving again {resumedAfter.TotalSeconds:F1} s after the restart; /readyz {readyBefore} before, {readyDuring} during, {readyAfter} after");
             result.Print(output);
             Assert.Equal(0, result.Lost);
             Assert.True(result.Duplicated <= Batch, $"{result.Duplicated} duplicates, more than the one open batch of {Batch}");
@@ -75,5 +86,11 @@ public sealed class MariaDbOutageDrillTests(ITestOutputHelper output)
             await stop.CancelAsync();
             await run;
         }
+    }
+
+    private static async Task<(int Status, string Body)> ReadyzAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync("/readyz");
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 }

@@ -85,6 +85,8 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
             TimeSpan.FromSeconds(60), "aeg run to fail three cursor saves");
         Assert.False(aeg.Process.HasExited, aeg.Output);
         Assert.Contains("cannot write the state file", aeg.Output);
+        var (readyDuring, readyBody) = await d.ReadyzAsync();
+        Assert.True(readyDuring == 503 && readyBody.Contains("state_directory"), $"/readyz {readyDuring} while read-only: {readyBody}");
         Assert.Equal(d.StateBytes, await File.ReadAllBytesAsync(d.StateFile.Path));
         await d.Receiver.WaitForLinesAsync(2 * Rows, TimeSpan.FromSeconds(30));
         var sentWhileReadOnly = d.Received().Count - Rows;
@@ -94,8 +96,10 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
         await d.InsertAsync(Rows);
         await Drill.WaitUntilAsync(() => d.StateFile.Load()!.Cursor.EventId == 3 * Rows, TimeSpan.FromSeconds(60), "new rows after the fault");
         await Drill.WaitUntilAsync(() => d.Received().Distinct().Count() >= 3 * Rows, TimeSpan.FromSeconds(30), "every row at syslog-ng");
+        var (readyAfter, readyAfterBody) = await d.ReadyzAsync();
+        Assert.True(readyAfter == 200, readyAfterBody);
         var result = DrillResult.FromIds("state directory read-only under aeg run", Enumerable.Range(1, 3 * Rows).Select(i => (long)i), d.Received(),
-            $"read-only bind mount laid over it while running; {sentWhileReadOnly} events sent while the cursor could not be saved; cursor file unchanged until writable; batch {Batch}");
+            $"read-only bind mount laid over it while running; {sentWhileReadOnly} events sent while the cursor could not be saved; cursor file unchanged until writable; /readyz {readyDuring} while read-only, {readyAfter} after; batch {Batch}");
         result.Print(output);
         Assert.Equal(Rows, sentWhileReadOnly);
         Assert.Equal(0, result.Lost);
@@ -109,6 +113,7 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
     {
         private readonly PrivateTmpfs _tmpfs;
         private readonly string _config;
+        private readonly int _httpPort = OwnService.FreeTcpPort();
         private readonly long _baseMs = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds();
         private long _lastId;
 
@@ -117,7 +122,8 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
             _tmpfs = tmpfs;
             Harness = harness;
             Receiver = receiver;
-            _config = AegProcess.WriteConfig(Path.Combine(harness.StateDirectory, "aeg.yaml"), harness.Db, tmpfs.Directory, receiver.TcpLfPort, Batch);
+            _config = AegProcess.WriteConfig(Path.Combine(harness.StateDirectory, "aeg.yaml"), harness.Db, tmpfs.Directory, receiver.TcpLfPort, Batch,
+                extra: $"http: {{ enabled: true, port: {_httpPort} }}");
             StateFile = new AnnotationStateFile(Path.GetDirectoryName(tmpfs.Outside("annotation-state.json"))!);
         }
 
@@ -156,6 +162,14 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
             Assert.True(exit == 0, text);
             Assert.Equal(lastId, StateFile.Load()!.Cursor.EventId);
             await Drill.WaitUntilAsync(() => Received().Distinct().Count() >= lastId, TimeSpan.FromSeconds(30), "every row at syslog-ng");
+        }
+
+        /// <summary>GET /readyz of the running aeg run (the HTTP endpoint is enabled in its config).</summary>
+        public async Task<(int Status, string Body)> ReadyzAsync()
+        {
+            using var client = new HttpClient();
+            using var response = await client.GetAsync($"http://127.0.0.1:{_httpPort}/readyz");
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
         }
 
         public List<long> Received() => Drill.EventIds(Receiver.ReadLineBytes());

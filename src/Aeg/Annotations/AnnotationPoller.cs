@@ -297,7 +297,6 @@ public sealed class AnnotationPoller : IAsyncDisposable
         // The events are sent, so the cursor moves in memory even when the file cannot follow:
         // the file then keeps the previous valid cursor (a crash resends one batch).
         _cursor = next;
-        Counters.Batch();
         Counters.SetCursorLag(nowMs - next.ModificationTimeMs);
         ClearPending();
         SaveState(new AnnotationState { Cursor = next, Recent = _window.ToList() });
@@ -309,6 +308,8 @@ public sealed class AnnotationPoller : IAsyncDisposable
         {
             _stateFile.Save(state);
             _unsavedState = null;
+            // A batch counts once its cursor is on disk, here or on the retry that saves it.
+            Counters.Batch();
             Counters.SetStateWriteProblem(null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -56,12 +56,17 @@ public sealed class AnnotationWriter : IAsyncDisposable
         var connection = await database.OpenAsync(cancellationToken);
         try
         {
-            if (createSchema)
+            // MySql.Data 8.0.16 fails reading the warnings of IF NOT EXISTS / INSERT IGNORE from a
+            // recent MariaDB (unknown collation id), so nothing here may raise a warning.
+            if (createSchema && !await TableExistsAsync(database, connection, cancellationToken))
             {
                 await ExecuteAsync(database, connection, SchemaSql(), cancellationToken);
             }
-            await ExecuteAsync(database, connection,
-                "INSERT IGNORE INTO arc_resource (id, resource_type, name, uri) VALUES (6, 1, 're-image', '/All Stages/re-image')", cancellationToken);
+            await ExecuteAsync(database, connection, """
+                INSERT INTO arc_resource (id, resource_type, name, uri)
+                SELECT GREATEST(COALESCE(MAX(id), 0), 5) + 1, 1, 're-image', '/All Stages/re-image' FROM arc_resource
+                HAVING NOT EXISTS (SELECT 1 FROM arc_resource WHERE resource_type = 1 AND name = 're-image')
+                """, cancellationToken);
             var stages = await StageIdsAsync(database, connection, cancellationToken);
             var users = new Dictionary<string, long>();
             foreach (var name in analysts.Prepend("root"))
@@ -181,6 +186,13 @@ public sealed class AnnotationWriter : IAsyncDisposable
     {
         await using var command = database.CreateCommand(connection, sql);
         await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<bool> TableExistsAsync(AnnotationDatabase database, DbConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(connection,
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'arc_event_annotation'");
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 
     private static async Task<Dictionary<SimulatedStage, long>> StageIdsAsync(AnnotationDatabase database, DbConnection connection, CancellationToken cancellationToken)

@@ -22,6 +22,9 @@ internal static class ListenCommand
             try
             {
                 var options = AegConfig.Load(path);
+                var console = log;
+                log = Logging.AegLogging.Create(parse.GetValue(debug), options.Logging);
+                (console as IDisposable)?.Dispose();
                 await using var pipeline = CefTicketPipeline.Create(options, path, log, parse.GetValue(printEvents) ? Console.OpenStandardOutput() : null);
                 await pipeline.RunAsync(signals.Token);
                 return AnnotationCommandOptions.ExitOk;

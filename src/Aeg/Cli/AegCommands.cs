@@ -16,5 +16,6 @@ internal static class AegCommands
         yield return RulesCommand.Create();
         yield return ListenCommand.Create();
         yield return SimulateCommand.Create();
+        yield return ConfigCommand.Create();
     }
 }

@@ -99,7 +99,7 @@ public sealed class AnnotationSimulator
                     e.Flags |= SimulatedFlags.IsReviewed;
                     if (_random.NextDouble() < 0.3)
                     {
-                        e.Flags |= SimulatedFlags.FalsePositive;
+                        e.Flags |= SimulatedFlags.IsIgnored;
                     }
                     break;
             }

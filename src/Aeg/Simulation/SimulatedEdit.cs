@@ -5,7 +5,7 @@ public enum SimulatedStage { Queued, Initial, FollowUp, ReImage, Final, Closed }
 
 /// <summary>The flag bits the simulator sets; their labels are the example labels of cef-mappings.yaml.</summary>
 [Flags]
-public enum SimulatedFlags { None = 0, IsReviewed = 1, InCase = 2, FalsePositive = 4 }
+public enum SimulatedFlags { None = 0, IsReviewed = 1, InCase = 2, IsIgnored = 4 }
 
 /// <summary>
 /// One analyst action at a simulated time: a new event arriving in Queued (<see cref="Analyst"/>

@@ -1,7 +1,7 @@
 using Aeg.Configuration;
 using Aeg.Logging;
-using Serilog;
 using Aeg.Tests.Infrastructure;
+using Serilog;
 using Serilog.Events;
 
 namespace Aeg.Tests.Logging;

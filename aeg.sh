@@ -10,7 +10,7 @@ usage: ./aeg.sh <command> [arguments]
 
 commands:
   demo [--seconds N]             see Aeg work in minutes: a throw-away MariaDB with the ESM
-                                 annotation schema, simulated analysts annotating events, and the
+                                 annotation schema, `aeg simulate` playing analysts at 60x, and the
                                  real `aeg run` sending Annotation Events to its own listener,
                                  printed as they arrive; a summary at the end. Ctrl-C (or N
                                  seconds) stops everything it started. See README "Quick start".

@@ -124,6 +124,27 @@ public sealed class AnnotationSimulatorTests
         Assert.Equal(3306, SimulationTarget.Parse("mysql://u@h/d").Port);
     }
 
+    [Fact]
+    public void A_config_file_gives_its_database_section_and_password_source()
+    {
+        var dir = Directory.CreateTempSubdirectory("aeg-sim-target-").FullName;
+        try
+        {
+            File.Copy(Infrastructure.TestServices.RepoFile("cef-mappings.yaml"), Path.Combine(dir, "cef-mappings.yaml"));
+            File.WriteAllText(Path.Combine(dir, "db-password"), "s3cret\n");
+            var config = Path.Combine(dir, "aeg.yaml");
+            File.WriteAllText(config, "database:\n  host: esm-test.example.com\n  database: arcsight_test\n  passwordFile: db-password\n");
+            var (options, password) = SimulationTarget.Resolve(config, null, null);
+            Assert.Equal(("esm-test.example.com", "arcsight_test", "s3cret"), (options.Host, options.Database, password));
+            var ex = Assert.Throws<ConfigException>(() => SimulationTarget.Resolve(config, "SOME_VAR", null));
+            Assert.Contains("database.passwordEnv/passwordFile", ex.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("mysql://u:secret@h/d", "password in the address")]
     [InlineData("mysql://u@h/d?timeout=3", "unknown parameter 'timeout'")]

@@ -177,7 +177,8 @@ cmd_demo() {
   trap 'exit 143' TERM
 
   aeg_log "building aeg (Release)"
-  dotnet build src/Aeg/Aeg.csproj -c Release -nologo -v quiet -nodeReuse:false >"$AEG_RUN_DIR/build.log" 2>&1 \
+  # No build servers (MSBuild nodes, the compiler server): nothing the demo starts may outlive it.
+  dotnet build src/Aeg/Aeg.csproj -c Release -nologo -v quiet -nodeReuse:false -p:UseSharedCompilation=false >"$AEG_RUN_DIR/build.log" 2>&1 \
     || { cat "$AEG_RUN_DIR/build.log"; aeg_die "build failed"; }
   scripts/services/mariadb-up.sh
   sql() { mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P"$AEG_TEST_MYSQL_PORT" -uaeg_admin -paeg-test "$@"; }

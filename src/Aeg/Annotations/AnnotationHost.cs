@@ -3,7 +3,6 @@ using Aeg.Configuration;
 using Aeg.State;
 using Aeg.Syslog;
 using Serilog;
-using Serilog.Events;
 
 namespace Aeg.Annotations;
 
@@ -23,7 +22,8 @@ public sealed class AnnotationHost
     public string ConfigPath { get; }
     public AegOptions Options { get; }
     public CefMappings Mappings { get; }
-    public ILogger Log { get; }
+    /// <summary>The command's logger; replaced once the config's <c>logging:</c> section is known.</summary>
+    public ILogger Log { get; internal set; }
     public string HostName { get; }
     public AnnotationDatabase Database { get; }
 
@@ -54,10 +54,7 @@ public sealed class AnnotationHost
         new(CreateSource(), CreateMapper(), sender, new AnnotationStateFile(Options.State.Directory), Options.Poller, Log);
 
     /// <summary>Console logging to stderr (stdout stays for command output).</summary>
-    public static ILogger CreateLogger(bool debug) => new LoggerConfiguration()
-        .MinimumLevel.Is(debug ? LogEventLevel.Debug : LogEventLevel.Information)
-        .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture)
-        .CreateLogger();
+    public static ILogger CreateLogger(bool debug) => Logging.AegLogging.Create(debug);
 
     /// <summary>This machine's FQDN, from the resolver configuration (no DNS query).</summary>
     public static string LocalFqdn()

@@ -157,6 +157,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
         // sending, which roughly halves a backlog drain on two cores.
         using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var batches = new BatchReader(_source, _options.BatchSize, _cursor, Counters, stopAfterBatch, readAhead.Token);
+        var progress = new DrainProgress(_log, _source, _cursor, _options.BatchSize, DrainProgress.Interval);
         try
         {
             await foreach (var batch in batches.ReadAllAsync(cancellationToken))
@@ -169,8 +170,10 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 await _sender.FlushAsync(cancellationToken);
                 Commit(batch.Last, nowMs);
                 sent += batch.Count;
+                progress.BatchCommitted(batch.Count, readAhead.Token);
                 batches.Recycle(batch);
             }
+            progress.Finished();
         }
         finally
         {

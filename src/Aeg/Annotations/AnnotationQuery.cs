@@ -36,6 +36,7 @@ public sealed class AnnotationQuery
         AfterIds = $"{Select(joins: false, used)} {keyset}";
         Window = $"{all} WHERE {mt} >= @from AND (({mt} < @t) OR ({mt} = @t AND {id} <= @id)) ORDER BY {mt}, {id}";
         Count = $"SELECT COUNT(*) FROM {QTable(source.Table)}";
+        CountAfter = $"SELECT COUNT(*) FROM {QTable(source.Table)} a WHERE ({mt} > @t) OR ({mt} = @t AND {id} > @id)";
         Newest = $"{all} ORDER BY {mt} DESC, {id} DESC LIMIT 1";
     }
 
@@ -55,6 +56,8 @@ public sealed class AnnotationQuery
     /// <summary>Rows at or behind the cursor but inside the look-back window (@from, @t, @id).</summary>
     public string Window { get; }
     public string Count { get; }
+    /// <summary>Rows after the cursor (@t, @id): the size of a backlog, for drain progress.</summary>
+    public string CountAfter { get; }
     public string Newest { get; }
 
     /// <summary>Id, name and URI (or NULL) of the resources in <paramref name="ids"/> (integers, so inlined).</summary>

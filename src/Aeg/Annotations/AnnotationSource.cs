@@ -22,6 +22,9 @@ public interface IAnnotationSource
 
     /// <summary>Returns the connection kept between the batches of one poll cycle to the pool; ends the cycle.</summary>
     ValueTask ReleaseAsync();
+
+    /// <summary>How many rows lie after <paramref name="cursor"/> (drain progress), on a connection of its own; null when unknown.</summary>
+    Task<long?> CountAfterAsync(AnnotationCursor cursor, CancellationToken cancellationToken) => Task.FromResult<long?>(null);
 }
 
 /// <summary>
@@ -76,6 +79,16 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
         {
             yield return row;
         }
+    }
+
+    public async Task<long?> CountAfterAsync(AnnotationCursor cursor, CancellationToken cancellationToken)
+    {
+        // Its own connection: the cycle's connection is busy with the batches meanwhile.
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = database.CreateCommand(connection, _query.CountAfter);
+        AnnotationDatabase.AddParameter(command, "@t", TimeParameter(cursor.ModificationTimeMs));
+        AnnotationDatabase.AddParameter(command, "@id", cursor.EventId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public async Task<int> ReadBatchAsync(AnnotationCursor cursor, AnnotationRow[] rows, CancellationToken cancellationToken)

@@ -25,6 +25,8 @@ public sealed class AegOptions
     public string Mappings { get; set; } = "cef-mappings.yaml";
     /// <summary>Name sent as syslog host and <c>shost</c>; this machine's FQDN when empty.</summary>
     public string? HostName { get; set; }
+    /// <summary>Log level and the optional rolling log file (docs/configuration.md, <c>logging</c>).</summary>
+    public Logging.LoggingOptions Logging { get; set; } = new();
 }
 
 /// <summary>Where the ESM MySQL database is and how to log in (read-only access suffices).</summary>

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Net.Sockets;
+using Aeg.Analytics;
 using Aeg.Configuration;
 using Aeg.State;
 using Aeg.Syslog;
@@ -35,7 +36,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
     private bool _versionsDirty;
 
     public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, AnnotationStateFile stateFile,
-        PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null)
+        PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null, AnalyticsRecorder? analytics = null)
     {
         _source = source;
         _mapper = mapper;
@@ -47,9 +48,13 @@ public sealed class AnnotationPoller : IAsyncDisposable
         _window = new LookBackWindow(options.LookBackMaxRemembered);
         _versions = new VersionTracker(options.VersionMemory);
         Counters = counters ?? new AnnotationCounters();
+        Analytics = analytics;
     }
 
     public AnnotationCounters Counters { get; }
+
+    /// <summary>Analyst metrics fed with every committed row; null when analytics are off.</summary>
+    public AnalyticsRecorder? Analytics { get; }
 
     /// <summary>The position of the last row whose event was flushed to the sender.</summary>
     public AnnotationCursor Cursor => _cursor;
@@ -254,6 +259,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
             throw;
         }
         Counters.EventSent();
+        Analytics?.Buffer(row);
         _pendingVersions[row.EventId] = row.Version;
         if (row.ModificationTimeMs >= windowStart)
         {
@@ -263,6 +269,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
 
     private void ClearPending()
     {
+        Analytics?.Discard();
         _pendingKeys.Clear();
         _pendingVersions.Clear();
     }
@@ -281,6 +288,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
         _versionsDirty |= _pendingVersions.Count > 0;
         _stateFile.Save(new AnnotationState { Cursor = next, Recent = _window.ToList() });
         _cursor = next;
+        Analytics?.Flush();
         Counters.Batch();
         Counters.SetCursorLag(nowMs - next.ModificationTimeMs);
         ClearPending();

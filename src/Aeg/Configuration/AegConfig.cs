@@ -23,6 +23,7 @@ public static partial class AegConfig
         options.Listen.Listeners.ForEach(l => l?.ResolvePaths(baseDir));
         options.Tickets.ResolvePaths(baseDir);
         options.Rules.Path = Resolve(options.Rules.Path, baseDir);
+        options.Analytics.ResolvePaths(baseDir);
         var problems = Validate(options);
         if (problems.Count > 0)
         {
@@ -102,6 +103,7 @@ public static partial class AegConfig
         p.AddRange(o.Listen.Validate("listen"));
         p.AddRange(o.Tickets.Validate("tickets"));
         p.AddRange(o.Rules.Validate("rules"));
+        p.AddRange(o.Analytics.Validate("analytics"));
         Check(File.Exists(o.Mappings), "mappings", $"file not found: {o.Mappings}");
         return p;
     }

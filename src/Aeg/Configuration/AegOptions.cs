@@ -1,3 +1,4 @@
+using Aeg.Analytics;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Syslog;
@@ -18,6 +19,8 @@ public sealed class AegOptions
     /// <summary>Ticket systems, dead letters and the dispatcher; see docs/tickets.md.</summary>
     public TicketsOptions Tickets { get; set; } = new();
     public RulesOptions Rules { get; set; } = new();
+    /// <summary>Analyst metrics: which stages and flags mean responded, reviewed, closed; see docs/metrics.md.</summary>
+    public AnalyticsOptions Analytics { get; set; } = new();
     /// <summary>Path of cef-mappings.yaml; relative paths are relative to the config file.</summary>
     public string Mappings { get; set; } = "cef-mappings.yaml";
     /// <summary>Name sent as syslog host and <c>shost</c>; this machine's FQDN when empty.</summary>

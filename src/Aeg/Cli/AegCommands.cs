@@ -15,5 +15,6 @@ internal static class AegCommands
         yield return TicketsCommand.Create();
         yield return RulesCommand.Create();
         yield return ListenCommand.Create();
+        yield return ReportCommand.Create();
     }
 }

@@ -81,10 +81,8 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
             }
             s.ReviewAnchorMs = timeMs;
         }
-        else if (!reviewed && wasReviewed)
-        {
-            s.ReviewAnchorMs = null;
-        }
+        // The close is judged before a review mark that ends in the same edit is dropped: with a
+        // reviewing stage, moving on to the final stage is exactly what ends the review.
         var final = IsFinal(stage);
         if (final && !wasFinal)
         {
@@ -94,10 +92,14 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
             }
             else
             {
-                s.Note(reviewed ? HistoryNote.CloseNotMeasurable : HistoryNote.ClosedWithoutReview, timeMs);
+                s.Note(reviewed || wasReviewed ? HistoryNote.CloseNotMeasurable : HistoryNote.ClosedWithoutReview, timeMs);
             }
         }
-        else if (!final && wasFinal)
+        if (!reviewed && wasReviewed)
+        {
+            s.ReviewAnchorMs = null;
+        }
+        if (!final && wasFinal)
         {
             s.Note(HistoryNote.Reopened, timeMs);
             // Work starts again at the re-open: the next close is measured from here, not from

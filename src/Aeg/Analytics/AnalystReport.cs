@@ -94,6 +94,12 @@ public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<
         return list;
     }
 
+    private static string Bound(double seconds)
+    {
+        var (unit, suffix) = seconds % 86400 == 0 ? (86400, "d") : seconds % 3600 == 0 ? (3600, "h") : (60, "m");
+        return (seconds / unit).ToString(CultureInfo.InvariantCulture) + suffix;
+    }
+
     private static List<CloseBucket> CloseDistribution(List<AnalystDuration> durations)
     {
         var bounds = AnalystHistograms.BucketSeconds;
@@ -104,7 +110,7 @@ public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<
             counts[i >= 0 ? i : ~i]++;
         }
         return [.. counts.Select((c, i) => i < bounds.Length
-            ? new CloseBucket("≤ " + ReportText.Duration(bounds[i]), bounds[i], c)
-            : new CloseBucket("> " + ReportText.Duration(bounds[^1]), null, c))];
+            ? new CloseBucket("≤ " + Bound(bounds[i]), bounds[i], c)
+            : new CloseBucket("> " + Bound(bounds[^1]), null, c))];
     }
 }

@@ -73,9 +73,10 @@ public static class ReportHtml
           function human(s) {
             if (s === null || s === undefined) { return "-"; }
             s = Math.round(s);
-            if (s >= 86400) { return Math.floor(s / 86400) + "d " + Math.floor(s % 86400 / 3600) + "h"; }
-            if (s >= 3600) { return Math.floor(s / 3600) + "h " + Math.floor(s % 3600 / 60) + "m"; }
-            if (s >= 60) { return Math.floor(s / 60) + "m " + (s % 60) + "s"; }
+            function two(n) { return (n < 10 ? "0" : "") + n; }
+            if (s >= 86400) { return Math.floor(s / 86400) + "d " + two(Math.floor(s % 86400 / 3600)) + "h"; }
+            if (s >= 3600) { return Math.floor(s / 3600) + "h " + two(Math.floor(s % 3600 / 60)) + "m"; }
+            if (s >= 60) { return Math.floor(s / 60) + "m " + two(s % 60) + "s"; }
             return s + "s";
           }
           // A frame with a y axis from 0 to max; returns the plotting geometry.
@@ -96,6 +97,9 @@ public static class ReportHtml
             el(svg, "text", { "class": "label", x: x, y: g.top + g.height + 14, "text-anchor": "end",
               transform: "rotate(-35 " + x + " " + (g.top + g.height + 14) + ")" }, text);
           }
+          // Counts get whole-number ticks: the axis top is rounded up to a multiple of 4.
+          function countMax(max) { return Math.max(4, Math.ceil(max / 4) * 4); }
+          function count(v) { return String(Math.round(v)); }
           function empty(svg, text) {
             el(svg, "text", { "class": "label", x: 20, y: 30 }, text);
           }
@@ -124,7 +128,7 @@ public static class ReportHtml
             var svg = document.getElementById("chart-close-distribution");
             var buckets = report.timeToCloseDistribution, max = 0;
             buckets.forEach(function (b) { max = Math.max(max, b.count); });
-            var g = frame(svg, max, function (v) { return String(Math.round(v * 10) / 10); }), slot = g.width / buckets.length;
+            var g = frame(svg, countMax(max), count), slot = g.width / buckets.length;
             buckets.forEach(function (b, i) {
               var r = el(svg, "rect", { "class": "bar dist", x: g.left + i * slot + 2, y: g.y(b.count), width: slot - 4,
                 height: g.top + g.height - g.y(b.count) });
@@ -138,10 +142,10 @@ public static class ReportHtml
             var days = report.daily, max = 0;
             if (days.length === 0) { return empty(svg, "No activity in this period."); }
             days.forEach(function (d) { max = Math.max(max, d.transitions, d.closes); });
-            var g = frame(svg, max, function (v) { return String(Math.round(v * 10) / 10); }), slot = g.width / days.length;
-            var every = Math.ceil(days.length / 30);
+            var g = frame(svg, countMax(max), count), slot = g.width / days.length;
+            var every = Math.ceil(days.length / 30), bw = Math.max(1, Math.min(slot - 2, 40));
             days.forEach(function (d, i) {
-              var r = el(svg, "rect", { "class": "bar volume", x: g.left + i * slot + 1, y: g.y(d.transitions), width: Math.max(1, slot - 2),
+              var r = el(svg, "rect", { "class": "bar volume", x: g.left + i * slot + (slot - bw) / 2, y: g.y(d.transitions), width: bw,
                 height: g.top + g.height - g.y(d.transitions) });
               el(r, "title", {}, d.date + ": " + d.transitions + " transitions, " + d.closes + " closes");
               el(svg, "circle", { "class": "point closes", cx: g.left + i * slot + slot / 2, cy: g.y(d.closes), r: 3 });

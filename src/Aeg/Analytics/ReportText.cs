@@ -106,7 +106,9 @@ public static class ReportText
     private static void Align(StringBuilder text, List<string[]> rows, int[] groupStarts)
     {
         var columns = rows.Max(r => r.Length);
-        var widths = Enumerable.Range(0, columns).Select(i => rows.Max(r => i < r.Length ? r[i].Length : 0)).ToArray();
+        // Group titles span columns, so they do not size a single column.
+        var sized = groupStarts.Length > 0 ? rows.Skip(1).ToList() : rows;
+        var widths = Enumerable.Range(0, columns).Select(i => sized.Max(r => i < r.Length ? r[i].Length : 0)).ToArray();
         // A group title spans its four columns; widen the group when the title is longer.
         foreach (var start in groupStarts)
         {

@@ -186,7 +186,7 @@ public sealed partial class AnalystMetricsEndToEndTests
         return path;
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> RunAegAsync(string[] args)
+    internal static async Task<(int Exit, string Stdout, string Stderr)> RunAegAsync(string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "aeg.dll"));

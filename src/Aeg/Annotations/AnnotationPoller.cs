@@ -286,9 +286,11 @@ public sealed class AnnotationPoller : IAsyncDisposable
             _versions.Set(id, v);
         }
         _versionsDirty |= _pendingVersions.Count > 0;
+        // Before the cursor moves: a crash in between re-reads the batch, which the history
+        // ignores as already recorded; the other order would lose the batch's metrics.
+        Analytics?.Flush();
         _stateFile.Save(new AnnotationState { Cursor = next, Recent = _window.ToList() });
         _cursor = next;
-        Analytics?.Flush();
         Counters.Batch();
         Counters.SetCursorLag(nowMs - next.ModificationTimeMs);
         ClearPending();

@@ -11,6 +11,15 @@ public readonly record struct AuditLine(long TimeMs, string User, string Stage);
 /// </summary>
 public static class AuditTrail
 {
+    /// <summary>The column's size in ESM (bytes); older lines fall off when it is full.</summary>
+    public const int Capacity = 2048;
+
+    /// <summary>
+    /// True when the column is close enough to full that older lines may have been cut off (a
+    /// line is well under 128 bytes).
+    /// </summary>
+    public static bool MayBeTruncated(string? text) => text is not null && System.Text.Encoding.UTF8.GetByteCount(text) > Capacity - 128;
+
     /// <summary>The readable lines, oldest first; malformed lines are skipped (the column is truncated at 2048 bytes).</summary>
     public static List<AuditLine> Parse(string? text)
     {

@@ -28,8 +28,12 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
         var missed = row.Version - (previous?.Version ?? 0) - 1;
         if (missed > 0)
         {
-            var recovered = AuditTrail.Parse(row.AuditTrail).Where(l => l.TimeMs > (previous?.ModificationTimeMs ?? long.MinValue)).ToList();
-            if (recovered.Count == 0)
+            var lines = AuditTrail.Parse(row.AuditTrail);
+            var recovered = lines.Where(l => l.TimeMs > (previous?.ModificationTimeMs ?? long.MinValue)).ToList();
+            // A full column whose every line is newer than the last recorded edit may have lost
+            // the oldest lines of the gap: what is left would credit the wrong start.
+            var cutOff = recovered.Count == lines.Count && AuditTrail.MayBeTruncated(row.AuditTrail);
+            if (recovered.Count == 0 || cutOff)
             {
                 state.Note(HistoryNote.IncompleteHistory, row.ModificationTimeMs);
                 ApplyUnmeasured(state, row);

@@ -169,6 +169,29 @@ public sealed class TransitionDeriverTests
     }
 
     [Fact]
+    public void A_full_audit_trail_that_may_have_lost_the_gaps_oldest_lines_is_incomplete_history()
+    {
+        // 40 stage changes between two polls: the 2048-byte column keeps only the newest lines.
+        var edits = Enumerable.Range(1, 40).Select(i => (Time: T0 + i * Minute, User: "analyst-with-a-long-name-" + i, Stage: i % 2 == 0 ? "Initial" : "Follow-Up")).ToList();
+        var full = Audit([.. edits.AsEnumerable().Reverse()]);
+        var kept = full[..full[..AuditTrail.Capacity].LastIndexOf('\n')];
+        Assert.True(full.Length > AuditTrail.Capacity);
+
+        var r = new Replay();
+        r.Apply(Row(1, 1, T0, "system", "Queued"));
+        var gap = r.Apply(Row(1, 42, T0 + 40 * Minute, "analyst40", "Initial", audit: kept));
+        Assert.Equal([HistoryNote.IncompleteHistory], gap.Notes.Select(n => n.Note));
+        Assert.Empty(gap.Durations);
+
+        // The same full column, but it still reaches back past the last recorded edit: recovered.
+        var r2 = new Replay();
+        r2.Apply(Row(2, 1, T0 + 30 * Minute + 1, "system", "Queued"));
+        var recovered = r2.Apply(Row(2, 12, T0 + 40 * Minute, "analyst40", "Initial", audit: kept));
+        Assert.Equal([HistoryNote.RecoveredFromAuditTrail], recovered.Notes.Select(n => n.Note));
+        Assert.Equal(new AnalystDuration(2, DurationKind.Respond, "analyst-with-a-long-name-31", Mrt, T0 + 31 * Minute), Assert.Single(recovered.Durations));
+    }
+
+    [Fact]
     public void Audit_trail_parses_crlf_lf_and_no_final_newline_and_skips_truncated_lines()
     {
         var lines = AuditTrail.Parse("3,300,carol,Final,,,,\r\n2,200,bob,Follow-Up,,,,\n1,100,alice,Queued,,,,\n1,5");

@@ -20,27 +20,75 @@ public sealed class AnalystHistograms : IMetricsSource
     ];
 
     private readonly ConcurrentDictionary<(DurationKind Kind, string Analyst), Histogram> _histograms = new();
+    private readonly AnalyticsStore? _store;
+    private readonly Lock _loadGate = new();
+    private bool _loaded;
 
-    public AnalystHistograms(AnalyticsCounters? counters = null) => Counters = counters ?? new AnalyticsCounters();
+    /// <summary>Histograms rebuilt from <paramref name="store"/> on first use (none when null).</summary>
+    public AnalystHistograms(AnalyticsStore? store = null, AnalyticsCounters? counters = null)
+    {
+        _store = store;
+        _loaded = store is null;
+        Counters = counters ?? new AnalyticsCounters();
+    }
 
     public AnalyticsCounters Counters { get; }
 
-    /// <summary>Histograms rebuilt from every duration in the store, so /metrics survives a restart.</summary>
+    /// <summary>Histograms rebuilt at once from every duration in the store, so /metrics survives a restart.</summary>
     public static AnalystHistograms Load(AnalyticsStore store, AnalyticsCounters? counters = null)
     {
-        var histograms = new AnalystHistograms(counters);
-        foreach (var d in store.Durations())
-        {
-            histograms.Observe(d);
-        }
+        var histograms = new AnalystHistograms(store, counters);
+        histograms.EnsureLoaded();
         return histograms;
     }
 
-    public void Observe(AnalystDuration duration) =>
+    /// <summary>Counts a duration that was just committed to the store.</summary>
+    /// <remarks>
+    /// Before the first scrape nothing is kept in memory: the rebuild then reads it from the store
+    /// (so <c>aeg poll --once</c> never pays for reading the whole history). The gate keeps a
+    /// duration from being counted by both the rebuild and this call.
+    /// </remarks>
+    public void Observe(AnalystDuration duration)
+    {
+        lock (_loadGate)
+        {
+            if (_loaded)
+            {
+                ObserveNow(duration);
+            }
+        }
+    }
+
+    private void ObserveNow(AnalystDuration duration) =>
         _histograms.GetOrAdd((duration.Kind, duration.Analyst), _ => new Histogram(BucketSeconds)).Observe(duration.Seconds);
+
+    private void EnsureLoaded()
+    {
+        lock (_loadGate)
+        {
+            if (_loaded)
+            {
+                return;
+            }
+            foreach (var d in _store!.Durations())
+            {
+                ObserveNow(d);
+            }
+            _loaded = true;
+        }
+    }
 
     public void WriteTo(PrometheusTextWriter writer)
     {
+        try
+        {
+            EnsureLoaded();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            // A scrape must not fail because the history cannot be read; the next one tries again.
+            Counters.RecordFailed();
+        }
         foreach (var (kind, name, help) in Families)
         {
             writer.Family(name, "histogram", help);

@@ -19,7 +19,7 @@ public sealed class AnalyticsRecorder(AnalyticsStore store, TransitionDeriver de
     public static AnalyticsRecorder Open(AnalyticsOptions options, string stateDirectory, ILogger log)
     {
         var store = new AnalyticsStore(options.DatabaseFile(stateDirectory));
-        return new AnalyticsRecorder(store, new TransitionDeriver(options), AnalystHistograms.Load(store), log);
+        return new AnalyticsRecorder(store, new TransitionDeriver(options), new AnalystHistograms(store), log);
     }
 
     /// <summary>Remembers a row that was handed to the sender.</summary>

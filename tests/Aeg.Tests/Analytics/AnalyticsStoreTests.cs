@@ -58,6 +58,38 @@ public sealed class AnalyticsStoreTests : IDisposable
     }
 
     [Fact]
+    public void Histograms_count_each_duration_once_whether_it_was_recorded_before_or_after_the_first_scrape()
+    {
+        var recorder = AnalyticsRecorder.Open(new AnalyticsOptions(), _dir, new LoggerConfiguration().CreateLogger());
+        var rows = Script(6);
+        string Count()
+        {
+            var text = new StringWriter();
+            recorder.Histograms.WriteTo(new PrometheusTextWriter(text));
+            return text.ToString().Split('\n').Single(l => l.StartsWith("aeg_analyst_time_to_close_seconds_count{analyst=\"carol\"}", StringComparison.Ordinal));
+        }
+        void Record(IEnumerable<AnalyticsRow> batch)
+        {
+            foreach (var r in batch)
+            {
+                recorder.Buffer(new Aeg.Annotations.AnnotationRow
+                {
+                    EventId = r.EventId, Version = r.Version, ModificationTimeMs = r.ModificationTimeMs, ModifiedBy = r.ModifiedBy,
+                    StageName = r.Stage, Flags = r.Flags, ManagerReceiptTimeMs = r.ManagerReceiptTimeMs,
+                });
+            }
+            recorder.Flush();
+        }
+
+        Record(rows.Where(r => r.EventId <= 2));
+        var closes = () => recorder.Store.Durations().Count(d => d.Kind == DurationKind.Close && d.Analyst == "carol");
+        Assert.Equal($"aeg_analyst_time_to_close_seconds_count{{analyst=\"carol\"}} {closes()}", Count());
+        Record(rows.Where(r => r.EventId > 2));
+        Assert.Equal(6, closes());
+        Assert.Equal($"aeg_analyst_time_to_close_seconds_count{{analyst=\"carol\"}} {closes()}", Count());
+    }
+
+    [Fact]
     public void A_recorder_that_cannot_write_logs_and_counts_instead_of_throwing()
     {
         var recorder = AnalyticsRecorder.Open(new AnalyticsOptions(), _dir, new LoggerConfiguration().CreateLogger());

@@ -74,8 +74,13 @@ public sealed class AnalyticsStoreTests : IDisposable
             {
                 recorder.Buffer(new Aeg.Annotations.AnnotationRow
                 {
-                    EventId = r.EventId, Version = r.Version, ModificationTimeMs = r.ModificationTimeMs, ModifiedBy = r.ModifiedBy,
-                    StageName = r.Stage, Flags = r.Flags, ManagerReceiptTimeMs = r.ManagerReceiptTimeMs,
+                    EventId = r.EventId,
+                    Version = r.Version,
+                    ModificationTimeMs = r.ModificationTimeMs,
+                    ModifiedBy = r.ModifiedBy,
+                    StageName = r.Stage,
+                    Flags = r.Flags,
+                    ManagerReceiptTimeMs = r.ManagerReceiptTimeMs,
                 });
             }
             recorder.Flush();

@@ -22,7 +22,7 @@ USAGE
 
 # Debian packages the tests use as real peers (MariaDB, RT, syslog-ng) or as tools.
 test_packages=(mariadb-server mariadb-client syslog-ng-core request-tracker5 rt5-db-sqlite
-  rt5-standalone curl openssl python3)
+  rt5-standalone curl openssl python3 chromium)
 test_service_jobs=()
 
 # The services start in the background while the solution builds; wait_for_test_services

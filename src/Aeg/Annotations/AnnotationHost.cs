@@ -1,4 +1,5 @@
 using System.Net.NetworkInformation;
+using Aeg.Analytics;
 using Aeg.Configuration;
 using Aeg.State;
 using Aeg.Syslog;
@@ -51,7 +52,25 @@ public sealed class AnnotationHost
     public ISyslogSender CreateSender() => SyslogSenderFactory.Create(Options.Syslog, Log);
 
     public AnnotationPoller CreatePoller(ISyslogSender sender) =>
-        new(CreateSource(), CreateMapper(), sender, new AnnotationStateFile(Options.State.Directory), Options.Poller, Log);
+        new(CreateSource(), CreateMapper(), sender, new AnnotationStateFile(Options.State.Directory), Options.Poller, Log, analytics: CreateAnalytics());
+
+    /// <summary>The analyst metrics recorder, or null when analytics are off or the history cannot be opened (events flow regardless).</summary>
+    public AnalyticsRecorder? CreateAnalytics()
+    {
+        if (!Options.Analytics.Enabled)
+        {
+            return null;
+        }
+        try
+        {
+            return AnalyticsRecorder.Open(Options.Analytics, Options.State.Directory, Log);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            Log.Error("Analyst metrics are off: cannot open {Path} ({Reason})", Options.Analytics.DatabaseFile(Options.State.Directory), ex.Message);
+            return null;
+        }
+    }
 
     /// <summary>Console logging to stderr (stdout stays for command output).</summary>
     public static ILogger CreateLogger(bool debug) => Logging.AegLogging.Create(debug);

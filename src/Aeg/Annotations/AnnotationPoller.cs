@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Net.Sockets;
+using Aeg.Analytics;
 using Aeg.Configuration;
 using Aeg.State;
 using Aeg.Syslog;
@@ -35,7 +36,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
     private bool _versionsDirty;
 
     public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, AnnotationStateFile stateFile,
-        PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null)
+        PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null, AnalyticsRecorder? analytics = null)
     {
         Counters = counters ?? new AnnotationCounters();
         _source = new DatabaseHealthSource(source, Counters);
@@ -47,9 +48,13 @@ public sealed class AnnotationPoller : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _window = new LookBackWindow(options.LookBackMaxRemembered);
         _versions = new VersionTracker(options.VersionMemory);
+        Analytics = analytics;
     }
 
     public AnnotationCounters Counters { get; }
+
+    /// <summary>Analyst metrics fed with every committed row; null when analytics are off.</summary>
+    public AnalyticsRecorder? Analytics { get; }
 
     /// <summary>The position of the last row whose event was flushed to the sender.</summary>
     public AnnotationCursor Cursor => _cursor;
@@ -262,6 +267,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
             throw;
         }
         Counters.EventSent();
+        Analytics?.Buffer(row);
         _pendingVersions[row.EventId] = row.Version;
         if (row.ModificationTimeMs >= windowStart)
         {
@@ -271,6 +277,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
 
     private void ClearPending()
     {
+        Analytics?.Discard();
         _pendingKeys.Clear();
         _pendingVersions.Clear();
     }
@@ -287,6 +294,9 @@ public sealed class AnnotationPoller : IAsyncDisposable
             _versions.Set(id, v);
         }
         _versionsDirty |= _pendingVersions.Count > 0;
+        // Before the cursor moves: a crash in between re-reads the batch, which the history
+        // ignores as already recorded; the other order would lose the batch's metrics.
+        Analytics?.Flush();
         Counters.SetSyslogProblem(null);
         try
         {

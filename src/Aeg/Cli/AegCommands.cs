@@ -17,5 +17,6 @@ internal static class AegCommands
         yield return ListenCommand.Create();
         yield return SimulateCommand.Create();
         yield return ConfigCommand.Create();
+        yield return ReportCommand.Create();
     }
 }

@@ -37,6 +37,7 @@ public static partial class AegConfig
         options.Rules.Path = Resolve(options.Rules.Path, baseDir);
         options.Http.ResolvePaths(baseDir);
         options.Logging.Directory = Resolve(options.Logging.Directory, baseDir);
+        options.Analytics.ResolvePaths(baseDir);
         return options;
     }
 
@@ -113,6 +114,7 @@ public static partial class AegConfig
         p.AddRange(o.Rules.Validate("rules"));
         p.AddRange(o.Http.Validate("http"));
         p.AddRange(o.Logging.Validate("logging"));
+        p.AddRange(o.Analytics.Validate("analytics"));
         Check(File.Exists(o.Mappings), "mappings", $"file not found: {o.Mappings}");
         return p;
     }

@@ -1,4 +1,5 @@
 using Aeg.HttpEndpoint;
+using Aeg.Analytics;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Syslog;
@@ -21,6 +22,8 @@ public sealed class AegOptions
     public RulesOptions Rules { get; set; } = new();
     /// <summary>The /metrics, /healthz and /readyz endpoint; see docs/http.md.</summary>
     public HttpOptions Http { get; set; } = new();
+    /// <summary>Analyst metrics: which stages and flags mean responded, reviewed, closed; see docs/metrics.md.</summary>
+    public AnalyticsOptions Analytics { get; set; } = new();
     /// <summary>Path of cef-mappings.yaml; relative paths are relative to the config file.</summary>
     public string Mappings { get; set; } = "cef-mappings.yaml";
     /// <summary>Name sent as syslog host and <c>shost</c>; this machine's FQDN when empty.</summary>

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Aeg.Configuration;
 using Aeg.State;
+using Serilog;
 
 namespace Aeg.Annotations;
 
@@ -28,9 +29,19 @@ public interface IAnnotationSource
 /// Reads the annotation table with a keyset query, streaming rows from a <see cref="DbDataReader"/>
 /// so memory stays constant whatever the batch size.
 /// </summary>
-public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions options, IReadOnlySet<AnnotationField>? usedFields = null)
+public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions options, IReadOnlySet<AnnotationField>? usedFields = null,
+    ILogger? log = null)
     : IAnnotationSource
 {
+    // Rows per packed chunk to start with: ~0.5–1 MB per result row for typical annotations; halved
+    // when the server cuts a chunk at group_concat_max_len / max_allowed_packet.
+    private const int PackedChunkRows = 1000;
+    private PackedBatchQuery? _packedIds;
+    private PackedBatchQuery? _packedJoined;
+    private int _packedChunkRows = PackedChunkRows;
+    private bool _idTypesChecked;
+    private DbConnection? _packedSession;
+
     // Resolved names, kept for one poll cycle (so a renamed stage or user shows up from the next cycle on).
     private const int MaxCachedNames = 100_000;
     private const int LookupChunk = 1000;
@@ -49,6 +60,11 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
     private readonly AnnotationQuery _query = new(options, usedFields);
 
     public AnnotationQuery Query => _query;
+
+    /// <summary>Why batches are read row by row although <c>source.fetch</c> is packed; null while packed reading works.</summary>
+    public string? PackedUnavailableReason { get; private set; }
+
+    private bool Packed => options.Fetch == FetchMode.Packed && PackedUnavailableReason is null;
 
     public async IAsyncEnumerable<AnnotationRow> ReadAfterAsync(AnnotationCursor cursor, int limit,
         [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -87,7 +103,7 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
             var n = -1;
             if (!_joinLookups)
             {
-                n = await ReadBatchCoreAsync(connection, _query.AfterIds, cursor, rows, ids: true, cancellationToken);
+                n = await ReadOneBatchAsync(connection, cursor, rows, ids: true, cancellationToken);
                 if (n >= 0)
                 {
                     await ResolveNamesAsync(connection, rows, n, cancellationToken);
@@ -95,7 +111,7 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
             }
             if (n < 0)
             {
-                n = await ReadBatchCoreAsync(connection, _query.AfterJoined, cursor, rows, ids: false, cancellationToken);
+                n = await ReadOneBatchAsync(connection, cursor, rows, ids: false, cancellationToken);
             }
             completed = true;
             return n;
@@ -119,6 +135,137 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
             _connection = null;
             await c.DisposeAsync();
         }
+    }
+
+    // Returns -1 (and switches to joins for good) when a lookup column of the ids query is not an integer.
+    private async Task<int> ReadOneBatchAsync(DbConnection connection, AnnotationCursor cursor, AnnotationRow[] rows, bool ids,
+        CancellationToken cancellationToken)
+    {
+        if (Packed)
+        {
+            if (ids && !_idTypesChecked)
+            {
+                // The row reader checks the id columns' types on every batch; the packed one asks once (LIMIT 0).
+                if (await ReadBatchCoreAsync(connection, _query.AfterIds, cursor, [], ids: true, cancellationToken) < 0)
+                {
+                    return -1;
+                }
+                _idTypesChecked = true;
+            }
+            var query = ids ? _packedIds ??= new PackedBatchQuery(options, _query, ids: true) : _packedJoined ??= new PackedBatchQuery(options, _query, ids: false);
+            var n = await ReadPackedAsync(connection, query, cursor, rows, cancellationToken);
+            if (n >= 0)
+            {
+                return n;
+            }
+        }
+        return await ReadBatchCoreAsync(connection, ids ? _query.AfterIds : _query.AfterJoined, cursor, rows, ids, cancellationToken);
+    }
+
+    /// <summary>
+    /// Fills <paramref name="rows"/> chunk by chunk: the end key of the next chunk (an index-only OFFSET query),
+    /// then the chunk's rows packed into one result row. Returns -1 when packed reading is unavailable (the
+    /// server refused the SQL, or even one row does not fit its packet size); the caller then reads rows.
+    /// </summary>
+    private async Task<int> ReadPackedAsync(DbConnection connection, PackedBatchQuery query, AnnotationCursor cursor, AnnotationRow[] rows,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!ReferenceEquals(_packedSession, connection))
+            {
+                await using var setup = database.CreateCommand(connection, PackedBatchQuery.SessionSetup);
+                await setup.ExecuteNonQueryAsync(cancellationToken);
+                _packedSession = connection;
+            }
+            object t = TimeParameter(cursor.ModificationTimeMs), id = cursor.EventId;
+            var n = 0;
+            while (n < rows.Length)
+            {
+                var want = Math.Min(rows.Length - n, _packedChunkRows);
+                object? endTime = null, endId = null;
+                await using (var command = database.CreateCommand(connection, query.EndKey))
+                {
+                    AnnotationDatabase.AddParameter(command, "@t", t);
+                    AnnotationDatabase.AddParameter(command, "@id", id);
+                    AnnotationDatabase.AddParameter(command, "@skip", want - 1);
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                    if (reader.Read())
+                    {
+                        endTime = reader.GetValue(0);
+                        endId = reader.GetValue(1);
+                    }
+                }
+                long count;
+                byte[]? data;
+                await using (var command = database.CreateCommand(connection, endTime is null ? query.Open : query.Bounded))
+                {
+                    AnnotationDatabase.AddParameter(command, "@t", t);
+                    AnnotationDatabase.AddParameter(command, "@id", id);
+                    if (endTime is not null)
+                    {
+                        AnnotationDatabase.AddParameter(command, "@et", endTime);
+                        AnnotationDatabase.AddParameter(command, "@eid", endId!);
+                    }
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                    reader.Read();
+                    count = reader.GetInt64(0);
+                    data = reader.IsDBNull(1) ? null : (byte[])reader.GetValue(1);
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                // Rows committed between the two queries may make a chunk longer than asked: keep the first ones.
+                if ((count > 0 && data is null)
+                    || !PackedRowDecoder.TryDecode(data, count, query.Kinds, query.UserIds, query.StageIds, rows, n, rows.Length - n, out var got))
+                {
+                    if (want == 1)
+                    {
+                        Unavailable($"one row does not fit in a packed result ({count} row(s), {data?.Length ?? 0} bytes came back)");
+                        return -1;
+                    }
+                    // Cut by group_concat_max_len or max_allowed_packet: ask for fewer rows per chunk.
+                    _packedChunkRows = Math.Max(1, want / 2);
+                    continue;
+                }
+                n += got;
+                _packedChunkRows = Math.Min(PackedChunkRows, _packedChunkRows * 2);
+                if (endTime is null || got < count)
+                {
+                    break;
+                }
+                (t, id) = (endTime, endId!);
+            }
+            return n;
+        }
+        catch (DbException ex) when (connection.State == System.Data.ConnectionState.Open && !cancellationToken.IsCancellationRequested)
+        {
+            // The server refused the SQL (an old server without these functions, a proxy that rejects them):
+            // rows always work. A connection that fails a ping is a database failure instead, for the retry.
+            if (!await AnswersAsync(connection, cancellationToken))
+            {
+                throw;
+            }
+            Unavailable($"{ex.GetType().Name}: {ex.Message}");
+            return -1;
+        }
+    }
+
+    private async Task<bool> AnswersAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var ping = database.CreateCommand(connection, "SELECT 1");
+            return Convert.ToInt64(await ping.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 1;
+        }
+        catch (DbException)
+        {
+            return false;
+        }
+    }
+
+    private void Unavailable(string reason)
+    {
+        PackedUnavailableReason = reason;
+        log?.Warning("Packed batch reading is unavailable, reading row by row from now on: {Reason}", reason);
     }
 
     private async ValueTask<DbConnection> ConnectionAsync(CancellationToken cancellationToken) =>

@@ -33,14 +33,14 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
     ILogger? log = null)
     : IAnnotationSource
 {
-    // Rows per packed chunk to start with: ~0.5–1 MB per result row for typical annotations; halved
-    // when the server cuts a chunk at group_concat_max_len / max_allowed_packet.
+    // Rows per packed chunk at most: ~0.5 MB per result row for typical annotations. Fewer when the
+    // columns' declared sizes say that many could exceed the server's packet size.
     private const int PackedChunkRows = 1000;
     private PackedBatchQuery? _packedIds;
     private PackedBatchQuery? _packedJoined;
-    private int _packedChunkRows = PackedChunkRows;
     private bool _idTypesChecked;
     private DbConnection? _packedSession;
+    private long _packedBudget;
 
     // Resolved names, kept for one poll cycle (so a renamed stage or user shows up from the next cycle on).
     private const int MaxCachedNames = 100_000;
@@ -63,6 +63,12 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
 
     /// <summary>Why batches are read row by row although <c>source.fetch</c> is packed; null while packed reading works.</summary>
     public string? PackedUnavailableReason { get; private set; }
+
+    /// <summary>Bytes per packed result row at most (else the server's max_allowed_packet); tests lower it.</summary>
+    internal long? PackedByteLimit { get; init; }
+
+    /// <summary>The most bytes a row may take packed, once the first packed batch measured it.</summary>
+    internal long? PackedRowBound => _packedIds?.RowBound ?? _packedJoined?.RowBound;
 
     private bool Packed => options.Fetch == FetchMode.Packed && PackedUnavailableReason is null;
 
@@ -153,7 +159,7 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
                 _idTypesChecked = true;
             }
             var query = ids ? _packedIds ??= new PackedBatchQuery(options, _query, ids: true) : _packedJoined ??= new PackedBatchQuery(options, _query, ids: false);
-            var n = await ReadPackedAsync(connection, query, cursor, rows, cancellationToken);
+            var n = await ReadPackedAsync(connection, query, ids ? _query.AfterIds : _query.AfterJoined, cursor, rows, cancellationToken);
             if (n >= 0)
             {
                 return n;
@@ -165,24 +171,45 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
     /// <summary>
     /// Fills <paramref name="rows"/> chunk by chunk: the end key of the next chunk (an index-only OFFSET query),
     /// then the chunk's rows packed into one result row. Returns -1 when packed reading is unavailable (the
-    /// server refused the SQL, or even one row does not fit its packet size); the caller then reads rows.
+    /// server refused the SQL, or a row may not fit its packet size); the caller then reads rows.
     /// </summary>
-    private async Task<int> ReadPackedAsync(DbConnection connection, PackedBatchQuery query, AnnotationCursor cursor, AnnotationRow[] rows,
-        CancellationToken cancellationToken)
+    /// <remarks>
+    /// A chunk must never be cut by the server: a cut comes with a warning, and MySql.Data 8.0.16 fetches
+    /// warnings with SHOW WARNINGS, whose utf8mb3 columns (MariaDB 10.6+) it cannot decode. So the chunk
+    /// size comes from the columns' declared sizes, not from trying.
+    /// </remarks>
+    private async Task<int> ReadPackedAsync(DbConnection connection, PackedBatchQuery query, string rowsSql, AnnotationCursor cursor,
+        AnnotationRow[] rows, CancellationToken cancellationToken)
     {
         try
         {
             if (!ReferenceEquals(_packedSession, connection))
             {
-                await using var setup = database.CreateCommand(connection, PackedBatchQuery.SessionSetup);
-                await setup.ExecuteNonQueryAsync(cancellationToken);
+                await using (var command = database.CreateCommand(connection, "SELECT @@max_allowed_packet"))
+                {
+                    var packet = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+                    // Room for the packet header and the count column.
+                    _packedBudget = Math.Min(packet, PackedByteLimit ?? long.MaxValue) - 1024;
+                }
+                await using (var command = database.CreateCommand(connection,
+                    $"SET SESSION group_concat_max_len = {Math.Max(_packedBudget, 4).ToString(System.Globalization.CultureInfo.InvariantCulture)}"))
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
                 _packedSession = connection;
+            }
+            query.RowBound ??= await RowBoundAsync(connection, query, rowsSql, cursor, cancellationToken);
+            var chunkRows = (int)Math.Min(PackedChunkRows, _packedBudget / query.RowBound.Value);
+            if (chunkRows < 1)
+            {
+                Unavailable($"a row may take {query.RowBound} bytes packed, more than the {_packedBudget} the server's packet size allows");
+                return -1;
             }
             object t = TimeParameter(cursor.ModificationTimeMs), id = cursor.EventId;
             var n = 0;
             while (n < rows.Length)
             {
-                var want = Math.Min(rows.Length - n, _packedChunkRows);
+                var want = Math.Min(rows.Length - n, chunkRows);
                 object? endTime = null, endId = null;
                 await using (var command = database.CreateCommand(connection, query.EndKey))
                 {
@@ -217,17 +244,10 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
                 if ((count > 0 && data is null)
                     || !PackedRowDecoder.TryDecode(data, count, query.Kinds, query.UserIds, query.StageIds, rows, n, rows.Length - n, out var got))
                 {
-                    if (want == 1)
-                    {
-                        Unavailable($"one row does not fit in a packed result ({count} row(s), {data?.Length ?? 0} bytes came back)");
-                        return -1;
-                    }
-                    // Cut by group_concat_max_len or max_allowed_packet: ask for fewer rows per chunk.
-                    _packedChunkRows = Math.Max(1, want / 2);
-                    continue;
+                    Unavailable($"a packed chunk of {count} row(s) and {data?.Length ?? 0} bytes did not decode");
+                    return -1;
                 }
                 n += got;
-                _packedChunkRows = Math.Min(PackedChunkRows, _packedChunkRows * 2);
                 if (endTime is null || got < count)
                 {
                     break;
@@ -236,17 +256,46 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
             }
             return n;
         }
-        catch (DbException ex) when (connection.State == System.Data.ConnectionState.Open && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException && connection.State == System.Data.ConnectionState.Open)
         {
-            // The server refused the SQL (an old server without these functions, a proxy that rejects them):
-            // rows always work. A connection that fails a ping is a database failure instead, for the retry.
-            if (!await AnswersAsync(connection, cancellationToken))
+            // The server refused the SQL (an old server without these functions, a proxy that rejects them), or
+            // the driver failed on the answer: rows always work. A database failure (no answer to a ping)
+            // propagates for the retry, which reads rows too unless it was only the network.
+            var answers = await AnswersAsync(connection, cancellationToken);
+            if (answers || ex is not DbException)
+            {
+                Unavailable($"{ex.GetType().Name}: {ex.Message}");
+            }
+            if (!answers)
             {
                 throw;
             }
-            Unavailable($"{ex.GetType().Name}: {ex.Message}");
             return -1;
         }
+    }
+
+    // The most bytes one row can take packed, from the declared sizes of the selected columns.
+    private async Task<long> RowBoundAsync(DbConnection connection, PackedBatchQuery query, string rowsSql, AnnotationCursor cursor,
+        CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(connection, rowsSql);
+        AnnotationDatabase.AddParameter(command, "@t", TimeParameter(cursor.ModificationTimeMs));
+        AnnotationDatabase.AddParameter(command, "@id", cursor.EventId);
+        AnnotationDatabase.AddParameter(command, "@batch", 0);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var schema = reader.GetSchemaTable()!.Rows;
+        long bound = 0;
+        for (var i = 0; i < query.Kinds.Length; i++)
+        {
+            bound += query.Kinds[i] switch
+            {
+                PackedKind.Integer => 21,
+                // Characters × 4 (utf8mb4) and the length prefix; a column without a size is unbounded.
+                PackedKind.Text => schema[i]["ColumnSize"] is int size and > 0 ? 12 + (4L * size) : long.MaxValue / 64,
+                _ => 0,
+            };
+        }
+        return bound;
     }
 
     private async Task<bool> AnswersAsync(DbConnection connection, CancellationToken cancellationToken)

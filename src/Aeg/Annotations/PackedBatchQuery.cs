@@ -60,9 +60,6 @@ internal sealed class PackedBatchQuery
         };
     }
 
-    /// <summary>Raises the session's GROUP_CONCAT limit to the largest packet the server sends.</summary>
-    public const string SessionSetup = "SET SESSION group_concat_max_len = @@max_allowed_packet";
-
     /// <summary>The (mt, id) of the row <c>@skip</c> rows after the first one after the cursor (@t, @id); no row when fewer remain.</summary>
     public string EndKey { get; }
     /// <summary>COUNT(*) and the packed rows after the cursor (@t, @id) up to and including the key (@et, @eid).</summary>
@@ -72,6 +69,8 @@ internal sealed class PackedBatchQuery
     /// <summary>The encoding of each select ordinal.</summary>
     public PackedKind[] Kinds { get; }
     public bool UserIds { get; }
+    /// <summary>The most bytes one row can take packed (from the columns' declared sizes), once known.</summary>
+    public long? RowBound { get; set; }
     public bool StageIds { get; }
 
     private static bool IsTime(int ordinal) => ordinal is AnnotationQuery.ModificationTime or AnnotationQuery.StageUpdateTime

@@ -126,6 +126,41 @@ public sealed class PackedFetchTests
     }
 
     [Fact]
+    public async Task Names_joined_by_the_database_for_text_ids_come_packed_like_rows()
+    {
+        await using var db = await AnnotationTestDatabase.CreateAsync();
+        await db.ExecuteAsync("""
+            CREATE TABLE site_stages (code VARCHAR(10) PRIMARY KEY, title VARCHAR(50), path VARCHAR(100));
+            INSERT INTO site_stages VALUES ('S-F', NULL, '/All Stages/Final'), ('S-I', '3:N,😀', '/All Stages/Initial'), ('S-E', '', NULL);
+            CREATE TABLE site_annotations (id BIGINT PRIMARY KEY, ver INT, changed BIGINT, stage_code VARCHAR(10), note TEXT, KEY (changed, id));
+            INSERT INTO site_annotations VALUES (1, 1, 10, 'S-I', 'N'), (2, 1, 10, 'S-F', ''), (3, 1, 11, 'S-X', NULL), (4, 2, 11, 'S-E', '1:ab'),
+              (5, 1, 12, NULL, '😀');
+            """);
+        var source = new SourceOptions
+        {
+            Table = "site_annotations",
+            StageLookup = new LookupOptions { Table = "site_stages", IdColumn = "code", NameColumn = "title", UriColumn = "path" },
+            UserLookup = null,
+            Columns = new SourceColumns
+            {
+                EventId = "id", Version = "ver", ModificationTime = "changed", Stage = "stage_code", CurrentComment = "note",
+                ModifiedBy = null, StageUpdateTime = null, StageUser = null, AuditTrail = null, Flags = null, EndTime = null, ManagerReceiptTime = null,
+            },
+        };
+        var packed = new AnnotationSource(db.Database, source);
+        var rowsOptions = Clone(source);
+        rowsOptions.Fetch = FetchMode.Rows;
+
+        var expected = await ReadAllAsync(new AnnotationSource(db.Database, rowsOptions), 2);
+        var actual = await ReadAllAsync(packed, 2);
+
+        Assert.Null(packed.PackedUnavailableReason);
+        Assert.Equal(expected, actual);
+        Assert.Equal(["3:N,😀", "Final", null, "", null], actual.Select(a => a.StageName));
+        Assert.Equal(["N", "", null, "1:ab", "😀"], actual.Select(a => a.CurrentComment));
+    }
+
+    [Fact]
     public async Task A_row_larger_than_the_servers_limit_switches_to_row_reading_and_nothing_is_lost()
     {
         await using var db = await AnnotationTestDatabase.CreateAsync();

@@ -107,8 +107,18 @@ public sealed class PackedFetchTests
             UserLookup = null,
             Columns = new SourceColumns
             {
-                EventId = "id", Version = "ver", ModificationTime = "changed", ModifiedBy = "who", ManagerReceiptTime = "mrt", EndTime = "ended",
-                Stage = null, StageUpdateTime = null, StageUser = null, CurrentComment = null, AuditTrail = null, Flags = null,
+                EventId = "id",
+                Version = "ver",
+                ModificationTime = "changed",
+                ModifiedBy = "who",
+                ManagerReceiptTime = "mrt",
+                EndTime = "ended",
+                Stage = null,
+                StageUpdateTime = null,
+                StageUser = null,
+                CurrentComment = null,
+                AuditTrail = null,
+                Flags = null,
             },
         };
         var packed = new AnnotationSource(db.Database, source);
@@ -143,8 +153,18 @@ public sealed class PackedFetchTests
             UserLookup = null,
             Columns = new SourceColumns
             {
-                EventId = "id", Version = "ver", ModificationTime = "changed", Stage = "stage_code", CurrentComment = "note",
-                ModifiedBy = null, StageUpdateTime = null, StageUser = null, AuditTrail = null, Flags = null, EndTime = null, ManagerReceiptTime = null,
+                EventId = "id",
+                Version = "ver",
+                ModificationTime = "changed",
+                Stage = "stage_code",
+                CurrentComment = "note",
+                ModifiedBy = null,
+                StageUpdateTime = null,
+                StageUser = null,
+                AuditTrail = null,
+                Flags = null,
+                EndTime = null,
+                ManagerReceiptTime = null,
             },
         };
         var packed = new AnnotationSource(db.Database, source);
@@ -221,7 +241,12 @@ public sealed class PackedFetchTests
 
     private static SourceOptions Clone(SourceOptions s) => new()
     {
-        Table = s.Table, TimeKind = s.TimeKind, Columns = s.Columns, StageLookup = s.StageLookup, UserLookup = s.UserLookup, Fetch = s.Fetch,
+        Table = s.Table,
+        TimeKind = s.TimeKind,
+        Columns = s.Columns,
+        StageLookup = s.StageLookup,
+        UserLookup = s.UserLookup,
+        Fetch = s.Fetch,
     };
 
     private static async Task<List<RowValues>> ReadAllAsync(AnnotationSource source, int batchSize)

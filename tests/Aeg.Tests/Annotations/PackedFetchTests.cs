@@ -136,6 +136,51 @@ public sealed class PackedFetchTests
     }
 
     [Fact]
+    public async Task Datetime_chunk_ends_inside_a_second_lose_and_repeat_nothing()
+    {
+        await using var db = await AnnotationTestDatabase.CreateAsync();
+        await db.ExecuteAsync("""
+            CREATE TABLE site_annotations (id BIGINT PRIMARY KEY, ver INT, changed DATETIME(6), note VARCHAR(20), KEY (changed, id));
+            SET SESSION max_recursive_iterations = 1000;
+            INSERT INTO site_annotations
+            WITH RECURSIVE seq(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM seq WHERE n < 59)
+            SELECT 100 - n, 1, TIMESTAMP('2026-11-01 10:00:00') + INTERVAL (n DIV 5) * 37 MICROSECOND, CONCAT('n', n) FROM seq;
+            """);
+        var source = new SourceOptions
+        {
+            Table = "site_annotations",
+            TimeKind = TimeKind.Datetime,
+            StageLookup = null,
+            UserLookup = null,
+            Columns = new SourceColumns
+            {
+                EventId = "id",
+                Version = "ver",
+                ModificationTime = "changed",
+                CurrentComment = "note",
+                ModifiedBy = null,
+                Stage = null,
+                StageUpdateTime = null,
+                StageUser = null,
+                AuditTrail = null,
+                Flags = null,
+                EndTime = null,
+                ManagerReceiptTime = null,
+            },
+        };
+        // A few rows per chunk, all 60 rows in one batch: chunk ends are sub-millisecond keys, some inside a group of equal times.
+        const int limit = 2000;
+        var packed = new AnnotationSource(db.Database, source) { PackedByteLimit = limit };
+
+        var rows = await ReadAllAsync(packed, 1000);
+
+        Assert.Null(packed.PackedUnavailableReason);
+        Assert.InRange((limit - 1024) / packed.PackedRowBound!.Value, 2, 30);
+        // Keyset order: time (five rows per time), then id = 100 - n.
+        Assert.Equal(Enumerable.Range(0, 60).OrderBy(n => n / 5).ThenBy(n => 100 - n).Select(n => $"n{n}"), rows.Select(r => r.CurrentComment));
+    }
+
+    [Fact]
     public async Task Names_joined_by_the_database_for_text_ids_come_packed_like_rows()
     {
         await using var db = await AnnotationTestDatabase.CreateAsync();

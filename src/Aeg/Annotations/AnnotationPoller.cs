@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Net.Sockets;
+using Aeg.Analytics;
 using Aeg.Configuration;
 using Aeg.State;
 using Aeg.Syslog;
@@ -36,7 +37,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
     private AnnotationState? _unsavedState;
 
     public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, AnnotationStateFile stateFile,
-        PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null)
+        PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null, AnalyticsRecorder? analytics = null)
     {
         Counters = counters ?? new AnnotationCounters();
         _source = new DatabaseHealthSource(source, Counters);
@@ -48,9 +49,13 @@ public sealed class AnnotationPoller : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _window = new LookBackWindow(options.LookBackMaxRemembered);
         _versions = new VersionTracker(options.VersionMemory);
+        Analytics = analytics;
     }
 
     public AnnotationCounters Counters { get; }
+
+    /// <summary>Analyst metrics fed with every committed row; null when analytics are off.</summary>
+    public AnalyticsRecorder? Analytics { get; }
 
     /// <summary>The position of the last row whose event was flushed to the sender.</summary>
     public AnnotationCursor Cursor => _cursor;
@@ -166,6 +171,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
         // sending, which roughly halves a backlog drain on two cores.
         using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var batches = new BatchReader(_source, _options.BatchSize, _cursor, Counters, stopAfterBatch, readAhead.Token);
+        var progress = new DrainProgress(_log, _source, _cursor, _options.BatchSize, DrainProgress.Interval);
         try
         {
             await foreach (var batch in batches.ReadAllAsync(cancellationToken))
@@ -178,8 +184,10 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 await _sender.FlushAsync(cancellationToken);
                 Commit(batch.Last, nowMs);
                 sent += batch.Count;
+                progress.BatchCommitted(batch.Count, readAhead.Token);
                 batches.Recycle(batch);
             }
+            progress.Finished();
         }
         finally
         {
@@ -268,6 +276,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
             throw;
         }
         Counters.EventSent();
+        Analytics?.Buffer(row);
         _pendingVersions[row.EventId] = row.Version;
         if (row.ModificationTimeMs >= windowStart)
         {
@@ -277,6 +286,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
 
     private void ClearPending()
     {
+        Analytics?.Discard();
         _pendingKeys.Clear();
         _pendingVersions.Clear();
     }
@@ -293,6 +303,9 @@ public sealed class AnnotationPoller : IAsyncDisposable
             _versions.Set(id, v);
         }
         _versionsDirty |= _pendingVersions.Count > 0;
+        // Before the cursor moves: a crash in between re-reads the batch, which the history
+        // ignores as already recorded; the other order would lose the batch's metrics.
+        Analytics?.Flush();
         Counters.SetSyslogProblem(null);
         // The events are sent, so the cursor moves in memory even when the file cannot follow:
         // the file then keeps the previous valid cursor (a crash resends one batch).

@@ -11,7 +11,7 @@ public sealed record DaemonParts(AnnotationPoller? Poller = null, ISyslogSender?
 
 /// <summary>The one place that decides which metric sources and health checks a daemon serves.</summary>
 /// <remarks>
-/// A new part (e.g. the analyst metrics) becomes a property of <see cref="DaemonParts"/>, set by the
+/// A new part becomes a property of <see cref="DaemonParts"/>, set by the
 /// command that owns it, and one <c>sources.Add</c> / <c>checks.Add</c> line here.
 /// </remarks>
 public static class DaemonTelemetry
@@ -22,6 +22,10 @@ public static class DaemonTelemetry
         if (parts.Poller is { } poller)
         {
             sources.Add(new AnnotationMetrics(poller.Counters));
+            if (poller.Analytics is { } analytics)
+            {
+                sources.Add(analytics.Histograms);
+            }
         }
         if (parts.Sender is { } sender)
         {

@@ -151,6 +151,11 @@ stop_demo() {
   if [ -s "$AEG_RUN_DIR/events.jsonl" ]; then
     echo
     python3 scripts/demo/summary.py "$AEG_RUN_DIR/events.jsonl" || true
+    if [ -s "$AEG_RUN_DIR/state/analytics.db" ]; then
+      echo
+      echo "Analyst report (aeg report --config $AEG_RUN_DIR/aeg.yaml):"
+      AEG_DEMO_DB_PASSWORD=aeg-test src/Aeg/bin/Release/net10.0/aeg report --config "$AEG_RUN_DIR/aeg.yaml" </dev/null || true
+    fi
     echo "Aeg's log: $AEG_RUN_DIR/aeg.log; events as JSON: $AEG_RUN_DIR/events.jsonl"
   fi
   if grep -qs '^export AEG_MARIADB_STARTED=1$' "$AEG_RUN_DIR/mariadb.env"; then scripts/services/mariadb-down.sh || status=1; fi
@@ -219,6 +224,9 @@ listen:
     - protocol: tcp
       address: 127.0.0.1
       port: $listen_port
+http:
+  enabled: true
+  port: ${AEG_DEMO_HTTP_PORT:-19464}
 mappings: $PWD/cef-mappings.yaml
 hostName: aeg-demo.example.com
 YAML
@@ -232,6 +240,7 @@ YAML
   demo_display_pid=$!
   aeg_log "aeg run started (pid $demo_aeg_pid): polling aeg_demo every 1s, sending CEF to its own listener"
   aeg_log "simulated analysts alice..erin now annotate events; received Annotation Events appear below"
+  aeg_log "live counters: curl -s http://127.0.0.1:${AEG_DEMO_HTTP_PORT:-19464}/metrics | grep ^aeg_"
   [ "$seconds" -gt 0 ] && aeg_log "stopping by itself after $seconds s" || aeg_log "press Ctrl-C to stop"
 
   local deadline=$((SECONDS + seconds))

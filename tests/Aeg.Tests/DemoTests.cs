@@ -36,6 +36,7 @@ public sealed partial class DemoTests(ITestOutputHelper output)
                 ["AEG_DEMO_DIR"] = dir,
                 ["AEG_DEMO_MYSQL_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["AEG_DEMO_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["AEG_DEMO_HTTP_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
         };
         try
@@ -57,6 +58,9 @@ public sealed partial class DemoTests(ITestOutputHelper output)
             Assert.True(int.Parse(received.Groups[1].Value) >= 10, $"only {received.Groups[1].Value} events received in 15 s at 60x");
             Assert.Matches(@"Stage changes per analyst:\s*\n\s*analyst\s+.*Final", text);
             Assert.DoesNotContain("not every row arrived", text);
+            // The analyst report (aeg report) with at least one analyst row carrying a response count.
+            Assert.Contains("Analyst report (aeg report", text);
+            Assert.Matches(@"(?ms)TIME TO RESPOND.*^(alice|bob|carol|dave|erin) +[1-9]", text);
 
             // End to end: what the listener received went ESM table → poller → CEF over TCP → listener → parser.
             var events = File.ReadLines(Path.Combine(dir, "events.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)

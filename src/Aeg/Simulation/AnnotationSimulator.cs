@@ -92,8 +92,17 @@ public sealed class AnnotationSimulator
             comment = _random.NextDouble() < 0.7 ? SimulationComments.Pick(_random) : null;
             switch (next)
             {
-                case SimulatedStage.FollowUp when _random.NextDouble() < 0.2:
-                    e.Flags |= SimulatedFlags.InCase;
+                case SimulatedStage.Initial or SimulatedStage.FollowUp:
+                    // Most events are marked reviewed during triage, before they are closed, so
+                    // time to review and time to close are both real durations.
+                    if (_random.NextDouble() < (next == SimulatedStage.Initial ? 0.3 : 0.6))
+                    {
+                        e.Flags |= SimulatedFlags.IsReviewed;
+                    }
+                    if (next == SimulatedStage.FollowUp && _random.NextDouble() < 0.2)
+                    {
+                        e.Flags |= SimulatedFlags.InCase;
+                    }
                     break;
                 case SimulatedStage.Final or SimulatedStage.Closed:
                     e.Flags |= SimulatedFlags.IsReviewed;

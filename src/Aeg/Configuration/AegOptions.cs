@@ -1,5 +1,5 @@
-using Aeg.HttpEndpoint;
 using Aeg.Analytics;
+using Aeg.HttpEndpoint;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Syslog;

@@ -257,6 +257,8 @@ public sealed class AnalyticsStore
             p.Value = DBNull.Value;
             command.Parameters.Add(p);
         }
+        // Compiled once per batch, not re-parsed for every row.
+        command.Prepare();
         return command;
     }
 }

@@ -21,7 +21,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
     private readonly IAnnotationSource _source;
     private readonly AnnotationMapper _mapper;
     private readonly ISyslogSender _sender;
-    private readonly AnnotationStateFile _stateFile;
+    private readonly IAnnotationStateStore _stateFile;
     private readonly PollerOptions _options;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
@@ -34,7 +34,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
     private DateTimeOffset _versionsSavedAt;
     private bool _versionsDirty;
 
-    public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, AnnotationStateFile stateFile,
+    public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, IAnnotationStateStore stateFile,
         PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null)
     {
         _source = source;
@@ -57,14 +57,18 @@ public sealed class AnnotationPoller : IAsyncDisposable
     /// <summary>Takes the state directory lock and loads the cursor, or sets it from poller.firstStart and saves it.</summary>
     public void Initialize()
     {
-        var lockPath = Path.Combine(Path.GetDirectoryName(_stateFile.Path)!, "annotation.lock");
-        try
+        // A shared store is guarded by the active/standby lease instead of a local lock file.
+        if (_stateFile is AnnotationStateFile file)
         {
-            _lock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException)
-        {
-            throw new StateFileException($"another aeg poller holds {lockPath}; only one poller may use a state directory");
+            var lockPath = Path.Combine(Path.GetDirectoryName(file.Path)!, "annotation.lock");
+            try
+            {
+                _lock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                throw new StateFileException($"another aeg poller holds {lockPath}; only one poller may use a state directory");
+            }
         }
         var state = _stateFile.Load();
         if (state is null)

@@ -1,3 +1,4 @@
+using Aeg.Ha;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Syslog;
@@ -12,6 +13,8 @@ public sealed class AegOptions
     public SourceOptions Source { get; set; } = new();
     public PollerOptions Poller { get; set; } = new();
     public StateOptions State { get; set; } = new();
+    /// <summary>Active/standby polling across instances; see docs/scaling.md.</summary>
+    public HaOptions Ha { get; set; } = new();
     public SyslogOutputOptions Syslog { get; set; } = new();
     /// <summary>Syslog listeners for CEF input (docs/listener.md).</summary>
     public ListenOptions Listen { get; set; } = new();

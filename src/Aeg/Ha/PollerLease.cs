@@ -66,7 +66,9 @@ public sealed class PollerLease : IAsyncDisposable
                 while (true)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    var got = Execute(connection, options, $"SELECT GET_LOCK(@name, {StandbyWaitSeconds})", options.LockName);
+                    // GET_LOCK blocks in the server (and MySql.Data's calls are synchronous): off the caller's thread.
+                    var c = connection;
+                    var got = await Task.Run(() => Execute(c, options, $"SELECT GET_LOCK(@name, {StandbyWaitSeconds})", options.LockName), CancellationToken.None);
                     if (got is DBNull or null)
                     {
                         throw new LeaseLostException("GET_LOCK returned NULL (the server refused the lock)");

@@ -123,11 +123,17 @@ public sealed class PollerLease : IAsyncDisposable
             {
                 return action(_connection);
             }
-            catch (Exception ex) when (ex is not LeaseLostException && IsDatabaseFailure(ex))
+            catch (DbException ex)
             {
                 // A failed statement may or may not have cost the connection (and with it the lock).
                 ConfirmHeld(ex);
                 throw;
+            }
+            catch (Exception ex) when (ex is not LeaseLostException)
+            {
+                // The driver failed in a way that leaves the connection's protocol state unknown.
+                Lose($"the lease connection failed: {AnnotationPoller.Describe(ex)}");
+                throw new LeaseLostException($"lease {_options.LockName} lost: the lease connection failed", ex);
             }
         }
     }
@@ -219,14 +225,29 @@ public sealed class PollerLease : IAsyncDisposable
             }
             reason = holder is DBNull ? "the lock is free" : $"connection {holder} holds the lock";
         }
-        catch (Exception ex) when (IsDatabaseFailure(ex))
+        catch (Exception ex)
         {
+            // Whatever the failure, the lock can no longer be vouched for.
             reason = "the lease connection failed: " + AnnotationPoller.Describe(ex);
             inner = ex;
         }
+        Lose(reason);
+        throw new LeaseLostException($"lease {_options.LockName} lost: {reason}", inner);
+    }
+
+    private void Lose(string reason)
+    {
         _log.Warning("Lease {Lock} lost ({Reason}); the poller stops before the cursor moves", _options.LockName, reason);
         MarkLost();
-        throw new LeaseLostException($"lease {_options.LockName} lost: {reason}", inner);
+        // Closing the connection makes sure the server frees the lock if it still counts it as ours.
+        try
+        {
+            _connection.Close();
+        }
+        catch (Exception)
+        {
+            // Already broken: nothing more to free.
+        }
     }
 
     // The token's callbacks (the poller's stop) run on the thread pool, never inline under _gate

@@ -50,7 +50,19 @@ public sealed class SharedStateStore : IAnnotationStateStore
         """;
 
     /// <summary>Creates the table when missing (the database itself must exist).</summary>
-    public void EnsureTable(string database) => _lease.Fenced(c => Execute(c, CreateTableSql(database)));
+    /// <remarks>
+    /// Looked up first because CREATE TABLE IF NOT EXISTS on an existing table leaves a note
+    /// that MySql.Data 8.0.16 misreads against MariaDB: the next result on that connection fails
+    /// with a KeyNotFoundException in MySqlField.SetFieldEncoding.
+    /// </remarks>
+    public void EnsureTable(string database) => _lease.Fenced(c =>
+    {
+        using var exists = _lease.CreateCommand(c,
+            "SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = @db AND TABLE_NAME = @table", _timeout);
+        AnnotationDatabase.AddParameter(exists, "@db", database);
+        AnnotationDatabase.AddParameter(exists, "@table", TableName);
+        return Convert.ToInt64(exists.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0 ? 0 : Execute(c, CreateTableSql(database));
+    });
 
     public AnnotationState? Load()
     {
@@ -99,7 +111,8 @@ public sealed class SharedStateStore : IAnnotationStateStore
     {
         using var command = _lease.CreateCommand(c,
             $"INSERT INTO {_table} (name, {column}, written_by) VALUES (@name, @value, @writer) " +
-            $"ON DUPLICATE KEY UPDATE {column} = VALUES({column}), written_by = VALUES(written_by)", _timeout);
+            // Not VALUES(col): MySQL 8 deprecates it with a warning, and warnings upset MySql.Data 8.0.16 (see EnsureTable).
+            $"ON DUPLICATE KEY UPDATE {column} = @value, written_by = @writer", _timeout);
         AnnotationDatabase.AddParameter(command, "@name", _name);
         AnnotationDatabase.AddParameter(command, "@value", value);
         AnnotationDatabase.AddParameter(command, "@writer", _writer);

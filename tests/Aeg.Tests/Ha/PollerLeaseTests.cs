@@ -19,7 +19,7 @@ public sealed class PollerLeaseTests
     {
         Enabled = true,
         Database = ha.Name,
-        LockName = "aeg-test-" + Guid.NewGuid().ToString("N")[..12],
+        LockName = "aeg-lease-" + Guid.NewGuid().ToString("N")[..12],
         Takeover = TimeSpan.FromSeconds(3),
     };
 
@@ -139,6 +139,8 @@ public sealed class PollerLeaseTests
         store.SaveVersions([new(7, 2), new(8, 1)]);
 
         var other = new SharedStateStore(lease, o, "instance-b", TimeSpan.FromSeconds(30));
+        // The second instance finds the table there (CREATE TABLE IF NOT EXISTS then leaves a note).
+        other.EnsureTable(o.Database);
         var loaded = other.Load()!;
         Assert.Equal(state.Cursor, loaded.Cursor);
         Assert.Equal(state.Recent, loaded.Recent);

@@ -136,6 +136,34 @@ public static class CefEscaping
 
     private static bool TryUnescapeShort(ReadOnlySpan<byte> raw, Span<byte> destination, bool header, out int bytesWritten)
     {
+        if (raw.Length <= destination.Length)
+        {
+            // Unescaping never lengthens: copy in bulk, then compact from the first backslash.
+            raw.CopyTo(destination);
+            var first = raw.IndexOf((byte)'\\');
+            if (first < 0)
+            {
+                bytesWritten = raw.Length;
+                return true;
+            }
+
+            var w = first;
+            for (var r = first; r < raw.Length; r++)
+            {
+                var b = raw[r];
+                if (b == (byte)'\\' && r + 1 < raw.Length && Unescaped(raw[r + 1], header) is var u && u != 0)
+                {
+                    b = u;
+                    r++;
+                }
+
+                destination[w++] = b;
+            }
+
+            bytesWritten = w;
+            return true;
+        }
+
         var written = 0;
         for (var i = 0; i < raw.Length; i++)
         {

@@ -33,16 +33,15 @@ public ref struct CefReader
     private HeaderOffsets _header;
     private readonly int _extensionStart;
 
-    private int _keyStart, _keyLength, _valueStart, _valueLength;
-    private bool _valueEscaped;
-    // Pair boundaries found ahead by Refill: (space, '=') of the next keys, and which of the
-    // values before them hold a backslash.
+    // Pairs found ahead by Refill, as (space, '=') positions: pair i of the batch has the key
+    // (space[i], '=' [i]) and the value ('=' [i], space[i + 1]); slot 0 carries the pair whose
+    // value was still open at the end of the last batch. Storing positions once and deriving
+    // key and value on demand keeps a step to the next pair to an increment.
     private const int MaxBoundaries = 16;
-    private Boundaries _boundaries;
-    private int _boundaryCount, _boundaryIndex;
+    private Boundaries _bounds;
+    private int _pair, _pairsReady;
     private uint _escapedBits;
-    private int _nextKeyStart, _nextKeyLength;
-    private bool _scanExhausted, _lastValueEscaped, _extensionDone;
+    private bool _scanExhausted, _extensionDone;
     private ExtensionScanner _scanner;
 
     /// <summary>Parses the syslog prefix and CEF header; check <see cref="Error"/> afterwards.</summary>
@@ -232,33 +231,20 @@ public ref struct CefReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ReadNextExtension()
     {
-        // Fast path: the next boundary ("space key=") was found by the last refill.
-        if (_boundaryIndex < _boundaryCount)
-        {
-            var space = _boundaries[_boundaryIndex * 2];
-            var equals = _boundaries[(_boundaryIndex * 2) + 1];
-            _keyStart = _nextKeyStart;
-            _keyLength = _nextKeyLength;
-            _valueStart = _keyStart + _keyLength + 1;
-            _valueLength = space - _valueStart;
-            _valueEscaped = (_escapedBits & (1u << _boundaryIndex)) != 0;
-            _nextKeyStart = space + 1;
-            _nextKeyLength = equals - space - 1;
-            _boundaryIndex++;
-            return true;
-        }
-
-        return ReadNextExtensionSlow();
+        // Fast path: the pair was found by the last refill.
+        return ++_pair < _pairsReady || ReadNextExtensionSlow();
     }
 
     private bool ReadNextExtensionSlow()
     {
+        var consumed = _pairsReady;
+        _pair = _pairsReady = 0;
         if (_error != CefError.None || _extensionDone)
         {
             return false;
         }
 
-        if (_nextKeyLength == 0)
+        if (_bounds[1] == 0)
         {
             // The first pair: find its key; every later key was found by a refill.
             var line = _line;
@@ -272,7 +258,6 @@ public ref struct CefReader
             if (p >= end)
             {
                 _extensionDone = true;
-                _keyLength = _valueLength = 0;
                 return false;
             }
 
@@ -280,33 +265,32 @@ public ref struct CefReader
             if (keyLength == 0)
             {
                 Fail(CefError.ExtensionWithoutKey, p);
-                _keyLength = _valueLength = 0;
                 return false;
             }
 
-            _nextKeyStart = p;
-            _nextKeyLength = keyLength;
+            _bounds[0] = p - 1;
+            _bounds[1] = p + keyLength;
             _scanner = new ExtensionScanner(line, p + keyLength + 1, end);
         }
         else if (_scanExhausted)
         {
-            // The last pair: its value runs to the end of the line.
-            _keyStart = _nextKeyStart;
-            _keyLength = _nextKeyLength;
-            _valueStart = _keyStart + _keyLength + 1;
-            _valueLength = _end - _valueStart;
-            _valueEscaped = _lastValueEscaped;
             _extensionDone = true;
-            return true;
+            return false;
+        }
+        else
+        {
+            // The pair after the last one handed out is still open: it starts the next batch.
+            _bounds[0] = _bounds[consumed * 2];
+            _bounds[1] = _bounds[(consumed * 2) + 1];
         }
 
         Refill();
-        return ReadNextExtension();
+        return _pairsReady > 0;
     }
 
     /// <summary>
     /// Finds the next boundaries between pairs in one tight loop: the value of the pair whose
-    /// key is <see cref="_nextKeyStart"/> ends at the space before the next "key=".
+    /// key ends at <c>_bounds[1]</c> ends at the space before the next "key=".
     /// </summary>
     private void Refill()
     {
@@ -314,7 +298,7 @@ public ref struct CefReader
         // A local copy lets the JIT keep the scanner in registers; as a field of this large
         // struct every bit it hands out would be a store and a reload.
         var scanner = _scanner;
-        var valueStart = _nextKeyStart + _nextKeyLength + 1;
+        var valueStart = _bounds[1] + 1;
         var count = 0;
         uint escapedBits = 0;
         int e;
@@ -325,53 +309,76 @@ public ref struct CefReader
             var space = scanner.LastNonKeyBefore(e);
             if (space >= valueStart && space < e - 1 && line[space] == (byte)' ')
             {
-                _boundaries[count * 2] = space;
-                _boundaries[(count * 2) + 1] = e;
+                count++;
+                _bounds[count * 2] = space;
+                _bounds[(count * 2) + 1] = e;
                 // Keys hold no backslash, so the last one before this '=' tells.
                 if (scanner.LastBackslashBefore(e) >= valueStart)
                 {
-                    escapedBits |= 1u << count;
+                    escapedBits |= 1u << (count - 1);
                 }
 
-                count++;
                 valueStart = e + 1;
             }
         }
 
         if (count < MaxBoundaries)
         {
+            // The last pair: its value runs to the end of the line.
             _scanExhausted = true;
-            _lastValueEscaped = scanner.LastBackslashBefore(_end) >= valueStart;
+            if (scanner.LastBackslashBefore(_end) >= valueStart)
+            {
+                escapedBits |= 1u << count;
+            }
+
+            _bounds[(count + 1) * 2] = _end;
+            count++;
         }
 
         _scanner = scanner;
-        _boundaryCount = count;
-        _boundaryIndex = 0;
+        _pairsReady = count;
         _escapedBits = escapedBits;
     }
 
     /// <summary>The current extension key.</summary>
-    public readonly ReadOnlySpan<byte> Key => _line.Slice(_keyStart, _keyLength);
+    public readonly ReadOnlySpan<byte> Key
+    {
+        get
+        {
+            var i = _pair * 2;
+            return _pairsReady > 0 ? _line[(_bounds[i] + 1).._bounds[i + 1]] : default;
+        }
+    }
+
     /// <summary>The current extension value as on the wire (still escaped, trailing blanks of the last value dropped).</summary>
-    public readonly ReadOnlySpan<byte> RawValue => _line.Slice(_valueStart, _valueLength);
-    public readonly bool ValueNeedsUnescaping => _valueEscaped;
+    public readonly ReadOnlySpan<byte> RawValue
+    {
+        get
+        {
+            var i = _pair * 2;
+            return _pairsReady > 0 ? _line[(_bounds[i + 1] + 1).._bounds[i + 2]] : default;
+        }
+    }
+
+    public readonly bool ValueNeedsUnescaping => ((_escapedBits >> _pair) & 1) != 0;
 
     /// <summary>Unescapes the current value into <paramref name="destination"/>; false if it is too small.</summary>
     public readonly bool TryCopyValue(Span<byte> destination, out int bytesWritten)
     {
-        if (!_valueEscaped)
+        var raw = RawValue;
+        if (!ValueNeedsUnescaping)
         {
-            var copied = RawValue.TryCopyTo(destination);
-            bytesWritten = copied ? _valueLength : 0;
+            var copied = raw.TryCopyTo(destination);
+            bytesWritten = copied ? raw.Length : 0;
             return copied;
         }
 
-        return CefEscaping.TryUnescapeExtensionValue(RawValue, destination, out bytesWritten);
+        return CefEscaping.TryUnescapeExtensionValue(raw, destination, out bytesWritten);
     }
 
     /// <summary>Compares the current value, unescaped, with <paramref name="utf8Text"/> without copying.</summary>
     public readonly bool ValueEquals(ReadOnlySpan<byte> utf8Text)
-        => _valueEscaped ? CefEscaping.UnescapedEquals(RawValue, utf8Text, header: false) : RawValue.SequenceEqual(utf8Text);
+        => ValueNeedsUnescaping ? CefEscaping.UnescapedEquals(RawValue, utf8Text, header: false) : RawValue.SequenceEqual(utf8Text);
 
     /// <summary>The unescaped current value as a string (allocates; not for the hot path).</summary>
     public readonly string GetValueString() => ToUnescapedString(RawValue, header: false);
@@ -645,7 +652,7 @@ public ref struct CefReader
         }
     }
 
-    [InlineArray(MaxBoundaries * 2)]
+    [InlineArray((MaxBoundaries + 2) * 2)]
     private struct Boundaries
     {
         private int _element;

@@ -18,6 +18,7 @@ internal static class TestConnectionCommand
         command.SetAction((parse, cancellationToken) => AnnotationCommandOptions.WithHost(parse, config, debug, async host =>
         {
             var ok = await CheckDatabase(host, Console.Out, cancellationToken);
+            ok &= !host.Options.Ha.Enabled || await Ha.HaConnectionCheck.RunAsync(host, Console.Out, cancellationToken);
             ok &= await CheckSyslog(host.Options.Syslog, Console.Out, cancellationToken);
             ok &= CheckStateDirectory(host.Options.State.Directory, Console.Out);
             Console.Out.WriteLine(ok ? "RESULT: all checks passed" : "RESULT: some checks FAILED");

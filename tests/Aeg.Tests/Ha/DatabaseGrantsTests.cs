@@ -51,6 +51,7 @@ public sealed class DatabaseGrantsTests
         string reader = "aeg_ro_" + suffix, writer = "aeg_rw_" + suffix, password = "pw-" + Guid.NewGuid().ToString("N");
         var db = h.Db.Name;
         await AdminAsync($"""
+            CREATE DATABASE `aeg_own_{suffix}`;
             CREATE USER '{reader}'@'%' IDENTIFIED BY '{password}';
             GRANT SELECT ON `{db}`.arc_event_annotation TO '{reader}'@'%';
             GRANT SELECT ON `{db}`.arc_resource TO '{reader}'@'%';
@@ -60,8 +61,11 @@ public sealed class DatabaseGrantsTests
             """);
         try
         {
-            var (readOnlyExit, readOnly) = await TestConnectionAsync(h, reader, password);
+            var (readOnlyExit, readOnly) = await TestConnectionAsync(h, reader, password, haDatabase: $"aeg_own_{suffix}");
             Assert.True(readOnlyExit == 0, readOnly);
+            // ha.enabled: Aeg's own database is checked too, and its table created with the documented grant.
+            Assert.Contains("state table created", readOnly);
+            Assert.Contains("lease: free", readOnly);
             Assert.Contains($"grant: GRANT SELECT ON `{db}`.`arc_event_annotation`", readOnly);
             Assert.DoesNotContain("WARNING", readOnly);
             Assert.Contains("poll query: works", readOnly);
@@ -73,12 +77,13 @@ public sealed class DatabaseGrantsTests
         }
         finally
         {
-            await AdminAsync($"DROP USER IF EXISTS '{reader}'@'%'; DROP USER IF EXISTS '{writer}'@'%'");
+            await AdminAsync($"DROP USER IF EXISTS '{reader}'@'%'; DROP USER IF EXISTS '{writer}'@'%'; DROP DATABASE IF EXISTS `aeg_own_{suffix}`");
         }
     }
 
-    private static async Task<(int Exit, string Output)> TestConnectionAsync(PollerHarness h, string user, string password)
+    private static async Task<(int Exit, string Output)> TestConnectionAsync(PollerHarness h, string user, string password, string? haDatabase = null)
     {
+        var ha = haDatabase is null ? "" : $"ha: {{ enabled: true, database: {haDatabase}, lockName: aeg-lease-{haDatabase} }}\n";
         var o = h.Db.Options;
         var config = Path.Combine(h.StateDirectory, $"{user}.yaml");
         File.WriteAllText(config, $"""
@@ -87,7 +92,7 @@ public sealed class DatabaseGrantsTests
             syslog: {"{"} host: 127.0.0.1, port: 514, protocol: udp {"}"}
             mappings: {TestServices.RepoFile("cef-mappings.yaml")}
 
-            """);
+            """ + ha);
         using var p = AegProcess.Start(["test-connection", "--config", config], new Dictionary<string, string> { ["AEG_GRANT_DB_PASSWORD"] = password });
         var exit = await p.WaitForExitAsync(TimeSpan.FromMinutes(2));
         return (exit, p.Output);

@@ -89,8 +89,10 @@ public sealed class PollerLease : IAsyncDisposable
                     delay = retryMin;
                 }
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsDatabaseFailure(ex))
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
+                // Any failure (the server away, a refused lock, a driver fault) costs this
+                // connection only: wait and start again on a new one.
                 log.Warning("Standby: cannot wait for lease {Lock} ({Reason}); retrying in {Delay}",
                     options.LockName, AnnotationPoller.Describe(ex), delay);
                 await Task.Delay(delay, cancellationToken);

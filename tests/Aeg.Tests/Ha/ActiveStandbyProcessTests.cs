@@ -48,6 +48,7 @@ public sealed class ActiveStandbyProcessTests(ITestOutputHelper output)
         var cursorAtKill = (await SharedCursorAsync(ha, lockName))!.Value;
         Assert.True(cursorAtKill.EventId < Rows, "killed after the drain had finished");
 
+        Assert.False(b.Output.Contains("Active: lease", StringComparison.Ordinal), $"the standby took over before the kill; active instance's output:\n{a.Output}");
         var tookOverAt = await b.WaitForLineAsync("Active: lease", Deadline, after: killedAt);
         var killTakeover = tookOverAt - killedAt;
         Assert.True(killTakeover < Takeover, $"kill -9: takeover after {killTakeover.TotalSeconds:F2} s, more than {Takeover}");

@@ -24,7 +24,7 @@ public sealed class PollerLease : IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _lost = new();
     private readonly CancellationTokenSource _stopHeartbeat = new();
-    private readonly Task _heartbeat;
+    private readonly Thread _heartbeat;
     private volatile bool _isLost;
     private bool _disposed;
 
@@ -34,7 +34,10 @@ public sealed class PollerLease : IAsyncDisposable
         ConnectionId = connectionId;
         _options = options;
         _log = log;
-        _heartbeat = Task.Run(HeartbeatAsync, CancellationToken.None);
+        // A thread of its own, not the thread pool: a busy pool (a drain doing synchronous
+        // database reads) must not delay the heartbeat past wait_timeout and lose the lease.
+        _heartbeat = new Thread(Heartbeat) { IsBackground = true, Name = "aeg-lease-heartbeat" };
+        _heartbeat.Start();
     }
 
     /// <summary>The server's id of the connection holding the lock.</summary>
@@ -157,7 +160,7 @@ public sealed class PollerLease : IAsyncDisposable
         }
         _disposed = true;
         await _stopHeartbeat.CancelAsync();
-        await _heartbeat;
+        await Task.Run(_heartbeat.Join);
         lock (_gate)
         {
             if (!IsLost)
@@ -179,33 +182,25 @@ public sealed class PollerLease : IAsyncDisposable
         _stopHeartbeat.Dispose();
     }
 
-    private async Task HeartbeatAsync()
+    private void Heartbeat()
     {
-        using var timer = new PeriodicTimer(_options.HeartbeatInterval);
-        try
+        while (!_stopHeartbeat.Token.WaitHandle.WaitOne(_options.HeartbeatInterval))
         {
-            while (await timer.WaitForNextTickAsync(_stopHeartbeat.Token))
+            lock (_gate)
             {
-                lock (_gate)
+                if (IsLost)
                 {
-                    if (IsLost)
-                    {
-                        return;
-                    }
-                    try
-                    {
-                        ConfirmHeld();
-                    }
-                    catch (LeaseLostException)
-                    {
-                        return;
-                    }
+                    return;
+                }
+                try
+                {
+                    ConfirmHeld();
+                }
+                catch (LeaseLostException)
+                {
+                    return;
                 }
             }
-        }
-        catch (OperationCanceledException)
-        {
-            // Disposed.
         }
     }
 

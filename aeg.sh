@@ -10,7 +10,7 @@ usage: ./aeg.sh <command> [arguments]
 
 commands:
   demo [--seconds N]             see Aeg work in minutes: a throw-away MariaDB with the ESM
-                                 annotation schema, simulated analysts annotating events, and the
+                                 annotation schema, `aeg simulate` playing analysts at 60x, and the
                                  real `aeg run` sending Annotation Events to its own listener,
                                  printed as they arrive; a summary at the end. Ctrl-C (or N
                                  seconds) stops everything it started. See README "Quick start".
@@ -22,7 +22,7 @@ USAGE
 
 # Debian packages the tests use as real peers (MariaDB, RT, syslog-ng) or as tools.
 test_packages=(mariadb-server mariadb-client syslog-ng-core request-tracker5 rt5-db-sqlite
-  rt5-standalone curl openssl python3)
+  rt5-standalone curl openssl python3 chromium)
 test_service_jobs=()
 
 # The services start in the background while the solution builds; wait_for_test_services
@@ -132,18 +132,30 @@ print_test_summary() {
 demo_packages=(mariadb-server mariadb-client python3)
 demo_aeg_pid=
 demo_display_pid=
+demo_simulate_pid=
+
+# TERM (both aeg commands stop after the write or batch in flight), KILL after 15 s.
+stop_demo_process() {
+  [ -n "$1" ] || return 0
+  kill -TERM "$1" 2>/dev/null || true
+  aeg_wait_until 15 "" bash -c "! kill -0 $1 2>/dev/null" || kill -KILL "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
 
 stop_demo() {
   local status=$?
   trap - EXIT INT TERM
-  if [ -n "$demo_aeg_pid" ]; then
-    kill -TERM "$demo_aeg_pid" 2>/dev/null || true
-    aeg_wait_until 15 "" bash -c "! kill -0 $demo_aeg_pid 2>/dev/null" || kill -KILL "$demo_aeg_pid" 2>/dev/null || true
-  fi
+  stop_demo_process "$demo_simulate_pid"
+  stop_demo_process "$demo_aeg_pid"
   if [ -n "$demo_display_pid" ]; then kill "$demo_display_pid" 2>/dev/null || true; wait "$demo_display_pid" 2>/dev/null || true; fi
   if [ -s "$AEG_RUN_DIR/events.jsonl" ]; then
     echo
     python3 scripts/demo/summary.py "$AEG_RUN_DIR/events.jsonl" || true
+    if [ -s "$AEG_RUN_DIR/state/analytics.db" ]; then
+      echo
+      echo "Analyst report (aeg report --config $AEG_RUN_DIR/aeg.yaml):"
+      AEG_DEMO_DB_PASSWORD=aeg-test src/Aeg/bin/Release/net10.0/aeg report --config "$AEG_RUN_DIR/aeg.yaml" </dev/null || true
+    fi
     echo "Aeg's log: $AEG_RUN_DIR/aeg.log; events as JSON: $AEG_RUN_DIR/events.jsonl"
   fi
   if grep -qs '^export AEG_MARIADB_STARTED=1$' "$AEG_RUN_DIR/mariadb.env"; then scripts/services/mariadb-down.sh || status=1; fi
@@ -170,14 +182,21 @@ cmd_demo() {
   trap 'exit 143' TERM
 
   aeg_log "building aeg (Release)"
-  dotnet build src/Aeg/Aeg.csproj -c Release -nologo -v quiet -nodeReuse:false >"$AEG_RUN_DIR/build.log" 2>&1 \
+  # No build servers (MSBuild nodes, the compiler server): nothing the demo starts may outlive it.
+  dotnet build src/Aeg/Aeg.csproj -c Release -nologo -v quiet -nodeReuse:false -p:UseSharedCompilation=false >"$AEG_RUN_DIR/build.log" 2>&1 \
     || { cat "$AEG_RUN_DIR/build.log"; aeg_die "build failed"; }
   scripts/services/mariadb-up.sh
   sql() { mariadb --no-defaults --protocol=TCP -h127.0.0.1 -P"$AEG_TEST_MYSQL_PORT" -uaeg_admin -paeg-test "$@"; }
   sql -e 'DROP DATABASE IF EXISTS aeg_demo; CREATE DATABASE aeg_demo CHARACTER SET utf8mb4'
-  sql aeg_demo <content/esm/schema.sql
-  sql aeg_demo -e "INSERT INTO arc_resource (id, resource_type, name) VALUES
-    (101, 2, 'alice'), (102, 2, 'bob'), (103, 2, 'carol'), (104, 2, 'dave'), (105, 2, 'erin')"
+  # The simulator creates the ESM annotation schema, then plays five analysts at 60x (an hour of
+  # SOC work per minute); aeg run starts once the tables exist.
+  AEG_DEMO_DB_PASSWORD=aeg-test setsid src/Aeg/bin/Release/net10.0/aeg simulate --create-schema \
+    --db "mysql://aeg_admin@127.0.0.1:$AEG_TEST_MYSQL_PORT/aeg_demo?sslMode=None" --password-env AEG_DEMO_DB_PASSWORD \
+    --analysts 5 --events "${AEG_DEMO_EVENTS:-100000}" --speed "${AEG_DEMO_SPEED:-60x}" \
+    >"$AEG_RUN_DIR/simulate.log" 2>&1 </dev/null &
+  demo_simulate_pid=$!
+  aeg_wait_until 60 "$demo_simulate_pid" bash -c "$(declare -f sql); sql -Nse 'SELECT 1 FROM aeg_demo.arc_event_annotation LIMIT 1' 2>/dev/null | grep -q 1" \
+    || { cat "$AEG_RUN_DIR/simulate.log" >&2; aeg_die "aeg simulate did not write its first event"; }
   aeg_log "MariaDB ready: database aeg_demo with the ESM annotation schema (content/esm/schema.sql)"
 
   cat >"$AEG_RUN_DIR/aeg.yaml" <<YAML
@@ -205,6 +224,9 @@ listen:
     - protocol: tcp
       address: 127.0.0.1
       port: $listen_port
+http:
+  enabled: true
+  port: ${AEG_DEMO_HTTP_PORT:-19464}
 mappings: $PWD/cef-mappings.yaml
 hostName: aeg-demo.example.com
 YAML
@@ -213,18 +235,23 @@ YAML
   AEG_DEMO_DB_PASSWORD=aeg-test setsid src/Aeg/bin/Release/net10.0/aeg run --config "$AEG_RUN_DIR/aeg.yaml" --print-events \
     >"$AEG_RUN_DIR/events.jsonl" 2>"$AEG_RUN_DIR/aeg.log" </dev/null &
   demo_aeg_pid=$!
-  tail -n +1 -f "$AEG_RUN_DIR/events.jsonl" | python3 -u scripts/demo/show.py &
+  # --pid: tail ends with aeg run, so nothing of the demo outlives it.
+  tail -n +1 -f --pid="$demo_aeg_pid" "$AEG_RUN_DIR/events.jsonl" | python3 -u scripts/demo/show.py &
   demo_display_pid=$!
   aeg_log "aeg run started (pid $demo_aeg_pid): polling aeg_demo every 1s, sending CEF to its own listener"
   aeg_log "simulated analysts alice..erin now annotate events; received Annotation Events appear below"
+  aeg_log "live counters: curl -s http://127.0.0.1:${AEG_DEMO_HTTP_PORT:-19464}/metrics | grep ^aeg_"
   [ "$seconds" -gt 0 ] && aeg_log "stopping by itself after $seconds s" || aeg_log "press Ctrl-C to stop"
 
   local deadline=$((SECONDS + seconds))
   while [ "$seconds" -eq 0 ] || [ "$SECONDS" -lt "$deadline" ]; do
     kill -0 "$demo_aeg_pid" 2>/dev/null || { cat "$AEG_RUN_DIR/aeg.log" >&2; aeg_die "aeg run stopped unexpectedly"; }
-    sql aeg_demo <scripts/demo/simulate-step.sql
-    sleep 0.4
+    kill -0 "$demo_simulate_pid" 2>/dev/null || grep -q 'Simulation finished' "$AEG_RUN_DIR/simulate.log" \
+      || { cat "$AEG_RUN_DIR/simulate.log" >&2; aeg_die "aeg simulate stopped unexpectedly"; }
+    sleep 0.5
   done
+  stop_demo_process "$demo_simulate_pid"
+  demo_simulate_pid=
   # Let the last edits reach the listener before stopping: wait until every row's newest
   # version was printed (bounded).
   local rows

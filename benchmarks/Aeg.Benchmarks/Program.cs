@@ -1,3 +1,4 @@
 using BenchmarkDotNet.Running;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// Not typeof(Program): with the ASP.NET Core framework, aeg's own Program is public too (CS0436).
+BenchmarkSwitcher.FromAssembly(typeof(Aeg.Benchmarks.CefReaderBenchmarks).Assembly).Run(args);

@@ -27,7 +27,7 @@ def section(path, heading, level=None, drop_heading=True):
     body = [("##" + l) if re.match(r"^#+ ", l) else l for l in body]
     text = "\n".join(body).strip("\n")
     # Links in docs/ are relative to docs/; in the README they are relative to the root.
-    text = re.sub(r"\]\((?!http|#|\.\./|docs/)([^)]+\.md)\)", r"](docs/\1)", text)
+    text = re.sub(r"\]\((?!https?://|#|\.\./|docs/)([^)]+\.md)\)", r"](docs/\1)", text)
     text = text.replace("](../", "](")
     return text + "\n"
 
@@ -43,9 +43,10 @@ out.append("\n" + part("README.config.md"))
 cfg = "configuration.md"
 for heading, title in [("## Top level", "### Top level"), ("## `database`", "### `database`"),
                        ("## `source`", "### `source`"), ("## `poller`", "### `poller`"),
-                       ("## `state`", "### `state`"),
+                       ("## `state`", "### `state`"), ("## `logging`", "### `logging`"), ("## `analytics`", "### `analytics`"),
                        ("## `ha`", "### `ha` (active/standby)")]:
     out.append(f"{title}\n\n" + section(cfg, heading) + "\n")
+out.append("### `http` (metrics and health endpoint)\n\n" + section(cfg, "## `http`") + "\n")
 out.append("### `syslog` (Annotation Events out)\n\n" + section("syslog-output.md", "# Syslog output (`syslog:`)") + "\n")
 out.append("### `listen` (CEF in)\n\n" + section("listener.md", "### `listen:`") + "\n")
 out.append("#### `listen.listeners[]`\n\n" + section("listener.md", "### `listen.listeners[]`") + "\n")

@@ -15,7 +15,7 @@ public sealed class MalformedInputPropertyTests
         Gen.Choose(0, 200).SelectMany(n => Gen.ArrayOf(Gen.Elements(Interesting), n));
 
     private static readonly Gen<byte[]> MutatedVectors =
-        from vector in Gen.Elements(ReaderVector.LoadAll().Select(v => Encoding.UTF8.GetBytes(v.Input)).Where(b => b.Length > 0).ToArray())
+        from vector in Gen.Elements(ReaderVector.LoadAll().Select(v => v.InputBytes).Where(b => b.Length > 0).ToArray())
         from edits in Gen.Choose(1, 6)
         from positions in Gen.ArrayOf(Gen.Choose(0, 10_000), edits)
         from bytes in Gen.ArrayOf(Gen.Elements(Interesting), edits)

@@ -32,8 +32,9 @@ internal sealed record ParsedMessage(
             var buffer = new byte[reader.RawValue.Length];
             Assert.True(reader.TryCopyValue(buffer, out var written));
             Assert.Equal(value, Encoding.UTF8.GetString(buffer, 0, written));
-            Assert.True(reader.ValueEquals(Encoding.UTF8.GetBytes(value)));
-            Assert.False(reader.ValueEquals(Encoding.UTF8.GetBytes(value + "x")));
+            // The copied bytes, not the decoded string: a value need not be valid UTF-8.
+            Assert.True(reader.ValueEquals(buffer.AsSpan(0, written)));
+            Assert.False(reader.ValueEquals([.. buffer.AsSpan(0, written), (byte)'x']));
             Assert.Equal(written, CefEscaping.UnescapedLength(reader.RawValue, header: false));
             extensions.Add([Encoding.UTF8.GetString(reader.Key), value]);
         }
@@ -42,7 +43,11 @@ internal sealed record ParsedMessage(
         {
             for (var i = 0; i < 6; i++)
             {
-                Assert.True(reader.HeaderEquals((CefHeaderField)i, Encoding.UTF8.GetBytes(header[i])));
+                var raw = reader.GetHeaderRaw((CefHeaderField)i);
+                var copy = new byte[raw.Length];
+                Assert.True(reader.TryCopyHeader((CefHeaderField)i, copy, out var copied));
+                Assert.True(reader.HeaderEquals((CefHeaderField)i, copy.AsSpan(0, copied)));
+                Assert.Equal(header[i], Encoding.UTF8.GetString(copy, 0, copied));
             }
         }
 

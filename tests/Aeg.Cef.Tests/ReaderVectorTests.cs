@@ -23,7 +23,7 @@ public sealed class ReaderVectorTests
     public void Vector_parses_as_expected(string name)
     {
         var vector = ReaderVector.LoadAll().Single(v => v.Name == name);
-        var parsed = ParsedMessage.Parse(Encoding.UTF8.GetBytes(vector.Input));
+        var parsed = ParsedMessage.Parse(vector.InputBytes);
 
         if (vector.Error is { } error)
         {
@@ -72,8 +72,12 @@ internal sealed record ReaderVector(
     string[]? Header,
     string[][] Extensions,
     string? Error,
-    int Position)
+    int Position,
+    string? InputBase64 = null)
 {
+    /// <summary>The line: <c>inputBase64</c> when set (bytes JSON text cannot carry, such as invalid UTF-8), else <c>input</c> as UTF-8.</summary>
+    public byte[] InputBytes => InputBase64 is { } base64 ? Convert.FromBase64String(base64) : Encoding.UTF8.GetBytes(Input);
+
     private static readonly JsonSerializerOptions Options = new() { PropertyNameCaseInsensitive = true };
     private static ReaderVector[]? _all;
 

@@ -29,7 +29,7 @@ public sealed class ReadmeTests
         return Regex.IsMatch(readme, "`[^`\\n]*\\b" + Regex.Escape(last) + "\\b[^`\\n]*`");
     }
 
-    private static void Collect(Type type, string prefix, SortedSet<string> keys, HashSet<Type> seen)
+    internal static void Collect(Type type, string prefix, SortedSet<string> keys, HashSet<Type> seen)
     {
         if (!seen.Add(type))
         {

@@ -4,6 +4,8 @@ namespace Aeg.Annotations;
 public sealed class AnnotationCounters
 {
     private long _rowsPolled, _eventsSent, _sendFailures, _databaseFailures, _versionGaps, _missedVersions, _lateRows, _cursorLagMs, _batches;
+    // Why the last operation on each dependency failed; null again once one succeeds (for /readyz).
+    private string? _databaseProblem, _stateWriteProblem, _syslogProblem;
 
     public long RowsPolled => Interlocked.Read(ref _rowsPolled);
     public long EventsSent => Interlocked.Read(ref _eventsSent);
@@ -18,6 +20,12 @@ public sealed class AnnotationCounters
     /// <summary>Milliseconds between now and the cursor's modification time after the last batch.</summary>
     public long CursorLagMs => Interlocked.Read(ref _cursorLagMs);
     public long Batches => Interlocked.Read(ref _batches);
+    /// <summary>Why the last database read failed; null when it succeeded or none ran yet.</summary>
+    public string? DatabaseProblem => Volatile.Read(ref _databaseProblem);
+    /// <summary>Why the last cursor write to the state directory failed; null when it succeeded or none ran yet.</summary>
+    public string? StateWriteProblem => Volatile.Read(ref _stateWriteProblem);
+    /// <summary>Why the last syslog send or flush failed; null once a batch was flushed again.</summary>
+    public string? SyslogProblem => Volatile.Read(ref _syslogProblem);
 
     internal void RowPolled() => Interlocked.Increment(ref _rowsPolled);
     internal void AddRowsPolled(int n) => Interlocked.Add(ref _rowsPolled, n);
@@ -31,6 +39,9 @@ public sealed class AnnotationCounters
         Interlocked.Increment(ref _versionGaps);
         Interlocked.Add(ref _missedVersions, missed);
     }
+    internal void SetDatabaseProblem(string? problem) => Volatile.Write(ref _databaseProblem, problem);
+    internal void SetStateWriteProblem(string? problem) => Volatile.Write(ref _stateWriteProblem, problem);
+    internal void SetSyslogProblem(string? problem) => Volatile.Write(ref _syslogProblem, problem);
     internal void SetCursorLag(long ms) => Interlocked.Exchange(ref _cursorLagMs, Math.Max(0, ms));
 
     public override string ToString() =>

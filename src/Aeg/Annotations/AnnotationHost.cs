@@ -1,9 +1,9 @@
 using System.Net.NetworkInformation;
+using Aeg.Analytics;
 using Aeg.Configuration;
 using Aeg.State;
 using Aeg.Syslog;
 using Serilog;
-using Serilog.Events;
 
 namespace Aeg.Annotations;
 
@@ -23,7 +23,8 @@ public sealed class AnnotationHost
     public string ConfigPath { get; }
     public AegOptions Options { get; }
     public CefMappings Mappings { get; }
-    public ILogger Log { get; }
+    /// <summary>The command's logger; replaced once the config's <c>logging:</c> section is known.</summary>
+    public ILogger Log { get; internal set; }
     public string HostName { get; }
     public AnnotationDatabase Database { get; }
 
@@ -44,7 +45,7 @@ public sealed class AnnotationHost
         return new AnnotationHost(configPath, options, mappings, password, log);
     }
 
-    public AnnotationSource CreateSource() => new(Database, Options.Source, Mappings.Fields.Select(f => f.Source).ToHashSet());
+    public AnnotationSource CreateSource() => new(Database, Options.Source, Mappings.Fields.Select(f => f.Source).ToHashSet(), Log);
 
     public AnnotationMapper CreateMapper() => new(Mappings, Options.Syslog, HostName);
 
@@ -54,13 +55,28 @@ public sealed class AnnotationHost
 
     /// <summary>A poller whose cursor lives in <paramref name="store"/> (the shared table of an active/standby group).</summary>
     public AnnotationPoller CreatePoller(ISyslogSender sender, IAnnotationStateStore store) =>
-        new(CreateSource(), CreateMapper(), sender, store, Options.Poller, Log);
+        new(CreateSource(), CreateMapper(), sender, store, Options.Poller, Log, analytics: CreateAnalytics());
+
+    /// <summary>The analyst metrics recorder, or null when analytics are off or the history cannot be opened (events flow regardless).</summary>
+    public AnalyticsRecorder? CreateAnalytics()
+    {
+        if (!Options.Analytics.Enabled)
+        {
+            return null;
+        }
+        try
+        {
+            return AnalyticsRecorder.Open(Options.Analytics, Options.State.Directory, Log);
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            Log.Error("Analyst metrics are off: cannot open {Path} ({Reason})", Options.Analytics.DatabaseFile(Options.State.Directory), ex.Message);
+            return null;
+        }
+    }
 
     /// <summary>Console logging to stderr (stdout stays for command output).</summary>
-    public static ILogger CreateLogger(bool debug) => new LoggerConfiguration()
-        .MinimumLevel.Is(debug ? LogEventLevel.Debug : LogEventLevel.Information)
-        .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: System.Globalization.CultureInfo.InvariantCulture)
-        .CreateLogger();
+    public static ILogger CreateLogger(bool debug) => Logging.AegLogging.Create(debug);
 
     /// <summary>This machine's FQDN, from the resolver configuration (no DNS query).</summary>
     public static string LocalFqdn()

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Net.Sockets;
+using Aeg.Analytics;
 using Aeg.Configuration;
 using Aeg.State;
 using Aeg.Syslog;
@@ -35,9 +36,10 @@ public sealed class AnnotationPoller : IAsyncDisposable
     private bool _versionsDirty;
 
     public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, IAnnotationStateStore stateFile,
-        PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null)
+        PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null, AnalyticsRecorder? analytics = null)
     {
-        _source = source;
+        Counters = counters ?? new AnnotationCounters();
+        _source = new DatabaseHealthSource(source, Counters);
         _mapper = mapper;
         _sender = sender;
         _stateFile = stateFile;
@@ -46,10 +48,13 @@ public sealed class AnnotationPoller : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _window = new LookBackWindow(options.LookBackMaxRemembered);
         _versions = new VersionTracker(options.VersionMemory);
-        Counters = counters ?? new AnnotationCounters();
+        Analytics = analytics;
     }
 
     public AnnotationCounters Counters { get; }
+
+    /// <summary>Analyst metrics fed with every committed row; null when analytics are off.</summary>
+    public AnalyticsRecorder? Analytics { get; }
 
     /// <summary>The position of the last row whose event was flushed to the sender.</summary>
     public AnnotationCursor Cursor => _cursor;
@@ -112,6 +117,11 @@ public sealed class AnnotationPoller : IAsyncDisposable
         {
             return await PollCycleAsync(cancellationToken, stopAfterBatch);
         }
+        catch (SyslogSendException ex)
+        {
+            Counters.SetSyslogProblem(ex.Message);
+            throw;
+        }
         finally
         {
             await _source.ReleaseAsync();
@@ -156,6 +166,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
         // sending, which roughly halves a backlog drain on two cores.
         using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var batches = new BatchReader(_source, _options.BatchSize, _cursor, Counters, stopAfterBatch, readAhead.Token);
+        var progress = new DrainProgress(_log, _source, _cursor, _options.BatchSize, DrainProgress.Interval);
         try
         {
             await foreach (var batch in batches.ReadAllAsync(cancellationToken))
@@ -168,8 +179,10 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 await _sender.FlushAsync(cancellationToken);
                 Commit(batch.Last, nowMs);
                 sent += batch.Count;
+                progress.BatchCommitted(batch.Count, readAhead.Token);
                 batches.Recycle(batch);
             }
+            progress.Finished();
         }
         finally
         {
@@ -258,6 +271,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
             throw;
         }
         Counters.EventSent();
+        Analytics?.Buffer(row);
         _pendingVersions[row.EventId] = row.Version;
         if (row.ModificationTimeMs >= windowStart)
         {
@@ -267,6 +281,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
 
     private void ClearPending()
     {
+        Analytics?.Discard();
         _pendingKeys.Clear();
         _pendingVersions.Clear();
     }
@@ -283,7 +298,20 @@ public sealed class AnnotationPoller : IAsyncDisposable
             _versions.Set(id, v);
         }
         _versionsDirty |= _pendingVersions.Count > 0;
-        _stateFile.Save(new AnnotationState { Cursor = next, Recent = _window.ToList() });
+        // Before the cursor moves: a crash in between re-reads the batch, which the history
+        // ignores as already recorded; the other order would lose the batch's metrics.
+        Analytics?.Flush();
+        Counters.SetSyslogProblem(null);
+        try
+        {
+            _stateFile.Save(new AnnotationState { Cursor = next, Recent = _window.ToList() });
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Counters.SetStateWriteProblem($"cursor write failed: {ex.GetType().Name}: {ex.Message}");
+            throw;
+        }
+        Counters.SetStateWriteProblem(null);
         _cursor = next;
         Counters.Batch();
         Counters.SetCursorLag(nowMs - next.ModificationTimeMs);
@@ -331,7 +359,8 @@ public sealed class AnnotationPoller : IAsyncDisposable
     }
 
     private static bool IsTransient(Exception ex) =>
-        ex is DbException or SyslogSendException or SocketException or IOException or TimeoutException
+        // UnauthorizedAccessException: an unwritable state directory is retried (and /readyz says so) until fixed.
+        ex is DbException or SyslogSendException or SocketException or IOException or TimeoutException or UnauthorizedAccessException
         || (ex is InvalidOperationException && ex.Source?.StartsWith("MySql", StringComparison.Ordinal) == true);
 
     // Exception text from a provider can carry a connection string; log only the type and, for

@@ -20,6 +20,7 @@ public sealed class AnnotationQuery
     public AnnotationQuery(SourceOptions source, IReadOnlySet<AnnotationField>? used = null)
     {
         _source = source;
+        Used = used;
         var c = source.Columns;
         var mt = $"a.{Q(c.ModificationTime)}";
         var id = $"a.{Q(c.EventId)}";
@@ -36,6 +37,7 @@ public sealed class AnnotationQuery
         AfterIds = $"{Select(joins: false, used)} {keyset}";
         Window = $"{all} WHERE {mt} >= @from AND (({mt} < @t) OR ({mt} = @t AND {id} <= @id)) ORDER BY {mt}, {id}";
         Count = $"SELECT COUNT(*) FROM {QTable(source.Table)}";
+        CountAfter = $"SELECT COUNT(*) FROM {QTable(source.Table)} a WHERE ({mt} > @t) OR ({mt} = @t AND {id} > @id)";
         Newest = $"{all} ORDER BY {mt} DESC, {id} DESC LIMIT 1";
     }
 
@@ -48,6 +50,8 @@ public sealed class AnnotationQuery
     /// their ids (the stage URI as NULL), resolved afterwards through <see cref="Lookup"/> and a cache.
     /// </summary>
     public string AfterIds { get; }
+    /// <summary>The fields the CEF mapping writes (null: all).</summary>
+    internal IReadOnlySet<AnnotationField>? Used { get; }
     /// <summary>Whether the batch queries select these columns (else NULL).</summary>
     internal bool SelectsModifiedBy { get; }
     internal bool SelectsStageUser { get; }
@@ -55,6 +59,8 @@ public sealed class AnnotationQuery
     /// <summary>Rows at or behind the cursor but inside the look-back window (@from, @t, @id).</summary>
     public string Window { get; }
     public string Count { get; }
+    /// <summary>Rows after the cursor (@t, @id): the size of a backlog, for drain progress.</summary>
+    public string CountAfter { get; }
     public string Newest { get; }
 
     /// <summary>Id, name and URI (or NULL) of the resources in <paramref name="ids"/> (integers, so inlined).</summary>
@@ -66,6 +72,13 @@ public sealed class AnnotationQuery
     }
 
     private string Select(bool joins, IReadOnlySet<AnnotationField>? used)
+    {
+        var (columns, from) = Columns(joins, used);
+        return $"SELECT {string.Join(", ", columns)} FROM {QTable(_source.Table)} a{from}";
+    }
+
+    /// <summary>The select expressions in ordinal order ("NULL" for a column not read) and the joins after the table.</summary>
+    internal (string[] Columns, string From) Columns(bool joins, IReadOnlySet<AnnotationField>? used)
     {
         var source = _source;
         var c = source.Columns;
@@ -102,15 +115,19 @@ public sealed class AnnotationQuery
             stageUri = "NULL";
         }
         string Col(string? column, bool needed) => string.IsNullOrEmpty(column) || !needed ? "NULL" : $"a.{Q(column)}";
-        return $"SELECT a.{Q(c.EventId)}, a.{Q(c.Version)}, a.{Q(c.ModificationTime)}, " +
-            $"{UserName(c.ModifiedBy, "mu", Uses(AnnotationField.ModifiedBy))}, {stageName}, {stageUri}, " +
-            $"{UserName(c.StageUser, "su", Uses(AnnotationField.StageUser))}, {Col(c.StageUpdateTime, Uses(AnnotationField.StageUpdateTime))}, " +
-            $"{Col(c.CurrentComment, Uses(AnnotationField.CurrentComment))}, {Col(c.AuditTrail, Uses(AnnotationField.AuditTrail))}, " +
-            $"{Col(c.Flags, Uses(AnnotationField.Flags, AnnotationField.FlagLabels))}, {Col(c.EndTime, Uses(AnnotationField.EndTime))}, " +
-            $"{Col(c.ManagerReceiptTime, Uses(AnnotationField.ManagerReceiptTime))} FROM {QTable(source.Table)} a{from}";
+        string[] columns =
+        [
+            $"a.{Q(c.EventId)}", $"a.{Q(c.Version)}", $"a.{Q(c.ModificationTime)}",
+            UserName(c.ModifiedBy, "mu", Uses(AnnotationField.ModifiedBy)), stageName, stageUri,
+            UserName(c.StageUser, "su", Uses(AnnotationField.StageUser)), Col(c.StageUpdateTime, Uses(AnnotationField.StageUpdateTime)),
+            Col(c.CurrentComment, Uses(AnnotationField.CurrentComment)), Col(c.AuditTrail, Uses(AnnotationField.AuditTrail)),
+            Col(c.Flags, Uses(AnnotationField.Flags, AnnotationField.FlagLabels)), Col(c.EndTime, Uses(AnnotationField.EndTime)),
+            Col(c.ManagerReceiptTime, Uses(AnnotationField.ManagerReceiptTime)),
+        ];
+        return (columns, from.ToString());
     }
 
-    private static string Q(string name) => $"`{name}`";
+    internal static string Q(string name) => $"`{name}`";
 
-    private static string QTable(string name) => string.Join('.', name.Split('.').Select(Q));
+    internal static string QTable(string name) => string.Join('.', name.Split('.').Select(Q));
 }

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Aeg.Configuration;
 using Aeg.State;
+using Serilog;
 
 namespace Aeg.Annotations;
 
@@ -22,15 +23,28 @@ public interface IAnnotationSource
 
     /// <summary>Returns the connection kept between the batches of one poll cycle to the pool; ends the cycle.</summary>
     ValueTask ReleaseAsync();
+
+    /// <summary>How many rows lie after <paramref name="cursor"/> (drain progress), on a connection of its own; null when unknown.</summary>
+    Task<long?> CountAfterAsync(AnnotationCursor cursor, CancellationToken cancellationToken) => Task.FromResult<long?>(null);
 }
 
 /// <summary>
 /// Reads the annotation table with a keyset query, streaming rows from a <see cref="DbDataReader"/>
 /// so memory stays constant whatever the batch size.
 /// </summary>
-public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions options, IReadOnlySet<AnnotationField>? usedFields = null)
+public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions options, IReadOnlySet<AnnotationField>? usedFields = null,
+    ILogger? log = null)
     : IAnnotationSource
 {
+    // Rows per packed chunk at most: ~0.5 MB per result row for typical annotations. Fewer when the
+    // columns' declared sizes say that many could exceed the server's packet size.
+    private const int PackedChunkRows = 1000;
+    private PackedBatchQuery? _packedIds;
+    private PackedBatchQuery? _packedJoined;
+    private bool _idTypesChecked;
+    private DbConnection? _packedSession;
+    private long _packedBudget;
+
     // Resolved names, kept for one poll cycle (so a renamed stage or user shows up from the next cycle on).
     private const int MaxCachedNames = 100_000;
     private const int LookupChunk = 1000;
@@ -49,6 +63,17 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
     private readonly AnnotationQuery _query = new(options, usedFields);
 
     public AnnotationQuery Query => _query;
+
+    /// <summary>Why batches are read row by row although <c>source.fetch</c> is packed; null while packed reading works.</summary>
+    public string? PackedUnavailableReason { get; private set; }
+
+    /// <summary>Bytes per packed result row at most (else the server's max_allowed_packet); tests lower it.</summary>
+    internal long? PackedByteLimit { get; init; }
+
+    /// <summary>The most bytes a row may take packed, once the first packed batch measured it.</summary>
+    internal long? PackedRowBound => _packedIds?.RowBound ?? _packedJoined?.RowBound;
+
+    private bool Packed => options.Fetch == FetchMode.Packed && PackedUnavailableReason is null;
 
     public async IAsyncEnumerable<AnnotationRow> ReadAfterAsync(AnnotationCursor cursor, int limit,
         [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -78,6 +103,16 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
         }
     }
 
+    public async Task<long?> CountAfterAsync(AnnotationCursor cursor, CancellationToken cancellationToken)
+    {
+        // Its own connection: the cycle's connection is busy with the batches meanwhile.
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = database.CreateCommand(connection, _query.CountAfter);
+        AnnotationDatabase.AddParameter(command, "@t", TimeParameter(cursor.ModificationTimeMs));
+        AnnotationDatabase.AddParameter(command, "@id", cursor.EventId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task<int> ReadBatchAsync(AnnotationCursor cursor, AnnotationRow[] rows, CancellationToken cancellationToken)
     {
         var connection = await ConnectionAsync(cancellationToken);
@@ -87,7 +122,7 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
             var n = -1;
             if (!_joinLookups)
             {
-                n = await ReadBatchCoreAsync(connection, _query.AfterIds, cursor, rows, ids: true, cancellationToken);
+                n = await ReadOneBatchAsync(connection, cursor, rows, ids: true, cancellationToken);
                 if (n >= 0)
                 {
                     await ResolveNamesAsync(connection, rows, n, cancellationToken);
@@ -95,7 +130,7 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
             }
             if (n < 0)
             {
-                n = await ReadBatchCoreAsync(connection, _query.AfterJoined, cursor, rows, ids: false, cancellationToken);
+                n = await ReadOneBatchAsync(connection, cursor, rows, ids: false, cancellationToken);
             }
             completed = true;
             return n;
@@ -119,6 +154,180 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
             _connection = null;
             await c.DisposeAsync();
         }
+    }
+
+    // Returns -1 (and switches to joins for good) when a lookup column of the ids query is not an integer.
+    private async Task<int> ReadOneBatchAsync(DbConnection connection, AnnotationCursor cursor, AnnotationRow[] rows, bool ids,
+        CancellationToken cancellationToken)
+    {
+        if (Packed)
+        {
+            if (ids && !_idTypesChecked)
+            {
+                // The row reader checks the id columns' types on every batch; the packed one asks once (LIMIT 0).
+                if (await ReadBatchCoreAsync(connection, _query.AfterIds, cursor, [], ids: true, cancellationToken) < 0)
+                {
+                    return -1;
+                }
+                _idTypesChecked = true;
+            }
+            var query = ids ? _packedIds ??= new PackedBatchQuery(options, _query, ids: true) : _packedJoined ??= new PackedBatchQuery(options, _query, ids: false);
+            var n = await ReadPackedAsync(connection, query, ids ? _query.AfterIds : _query.AfterJoined, cursor, rows, cancellationToken);
+            if (n >= 0)
+            {
+                return n;
+            }
+        }
+        return await ReadBatchCoreAsync(connection, ids ? _query.AfterIds : _query.AfterJoined, cursor, rows, ids, cancellationToken);
+    }
+
+    /// <summary>
+    /// Fills <paramref name="rows"/> chunk by chunk: the end key of the next chunk (an index-only OFFSET query),
+    /// then the chunk's rows packed into one result row. Returns -1 when packed reading is unavailable (the
+    /// server refused the SQL, or a row may not fit its packet size); the caller then reads rows.
+    /// </summary>
+    /// <remarks>
+    /// A chunk must never be cut by the server: a cut comes with a warning, and MySql.Data 8.0.16 fetches
+    /// warnings with SHOW WARNINGS, whose utf8mb3 columns (MariaDB 10.6+) it cannot decode. So the chunk
+    /// size comes from the columns' declared sizes, not from trying.
+    /// </remarks>
+    private async Task<int> ReadPackedAsync(DbConnection connection, PackedBatchQuery query, string rowsSql, AnnotationCursor cursor,
+        AnnotationRow[] rows, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!ReferenceEquals(_packedSession, connection))
+            {
+                await using (var command = database.CreateCommand(connection, "SELECT @@max_allowed_packet"))
+                {
+                    var packet = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+                    // Room for the packet header and the count column.
+                    _packedBudget = Math.Min(packet, PackedByteLimit ?? long.MaxValue) - 1024;
+                }
+                await using (var command = database.CreateCommand(connection,
+                    $"SET SESSION group_concat_max_len = {Math.Max(_packedBudget, 4).ToString(System.Globalization.CultureInfo.InvariantCulture)}"))
+                {
+                    await command.ExecuteNonQueryAsync(cancellationToken);
+                }
+                _packedSession = connection;
+            }
+            query.RowBound ??= await RowBoundAsync(connection, query, rowsSql, cursor, cancellationToken);
+            var chunkRows = (int)Math.Min(PackedChunkRows, _packedBudget / query.RowBound.Value);
+            if (chunkRows < 1)
+            {
+                Unavailable($"a row may take {query.RowBound} bytes packed, more than the {_packedBudget} the server's packet size allows");
+                return -1;
+            }
+            object t = TimeParameter(cursor.ModificationTimeMs), id = cursor.EventId;
+            var n = 0;
+            while (n < rows.Length)
+            {
+                var want = Math.Min(rows.Length - n, chunkRows);
+                object? endTime = null, endId = null;
+                await using (var command = database.CreateCommand(connection, query.EndKey))
+                {
+                    AnnotationDatabase.AddParameter(command, "@t", t);
+                    AnnotationDatabase.AddParameter(command, "@id", id);
+                    AnnotationDatabase.AddParameter(command, "@skip", want - 1);
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                    if (reader.Read())
+                    {
+                        endTime = reader.GetValue(0);
+                        endId = reader.GetValue(1);
+                    }
+                }
+                long count;
+                byte[]? data;
+                await using (var command = database.CreateCommand(connection, endTime is null ? query.Open : query.Bounded))
+                {
+                    AnnotationDatabase.AddParameter(command, "@t", t);
+                    AnnotationDatabase.AddParameter(command, "@id", id);
+                    if (endTime is not null)
+                    {
+                        AnnotationDatabase.AddParameter(command, "@et", endTime);
+                        AnnotationDatabase.AddParameter(command, "@eid", endId!);
+                    }
+                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                    reader.Read();
+                    count = reader.GetInt64(0);
+                    data = reader.IsDBNull(1) ? null : (byte[])reader.GetValue(1);
+                }
+                cancellationToken.ThrowIfCancellationRequested();
+                // Rows committed between the two queries may make a chunk longer than asked: keep the first ones.
+                if ((count > 0 && data is null)
+                    || !PackedRowDecoder.TryDecode(data, count, query.Kinds, query.UserIds, query.StageIds, rows, n, rows.Length - n, out var got))
+                {
+                    Unavailable($"a packed chunk of {count} row(s) and {data?.Length ?? 0} bytes did not decode");
+                    return -1;
+                }
+                n += got;
+                if (endTime is null || got < count)
+                {
+                    break;
+                }
+                (t, id) = (endTime, endId!);
+            }
+            return n;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException && connection.State == System.Data.ConnectionState.Open)
+        {
+            // The server refused the SQL (an old server without these functions, a proxy that rejects them), or
+            // the driver failed on the answer: rows always work. A database failure (no answer to a ping)
+            // propagates for the retry, which reads rows too unless it was only the network.
+            var answers = await AnswersAsync(connection, cancellationToken);
+            if (answers || ex is not DbException)
+            {
+                Unavailable($"{ex.GetType().Name}: {ex.Message}");
+            }
+            if (!answers)
+            {
+                throw;
+            }
+            return -1;
+        }
+    }
+
+    // The most bytes one row can take packed, from the declared sizes of the selected columns.
+    private async Task<long> RowBoundAsync(DbConnection connection, PackedBatchQuery query, string rowsSql, AnnotationCursor cursor,
+        CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(connection, rowsSql);
+        AnnotationDatabase.AddParameter(command, "@t", TimeParameter(cursor.ModificationTimeMs));
+        AnnotationDatabase.AddParameter(command, "@id", cursor.EventId);
+        AnnotationDatabase.AddParameter(command, "@batch", 0);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var schema = reader.GetSchemaTable()!.Rows;
+        long bound = 0;
+        for (var i = 0; i < query.Kinds.Length; i++)
+        {
+            bound += query.Kinds[i] switch
+            {
+                PackedKind.Integer => 21,
+                // Characters × 4 (utf8mb4) and the length prefix; a column without a size is unbounded.
+                PackedKind.Text => schema[i]["ColumnSize"] is int size and > 0 ? 12 + (4L * size) : long.MaxValue / 64,
+                _ => 0,
+            };
+        }
+        return bound;
+    }
+
+    private async Task<bool> AnswersAsync(DbConnection connection, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var ping = database.CreateCommand(connection, "SELECT 1");
+            return Convert.ToInt64(await ping.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 1;
+        }
+        catch (DbException)
+        {
+            return false;
+        }
+    }
+
+    private void Unavailable(string reason)
+    {
+        PackedUnavailableReason = reason;
+        log?.Warning("Packed batch reading is unavailable, reading row by row from now on: {Reason}", reason);
     }
 
     private async ValueTask<DbConnection> ConnectionAsync(CancellationToken cancellationToken) =>

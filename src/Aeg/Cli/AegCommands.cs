@@ -15,5 +15,8 @@ internal static class AegCommands
         yield return TicketsCommand.Create();
         yield return RulesCommand.Create();
         yield return ListenCommand.Create();
+        yield return SimulateCommand.Create();
+        yield return ConfigCommand.Create();
+        yield return ReportCommand.Create();
     }
 }

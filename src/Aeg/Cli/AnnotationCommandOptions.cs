@@ -32,9 +32,13 @@ internal static class AnnotationCommandOptions
         Func<AnnotationHost, Task<int>> body)
     {
         var log = AnnotationHost.CreateLogger(parse.GetValue(debug));
+        ILogger? configured = null;
         try
         {
             var host = AnnotationHost.Load(parse.GetValue(config)!.FullName, log);
+            // The console logger served until the config was read; now its logging: section applies.
+            configured = Logging.AegLogging.Create(parse.GetValue(debug), host.Options.Logging);
+            host.Log = configured;
             return await body(host);
         }
         catch (ConfigException ex)
@@ -54,6 +58,7 @@ internal static class AnnotationCommandOptions
         }
         finally
         {
+            (configured as IDisposable)?.Dispose();
             (log as IDisposable)?.Dispose();
         }
     }

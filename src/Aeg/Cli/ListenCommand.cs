@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Aeg.Annotations;
 using Aeg.Configuration;
+using Aeg.HttpEndpoint;
 using Aeg.Rules;
 
 namespace Aeg.Cli;
@@ -22,7 +23,11 @@ internal static class ListenCommand
             try
             {
                 var options = AegConfig.Load(path);
+                var console = log;
+                log = Logging.AegLogging.Create(parse.GetValue(debug), options.Logging);
+                (console as IDisposable)?.Dispose();
                 await using var pipeline = CefTicketPipeline.Create(options, path, log, parse.GetValue(printEvents) ? Console.OpenStandardOutput() : null);
+                await using var http = await AegHttpServer.StartIfEnabledAsync(options, path, new DaemonParts(Pipeline: pipeline), log);
                 await pipeline.RunAsync(signals.Token);
                 return AnnotationCommandOptions.ExitOk;
             }

@@ -8,6 +8,18 @@ public static partial class AegConfig
 {
     public static AegOptions Load(string path)
     {
+        var options = Read(path);
+        var problems = Validate(options);
+        if (problems.Count > 0)
+        {
+            throw new ConfigException(path, problems);
+        }
+        return options;
+    }
+
+    /// <summary>Parses the file and resolves its relative paths, without the semantic checks of <see cref="Validate"/> (for <c>aeg config check</c>).</summary>
+    public static AegOptions Read(string path)
+    {
         var options = YamlFile.Load<AegOptions>(path);
         var baseDir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
         options.Mappings = Path.GetFullPath(options.Mappings, baseDir);
@@ -23,11 +35,9 @@ public static partial class AegConfig
         options.Listen.Listeners.ForEach(l => l?.ResolvePaths(baseDir));
         options.Tickets.ResolvePaths(baseDir);
         options.Rules.Path = Resolve(options.Rules.Path, baseDir);
-        var problems = Validate(options);
-        if (problems.Count > 0)
-        {
-            throw new ConfigException(path, problems);
-        }
+        options.Http.ResolvePaths(baseDir);
+        options.Logging.Directory = Resolve(options.Logging.Directory, baseDir);
+        options.Analytics.ResolvePaths(baseDir);
         return options;
     }
 
@@ -103,6 +113,9 @@ public static partial class AegConfig
         p.AddRange(o.Listen.Validate("listen"));
         p.AddRange(o.Tickets.Validate("tickets"));
         p.AddRange(o.Rules.Validate("rules"));
+        p.AddRange(o.Http.Validate("http"));
+        p.AddRange(o.Logging.Validate("logging"));
+        p.AddRange(o.Analytics.Validate("analytics"));
         Check(File.Exists(o.Mappings), "mappings", $"file not found: {o.Mappings}");
         return p;
     }

@@ -1,4 +1,6 @@
 using Aeg.Ha;
+using Aeg.HttpEndpoint;
+using Aeg.Analytics;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Syslog;
@@ -21,10 +23,16 @@ public sealed class AegOptions
     /// <summary>Ticket systems, dead letters and the dispatcher; see docs/tickets.md.</summary>
     public TicketsOptions Tickets { get; set; } = new();
     public RulesOptions Rules { get; set; } = new();
+    /// <summary>The /metrics, /healthz and /readyz endpoint; see docs/http.md.</summary>
+    public HttpOptions Http { get; set; } = new();
+    /// <summary>Analyst metrics: which stages and flags mean responded, reviewed, closed; see docs/metrics.md.</summary>
+    public AnalyticsOptions Analytics { get; set; } = new();
     /// <summary>Path of cef-mappings.yaml; relative paths are relative to the config file.</summary>
     public string Mappings { get; set; } = "cef-mappings.yaml";
     /// <summary>Name sent as syslog host and <c>shost</c>; this machine's FQDN when empty.</summary>
     public string? HostName { get; set; }
+    /// <summary>Log level and the optional rolling log file (docs/configuration.md, <c>logging</c>).</summary>
+    public Logging.LoggingOptions Logging { get; set; } = new();
 }
 
 /// <summary>Where the ESM MySQL database is and how to log in (read-only access suffices).</summary>
@@ -47,6 +55,9 @@ public sealed class DatabaseOptions
 /// <summary>How the modification time column is stored.</summary>
 public enum TimeKind { EpochMs, Datetime }
 
+/// <summary>How a batch comes over the wire: packed by the server into a few result rows, or one result row per annotation.</summary>
+public enum FetchMode { Packed, Rows }
+
 /// <summary>Which table and columns the poller reads; the default matches content/esm/schema.sql.</summary>
 public sealed class SourceOptions
 {
@@ -58,6 +69,8 @@ public sealed class SourceOptions
     public LookupOptions? StageLookup { get; set; } = new() { Table = "arc_resource", IdColumn = "id", NameColumn = "name", UriColumn = "uri" };
     /// <summary>Resolves user columns (ids) to names; null when the columns hold the names.</summary>
     public LookupOptions? UserLookup { get; set; } = new() { Table = "arc_resource", IdColumn = "id", NameColumn = "name" };
+    /// <summary>Packed batches (GROUP_CONCAT, falls back to rows if the server refuses) or plain rows.</summary>
+    public FetchMode Fetch { get; set; } = FetchMode.Packed;
 }
 
 /// <summary>Column names of the annotation table; an empty optional column is read as NULL.</summary>

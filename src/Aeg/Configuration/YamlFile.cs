@@ -34,14 +34,14 @@ internal static class YamlFile
         }
         catch (YamlException ex)
         {
-            var key = KeyAt(text, ex.Start) ?? $"line {ex.Start.Line}, column {ex.Start.Column}";
-            throw new ConfigException(fileName, key, Reason(ex));
+            var key = KeyAt(text, ex.Start);
+            throw new ConfigException(fileName, key ?? $"line {ex.Start.Line}, column {ex.Start.Column}", Reason(ex, key is null ? null : TypeAt(typeof(T), key)));
         }
     }
 
     // YamlDotNet wraps the interesting message (an unknown key, a bad enum value) in an outer
     // "exception during deserialization"; the innermost message says what is wrong.
-    private static string Reason(YamlException ex)
+    private static string Reason(YamlException ex, Type? target)
     {
         Exception inner = ex;
         while (inner.InnerException is not null)
@@ -56,8 +56,91 @@ internal static class YamlFile
                 ? "passwords are not accepted in the config file; use passwordEnv or passwordFile"
                 : $"unknown key '{name}'";
         }
-        return message;
+        return Explain(inner, message, target) ?? message;
     }
+
+    // .NET's own wording for a bad value names neither the accepted values nor the YAML shape.
+    private static string? Explain(Exception inner, string message, Type? target)
+    {
+        var value = message.Split('\'') is { Length: >= 3 } parts ? parts[1] : null;
+        target = target is null ? null : Nullable.GetUnderlyingType(target) ?? target;
+        if (target is { IsEnum: true } && value is not null)
+        {
+            var names = Enum.GetNames(target).Select(n => char.ToLowerInvariant(n[0]) + n[1..]);
+            return $"'{value}' is not one of: {string.Join(", ", names)}";
+        }
+
+        if (inner is FormatException or OverflowException && target is not null && target.IsPrimitive)
+        {
+            var what = target == typeof(bool) ? "true or false" : target == typeof(double) || target == typeof(float) ? "a number" : "a whole number";
+            return inner is OverflowException ? $"is out of range: must be {what} that fits" : $"'{value}' is not {what}";
+        }
+
+        if (message.StartsWith("No node deserializer was able to deserialize the node into type", StringComparison.Ordinal)
+            || (message.StartsWith("Invalid cast from", StringComparison.Ordinal) && !message.Contains("Collections.Generic.List", StringComparison.Ordinal)))
+        {
+            return "expected 'key: value' lines (a mapping) here, found a list or a single value";
+        }
+
+        if (message.StartsWith("Invalid cast from", StringComparison.Ordinal))
+        {
+            return "expected a list (lines starting with '- ', or [a, b]) here, found a single value";
+        }
+
+        if (message.Contains("did not find expected key", StringComparison.Ordinal) || message.Contains("Mapping values are not allowed", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"{message.TrimEnd('.')} (check the indentation: the keys of one section start in the same column, with spaces, not tabs)";
+        }
+
+        return null;
+    }
+
+    /// <summary>The C# type a dotted key such as <c>tickets.systems.rt.type</c> or <c>fields[2].source</c> deserialises into, if it can be told.</summary>
+    internal static Type? TypeAt(Type root, string key)
+    {
+        var type = root;
+        foreach (var part in key.Split('.'))
+        {
+            var name = part;
+            var indexed = false;
+            var bracket = part.IndexOf('[');
+            if (bracket >= 0)
+            {
+                name = part[..bracket];
+                indexed = true;
+            }
+
+            if (DictionaryValue(type) is { } valueType)
+            {
+                type = valueType;
+            }
+            else
+            {
+                var property = type.GetProperties().FirstOrDefault(p => p.Name.Equals(name, StringComparison.OrdinalIgnoreCase)
+                    || p.GetCustomAttributes(typeof(YamlMemberAttribute), false).OfType<YamlMemberAttribute>().Any(a => a.Alias == name));
+                if (property is null)
+                {
+                    return null;
+                }
+
+                type = property.PropertyType;
+            }
+
+            if (indexed)
+            {
+                type = type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) ? type.GetGenericArguments()[0] : null;
+                if (type is null)
+                {
+                    return null;
+                }
+            }
+        }
+
+        return type;
+    }
+
+    private static Type? DictionaryValue(Type type)
+        => type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>) ? type.GetGenericArguments()[1] : null;
 
     private static string StripMark(string message)
     {

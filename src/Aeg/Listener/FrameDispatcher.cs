@@ -8,7 +8,7 @@ namespace Aeg.Listener;
 /// Reads the frames of one connection's buffered bytes and hands each to the handler; frames that
 /// span buffer segments are copied into a per-connection buffer that is reused.
 /// </summary>
-public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler handler, SenderCounters sender, ListenerCounters counters, ILogger? log, string listenerName) : IDisposable
+public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler handler, SenderCounters sender, ListenerCounters counters, ILogger? log, string listenerName, ListenerLimits? limits = null) : IDisposable
 {
     private byte[]? _joined;
     private bool _handlerErrorLogged;
@@ -38,9 +38,11 @@ public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler
                 case SyslogFrameStatus.Oversized:
                     counters.FrameOversized();
                     sender.CountOversized();
+                    limits?.WarnOversized(sender);
                     break;
                 case SyslogFrameStatus.FramingError:
                     counters.FramingError();
+                    limits?.WarnFramingError(sender);
                     break;
             }
         }
@@ -66,6 +68,11 @@ public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler
     private void Deliver(in ReadOnlySequence<byte> frame)
     {
         sender.CountReceived();
+        if (limits is not null && !limits.TryAdmit(sender))
+        {
+            return;
+        }
+
         ReadOnlySpan<byte> span;
         if (frame.IsSingleSegment)
         {

@@ -76,6 +76,12 @@ public sealed class ListenerOptions
     /// <summary>TCP/TLS: open connections at most; more are closed at once and counted as refused.</summary>
     public int MaxConnections { get; set; } = 1000;
 
+    /// <summary>Messages per second one sender (source IP) may send to this listener (token bucket); 0 turns the limit off.</summary>
+    public int SenderMessagesPerSecond { get; set; } = 50_000;
+
+    /// <summary>Messages one sender may send at once before <see cref="SenderMessagesPerSecond"/> applies (the bucket size).</summary>
+    public int SenderBurst { get; set; } = 100_000;
+
     /// <summary>Kernel receive buffer (SO_RCVBUF) in bytes; the OS default when unset. Worth raising for UDP.</summary>
     public int? ReceiveBufferSize { get; set; }
 
@@ -130,6 +136,16 @@ public sealed class ListenerOptions
         if (MaxConnections < 1)
         {
             yield return new ConfigProblem($"{key}.maxConnections", "must be at least 1");
+        }
+
+        if (SenderMessagesPerSecond is < 0 or > 10_000_000)
+        {
+            yield return new ConfigProblem($"{key}.senderMessagesPerSecond", "must be 0 (no limit) to 10000000");
+        }
+
+        if (SenderBurst is < 1 or > 100_000_000)
+        {
+            yield return new ConfigProblem($"{key}.senderBurst", "must be 1–100000000");
         }
 
         if (ReceiveBufferSize is < 1024)

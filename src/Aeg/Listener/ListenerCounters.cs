@@ -5,6 +5,7 @@ public sealed class ListenerCounters
 {
     private long _connectionsAccepted, _connectionsRefused, _connectionsActive, _tlsHandshakeFailures;
     private long _datagramsRefused, _frames, _framesOversized, _framingErrors, _framesTruncated, _bytes, _handlerErrors;
+    private long _framesRateLimited;
 
     /// <summary>TCP/TLS connections taken on.</summary>
     public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
@@ -20,6 +21,8 @@ public sealed class ListenerCounters
     public long Frames => Interlocked.Read(ref _frames);
     /// <summary>Frames over maxFrameSize, skipped.</summary>
     public long FramesOversized => Interlocked.Read(ref _framesOversized);
+    /// <summary>Frames dropped because their sender was over senderMessagesPerSecond.</summary>
+    public long FramesRateLimited => Interlocked.Read(ref _framesRateLimited);
     /// <summary>Malformed octet-counting headers (the connection went on with LF framing).</summary>
     public long FramingErrors => Interlocked.Read(ref _framingErrors);
     /// <summary>Connections that ended in the middle of a frame (the partial frame is dropped).</summary>
@@ -41,6 +44,7 @@ public sealed class ListenerCounters
     internal void DatagramRefused() => Interlocked.Increment(ref _datagramsRefused);
     internal void AddFrames(long n) => Interlocked.Add(ref _frames, n);
     internal void FrameOversized() => Interlocked.Increment(ref _framesOversized);
+    internal void FrameRateLimited() => Interlocked.Increment(ref _framesRateLimited);
     internal void FramingError() => Interlocked.Increment(ref _framingErrors);
     internal void FrameTruncated() => Interlocked.Increment(ref _framesTruncated);
     internal void AddBytes(long n) => Interlocked.Add(ref _bytes, n);

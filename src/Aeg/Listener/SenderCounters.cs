@@ -8,7 +8,7 @@ namespace Aeg.Listener;
 /// </remarks>
 public sealed class SenderCounters(string address)
 {
-    private long _received, _parsed, _rejected, _matched, _oversized;
+    private long _received, _parsed, _rejected, _matched, _oversized, _rateLimited;
 
     /// <summary>The sender's IP address as text (no port: one sender, many connections).</summary>
     public string Address { get; } = address;
@@ -20,6 +20,10 @@ public sealed class SenderCounters(string address)
     /// <summary>Frames over the configured maximum size, skipped without being handed on.</summary>
     public long Oversized => Interlocked.Read(ref _oversized);
 
+    /// <summary>Frames dropped because this sender was over the listener's senderMessagesPerSecond.</summary>
+    public long RateLimited => Interlocked.Read(ref _rateLimited);
+
+    public void CountRateLimited() => Interlocked.Increment(ref _rateLimited);
     public void CountReceived() => Interlocked.Increment(ref _received);
     public void CountParsed() => Interlocked.Increment(ref _parsed);
     public void CountRejected() => Interlocked.Increment(ref _rejected);

@@ -65,7 +65,7 @@ public sealed class SenderRegistry(int maxSenders = SenderRegistry.DefaultMaxSen
     public IReadOnlyList<SenderCounters> Snapshot()
     {
         var list = _senders.Values.OrderBy(c => c.Address, StringComparer.Ordinal).ToList();
-        if (Other.Received + Other.Oversized > 0)
+        if (Other.Received + Other.Oversized + Other.RateLimited > 0)
         {
             list.Add(Other);
         }

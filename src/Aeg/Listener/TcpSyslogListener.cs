@@ -37,7 +37,11 @@ public sealed class TcpSyslogListener : ISyslogListener
         _log = log;
         _allow = new SenderAllowList(options.Allow);
         _tls = options.Protocol == Syslog.SyslogProtocol.Tls ? ListenerTls.CreateServerOptions(options) : null;
+        Limits = new ListenerLimits(options, Counters, log);
     }
+
+    /// <summary>The per-sender rate limit and throttled warnings of this listener.</summary>
+    internal ListenerLimits Limits { get; }
 
     /// <inheritdoc/>
     public ListenerOptions Options { get; }
@@ -154,7 +158,7 @@ public sealed class TcpSyslogListener : ISyslogListener
                 pipe.CancelPendingRead();
             }
 
-            using var dispatcher = new FrameDispatcher(new SyslogFrameReader(Options.MaxFrameSize), _handler, connection.Sender, Counters, _log, Options.Name);
+            using var dispatcher = new FrameDispatcher(new SyslogFrameReader(Options.MaxFrameSize), _handler, connection.Sender, Counters, _log, Options.Name, Limits);
             await ReadFramesAsync(connection, pipe, dispatcher).ConfigureAwait(false);
             await pipe.CompleteAsync().ConfigureAwait(false);
         }
@@ -259,6 +263,8 @@ public sealed class TcpSyslogListener : ISyslogListener
 
             await all.ConfigureAwait(false);
         }
+
+        Limits.Dispose();
     }
 
     /// <inheritdoc/>

@@ -27,7 +27,11 @@ public sealed class UdpSyslogListener : ISyslogListener
         _handler = handler;
         _log = log;
         _senderCache = new UdpSenderCache(senders, new SenderAllowList(options.Allow));
+        Limits = new ListenerLimits(options, Counters, log);
     }
+
+    /// <summary>The per-sender rate limit and throttled warnings of this listener.</summary>
+    internal ListenerLimits Limits { get; }
 
     /// <inheritdoc/>
     public ListenerOptions Options { get; }
@@ -103,11 +107,17 @@ public sealed class UdpSyslogListener : ISyslogListener
         {
             Counters.FrameOversized();
             sender.CountOversized();
+            Limits.WarnOversized(sender);
             return;
         }
 
         Counters.AddFrames(1);
         sender.CountReceived();
+        if (!Limits.TryAdmit(sender))
+        {
+            return;
+        }
+
         try
         {
             _handler.Handle(datagram[..end], sender);
@@ -141,6 +151,7 @@ public sealed class UdpSyslogListener : ISyslogListener
 
         _socket.Dispose();
         await _receiveLoop.ConfigureAwait(false);
+        Limits.Dispose();
     }
 
     /// <inheritdoc/>

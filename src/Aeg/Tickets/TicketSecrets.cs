@@ -65,7 +65,8 @@ public static class TicketSecrets
         }
     }
 
-    private static string Read(string? env, string? file, string envKey, string fileKey, string configFile)
+    /// <summary>A secret from an environment variable or the first line of a file; also used for the HTTP bearer token.</summary>
+    internal static string Read(string? env, string? file, string envKey, string fileKey, string configFile)
     {
         string value;
         if (env is { Length: > 0 })

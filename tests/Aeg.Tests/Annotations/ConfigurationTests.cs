@@ -78,6 +78,7 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("source:\n  table: \"x; DROP TABLE y\"\n", "source.table", "not a table name")]
     [InlineData("source:\n  columns:\n    stage: \"a b\"\n", "source.columns.stage", "not a plain column name")]
     [InlineData("source:\n  timeKind: seconds\n", "source.timeKind", "")]
+    [InlineData("source:\n  fetch: sometimes\n", "source.fetch", "")]
     [InlineData("syslog:\n  port: 0\n", "syslog.port", "65535")]
     [InlineData("database:\n  passwordEnv: A\n  passwordFile: /x\n", "database.passwordEnv", "not both")]
     public void Bad_values_name_the_key_and_the_reason(string yaml, string key, string reason)

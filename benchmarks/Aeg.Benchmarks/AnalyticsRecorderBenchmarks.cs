@@ -1,0 +1,63 @@
+using Aeg.Analytics;
+using Aeg.Annotations;
+using BenchmarkDotNet.Attributes;
+using Serilog;
+
+namespace Aeg.Benchmarks;
+
+/// <summary>
+/// What analyst metrics add to the poller's drain: one committed batch of rows buffered and
+/// applied to the SQLite history in one transaction (a state read, an upsert and a transition
+/// per row, durations when they end). Each invocation is the next edit of every event in the batch.
+/// </summary>
+[MemoryDiagnoser]
+public class AnalyticsRecorderBenchmarks
+{
+    private static readonly string[] Stages = ["Initial", "Follow-Up", "Final", "Follow-Up"];
+    private readonly List<AnnotationRow> _rows = [];
+    private AnalyticsRecorder _recorder = null!;
+    private string _dir = "";
+    private long _version;
+
+    /// <summary>Rows per batch (poller.batchSize).</summary>
+    [Params(500, 5000)]
+    public int BatchSize { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _dir = Path.Combine(Path.GetTempPath(), "aeg-bench-analytics-" + Guid.NewGuid().ToString("N")[..8]);
+        _recorder = AnalyticsRecorder.Open(new AnalyticsOptions(), _dir, new LoggerConfiguration().CreateLogger());
+        var mrt = DateTimeOffset.UtcNow.AddDays(-30).ToUnixTimeMilliseconds();
+        for (var i = 0; i < BatchSize; i++)
+        {
+            _rows.Add(new AnnotationRow { EventId = i + 1, ManagerReceiptTimeMs = mrt, ModifiedBy = "analyst" + (i % 12), AuditTrail = "1,1539102087491,root,Queued,,,,\n" });
+        }
+    }
+
+    [Benchmark]
+    public void RecordBatch()
+    {
+        _version++;
+        foreach (var row in _rows)
+        {
+            row.Version = _version;
+            row.ModificationTimeMs = row.ManagerReceiptTimeMs!.Value + (_version * 60_000);
+            row.StageName = Stages[(int)(_version % Stages.Length)];
+            row.Flags = _version % 2;
+            _recorder.Buffer(row);
+        }
+        _recorder.Flush();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        if (_recorder.Histograms.Counters.RecordFailures > 0)
+        {
+            throw new InvalidOperationException("the benchmark's batches failed to record");
+        }
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+}

@@ -1,0 +1,59 @@
+namespace Aeg.Analytics;
+
+/// <summary>The three measured analyst durations.</summary>
+public enum DurationKind
+{
+    /// <summary>Event MRT → first stage change away from the initial stage.</summary>
+    Respond,
+    /// <summary>Event MRT → first time the event is marked reviewed.</summary>
+    Review,
+    /// <summary>Marked reviewed (or re-opened while reviewed) → a final stage.</summary>
+    Close,
+}
+
+/// <summary>Something about an event's history that is counted rather than measured.</summary>
+public enum HistoryNote
+{
+    /// <summary>A version gap whose edits were recovered from the audit trail.</summary>
+    RecoveredFromAuditTrail,
+    /// <summary>A version gap with no audit line to recover it: nothing in the gap is measured.</summary>
+    IncompleteHistory,
+    /// <summary>A row whose version is not newer than the last one recorded (late, or sent again): ignored.</summary>
+    StaleRow,
+    /// <summary>Entered a final stage without ever being marked reviewed: no time to close.</summary>
+    ClosedWithoutReview,
+    /// <summary>Entered a final stage, but the review happened inside an incomplete gap: no time to close.</summary>
+    CloseNotMeasurable,
+    /// <summary>Left a final stage for a non-final one.</summary>
+    Reopened,
+    /// <summary>The event has no MRT, so time to respond or review cannot be measured.</summary>
+    NoManagerReceiptTime,
+    /// <summary>A duration came out negative (clocks disagree): not recorded.</summary>
+    NegativeDuration,
+}
+
+/// <summary>One measured duration, credited to the analyst who made the transition that ended it.</summary>
+public sealed record AnalystDuration(long EventId, DurationKind Kind, string Analyst, long StartMs, long EndMs)
+{
+    public double Seconds => (EndMs - StartMs) / 1000.0;
+}
+
+/// <summary>One stage change of an event, from a row or recovered from its audit trail.</summary>
+public sealed record StageTransition(long EventId, long Version, long TimeMs, string Analyst, string FromStage, string ToStage, bool FromAuditTrail);
+
+/// <summary>A counted note about an event's history at a version and time.</summary>
+public sealed record HistoryNoteEntry(long EventId, long Version, long TimeMs, HistoryNote Note);
+
+/// <summary>What analyst metrics remember about one event between rows (one row in SQLite).</summary>
+public sealed record EventHistory(long EventId, long Version, long ModificationTimeMs, long? ManagerReceiptTimeMs, string Stage, long Flags,
+    long? ReviewAnchorMs, bool Responded, bool ReviewMeasured, bool Incomplete);
+
+/// <summary>What one row added: the event's new history and the transitions, durations and notes it produced.</summary>
+public sealed class RowOutcome
+{
+    /// <summary>The event's history after the row; null when the row was ignored as stale.</summary>
+    public EventHistory? Next { get; set; }
+    public List<StageTransition> Transitions { get; } = [];
+    public List<AnalystDuration> Durations { get; } = [];
+    public List<HistoryNoteEntry> Notes { get; } = [];
+}

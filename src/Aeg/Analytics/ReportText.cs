@@ -1,0 +1,141 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Aeg.Analytics;
+
+/// <summary>Writes an <see cref="AnalystReport"/> as a terminal table, CSV or JSON.</summary>
+public static class ReportText
+{
+    private static readonly string[] DurationTitles = ["TIME TO RESPOND", "TIME TO REVIEW", "TIME TO CLOSE"];
+
+    /// <summary>The JSON options of <c>aeg report --format json</c> (camelCase, nulls written).</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = JavaScriptEncoder.Default,
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    };
+
+    public static string ToJson(AnalystReport report) => JsonSerializer.Serialize(report, Json);
+
+    /// <summary>Seconds as a short human duration: 45s, 12m 05s, 3h 20m, 2d 04h.</summary>
+    public static string Duration(double? seconds)
+    {
+        if (seconds is not { } s)
+        {
+            return "-";
+        }
+        var t = TimeSpan.FromSeconds(Math.Round(s));
+        return t.TotalDays >= 1 ? $"{(int)t.TotalDays}d {t.Hours:00}h"
+            : t.TotalHours >= 1 ? $"{(int)t.TotalHours}h {t.Minutes:00}m"
+            : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m {t.Seconds:00}s"
+            : $"{t.Seconds}s";
+    }
+
+    /// <summary>Two aligned tables (durations, then transitions per stage) and the counted notes.</summary>
+    public static string ToTable(AnalystReport r)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"Analyst metrics from {Iso(r.From)} to {Iso(r.To)} (UTC; durations end in the period)");
+        text.AppendLine();
+        if (r.Analysts.Count == 0)
+        {
+            text.AppendLine("No analyst activity recorded in this period.");
+        }
+        else
+        {
+            string[] top = ["", .. DurationTitles.SelectMany(t => new[] { t, "", "", "" })];
+            string[] header = ["ANALYST", .. Enumerable.Repeat(new[] { "N", "MEDIAN", "P90", "MEAN" }, 3).SelectMany(x => x)];
+            var rows = r.Analysts.Select(a => new[] { a.Analyst }.Concat(new[] { a.TimeToRespond, a.TimeToReview, a.TimeToClose }
+                .SelectMany(s => new[] { s.Count.ToString(CultureInfo.InvariantCulture), Duration(s.MedianSeconds), Duration(s.P90Seconds), Duration(s.MeanSeconds) })).ToArray());
+            Align(text, [top, header, .. rows], groupStarts: [1, 5, 9]);
+            text.AppendLine();
+            string[] stageHeader = ["ANALYST", .. r.Stages.Select(s => s.ToUpperInvariant())];
+            var stageRows = r.Analysts.Select(a => new[] { a.Analyst }.Concat(r.Stages.Select(s => a.Stages.GetValueOrDefault(s).ToString(CultureInfo.InvariantCulture))).ToArray());
+            text.AppendLine("Transitions into each stage:");
+            Align(text, [stageHeader, .. stageRows], groupStarts: []);
+        }
+        if (r.Notes.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Counted, not measured: " + string.Join(", ", r.Notes.Select(n => $"{n.Key} {n.Value}")));
+        }
+        return text.ToString();
+    }
+
+    /// <summary>One line per analyst: the duration figures in seconds, then transitions per stage.</summary>
+    public static string ToCsv(AnalystReport r)
+    {
+        var text = new StringBuilder();
+        var kinds = new[] { "respond", "review", "close" };
+        var header = new List<string> { "analyst" };
+        header.AddRange(kinds.SelectMany(k => new[] { $"{k}_count", $"{k}_median_seconds", $"{k}_p90_seconds", $"{k}_mean_seconds" }));
+        header.AddRange(r.Stages.Select(s => "stage_" + s));
+        text.Append(string.Join(",", header.Select(Csv))).Append("\r\n");
+        foreach (var a in r.Analysts)
+        {
+            var cells = new List<string> { a.Analyst };
+            foreach (var s in new[] { a.TimeToRespond, a.TimeToReview, a.TimeToClose })
+            {
+                cells.Add(s.Count.ToString(CultureInfo.InvariantCulture));
+                cells.AddRange(new[] { s.MedianSeconds, s.P90Seconds, s.MeanSeconds }.Select(v => v?.ToString("R", CultureInfo.InvariantCulture) ?? ""));
+            }
+            cells.AddRange(r.Stages.Select(s => a.Stages.GetValueOrDefault(s).ToString(CultureInfo.InvariantCulture)));
+            text.Append(string.Join(",", cells.Select(Csv))).Append("\r\n");
+        }
+        return text.ToString();
+    }
+
+    internal static string Iso(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
+    // RFC 4180: quote a field holding a comma, quote or line break; double the quotes. A leading
+    // = + - @ is prefixed with ' so a spreadsheet does not run an analyst name as a formula.
+    private static string Csv(string field)
+    {
+        if (field.Length > 0 && "=+-@".Contains(field[0]) && !double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        {
+            field = "'" + field;
+        }
+        return field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
+    }
+
+    private static void Align(StringBuilder text, List<string[]> rows, int[] groupStarts)
+    {
+        var columns = rows.Max(r => r.Length);
+        // Group titles span columns, so they do not size a single column.
+        var sized = groupStarts.Length > 0 ? rows.Skip(1).ToList() : rows;
+        var widths = Enumerable.Range(0, columns).Select(i => sized.Max(r => i < r.Length ? r[i].Length : 0)).ToArray();
+        // A group title spans its four columns; widen the group when the title is longer.
+        foreach (var start in groupStarts)
+        {
+            var title = rows[0][start].Length;
+            var span = widths.Skip(start).Take(4).Sum() + 6;
+            if (title > span)
+            {
+                widths[start + 3] += title - span;
+            }
+        }
+        foreach (var row in rows)
+        {
+            var line = new StringBuilder();
+            for (var i = 0; i < row.Length; i++)
+            {
+                var isGroupTitle = groupStarts.Contains(i) && row == rows[0];
+                if (isGroupTitle)
+                {
+                    var span = widths.Skip(i).Take(4).Sum() + 6;
+                    line.Append(row[i].PadRight(span)).Append("  ");
+                    i += 3;
+                    continue;
+                }
+                // Names left, figures right.
+                line.Append(i == 0 ? row[i].PadRight(widths[i]) : row[i].PadLeft(widths[i])).Append("  ");
+            }
+            text.AppendLine(line.ToString().TrimEnd());
+        }
+    }
+}

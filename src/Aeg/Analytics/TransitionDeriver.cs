@@ -1,0 +1,172 @@
+namespace Aeg.Analytics;
+
+/// <summary>
+/// Turns the rows of one event (latest state per poll) into stage transitions and analyst
+/// durations. Pure: the caller keeps each event's <see cref="EventHistory"/> between rows.
+/// </summary>
+public sealed class TransitionDeriver(AnalyticsOptions options)
+{
+    /// <summary>The name credited when a row or audit line names no user.</summary>
+    public const string UnknownAnalyst = "(unknown)";
+
+    private readonly HashSet<string> _final = new(options.FinalStages ?? [], StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _reviewedStages = new(options.ReviewedStages ?? [], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Applies one row to the event's history (null when the event is new).</summary>
+    public RowOutcome Apply(EventHistory? previous, AnalyticsRow row)
+    {
+        var outcome = new RowOutcome();
+        if (previous is not null && row.Version <= previous.Version)
+        {
+            // Late rows from the look-back window and batches re-sent after a crash repeat what
+            // is already recorded; counting them again would double every duration.
+            outcome.Notes.Add(new HistoryNoteEntry(row.EventId, row.Version, row.ModificationTimeMs, HistoryNote.StaleRow));
+            return outcome;
+        }
+        var state = new State(previous ?? new EventHistory(row.EventId, 0, long.MinValue, row.ManagerReceiptTimeMs,
+            options.InitialStage, 0, null, false, false, false), row, outcome);
+        var missed = row.Version - (previous?.Version ?? 0) - 1;
+        if (missed > 0)
+        {
+            var lines = AuditTrail.Parse(row.AuditTrail);
+            var recovered = lines.Where(l => l.TimeMs > (previous?.ModificationTimeMs ?? long.MinValue)).ToList();
+            // A full column whose every line is newer than the last recorded edit may have lost
+            // the oldest lines of the gap: what is left would credit the wrong start.
+            var cutOff = recovered.Count == lines.Count && AuditTrail.MayBeTruncated(row.AuditTrail);
+            if (recovered.Count == 0 || cutOff)
+            {
+                state.Note(HistoryNote.IncompleteHistory, row.ModificationTimeMs);
+                ApplyUnmeasured(state, row);
+                outcome.Next = state.ToHistory();
+                return outcome;
+            }
+            state.Note(HistoryNote.RecoveredFromAuditTrail, row.ModificationTimeMs);
+            foreach (var line in recovered)
+            {
+                Step(state, line.Stage, state.Flags, line.TimeMs, line.User, fromAuditTrail: true);
+            }
+        }
+        Step(state, row.Stage ?? state.Stage, row.Flags ?? state.Flags, row.ModificationTimeMs, row.ModifiedBy, fromAuditTrail: false);
+        outcome.Next = state.ToHistory();
+        return outcome;
+    }
+
+    private bool IsFinal(string stage) => _final.Contains(stage);
+
+    private bool IsReviewed(string stage, long flags) =>
+        (options.ReviewedFlagBit is { } bit && (flags & (1L << bit)) != 0) || _reviewedStages.Contains(stage);
+
+    private void Step(State s, string stage, long flags, long timeMs, string? user, bool fromAuditTrail)
+    {
+        var analyst = string.IsNullOrWhiteSpace(user) ? UnknownAnalyst : user;
+        var wasReviewed = IsReviewed(s.Stage, s.Flags);
+        var wasFinal = IsFinal(s.Stage);
+        var stageChanged = !string.Equals(stage, s.Stage, StringComparison.OrdinalIgnoreCase);
+        if (stageChanged)
+        {
+            s.Outcome.Transitions.Add(new StageTransition(s.EventId, s.Version, timeMs, analyst, s.Stage, stage, fromAuditTrail));
+        }
+        s.Stage = stage;
+        s.Flags = flags;
+        s.ModificationTimeMs = Math.Max(s.ModificationTimeMs, timeMs);
+
+        if (stageChanged && !s.Responded && !string.Equals(stage, options.InitialStage, StringComparison.OrdinalIgnoreCase))
+        {
+            s.Responded = true;
+            s.Measure(DurationKind.Respond, analyst, s.Mrt, timeMs);
+        }
+        var reviewed = IsReviewed(stage, flags);
+        if (reviewed && !wasReviewed)
+        {
+            if (!s.ReviewMeasured)
+            {
+                s.ReviewMeasured = true;
+                s.Measure(DurationKind.Review, analyst, s.Mrt, timeMs);
+            }
+            s.ReviewAnchorMs = timeMs;
+        }
+        // The close is judged before a review mark that ends in the same edit is dropped: with a
+        // reviewing stage, moving on to the final stage is exactly what ends the review.
+        var final = IsFinal(stage);
+        if (final && !wasFinal)
+        {
+            if (s.ReviewAnchorMs is { } anchor)
+            {
+                s.Measure(DurationKind.Close, analyst, anchor, timeMs);
+            }
+            else
+            {
+                s.Note(reviewed || wasReviewed ? HistoryNote.CloseNotMeasurable : HistoryNote.ClosedWithoutReview, timeMs);
+            }
+        }
+        if (!reviewed && wasReviewed)
+        {
+            s.ReviewAnchorMs = null;
+        }
+        if (!final && wasFinal)
+        {
+            s.Note(HistoryNote.Reopened, timeMs);
+            // Work starts again at the re-open: the next close is measured from here, not from
+            // a review that may be weeks old.
+            if (reviewed)
+            {
+                s.ReviewAnchorMs = timeMs;
+            }
+        }
+    }
+
+    // A gap nobody can reconstruct: take the row's state as the new truth, measure nothing in it,
+    // and remember that this event's figures are partial.
+    private void ApplyUnmeasured(State s, AnalyticsRow row)
+    {
+        var stage = row.Stage ?? s.Stage;
+        var flags = row.Flags ?? s.Flags;
+        var wasReviewed = IsReviewed(s.Stage, s.Flags);
+        var reviewed = IsReviewed(stage, flags);
+        s.Responded |= !string.Equals(stage, options.InitialStage, StringComparison.OrdinalIgnoreCase);
+        s.ReviewMeasured |= reviewed;
+        if (!(reviewed && wasReviewed && string.Equals(stage, s.Stage, StringComparison.OrdinalIgnoreCase)))
+        {
+            s.ReviewAnchorMs = null;
+        }
+        s.Stage = stage;
+        s.Flags = flags;
+        s.ModificationTimeMs = Math.Max(s.ModificationTimeMs, row.ModificationTimeMs);
+        s.Incomplete = true;
+    }
+
+    private sealed class State(EventHistory h, AnalyticsRow row, RowOutcome outcome)
+    {
+        public long EventId { get; } = h.EventId;
+        public long Version { get; } = row.Version;
+        public RowOutcome Outcome { get; } = outcome;
+        public long? Mrt { get; } = row.ManagerReceiptTimeMs ?? h.ManagerReceiptTimeMs;
+        public long ModificationTimeMs { get; set; } = h.ModificationTimeMs;
+        public string Stage { get; set; } = h.Stage;
+        public long Flags { get; set; } = h.Flags;
+        public long? ReviewAnchorMs { get; set; } = h.ReviewAnchorMs;
+        public bool Responded { get; set; } = h.Responded;
+        public bool ReviewMeasured { get; set; } = h.ReviewMeasured;
+        public bool Incomplete { get; set; } = h.Incomplete;
+
+        public void Note(HistoryNote note, long timeMs) => Outcome.Notes.Add(new HistoryNoteEntry(EventId, Version, timeMs, note));
+
+        public void Measure(DurationKind kind, string analyst, long? startMs, long endMs)
+        {
+            if (startMs is not { } start)
+            {
+                Note(HistoryNote.NoManagerReceiptTime, endMs);
+            }
+            else if (endMs < start)
+            {
+                Note(HistoryNote.NegativeDuration, endMs);
+            }
+            else
+            {
+                Outcome.Durations.Add(new AnalystDuration(EventId, kind, analyst, start, endMs));
+            }
+        }
+
+        public EventHistory ToHistory() => new(EventId, Version, ModificationTimeMs, Mrt, Stage, Flags, ReviewAnchorMs, Responded, ReviewMeasured, Incomplete);
+    }
+}

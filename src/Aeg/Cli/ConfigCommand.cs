@@ -1,0 +1,42 @@
+using System.CommandLine;
+using System.Reflection;
+using Aeg.Configuration;
+
+namespace Aeg.Cli;
+
+/// <summary><c>aeg config check</c> (every problem of a config, its mappings and rules) and <c>aeg config example</c> (a commented full config).</summary>
+internal static class ConfigCommand
+{
+    public static Command Create()
+    {
+        var config = AnnotationCommandOptions.Config();
+        var check = new Command("check", "Validate aeg.yaml, its cef-mappings.yaml, its rule files and the secrets' sources; print every problem as <file>: <key>: <reason>.") { config };
+        check.SetAction(parse =>
+        {
+            var findings = ConfigChecker.Check(parse.GetValue(config)!.FullName, out var summary);
+            foreach (var finding in findings)
+            {
+                Console.Out.WriteLine(finding);
+            }
+            var errors = findings.Count(f => !f.IsWarning);
+            Console.Out.WriteLine(errors == 0 ? $"OK: {summary}" : $"{errors} problem(s) found");
+            return errors == 0 ? AnnotationCommandOptions.ExitOk : AnnotationCommandOptions.ExitConfig;
+        });
+        var example = new Command("example", "Print a commented aeg.yaml with every key (the file content/config/aeg.example.yaml).");
+        example.SetAction(_ =>
+        {
+            Console.Out.Write(Example());
+            return AnnotationCommandOptions.ExitOk;
+        });
+        return new Command("config", "Check a configuration or print an example.") { check, example };
+    }
+
+    /// <summary>content/config/aeg.example.yaml, embedded in the binary: the one source of the example.</summary>
+    public static string Example()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Aeg.Configuration.aeg.example.yaml")
+            ?? throw new InvalidOperationException("aeg.example.yaml is not embedded in this build");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using Aeg.Analytics;
+using Aeg.Configuration;
+
+namespace Aeg.Cli;
+
+/// <summary><c>aeg report</c>: analyst metrics of a period as a table, CSV or JSON, and optionally a self-contained HTML page.</summary>
+internal static class ReportCommand
+{
+    public static Command Create()
+    {
+        var config = AnnotationCommandOptions.Config();
+        var from = new Option<string>("--from") { Description = "Start of the period (ISO 8601, UTC unless an offset is given); default 30 days before --to." };
+        var to = new Option<string>("--to") { Description = "End of the period, exclusive (ISO 8601); default now." };
+        var format = new Option<string>("--format") { Description = "table, csv or json.", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "csv", "json");
+        var html = new Option<FileInfo>("--html") { Description = "Also write a self-contained HTML page with charts to this file." };
+        var command = new Command("report", "Analyst metrics (time to respond, review, close) per analyst for a period.") { config, from, to, format, html };
+        command.SetAction(parse =>
+        {
+            var output = parse.InvocationConfiguration.Output;
+            var error = parse.InvocationConfiguration.Error;
+            AegOptions options;
+            try
+            {
+                options = AegConfig.Load(parse.GetValue(config)!.FullName);
+            }
+            catch (ConfigException ex)
+            {
+                error.WriteLine($"Configuration error:{Environment.NewLine}{ex.Message}");
+                return AnnotationCommandOptions.ExitConfig;
+            }
+            if (!TryParseTime(parse.GetValue(to), DateTimeOffset.UtcNow, out var end))
+            {
+                error.WriteLine($"--to: '{parse.GetValue(to)}' is not an ISO 8601 time such as 2026-11-01 or 2026-11-01T08:00:00Z");
+                return AnnotationCommandOptions.ExitConfig;
+            }
+            if (!TryParseTime(parse.GetValue(from), end.AddDays(-30), out var start))
+            {
+                error.WriteLine($"--from: '{parse.GetValue(from)}' is not an ISO 8601 time such as 2026-11-01 or 2026-11-01T08:00:00Z");
+                return AnnotationCommandOptions.ExitConfig;
+            }
+            if (start >= end)
+            {
+                error.WriteLine("--from must be before --to");
+                return AnnotationCommandOptions.ExitConfig;
+            }
+            var path = options.Analytics.DatabaseFile(options.State.Directory);
+            // A report must not create state: without a history there is nothing to report.
+            if (!File.Exists(path))
+            {
+                error.WriteLine($"No analytics history at {path} yet; the report is empty.");
+            }
+            var report = AnalystReport.Build(File.Exists(path) ? new AnalyticsStore(path) : null, start, end);
+            output.Write(parse.GetValue(format) switch
+            {
+                "json" => ReportText.ToJson(report) + Environment.NewLine,
+                "csv" => ReportText.ToCsv(report),
+                _ => ReportText.ToTable(report),
+            });
+            if (parse.GetValue(html) is { } file)
+            {
+                File.WriteAllText(file.FullName, ReportHtml.Render(report));
+                error.WriteLine($"Wrote {file.FullName}");
+            }
+            return AnnotationCommandOptions.ExitOk;
+        });
+        return command;
+    }
+
+    private static bool TryParseTime(string? text, DateTimeOffset fallback, out DateTimeOffset time)
+    {
+        time = fallback;
+        return string.IsNullOrWhiteSpace(text)
+            || DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
+    }
+}

@@ -1,0 +1,173 @@
+using System.Globalization;
+using Aeg.Analytics;
+using Aeg.Configuration;
+using Aeg.Metrics;
+using Serilog;
+
+namespace Aeg.Tests.Analytics;
+
+/// <summary>The SQLite history, the recorder around it and the histograms rebuilt from it.</summary>
+public sealed class AnalyticsStoreTests : IDisposable
+{
+    private const long Minute = 60_000;
+    private static readonly long T0 = new DateTimeOffset(2026, 10, 5, 8, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    private readonly string _dir = Directory.CreateTempSubdirectory("aeg-analytics-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private string DbPath => Path.Combine(_dir, "analytics.db");
+
+    private static AnalyticsRow Row(long eventId, long version, long time, string user, string stage, long flags = 0) =>
+        new(eventId, version, time, user, stage, flags, T0 - 10 * Minute, null);
+
+    private static List<AnalyticsRow> Script(int events) => [.. Enumerable.Range(1, events).SelectMany(e => new[]
+    {
+        Row(e, 1, T0, "system", "Queued"),
+        Row(e, 2, T0 + e * Minute, e % 2 == 0 ? "alice" : "bob", "Initial", flags: 1),
+        Row(e, 3, T0 + (10 + e) * Minute, "carol", "Closed", flags: 1),
+    })];
+
+    [Fact]
+    public void A_batch_applied_twice_is_recorded_once_and_histograms_rebuild_from_the_file()
+    {
+        var deriver = new TransitionDeriver(new AnalyticsOptions());
+        var rows = Script(5);
+        var store = new AnalyticsStore(DbPath);
+        store.Apply(rows, deriver);
+        var resent = store.Apply(rows, deriver);
+
+        Assert.All(resent, o => Assert.Equal(HistoryNote.StaleRow, Assert.Single(o.Notes).Note));
+        var durations = new AnalyticsStore(DbPath).Durations();
+        Assert.Equal(15, durations.Count);
+        Assert.Equal(3, durations.Count(d => d.Kind == DurationKind.Respond && d.Analyst == "bob"));
+        Assert.Equal(5, durations.Count(d => d.Kind == DurationKind.Close && d.Analyst == "carol"));
+        Assert.Equal(10, new AnalyticsStore(DbPath).Transitions().Count);
+        Assert.Equal(3, new AnalyticsStore(DbPath).Find(4)!.Version);
+
+        // A new process: the histograms come back from SQLite with the same counts and sums.
+        var text = new StringWriter();
+        AnalystHistograms.Load(new AnalyticsStore(DbPath)).WriteTo(new PrometheusTextWriter(text));
+        var samples = text.ToString().Split('\n');
+        foreach (var g in durations.GroupBy(d => (d.Kind, d.Analyst)))
+        {
+            var family = $"aeg_analyst_time_to_{g.Key.Kind.ToString().ToLowerInvariant()}_seconds";
+            Assert.Contains($"{family}_count{{analyst=\"{g.Key.Analyst}\"}} {g.Count()}", samples);
+            Assert.Contains($"{family}_sum{{analyst=\"{g.Key.Analyst}\"}} {g.Sum(d => d.Seconds).ToString("R", CultureInfo.InvariantCulture)}", samples);
+        }
+        Assert.Contains("# TYPE aeg_analyst_time_to_close_seconds histogram", samples);
+    }
+
+    [Fact]
+    public void Histograms_count_each_duration_once_whether_it_was_recorded_before_or_after_the_first_scrape()
+    {
+        var recorder = AnalyticsRecorder.Open(new AnalyticsOptions(), _dir, new LoggerConfiguration().CreateLogger());
+        var rows = Script(6);
+        string Count()
+        {
+            var text = new StringWriter();
+            recorder.Histograms.WriteTo(new PrometheusTextWriter(text));
+            return text.ToString().Split('\n').Single(l => l.StartsWith("aeg_analyst_time_to_close_seconds_count{analyst=\"carol\"}", StringComparison.Ordinal));
+        }
+        void Record(IEnumerable<AnalyticsRow> batch)
+        {
+            foreach (var r in batch)
+            {
+                recorder.Buffer(new Aeg.Annotations.AnnotationRow
+                {
+                    EventId = r.EventId,
+                    Version = r.Version,
+                    ModificationTimeMs = r.ModificationTimeMs,
+                    ModifiedBy = r.ModifiedBy,
+                    StageName = r.Stage,
+                    Flags = r.Flags,
+                    ManagerReceiptTimeMs = r.ManagerReceiptTimeMs,
+                });
+            }
+            recorder.Flush();
+        }
+
+        Record(rows.Where(r => r.EventId <= 2));
+        var closes = () => recorder.Store.Durations().Count(d => d.Kind == DurationKind.Close && d.Analyst == "carol");
+        Assert.Equal($"aeg_analyst_time_to_close_seconds_count{{analyst=\"carol\"}} {closes()}", Count());
+        Record(rows.Where(r => r.EventId > 2));
+        Assert.Equal(6, closes());
+        Assert.Equal($"aeg_analyst_time_to_close_seconds_count{{analyst=\"carol\"}} {closes()}", Count());
+    }
+
+    [Fact]
+    public void A_recorder_that_cannot_write_logs_and_counts_instead_of_throwing()
+    {
+        var recorder = AnalyticsRecorder.Open(new AnalyticsOptions(), _dir, new LoggerConfiguration().CreateLogger());
+        var row = new Aeg.Annotations.AnnotationRow { EventId = 1, Version = 1, ModificationTimeMs = T0, StageName = "Queued" };
+        recorder.Buffer(row);
+        recorder.Flush();
+        Assert.Equal(1, recorder.Histograms.Counters.RowsRecorded);
+
+        // Someone damaged the history: every statement on the events table now fails.
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath}"))
+        {
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = "DROP TABLE analytics_events";
+            drop.ExecuteNonQuery();
+        }
+        row.Version = 2;
+        row.StageName = "Initial";
+        recorder.Buffer(row);
+        recorder.Flush();
+
+        Assert.Equal(1, recorder.Histograms.Counters.RecordFailures);
+        Assert.Equal(1, recorder.Histograms.Counters.RowsRecorded);
+        recorder.Flush(); // the failed rows are not retried forever
+        Assert.Equal(1, recorder.Histograms.Counters.RecordFailures);
+    }
+
+    [Fact]
+    public void Percentiles_interpolate_between_ranks()
+    {
+        var s = DurationStats.Of([4, 1, 3, 2]);
+        Assert.Equal(4, s.Count);
+        Assert.Equal(2.5, s.MedianSeconds);
+        Assert.Equal(3.7, s.P90Seconds!.Value, 9);
+        Assert.Equal(2.5, s.MeanSeconds);
+        Assert.Equal(new DurationStats(0, null, null, null), DurationStats.Of([]));
+        Assert.Equal(7, DurationStats.Of([7]).P90Seconds);
+    }
+
+    [Fact]
+    public void Report_covers_only_durations_ending_in_the_period_and_the_table_lists_every_analyst()
+    {
+        new AnalyticsStore(DbPath).Apply(Script(6), new TransitionDeriver(new AnalyticsOptions()));
+        var from = DateTimeOffset.FromUnixTimeMilliseconds(T0 + 3 * Minute);
+        var report = AnalystReport.Build(new AnalyticsStore(DbPath), from, from.AddHours(1));
+
+        var bob = report.Analysts.Single(a => a.Analyst == "bob");
+        // Responses at +1, +3, +5 minutes (odd events); +1 is before the period.
+        var expected = new[] { 3, 5 }.Select(e => (T0 + e * Minute - (T0 - 10 * Minute)) / 1000.0).ToArray();
+        Assert.Equal(2, bob.TimeToRespond.Count);
+        Assert.Equal(expected.Average(), bob.TimeToRespond.MedianSeconds);
+        Assert.Equal(6, report.Analysts.Single(a => a.Analyst == "carol").TimeToClose.Count);
+        Assert.Equal(6, report.Analysts.Single(a => a.Analyst == "carol").Stages["Closed"]);
+        Assert.Equal(14, report.TimeToCloseDistribution.Count);
+        Assert.Equal(6, report.TimeToCloseDistribution.Sum(b => b.Count));
+
+        var table = ReportText.ToTable(report);
+        Assert.Contains("TIME TO RESPOND", table);
+        Assert.All(new[] { "alice", "bob", "carol" }, a => Assert.Contains(a, table));
+        var csv = ReportText.ToCsv(report).Split("\r\n");
+        Assert.StartsWith("analyst,respond_count,respond_median_seconds", csv[0]);
+        Assert.Equal(["analyst", "alice", "bob", "carol", ""], csv.Select(l => l.Split(',')[0]));
+    }
+
+    [Fact]
+    public void Analytics_section_is_validated_with_keys()
+    {
+        var o = new AegOptions { Analytics = new AnalyticsOptions { ReviewedFlagBit = null, FinalStages = ["Queued", ""] } };
+        var problems = o.Analytics.Validate("analytics").ToList();
+        Assert.Contains(problems, p => p.Key == "analytics.reviewedFlagBit");
+        Assert.Contains(problems, p => p.Key == "analytics.finalStages[1]");
+        Assert.Contains(problems, p => p.Key == "analytics.finalStages" && p.Reason.Contains("initial stage"));
+        Assert.Empty(new AnalyticsOptions().Validate("analytics"));
+        Assert.Contains(new AnalyticsOptions { ReviewedFlagBit = 63 }.Validate("analytics"), p => p.Key == "analytics.reviewedFlagBit");
+    }
+}

@@ -8,6 +8,7 @@
 # AEG_BENCH_DB_USER / AEG_BENCH_DB_PASSWORD (default aeg_admin / aeg-test), a user allowed to
 # create databases. A throwaway database aeg_bench_<pid> is created and dropped.
 # Aeg's batch size: AEG_BENCH_BATCH (default: Aeg's own default, poller.batchSize unset).
+# AEG_BENCH_EXTRA_YAML: more lines for aeg.yaml, e.g. "analytics: { enabled: false }".
 # AEG_BENCH_REPS (default 1): how many times each method drains the backlog (fresh state each
 # time); medians are printed. AEG_BENCH_VARIANTS: extra Aeg builds to compare in the same run,
 # space-separated label=/path/to/published/dir (each run as label=dir/aeg), e.g. to A/B a change.
@@ -92,6 +93,7 @@ poller: { ${BATCH_YAML}firstStart: beginning }
 state: { directory: $WORK/state }
 syslog: { host: 127.0.0.1, port: $SINK_PORT, protocol: tcp, framing: lf }
 mappings: $REPO/cef-mappings.yaml
+${AEG_BENCH_EXTRA_YAML:-}
 YAML
     /usr/bin/time -v -o "$WORK/run.time" "$bin/aeg" poll --once --config "$WORK/aeg.yaml" >"$WORK/aeg.log" 2>&1 \
       || { cat "$WORK/aeg.log" >&2; return 1; }

@@ -44,6 +44,11 @@ public sealed class AnnotationCounters
     internal void SetSyslogProblem(string? problem) => Volatile.Write(ref _syslogProblem, problem);
     internal void SetCursorLag(long ms) => Interlocked.Exchange(ref _cursorLagMs, Math.Max(0, ms));
 
+    private long _stateWriteFailures;
+    /// <summary>Cursor saves that failed (full or read-only state directory).</summary>
+    public long StateWriteFailures => Interlocked.Read(ref _stateWriteFailures);
+    internal void StateWriteFailed() => Interlocked.Increment(ref _stateWriteFailures);
+
     public override string ToString() =>
         $"rows_polled={RowsPolled} events_sent={EventsSent} send_failures={SendFailures} db_failures={DatabaseFailures} " +
         $"version_gaps={VersionGaps} missed_versions={MissedVersions} late_rows={LateRows} cursor_lag_ms={CursorLagMs}";

@@ -34,6 +34,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
     private AnnotationCursor _cursor;
     private DateTimeOffset _versionsSavedAt;
     private bool _versionsDirty;
+    private AnnotationState? _unsavedState;
 
     public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, IAnnotationStateStore stateFile,
         PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null, AnalyticsRecorder? analytics = null)
@@ -70,9 +71,10 @@ public sealed class AnnotationPoller : IAsyncDisposable
             {
                 _lock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
             }
-            catch (IOException)
+            catch (IOException ex)
             {
-                throw new StateFileException($"another aeg poller holds {lockPath}; only one poller may use a state directory");
+                // The reason tells a second poller (lock held) from a full or read-only state directory.
+                throw new StateFileException($"cannot lock {lockPath} ({ex.Message}); only one poller may use a state directory, and it must be writable");
             }
         }
         var state = _stateFile.Load();
@@ -130,6 +132,13 @@ public sealed class AnnotationPoller : IAsyncDisposable
 
     private async Task<long> PollCycleAsync(CancellationToken cancellationToken, CancellationToken stopAfterBatch)
     {
+        // A batch already on the wire whose cursor could not be written: save it before sending
+        // anything more, so a full or read-only state directory stops the flow instead of making
+        // every retry send the same batch again.
+        if (_unsavedState is { } unsaved)
+        {
+            SaveState(unsaved);
+        }
         long sent = 0;
         var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
         var lookBackMs = (long)_options.LookBack.TotalMilliseconds;
@@ -302,20 +311,32 @@ public sealed class AnnotationPoller : IAsyncDisposable
         // ignores as already recorded; the other order would lose the batch's metrics.
         Analytics?.Flush();
         Counters.SetSyslogProblem(null);
+        // The events are sent, so the cursor moves in memory even when the file cannot follow:
+        // the file then keeps the previous valid cursor (a crash resends one batch).
+        _cursor = next;
+        Counters.SetCursorLag(nowMs - next.ModificationTimeMs);
+        ClearPending();
+        SaveState(new AnnotationState { Cursor = next, Recent = _window.ToList() });
+    }
+
+    private void SaveState(AnnotationState state)
+    {
         try
         {
-            _stateFile.Save(new AnnotationState { Cursor = next, Recent = _window.ToList() });
+            _stateFile.Save(state);
+            _unsavedState = null;
+            // A batch counts once its cursor is on disk, here or on the retry that saves it.
+            Counters.Batch();
+            Counters.SetStateWriteProblem(null);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
+            _unsavedState = state;
+            Counters.StateWriteFailed();
             Counters.SetStateWriteProblem($"cursor write failed: {ex.GetType().Name}: {ex.Message}");
-            throw;
+            throw new StateWriteException(
+                $"cannot write the state file {_stateFile.Path} ({ex.Message}); it keeps the previous cursor, nothing more is sent until it can be written", ex);
         }
-        Counters.SetStateWriteProblem(null);
-        _cursor = next;
-        Counters.Batch();
-        Counters.SetCursorLag(nowMs - next.ModificationTimeMs);
-        ClearPending();
     }
 
     private void SaveVersionsIfDue(bool force)
@@ -323,9 +344,17 @@ public sealed class AnnotationPoller : IAsyncDisposable
         var now = _time.GetUtcNow();
         if (_versionsDirty && (force || now - _versionsSavedAt >= VersionsSaveInterval))
         {
-            _stateFile.SaveVersions(_versions.Entries);
+            try
+            {
+                _stateFile.SaveVersions(_versions.Entries);
+                _versionsDirty = false;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Advisory data (gap detection only): keep it in memory and try again later.
+                _log.Warning("Cannot write {File} ({Reason}); version memory is kept in memory", _stateFile.VersionsPath, ex.Message);
+            }
             _versionsSavedAt = now;
-            _versionsDirty = false;
         }
     }
 
@@ -369,6 +398,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
     {
         null => "unknown",
         SyslogSendException s => s.Message,
+        StateWriteException s => s.Message,
         DbException d => $"{d.GetType().Name}: {d.Message}",
         _ => ex.GetType().Name,
     };

@@ -1,6 +1,6 @@
+using Aeg.Analytics;
 using Aeg.Ha;
 using Aeg.HttpEndpoint;
-using Aeg.Analytics;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Syslog;

@@ -169,3 +169,6 @@ public sealed class AnnotationStateFile : IAnnotationStateStore
         return state;
     }
 }
+
+/// <summary>The state file could not be written (disk full, read-only, no permission); the file on disk still holds the previous cursor.</summary>
+public sealed class StateWriteException(string message, Exception inner) : IOException(message, inner);

@@ -29,9 +29,10 @@ public sealed class AnnotationTestDatabase : IAsyncDisposable
 
     public static string RepoRoot => Path.GetDirectoryName(TestServices.RepoFile("Aeg.sln"))!;
 
-    public static async Task<AnnotationTestDatabase> CreateAsync()
+    /// <summary>Creates the database on the shared dev MariaDB, or on the server of <paramref name="adminConnectionString"/>.</summary>
+    public static async Task<AnnotationTestDatabase> CreateAsync(string? adminConnectionString = null)
     {
-        var db = await TestDatabase.CreateAsync(TestServices.RepoFile("content/esm/schema.sql"));
+        var db = await TestDatabase.CreateAsync(TestServices.RepoFile("content/esm/schema.sql"), adminConnectionString: adminConnectionString);
         var b = AnnotationDatabase.Provider.CreateConnectionStringBuilder()!;
         b.ConnectionString = db.ConnectionString;
         string Get(params string[] keys) => keys.Select(k => b.TryGetValue(k, out var v) ? Convert.ToString(v) : null).FirstOrDefault(v => !string.IsNullOrEmpty(v)) ?? "";

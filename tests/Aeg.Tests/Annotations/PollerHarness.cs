@@ -27,7 +27,7 @@ internal sealed class PollerHarness : IAsyncDisposable
     public static CefMappings Mappings { get; } = CefMappingsFile.Load(Path.Combine(AnnotationTestDatabase.RepoRoot, "cef-mappings.yaml"));
     public AnnotationStateFile StateFile => new(StateDirectory);
 
-    public static async Task<PollerHarness> CreateAsync() => new(await AnnotationTestDatabase.CreateAsync());
+    public static async Task<PollerHarness> CreateAsync(string? adminConnectionString = null) => new(await AnnotationTestDatabase.CreateAsync(adminConnectionString));
 
     public AnnotationPoller CreatePoller(ISyslogSender sender, AnnotationDatabase? database = null, SyslogOutputOptions? syslog = null)
     {

@@ -5,10 +5,13 @@ namespace Aeg.Tests.Infrastructure;
 /// <summary>A uniquely named MariaDB database for one test, dropped on dispose, so tests can run in parallel.</summary>
 public sealed class TestDatabase : IAsyncDisposable
 {
-    private TestDatabase(string name, string connectionString)
+    private readonly string _adminConnectionString;
+
+    private TestDatabase(string name, string connectionString, string adminConnectionString)
     {
         Name = name;
         ConnectionString = connectionString;
+        _adminConnectionString = adminConnectionString;
     }
 
     /// <summary>The database name, <c>aeg_t_</c> and 8 hex digits.</summary>
@@ -18,18 +21,20 @@ public sealed class TestDatabase : IAsyncDisposable
     public string ConnectionString { get; }
 
     /// <summary>Creates the database and, when given, runs the SQL file (e.g. content/esm/schema.sql) in it.</summary>
-    public static async Task<TestDatabase> CreateAsync(string? sqlFilePath = null, CancellationToken cancellationToken = default)
+    /// <param name="adminConnectionString">A server of the test's own (fault drills); default the shared dev MariaDB.</param>
+    public static async Task<TestDatabase> CreateAsync(string? sqlFilePath = null, CancellationToken cancellationToken = default, string? adminConnectionString = null)
     {
+        var admin = adminConnectionString ?? TestServices.MySqlConnectionString;
         var name = "aeg_t_" + Guid.NewGuid().ToString("N")[..8];
-        await ExecuteAsync(TestServices.MySqlConnectionString, $"CREATE DATABASE `{name}` CHARACTER SET utf8mb4", cancellationToken);
+        await ExecuteAsync(admin, $"CREATE DATABASE `{name}` CHARACTER SET utf8mb4", cancellationToken);
 
         var builder = TestServices.MySqlFactory.CreateConnectionStringBuilder()!;
-        builder.ConnectionString = TestServices.MySqlConnectionString;
+        builder.ConnectionString = admin;
         builder["Database"] = name;
         // Otherwise the connection uses the server's default character set (latin1 on many
         // servers) and text outside it comes back as '?'.
         builder["CharacterSet"] = "utf8mb4";
-        var database = new TestDatabase(name, builder.ConnectionString);
+        var database = new TestDatabase(name, builder.ConnectionString, admin);
         if (sqlFilePath is not null)
         {
             try
@@ -71,7 +76,7 @@ public sealed class TestDatabase : IAsyncDisposable
 
     /// <summary>Drops the database.</summary>
     public async ValueTask DisposeAsync() =>
-        await ExecuteAsync(TestServices.MySqlConnectionString, $"DROP DATABASE IF EXISTS `{Name}`", CancellationToken.None);
+        await ExecuteAsync(_adminConnectionString, $"DROP DATABASE IF EXISTS `{Name}`", CancellationToken.None);
 
     private static async Task ExecuteAsync(string connectionString, string sql, CancellationToken cancellationToken)
     {

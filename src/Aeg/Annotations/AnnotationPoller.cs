@@ -335,7 +335,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
             Counters.StateWriteFailed();
             Counters.SetStateWriteProblem($"cursor write failed: {ex.GetType().Name}: {ex.Message}");
             throw new StateWriteException(
-                $"cannot write the state file {_stateFile.Path} ({ex.Message}); it keeps the previous cursor, nothing more is sent until it can be written", ex);
+                $"cannot write the state file {_stateFile.Description} ({ex.Message}); it keeps the previous cursor, nothing more is sent until it can be written", ex);
         }
     }
 
@@ -352,7 +352,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // Advisory data (gap detection only): keep it in memory and try again later.
-                _log.Warning("Cannot write {File} ({Reason}); version memory is kept in memory", _stateFile.VersionsPath, ex.Message);
+                _log.Warning("Cannot write {File} ({Reason}); version memory is kept in memory", _stateFile.Description, ex.Message);
             }
             _versionsSavedAt = now;
         }

@@ -99,9 +99,9 @@ public sealed class PollerLeaseTests
         {
             poller.Initialize();
             await Assert.ThrowsAsync<LeaseLostException>(() => poller.PollOnceAsync(CancellationToken.None));
-            // Batch 2 was flushed, but its cursor write was refused: the cursor is the end of batch 1.
+            // Batch 2 was flushed, but its cursor write was refused (the poller is discarded with
+            // its in-memory cursor): the shared cursor, read below by the next holder, is the end of batch 1.
             Assert.Equal(2 * batch, sender.Flushed.Count);
-            Assert.Equal(new AnnotationCursor(HourAgoMs + batch - 1, batch), poller.Cursor);
         }
         await first.DisposeAsync();
 

@@ -43,7 +43,8 @@ out.append("\n" + part("README.config.md"))
 cfg = "configuration.md"
 for heading, title in [("## Top level", "### Top level"), ("## `database`", "### `database`"),
                        ("## `source`", "### `source`"), ("## `poller`", "### `poller`"),
-                       ("## `state`", "### `state`"), ("## `logging`", "### `logging`"), ("## `analytics`", "### `analytics`")]:
+                       ("## `state`", "### `state`"), ("## `logging`", "### `logging`"), ("## `analytics`", "### `analytics`"),
+                       ("## `ha`", "### `ha` (active/standby)")]:
     out.append(f"{title}\n\n" + section(cfg, heading) + "\n")
 out.append("### `http` (metrics and health endpoint)\n\n" + section(cfg, "## `http`") + "\n")
 out.append("### `syslog` (Annotation Events out)\n\n" + section("syslog-output.md", "# Syslog output (`syslog:`)") + "\n")

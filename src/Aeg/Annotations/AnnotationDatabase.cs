@@ -15,10 +15,24 @@ public sealed class AnnotationDatabase(DatabaseOptions options, string password)
     /// <summary>Where the database is, safe to log (no password).</summary>
     public string Description => $"mysql://{Options.User}@{Options.Host}:{Options.Port}/{Options.Database}";
 
-    public async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    public Task<DbConnection> OpenAsync(CancellationToken cancellationToken) => OpenAsync(ConnectionString(), cancellationToken);
+
+    /// <summary>
+    /// A connection that is never pooled: session state bound to it (a <c>GET_LOCK</c> lease, a
+    /// session <c>wait_timeout</c>) must end when it is closed, not live on in the pool.
+    /// </summary>
+    public Task<DbConnection> OpenDedicatedAsync(CancellationToken cancellationToken)
+    {
+        var b = Provider.CreateConnectionStringBuilder()!;
+        b.ConnectionString = ConnectionString();
+        b["Pooling"] = false;
+        return OpenAsync(b.ConnectionString, cancellationToken);
+    }
+
+    private static async Task<DbConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
     {
         var connection = Provider.CreateConnection()!;
-        connection.ConnectionString = ConnectionString();
+        connection.ConnectionString = connectionString;
         try
         {
             await connection.OpenAsync(cancellationToken);

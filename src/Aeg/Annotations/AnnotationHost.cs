@@ -51,8 +51,11 @@ public sealed class AnnotationHost
 
     public ISyslogSender CreateSender() => SyslogSenderFactory.Create(Options.Syslog, Log);
 
-    public AnnotationPoller CreatePoller(ISyslogSender sender) =>
-        new(CreateSource(), CreateMapper(), sender, new AnnotationStateFile(Options.State.Directory), Options.Poller, Log, analytics: CreateAnalytics());
+    public AnnotationPoller CreatePoller(ISyslogSender sender) => CreatePoller(sender, new AnnotationStateFile(Options.State.Directory));
+
+    /// <summary>A poller whose cursor lives in <paramref name="store"/> (the shared table of an active/standby group).</summary>
+    public AnnotationPoller CreatePoller(ISyslogSender sender, IAnnotationStateStore store) =>
+        new(CreateSource(), CreateMapper(), sender, store, Options.Poller, Log, analytics: CreateAnalytics());
 
     /// <summary>The analyst metrics recorder, or null when analytics are off or the history cannot be opened (events flow regardless).</summary>
     public AnalyticsRecorder? CreateAnalytics()

@@ -22,7 +22,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
     private readonly IAnnotationSource _source;
     private readonly AnnotationMapper _mapper;
     private readonly ISyslogSender _sender;
-    private readonly AnnotationStateFile _stateFile;
+    private readonly IAnnotationStateStore _stateFile;
     private readonly PollerOptions _options;
     private readonly ILogger _log;
     private readonly TimeProvider _time;
@@ -36,7 +36,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
     private bool _versionsDirty;
     private AnnotationState? _unsavedState;
 
-    public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, AnnotationStateFile stateFile,
+    public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, IAnnotationStateStore stateFile,
         PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null, AnalyticsRecorder? analytics = null)
     {
         Counters = counters ?? new AnnotationCounters();
@@ -63,15 +63,19 @@ public sealed class AnnotationPoller : IAsyncDisposable
     /// <summary>Takes the state directory lock and loads the cursor, or sets it from poller.firstStart and saves it.</summary>
     public void Initialize()
     {
-        var lockPath = Path.Combine(Path.GetDirectoryName(_stateFile.Path)!, "annotation.lock");
-        try
+        // A shared store is guarded by the active/standby lease instead of a local lock file.
+        if (_stateFile is AnnotationStateFile file)
         {
-            _lock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-        }
-        catch (IOException ex)
-        {
-            // The reason tells a second poller (lock held) from a full or read-only state directory.
-            throw new StateFileException($"cannot lock {lockPath} ({ex.Message}); only one poller may use a state directory, and it must be writable");
+            var lockPath = Path.Combine(Path.GetDirectoryName(file.Path)!, "annotation.lock");
+            try
+            {
+                _lock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException ex)
+            {
+                // The reason tells a second poller (lock held) from a full or read-only state directory.
+                throw new StateFileException($"cannot lock {lockPath} ({ex.Message}); only one poller may use a state directory, and it must be writable");
+            }
         }
         var state = _stateFile.Load();
         if (state is null)
@@ -331,7 +335,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
             Counters.StateWriteFailed();
             Counters.SetStateWriteProblem($"cursor write failed: {ex.GetType().Name}: {ex.Message}");
             throw new StateWriteException(
-                $"cannot write the state file {_stateFile.Path} ({ex.Message}); it keeps the previous cursor, nothing more is sent until it can be written", ex);
+                $"cannot write the state file {_stateFile.Description} ({ex.Message}); it keeps the previous cursor, nothing more is sent until it can be written", ex);
         }
     }
 
@@ -348,7 +352,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 // Advisory data (gap detection only): keep it in memory and try again later.
-                _log.Warning("Cannot write {File} ({Reason}); version memory is kept in memory", _stateFile.VersionsPath, ex.Message);
+                _log.Warning("Cannot write {File} ({Reason}); version memory is kept in memory", _stateFile.Description, ex.Message);
             }
             _versionsSavedAt = now;
         }

@@ -14,6 +14,11 @@ internal static class PollCommand
         var command = new Command("poll", "Poll the annotation table once, send every new row, and exit.") { config, once, attempts, debug };
         command.SetAction((parse, cancellationToken) => AnnotationCommandOptions.WithHost(parse, config, debug, async host =>
         {
+            if (host.Options.Ha.Enabled)
+            {
+                host.Log.Error("ha.enabled is set: `aeg poll --once` would poll beside the active instance with a cursor of its own; use `aeg run`");
+                return AnnotationCommandOptions.ExitConfig;
+            }
             await using var sender = host.CreateSender();
             await using var poller = host.CreatePoller(sender);
             poller.Initialize();

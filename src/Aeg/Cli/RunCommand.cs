@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Aeg.Ha;
 using Aeg.HttpEndpoint;
 using Aeg.Rules;
 
@@ -19,8 +20,9 @@ internal static class RunCommand
             // killing the process mid-batch.
             using var stop = new ShutdownSignals(cancellationToken);
             await using var sender = host.CreateSender();
-            await using var poller = host.CreatePoller(sender);
-            poller.Initialize();
+            // With ha.enabled the poller is created only while this instance holds the lease (Aeg.Ha).
+            await using var poller = host.Options.Ha.Enabled ? null : host.CreatePoller(sender);
+            poller?.Initialize();
             // The CEF listener and ticket bridge run alongside when listeners are configured.
             await using var pipeline = host.Options.Listen.Listeners.Count > 0 ? CefTicketPipeline.Create(host.Options, host.ConfigPath, host.Log, parse.GetValue(printEvents) ? Console.OpenStandardOutput() : null) : null;
             if (pipeline is not null)
@@ -30,7 +32,7 @@ internal static class RunCommand
             await using var http = await AegHttpServer.StartIfEnabledAsync(host.Options, host.ConfigPath, new DaemonParts(poller, sender, pipeline), host.Log);
             host.Log.Information("Polling {Database} every {Interval}, sending to {Destination}",
                 host.Database.Description, host.Options.Poller.Interval, sender.Destination);
-            await poller.RunAsync(stop.Token);
+            await (poller?.RunAsync(stop.Token) ?? new ActiveStandbyPoller(host, sender).RunAsync(stop.Token));
             if (pipeline is not null)
             {
                 await pipeline.StopAsync();

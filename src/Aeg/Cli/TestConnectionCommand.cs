@@ -18,6 +18,7 @@ internal static class TestConnectionCommand
         command.SetAction((parse, cancellationToken) => AnnotationCommandOptions.WithHost(parse, config, debug, async host =>
         {
             var ok = await CheckDatabase(host, Console.Out, cancellationToken);
+            ok &= !host.Options.Ha.Enabled || await Ha.HaConnectionCheck.RunAsync(host, Console.Out, cancellationToken);
             ok &= await CheckSyslog(host.Options.Syslog, Console.Out, cancellationToken);
             ok &= CheckStateDirectory(host.Options.State.Directory, Console.Out);
             Console.Out.WriteLine(ok ? "RESULT: all checks passed" : "RESULT: some checks FAILED");
@@ -36,21 +37,21 @@ internal static class TestConnectionCommand
             output.WriteLine($"  connected, server version {connection.ServerVersion}");
             var query = new AnnotationQuery(host.Options.Source);
 
-            var broad = false;
+            var grantLines = new List<string>();
             await using (var grants = db.CreateCommand(connection, "SHOW GRANTS"))
             await using (var reader = await grants.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    var grant = reader.GetString(0);
-                    output.WriteLine($"  grant: {Redact(grant)}");
-                    broad |= grant.Contains("ALL PRIVILEGES", StringComparison.OrdinalIgnoreCase) ||
-                        grant.Contains("INSERT", StringComparison.OrdinalIgnoreCase) || grant.Contains("UPDATE", StringComparison.OrdinalIgnoreCase);
+                    var grant = Redact(reader.GetString(0));
+                    grantLines.Add(grant);
+                    output.WriteLine($"  grant: {grant}");
                 }
             }
-            if (broad)
+            foreach (var w in DatabaseGrants.WritesTo(grantLines, DatabaseGrants.EsmSchemas(host.Options)))
             {
-                output.WriteLine("  note: this user can write; Aeg needs only SELECT on the annotation and lookup tables (content/esm/README.md)");
+                output.WriteLine($"  WARNING: this account can write to the ESM database: {string.Join(", ", w.Privileges)} on {w.On}; " +
+                    "Aeg needs only SELECT there (content/esm/README.md)");
             }
 
             await using (var count = db.CreateCommand(connection, query.Count))

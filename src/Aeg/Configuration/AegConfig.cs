@@ -103,6 +103,7 @@ public static partial class AegConfig
         Check(pl.RetryMaxDelay >= pl.RetryMinDelay, "poller.retryMaxDelay", "must be at least retryMinDelay");
 
         Check(!string.IsNullOrWhiteSpace(o.State.Directory), "state.directory", "must not be empty");
+        p.AddRange(o.Ha.Validate("ha", o.Database));
 
         foreach (var error in o.Syslog.Validate())
         {

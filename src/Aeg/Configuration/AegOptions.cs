@@ -1,4 +1,5 @@
 using Aeg.Analytics;
+using Aeg.Ha;
 using Aeg.HttpEndpoint;
 using Aeg.Listener;
 using Aeg.Rules;
@@ -14,6 +15,8 @@ public sealed class AegOptions
     public SourceOptions Source { get; set; } = new();
     public PollerOptions Poller { get; set; } = new();
     public StateOptions State { get; set; } = new();
+    /// <summary>Active/standby polling across instances; see docs/scaling.md.</summary>
+    public HaOptions Ha { get; set; } = new();
     public SyslogOutputOptions Syslog { get; set; } = new();
     /// <summary>Syslog listeners for CEF input (docs/listener.md).</summary>
     public ListenOptions Listen { get; set; } = new();

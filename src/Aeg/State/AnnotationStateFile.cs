@@ -14,7 +14,7 @@ public sealed class AnnotationState
 public sealed class StateFileException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>Reads and atomically writes the annotation poller's state file (JSON).</summary>
-public sealed class AnnotationStateFile
+public sealed class AnnotationStateFile : IAnnotationStateStore
 {
     private const int FormatVersion = 1;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
@@ -35,14 +35,20 @@ public sealed class AnnotationStateFile
 
     public List<KeyValuePair<long, long>> LoadVersions()
     {
-        var list = new List<KeyValuePair<long, long>>();
         if (!File.Exists(VersionsPath))
         {
-            return list;
+            return [];
         }
+        return ParseVersions(File.ReadAllBytes(VersionsPath));
+    }
+
+    /// <summary>Reads the versions JSON; advisory data, so anything unreadable gives an empty list.</summary>
+    internal static List<KeyValuePair<long, long>> ParseVersions(ReadOnlyMemory<byte> json)
+    {
+        var list = new List<KeyValuePair<long, long>>();
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(VersionsPath));
+            using var doc = JsonDocument.Parse(json);
             foreach (var v in doc.RootElement.GetProperty("versions").EnumerateArray())
             {
                 list.Add(new(v[0].GetInt64(), v[1].GetInt64()));
@@ -59,6 +65,12 @@ public sealed class AnnotationStateFile
     public void SaveVersions(IEnumerable<KeyValuePair<long, long>> versions)
     {
         var buffer = new ArrayBufferWriter<byte>();
+        WriteVersions(versions, buffer);
+        AtomicFile.Write(VersionsPath, buffer.WrittenSpan);
+    }
+
+    internal static void WriteVersions(IEnumerable<KeyValuePair<long, long>> versions, IBufferWriter<byte> buffer)
+    {
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -73,7 +85,6 @@ public sealed class AnnotationStateFile
             w.WriteEndArray();
             w.WriteEndObject();
         }
-        AtomicFile.Write(VersionsPath, buffer.WrittenSpan);
     }
 
     public string Path { get; }
@@ -101,10 +112,19 @@ public sealed class AnnotationStateFile
         }
     }
 
+    public string Description => Path;
+
     public void Save(AnnotationState state)
     {
         _buffer.ResetWrittenCount();
-        using (var w = new Utf8JsonWriter(_buffer))
+        Write(state, _buffer);
+        AtomicFile.Write(Path, _buffer.WrittenSpan);
+    }
+
+    /// <summary>The state as the JSON document this file holds (also the shared store's format).</summary>
+    internal static void Write(AnnotationState state, IBufferWriter<byte> buffer)
+    {
+        using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
             w.WriteNumber("format", FormatVersion);
@@ -125,10 +145,10 @@ public sealed class AnnotationStateFile
             w.WriteEndArray();
             w.WriteEndObject();
         }
-        AtomicFile.Write(Path, _buffer.WrittenSpan);
     }
 
-    private static AnnotationState Parse(byte[] bytes)
+    /// <summary>Parses what <see cref="Write"/> wrote; throws JsonException, FormatException, KeyNotFoundException or InvalidOperationException.</summary>
+    internal static AnnotationState Parse(ReadOnlyMemory<byte> bytes)
     {
         using var doc = JsonDocument.Parse(bytes);
         var root = doc.RootElement;

@@ -1,0 +1,22 @@
+namespace Aeg.State;
+
+/// <summary>
+/// Where the poller keeps its cursor, look-back keys and version memory: a local state directory
+/// (<see cref="AnnotationStateFile"/>) or, for active/standby instances, a table shared by all of them.
+/// </summary>
+public interface IAnnotationStateStore
+{
+    /// <summary>Where the state lives, safe to log.</summary>
+    string Description { get; }
+
+    /// <summary>The saved state, or null on first start.</summary>
+    AnnotationState? Load();
+
+    /// <summary>Durably replaces the state; the cursor has moved only once this returns.</summary>
+    void Save(AnnotationState state);
+
+    /// <summary>Last version seen per event id (advisory: empty when missing or unreadable).</summary>
+    List<KeyValuePair<long, long>> LoadVersions();
+
+    void SaveVersions(IEnumerable<KeyValuePair<long, long>> versions);
+}

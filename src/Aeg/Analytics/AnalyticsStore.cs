@@ -74,17 +74,12 @@ public sealed class AnalyticsStore
         using var connection = Open();
         using var transaction = connection.BeginTransaction();
         var known = LoadMany(connection, transaction, rows);
-        using var upsert = Command(connection, transaction, """
-            INSERT INTO analytics_events VALUES ($id, $v, $m, $mrt, $stage, $flags, $anchor, $resp, $rev, $inc)
-            ON CONFLICT (event_id) DO UPDATE SET version = $v, modification_ms = $m, mrt_ms = $mrt, stage = $stage, flags = $flags,
-              review_anchor_ms = $anchor, responded = $resp, review_measured = $rev, incomplete = $inc
-            """, "$id", "$v", "$m", "$mrt", "$stage", "$flags", "$anchor", "$resp", "$rev", "$inc");
-        using var transition = Command(connection, transaction,
-            "INSERT INTO analytics_transitions VALUES ($id, $v, $t, $a, $from, $to, $audit)", "$id", "$v", "$t", "$a", "$from", "$to", "$audit");
-        using var duration = Command(connection, transaction,
-            "INSERT INTO analytics_durations VALUES ($id, $kind, $a, $start, $end)", "$id", "$kind", "$a", "$start", "$end");
-        using var note = Command(connection, transaction,
-            "INSERT INTO analytics_notes VALUES ($id, $v, $t, $note)", "$id", "$v", "$t", "$note");
+        // The batch goes in as four JSON parameters, one statement per table: binding ~20 named
+        // parameters per row cost more than SQLite's own work (a 1M-row drain spent ~30 µs per row).
+        var events = new Dictionary<long, EventHistory>();
+        var transitions = new List<StageTransition>();
+        var durations = new List<AnalystDuration>();
+        var notes = new List<HistoryNoteEntry>();
         foreach (var row in rows)
         {
             var outcome = deriver.Apply(known.GetValueOrDefault(row.EventId), row);
@@ -92,22 +87,72 @@ public sealed class AnalyticsStore
             if (outcome.Next is { } h)
             {
                 known[h.EventId] = h;
-                Run(upsert, h.EventId, h.Version, h.ModificationTimeMs, h.ManagerReceiptTimeMs, h.Stage, h.Flags, h.ReviewAnchorMs,
-                    h.Responded, h.ReviewMeasured, h.Incomplete);
+                events[h.EventId] = h;
             }
-            foreach (var t in outcome.Transitions)
-            {
-                Run(transition, t.EventId, t.Version, t.TimeMs, t.Analyst, t.FromStage, t.ToStage, t.FromAuditTrail);
-            }
-            foreach (var d in outcome.Durations)
-            {
-                Run(duration, d.EventId, d.Kind.ToString(), d.Analyst, d.StartMs, d.EndMs);
-            }
-            foreach (var n in outcome.Notes)
-            {
-                Run(note, n.EventId, n.Version, n.TimeMs, n.Note.ToString());
-            }
+            transitions.AddRange(outcome.Transitions);
+            durations.AddRange(outcome.Durations);
+            notes.AddRange(outcome.Notes);
         }
+        InsertJson(connection, transaction, """
+            INSERT INTO analytics_events (event_id, version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete)
+            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+                   json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'),
+                   json_extract(value, '$[8]'), json_extract(value, '$[9]')
+            FROM json_each($rows) WHERE true
+            ON CONFLICT (event_id) DO UPDATE SET version = excluded.version, modification_ms = excluded.modification_ms,
+              mrt_ms = excluded.mrt_ms, stage = excluded.stage, flags = excluded.flags, review_anchor_ms = excluded.review_anchor_ms,
+              responded = excluded.responded, review_measured = excluded.review_measured, incomplete = excluded.incomplete
+            """, events.Values, static (w, h) =>
+        {
+            w.WriteNumberValue(h.EventId);
+            w.WriteNumberValue(h.Version);
+            w.WriteNumberValue(h.ModificationTimeMs);
+            WriteNullable(w, h.ManagerReceiptTimeMs);
+            w.WriteStringValue(h.Stage);
+            w.WriteNumberValue(h.Flags);
+            WriteNullable(w, h.ReviewAnchorMs);
+            w.WriteNumberValue(h.Responded ? 1 : 0);
+            w.WriteNumberValue(h.ReviewMeasured ? 1 : 0);
+            w.WriteNumberValue(h.Incomplete ? 1 : 0);
+        });
+        InsertJson(connection, transaction, """
+            INSERT INTO analytics_transitions
+            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
+                   json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]')
+            FROM json_each($rows)
+            """, transitions, static (w, t) =>
+        {
+            w.WriteNumberValue(t.EventId);
+            w.WriteNumberValue(t.Version);
+            w.WriteNumberValue(t.TimeMs);
+            w.WriteStringValue(t.Analyst);
+            w.WriteStringValue(t.FromStage);
+            w.WriteStringValue(t.ToStage);
+            w.WriteNumberValue(t.FromAuditTrail ? 1 : 0);
+        });
+        InsertJson(connection, transaction, """
+            INSERT INTO analytics_durations
+            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]')
+            FROM json_each($rows)
+            """, durations, static (w, d) =>
+        {
+            w.WriteNumberValue(d.EventId);
+            w.WriteStringValue(d.Kind.ToString());
+            w.WriteStringValue(d.Analyst);
+            w.WriteNumberValue(d.StartMs);
+            w.WriteNumberValue(d.EndMs);
+        });
+        InsertJson(connection, transaction, """
+            INSERT INTO analytics_notes
+            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]')
+            FROM json_each($rows)
+            """, notes, static (w, n) =>
+        {
+            w.WriteNumberValue(n.EventId);
+            w.WriteNumberValue(n.Version);
+            w.WriteNumberValue(n.TimeMs);
+            w.WriteStringValue(n.Note.ToString());
+        });
         transaction.Commit();
         return outcomes;
     }
@@ -214,18 +259,42 @@ public sealed class AnalyticsStore
         command.Parameters[1].Value = toMs;
     }
 
-    private static void Run(DbCommand command, params object?[] values)
+    private static void InsertJson<T>(DbConnection connection, DbTransaction transaction, string sql, IEnumerable<T> items,
+        Action<System.Text.Json.Utf8JsonWriter, T> writeItem)
     {
-        for (var i = 0; i < values.Length; i++)
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        var count = 0;
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
         {
-            command.Parameters[i].Value = values[i] switch
+            w.WriteStartArray();
+            foreach (var item in items)
             {
-                null => DBNull.Value,
-                bool b => b ? 1L : 0L,
-                var v => v,
-            };
+                w.WriteStartArray();
+                writeItem(w, item);
+                w.WriteEndArray();
+                count++;
+            }
+            w.WriteEndArray();
         }
+        if (count == 0)
+        {
+            return;
+        }
+        using var command = Command(connection, transaction, sql, "$rows");
+        command.Parameters[0].Value = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
         command.ExecuteNonQuery();
+    }
+
+    private static void WriteNullable(System.Text.Json.Utf8JsonWriter w, long? value)
+    {
+        if (value is { } v)
+        {
+            w.WriteNumberValue(v);
+        }
+        else
+        {
+            w.WriteNullValue();
+        }
     }
 
     private DbConnection Open()

@@ -18,7 +18,10 @@ public sealed class AnnotationHost
         Log = log;
         HostName = string.IsNullOrWhiteSpace(options.HostName) ? LocalFqdn() : options.HostName;
         Database = new AnnotationDatabase(options.Database, password);
+        _analytics = new Lazy<AnalyticsRecorder?>(CreateAnalytics);
     }
+
+    private readonly Lazy<AnalyticsRecorder?> _analytics;
 
     public string ConfigPath { get; }
     public AegOptions Options { get; }
@@ -55,7 +58,16 @@ public sealed class AnnotationHost
 
     /// <summary>A poller whose cursor lives in <paramref name="store"/> (the shared table of an active/standby group).</summary>
     public AnnotationPoller CreatePoller(ISyslogSender sender, IAnnotationStateStore store) =>
-        new(CreateSource(), CreateMapper(), sender, store, Options.Poller, Log, analytics: CreateAnalytics());
+        new(CreateSource(), CreateMapper(), sender, store, Options.Poller, Log, counters: Counters, analytics: Analytics);
+
+    /// <summary>
+    /// The poller counters of this process. Every poller the host creates shares them, so an
+    /// active/standby instance that gets a new poller per lease keeps one set of /metrics figures.
+    /// </summary>
+    public AnnotationCounters Counters { get; } = new();
+
+    /// <summary>The analyst metrics recorder shared by the host's pollers (opened on first use), or null when off.</summary>
+    public AnalyticsRecorder? Analytics => _analytics.Value;
 
     /// <summary>The analyst metrics recorder, or null when analytics are off or the history cannot be opened (events flow regardless).</summary>
     public AnalyticsRecorder? CreateAnalytics()

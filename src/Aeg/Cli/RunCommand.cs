@@ -29,7 +29,7 @@ internal static class RunCommand
             {
                 await pipeline.StartAsync();
             }
-            await using var http = await AegHttpServer.StartIfEnabledAsync(host.Options, host.ConfigPath, new DaemonParts(poller, sender, pipeline), host.Log);
+            await using var http = await AegHttpServer.StartIfEnabledAsync(host.Options, host.ConfigPath, new DaemonParts(poller, sender, pipeline, host.Counters, host.Analytics), host.Log);
             host.Log.Information("Polling {Database} every {Interval}, sending to {Destination}",
                 host.Database.Description, host.Options.Poller.Interval, sender.Destination);
             await (poller?.RunAsync(stop.Token) ?? new ActiveStandbyPoller(host, sender).RunAsync(stop.Token));

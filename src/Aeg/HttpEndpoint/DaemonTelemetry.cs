@@ -7,7 +7,19 @@ using Aeg.Syslog;
 namespace Aeg.HttpEndpoint;
 
 /// <summary>The running parts of a daemon that /metrics and /readyz report on; absent parts are null.</summary>
-public sealed record DaemonParts(AnnotationPoller? Poller = null, ISyslogSender? Sender = null, CefTicketPipeline? Pipeline = null);
+/// <remarks>
+/// An active/standby instance has no poller of its own for long (one is created per lease), so it
+/// passes the host's shared <paramref name="Counters"/> and <paramref name="Analytics"/> instead.
+/// </remarks>
+public sealed record DaemonParts(AnnotationPoller? Poller = null, ISyslogSender? Sender = null, CefTicketPipeline? Pipeline = null,
+    AnnotationCounters? Counters = null, Analytics.AnalyticsRecorder? Analytics = null)
+{
+    /// <summary>The poller counters to report: the poller's, else the shared ones.</summary>
+    public AnnotationCounters? AnnotationCounters => Poller?.Counters ?? Counters;
+
+    /// <summary>The analyst metrics recorder to report, if any.</summary>
+    public Analytics.AnalyticsRecorder? AnalyticsRecorder => Poller?.Analytics ?? Analytics;
+}
 
 /// <summary>The one place that decides which metric sources and health checks a daemon serves.</summary>
 /// <remarks>
@@ -19,13 +31,13 @@ public static class DaemonTelemetry
     public static IReadOnlyList<IMetricsSource> MetricsSources(DaemonParts parts)
     {
         var sources = new List<IMetricsSource> { new ProcessMetrics() };
-        if (parts.Poller is { } poller)
+        if (parts.AnnotationCounters is { } counters)
         {
-            sources.Add(new AnnotationMetrics(poller.Counters));
-            if (poller.Analytics is { } analytics)
-            {
-                sources.Add(analytics.Histograms);
-            }
+            sources.Add(new AnnotationMetrics(counters));
+        }
+        if (parts.AnalyticsRecorder is { } analytics)
+        {
+            sources.Add(analytics.Histograms);
         }
         if (parts.Sender is { } sender)
         {
@@ -43,11 +55,11 @@ public static class DaemonTelemetry
     public static IReadOnlyList<IHealthCheck> HealthChecks(DaemonParts parts)
     {
         var checks = new List<IHealthCheck>();
-        if (parts.Poller is { } poller)
+        if (parts.AnnotationCounters is { } counters)
         {
-            checks.Add(new DatabaseHealthCheck(poller.Counters));
-            checks.Add(new StateDirectoryHealthCheck(poller.Counters));
-            checks.Add(new SyslogDestinationHealthCheck(poller.Counters));
+            checks.Add(new DatabaseHealthCheck(counters));
+            checks.Add(new StateDirectoryHealthCheck(counters));
+            checks.Add(new SyslogDestinationHealthCheck(counters));
         }
         if (parts.Pipeline is { } pipeline)
         {

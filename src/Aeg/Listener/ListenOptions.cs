@@ -100,6 +100,9 @@ public sealed class ListenerOptions
     /// <summary>TLS: a handshake not finished in this time closes the connection.</summary>
     public TimeSpan TlsHandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Oldest TLS version a sender may use: tls12 (default) or tls13.</summary>
+    public TlsMinimumVersion TlsMinVersion { get; set; } = TlsMinimumVersion.Tls12;
+
     /// <summary>Sender addresses or CIDR networks allowed to send; empty allows everyone.</summary>
     public List<string> Allow { get; set; } = [];
 
@@ -185,7 +188,8 @@ public sealed class ListenerOptions
                 yield return new ConfigProblem($"{key}.tlsHandshakeTimeout", "must be positive");
             }
         }
-        else if (!string.IsNullOrEmpty(TlsCertificateFile) || !string.IsNullOrEmpty(TlsKeyFile) || !string.IsNullOrEmpty(TlsClientCaFile) || TlsRequireClientCertificate)
+        else if (!string.IsNullOrEmpty(TlsCertificateFile) || !string.IsNullOrEmpty(TlsKeyFile) || !string.IsNullOrEmpty(TlsClientCaFile) || TlsRequireClientCertificate
+                 || TlsMinVersion != TlsMinimumVersion.Tls12)
         {
             yield return new ConfigProblem($"{key}.protocol", "tls* keys are set but the protocol is not tls");
         }

@@ -25,7 +25,7 @@ internal static class ListenerTls
         var server = new SslServerAuthenticationOptions
         {
             ServerCertificateContext = SslStreamCertificateContext.Create(certificate, intermediates, offline: true),
-            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            EnabledSslProtocols = TlsVersions.Enabled(options.TlsMinVersion),
             ClientCertificateRequired = options.TlsRequireClientCertificate || !string.IsNullOrEmpty(options.TlsClientCaFile),
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };

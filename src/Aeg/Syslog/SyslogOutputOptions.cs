@@ -41,6 +41,9 @@ public sealed class SyslogOutputOptions
     public string? TlsClientKeyFile { get; set; }
     /// <summary>Only for testing: accept any server certificate. Logged loudly at start-up.</summary>
     public bool TlsInsecureSkipVerify { get; set; }
+
+    /// <summary>Oldest TLS version to accept from the receiver: tls12 (default) or tls13.</summary>
+    public TlsMinimumVersion TlsMinVersion { get; set; } = TlsMinimumVersion.Tls12;
     /// <summary>Bound on TCP connect plus TLS handshake.</summary>
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>Reconnect backoff bounds.</summary>
@@ -101,7 +104,7 @@ public sealed class SyslogOutputOptions
                 errors.Add("tlsInsecureSkipVerify: cannot be combined with tlsCaFile");
         }
         else if (TlsCaFile is not null || TlsClientCertFile is not null || TlsClientKeyFile is not null
-                 || TlsServerName is not null || TlsInsecureSkipVerify)
+                 || TlsServerName is not null || TlsInsecureSkipVerify || TlsMinVersion != TlsMinimumVersion.Tls12)
         {
             errors.Add($"protocol: the tls* keys are set but protocol is {Protocol}, not Tls");
         }

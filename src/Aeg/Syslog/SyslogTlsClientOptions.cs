@@ -18,7 +18,7 @@ internal static class SyslogTlsClientOptions
         var ssl = new SslClientAuthenticationOptions
         {
             TargetHost = options.TlsServerName ?? options.Host,
-            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            EnabledSslProtocols = TlsVersions.Enabled(options.TlsMinVersion),
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
         };
 

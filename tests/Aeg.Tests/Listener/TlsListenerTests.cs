@@ -26,7 +26,7 @@ public sealed class TlsListenerTests : IDisposable
         TlsRequireClientCertificate = requireClientCert,
     };
 
-    private async Task<SslStream> ConnectAsync(TestListener listener, X509Certificate2? clientCert = null)
+    private async Task<SslStream> ConnectAsync(TestListener listener, X509Certificate2? clientCert = null, SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13)
     {
         var client = new TcpClient();
         await client.ConnectAsync(listener.EndPoint);
@@ -34,7 +34,7 @@ public sealed class TlsListenerTests : IDisposable
         var options = new SslClientAuthenticationOptions
         {
             TargetHost = "127.0.0.1",
-            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            EnabledSslProtocols = protocols,
             ClientCertificates = clientCert is null ? null : [clientCert],
             CertificateChainPolicy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck },
         };
@@ -115,5 +115,26 @@ public sealed class TlsListenerTests : IDisposable
 
         await Eventually.HoldsAsync(() => listener.Handler.Count == 1, "the frame of the authenticated client");
         Assert.Equal("CEF:0|V|P|1|1|N|3|authenticated=1", Encoding.UTF8.GetString(listener.Handler.Frames[0]));
+    }
+
+    [Fact]
+    public async Task With_tlsMinVersion_tls13_a_tls12_only_client_fails_the_handshake_and_a_tls13_client_is_served()
+    {
+        var options = Tls();
+        options.TlsMinVersion = TlsMinimumVersion.Tls13;
+        await using var listener = await TestListener.StartAsync(options);
+
+        await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            await using var old = await ConnectAsync(listener, protocols: SslProtocols.Tls12);
+        });
+        await Eventually.HoldsAsync(() => listener.Counters.TlsHandshakeFailures == 1, "the TLS 1.2 handshake counted as failed");
+
+        await using (var current = await ConnectAsync(listener, protocols: SslProtocols.Tls13))
+        {
+            Assert.Equal(SslProtocols.Tls13, current.SslProtocol);
+            await current.WriteAsync(B("CEF:0|V|P|1|1|N|3|tls=1.3\n"));
+        }
+        await Eventually.HoldsAsync(() => listener.Handler.Count == 1, "the frame sent over TLS 1.3");
     }
 }

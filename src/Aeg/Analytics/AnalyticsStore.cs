@@ -1,5 +1,5 @@
 using System.Data.Common;
-using Microsoft.Data.Sqlite;
+using Aeg.State;
 
 namespace Aeg.Analytics;
 
@@ -15,16 +15,9 @@ public sealed class AnalyticsStore
     public AnalyticsStore(string path)
     {
         Path = path;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            DefaultTimeout = 30,
-        }.ToString();
+        _connectionString = SqliteStateFile.Create(path);
         using var connection = Open();
-        Execute(connection, "PRAGMA journal_mode=WAL");
-        Execute(connection, """
+        SqliteStateFile.Execute(connection, """
             CREATE TABLE IF NOT EXISTS analytics_events (
                 event_id          INTEGER PRIMARY KEY,
                 version           INTEGER NOT NULL,
@@ -169,52 +162,31 @@ public sealed class AnalyticsStore
     }
 
     /// <summary>Durations that ended in [from, to); all of them when both are null.</summary>
-    public List<AnalystDuration> Durations(long fromMs = long.MinValue, long toMs = long.MaxValue)
-    {
-        using var connection = Open();
-        using var command = Command(connection, null,
-            "SELECT event_id, kind, analyst, start_ms, end_ms FROM analytics_durations WHERE end_ms >= $from AND end_ms < $to ORDER BY end_ms",
-            "$from", "$to");
-        Bind(command, fromMs, toMs);
-        using var r = command.ExecuteReader();
-        var list = new List<AnalystDuration>();
-        while (r.Read())
-        {
-            list.Add(new AnalystDuration(r.GetInt64(0), Enum.Parse<DurationKind>(r.GetString(1)), r.GetString(2), r.GetInt64(3), r.GetInt64(4)));
-        }
-        return list;
-    }
+    public List<AnalystDuration> Durations(long fromMs = long.MinValue, long toMs = long.MaxValue) => InPeriod(
+        "SELECT event_id, kind, analyst, start_ms, end_ms FROM analytics_durations WHERE end_ms >= $from AND end_ms < $to ORDER BY end_ms",
+        fromMs, toMs, r => new AnalystDuration(r.GetInt64(0), Enum.Parse<DurationKind>(r.GetString(1)), r.GetString(2), r.GetInt64(3), r.GetInt64(4)));
 
     /// <summary>Stage transitions made in [from, to).</summary>
-    public List<StageTransition> Transitions(long fromMs = long.MinValue, long toMs = long.MaxValue)
-    {
-        using var connection = Open();
-        using var command = Command(connection, null,
-            "SELECT event_id, version, time_ms, analyst, from_stage, to_stage, from_audit FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to ORDER BY time_ms",
-            "$from", "$to");
-        Bind(command, fromMs, toMs);
-        using var r = command.ExecuteReader();
-        var list = new List<StageTransition>();
-        while (r.Read())
-        {
-            list.Add(new StageTransition(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt64(6) != 0));
-        }
-        return list;
-    }
+    public List<StageTransition> Transitions(long fromMs = long.MinValue, long toMs = long.MaxValue) => InPeriod(
+        "SELECT event_id, version, time_ms, analyst, from_stage, to_stage, from_audit FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to ORDER BY time_ms",
+        fromMs, toMs, r => new StageTransition(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt64(6) != 0));
 
     /// <summary>Notes made in [from, to).</summary>
-    public List<HistoryNoteEntry> Notes(long fromMs = long.MinValue, long toMs = long.MaxValue)
+    public List<HistoryNoteEntry> Notes(long fromMs = long.MinValue, long toMs = long.MaxValue) => InPeriod(
+        "SELECT event_id, version, time_ms, note FROM analytics_notes WHERE time_ms >= $from AND time_ms < $to ORDER BY time_ms",
+        fromMs, toMs, r => new HistoryNoteEntry(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), Enum.Parse<HistoryNote>(r.GetString(3))));
+
+    private List<T> InPeriod<T>(string sql, long fromMs, long toMs, Func<DbDataReader, T> read)
     {
         using var connection = Open();
-        using var command = Command(connection, null,
-            "SELECT event_id, version, time_ms, note FROM analytics_notes WHERE time_ms >= $from AND time_ms < $to ORDER BY time_ms",
-            "$from", "$to");
-        Bind(command, fromMs, toMs);
+        using var command = Command(connection, null, sql, "$from", "$to");
+        command.Parameters[0].Value = fromMs;
+        command.Parameters[1].Value = toMs;
         using var r = command.ExecuteReader();
-        var list = new List<HistoryNoteEntry>();
+        var list = new List<T>();
         while (r.Read())
         {
-            list.Add(new HistoryNoteEntry(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), Enum.Parse<HistoryNote>(r.GetString(3))));
+            list.Add(read(r));
         }
         return list;
     }
@@ -252,12 +224,6 @@ public sealed class AnalyticsStore
     private static EventHistory Read(DbDataReader r, long eventId, int o) => new(eventId, r.GetInt64(o), r.GetInt64(o + 1),
         r.IsDBNull(o + 2) ? null : r.GetInt64(o + 2), r.GetString(o + 3), r.GetInt64(o + 4), r.IsDBNull(o + 5) ? null : r.GetInt64(o + 5),
         r.GetInt64(o + 6) != 0, r.GetInt64(o + 7) != 0, r.GetInt64(o + 8) != 0);
-
-    private static void Bind(DbCommand command, long fromMs, long toMs)
-    {
-        command.Parameters[0].Value = fromMs;
-        command.Parameters[1].Value = toMs;
-    }
 
     private static void InsertJson<T>(DbConnection connection, DbTransaction transaction, string sql, IEnumerable<T> items,
         Action<System.Text.Json.Utf8JsonWriter, T> writeItem)
@@ -299,19 +265,11 @@ public sealed class AnalyticsStore
 
     private DbConnection Open()
     {
-        DbConnection connection = new SqliteConnection(_connectionString);
-        connection.Open();
+        var connection = SqliteStateFile.Open(_connectionString);
         // With WAL, NORMAL cannot corrupt the file; a power cut may lose the last batch's metrics,
         // which costs less than an fsync per batch on the drain.
-        Execute(connection, "PRAGMA synchronous=NORMAL");
+        SqliteStateFile.Execute(connection, "PRAGMA synchronous=NORMAL");
         return connection;
-    }
-
-    private static void Execute(DbConnection connection, string sql)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.ExecuteNonQuery();
     }
 
     private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params string[] parameterNames)

@@ -1,6 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
-using Microsoft.Data.Sqlite;
+using Aeg.State;
 
 namespace Aeg.Tickets;
 
@@ -19,15 +19,8 @@ public sealed class TicketStore
     public TicketStore(string path)
     {
         Path = path;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            DefaultTimeout = 30,
-        }.ToString();
+        _connectionString = SqliteStateFile.Create(path);
         using var connection = Open();
-        Execute(connection, "PRAGMA journal_mode=WAL");
         Execute(connection, """
             CREATE TABLE IF NOT EXISTS tickets (
                 target       TEXT    NOT NULL,
@@ -99,12 +92,7 @@ public sealed class TicketStore
         DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture),
         r.GetInt64(6));
 
-    private DbConnection Open()
-    {
-        DbConnection connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        return connection;
-    }
+    private DbConnection Open() => SqliteStateFile.Open(_connectionString);
 
     private static void Execute(DbConnection connection, string sql)
     {

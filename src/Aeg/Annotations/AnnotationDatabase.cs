@@ -1,14 +1,17 @@
 using System.Data.Common;
 using Aeg.Configuration;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 
 namespace Aeg.Annotations;
 
 /// <summary>Opens connections to the ESM database. The only place that names the ADO.NET provider.</summary>
 public sealed class AnnotationDatabase(DatabaseOptions options, string password)
 {
-    /// <summary>The provider; swap this one line for MySqlConnector when it becomes available.</summary>
-    public static DbProviderFactory Provider => MySqlClientFactory.Instance;
+    /// <summary>
+    /// The provider: MySqlConnector, which reads a row in a fraction of MySql.Data 8.0.16's time
+    /// and does not trip over statements that raise warnings.
+    /// </summary>
+    public static DbProviderFactory Provider => MySqlConnectorFactory.Instance;
 
     public DatabaseOptions Options { get; } = options;
 

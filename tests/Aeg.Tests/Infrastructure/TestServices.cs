@@ -1,5 +1,5 @@
 using System.Data.Common;
-using MySql.Data.MySqlClient;
+using MySqlConnector;
 
 namespace Aeg.Tests.Infrastructure;
 
@@ -11,7 +11,7 @@ public static class TestServices
     public const string RtCategory = "RT";
 
     /// <summary>The ADO.NET provider the tests use for MariaDB.</summary>
-    public static DbProviderFactory MySqlFactory => MySqlClientFactory.Instance;
+    public static DbProviderFactory MySqlFactory => MySqlConnectorFactory.Instance;
 
     /// <summary>Connection string of a MariaDB account with ALL privileges, no database selected.</summary>
     public static string MySqlConnectionString => Require("AEG_TEST_MYSQL");

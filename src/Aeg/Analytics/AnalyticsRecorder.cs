@@ -3,13 +3,21 @@ using Serilog;
 namespace Aeg.Analytics;
 
 /// <summary>
-/// The poller's hook: copies each sent row, and after the batch was flushed applies the batch to
-/// the history in one transaction and feeds the histograms. A failure is logged and counted,
-/// never thrown: metrics must not stop annotation events from flowing.
+/// The poller's hook: records each batch's rows in the history before the batch's cursor moves
+/// and feeds the histograms. A failure is logged and counted, never thrown: metrics must not stop
+/// annotation events from flowing.
 /// </summary>
+/// <remarks>
+/// A whole batch is derived and written on a thread of its own while the poller sends it
+/// (<see cref="BeginBatch"/>), inside a SQLite transaction that <see cref="Flush"/> commits once
+/// the batch is on the wire, or <see cref="Discard"/> rolls back when it was not: on two cores a
+/// backlog drain then pays for the history beside the sending instead of after it.
+/// </remarks>
 public sealed class AnalyticsRecorder(AnalyticsStore store, TransitionDeriver deriver, AnalystHistograms histograms, ILogger log)
 {
     private readonly List<AnalyticsRow> _buffered = [];
+    private Task<PendingHistory>? _pending;
+    private int _pendingRows;
 
     public AnalystHistograms Histograms { get; } = histograms;
 
@@ -22,36 +30,89 @@ public sealed class AnalyticsRecorder(AnalyticsStore store, TransitionDeriver de
         return new AnalyticsRecorder(store, new TransitionDeriver(options), new AnalystHistograms(store), log);
     }
 
-    /// <summary>Remembers a row that was handed to the sender.</summary>
+    /// <summary>Remembers a row that was handed to the sender (rows sent one by one, such as late rows).</summary>
     public void Buffer(Annotations.AnnotationRow row) => _buffered.Add(AnalyticsRow.From(row));
 
-    /// <summary>Forgets buffered rows of a batch that was not committed (they are read again).</summary>
-    public void Discard() => _buffered.Clear();
+    /// <summary>
+    /// Starts recording the first <paramref name="count"/> rows of a batch about to be sent; kept
+    /// by the next <see cref="Flush"/>. The rows are copied here, so the caller may reuse them.
+    /// </summary>
+    public void BeginBatch(IReadOnlyList<Annotations.AnnotationRow> rows, int count)
+    {
+        Discard();
+        var copies = new AnalyticsRow[count];
+        for (var i = 0; i < count; i++)
+        {
+            copies[i] = AnalyticsRow.From(rows[i]);
+        }
+        _pendingRows = count;
+        // A dedicated thread: the poller's own threads are busy reading and sending the backlog.
+        _pending = Task.Factory.StartNew(() => Store.Prepare(copies, deriver), CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
 
-    /// <summary>Records the buffered rows; called once their batch is flushed.</summary>
+    /// <summary>Forgets rows of a batch that was not committed (they are read again).</summary>
+    public void Discard()
+    {
+        _buffered.Clear();
+        if (TakePending() is { } pending)
+        {
+            try
+            {
+                pending.GetAwaiter().GetResult().Dispose();
+            }
+            catch (Exception)
+            {
+                // Nothing was kept; the batch is read and recorded again.
+            }
+        }
+    }
+
+    /// <summary>Records the batch's rows; called once the batch is flushed, before its cursor moves.</summary>
     public void Flush()
     {
-        if (_buffered.Count == 0)
+        if (TakePending() is { } pending)
         {
-            return;
+            var rows = _pendingRows;
+            Record(rows, () =>
+            {
+                using var history = pending.GetAwaiter().GetResult();
+                history.Commit();
+                return history.Outcomes;
+            });
         }
+        if (_buffered.Count > 0)
+        {
+            Record(_buffered.Count, () => Store.Apply(_buffered, deriver));
+            _buffered.Clear();
+        }
+    }
+
+    private Task<PendingHistory>? TakePending()
+    {
+        var pending = _pending;
+        _pending = null;
+        return pending;
+    }
+
+    private void Record(int rows, Func<List<RowOutcome>> apply)
+    {
         try
         {
-            var outcomes = Store.Apply(_buffered, deriver);
+            var outcomes = apply();
             Histograms.Counters.Recorded(outcomes);
-            foreach (var d in outcomes.SelectMany(o => o.Durations))
+            foreach (var outcome in outcomes)
             {
-                Histograms.Observe(d);
+                foreach (var d in outcome.Durations)
+                {
+                    Histograms.Observe(d);
+                }
             }
         }
         catch (Exception ex)
         {
             Histograms.Counters.RecordFailed();
-            log.Error("Analyst metrics not recorded for {Rows} row(s) ({Reason}); the events were sent", _buffered.Count, ex.GetType().Name + ": " + ex.Message);
-        }
-        finally
-        {
-            _buffered.Clear();
+            log.Error("Analyst metrics not recorded for {Rows} row(s) ({Reason}); the events were sent", rows, ex.GetType().Name + ": " + ex.Message);
         }
     }
 }

@@ -63,91 +63,28 @@ public sealed class AnalyticsStore
     /// </summary>
     public List<RowOutcome> Apply(IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver)
     {
-        var outcomes = new List<RowOutcome>(rows.Count);
-        using var connection = Open();
-        using var transaction = connection.BeginTransaction();
-        var known = LoadMany(connection, transaction, rows);
-        // The batch goes in as four JSON parameters, one statement per table: binding ~20 named
-        // parameters per row cost more than SQLite's own work (a 1M-row drain spent ~30 µs per row).
-        var events = new Dictionary<long, EventHistory>();
-        var transitions = new List<StageTransition>();
-        var durations = new List<AnalystDuration>();
-        var notes = new List<HistoryNoteEntry>();
-        foreach (var row in rows)
+        using var pending = Prepare(rows, deriver);
+        pending.Commit();
+        return pending.Outcomes;
+    }
+
+    /// <summary>
+    /// Applies rows in order inside a transaction that stays open until the returned batch is
+    /// committed (disposing it uncommitted rolls everything back): the poller derives and writes
+    /// a batch's history while the batch is still being sent, and keeps it only once it was.
+    /// </summary>
+    public PendingHistory Prepare(IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver)
+    {
+        var connection = Open();
+        try
         {
-            var outcome = deriver.Apply(known.GetValueOrDefault(row.EventId), row);
-            outcomes.Add(outcome);
-            if (outcome.Next is { } h)
-            {
-                known[h.EventId] = h;
-                events[h.EventId] = h;
-            }
-            transitions.AddRange(outcome.Transitions);
-            durations.AddRange(outcome.Durations);
-            notes.AddRange(outcome.Notes);
+            return new PendingHistory(connection, rows, deriver);
         }
-        InsertJson(connection, transaction, """
-            INSERT INTO analytics_events (event_id, version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete)
-            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
-                   json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]'), json_extract(value, '$[7]'),
-                   json_extract(value, '$[8]'), json_extract(value, '$[9]')
-            FROM json_each($rows) WHERE true
-            ON CONFLICT (event_id) DO UPDATE SET version = excluded.version, modification_ms = excluded.modification_ms,
-              mrt_ms = excluded.mrt_ms, stage = excluded.stage, flags = excluded.flags, review_anchor_ms = excluded.review_anchor_ms,
-              responded = excluded.responded, review_measured = excluded.review_measured, incomplete = excluded.incomplete
-            """, events.Values, static (w, h) =>
+        catch
         {
-            w.WriteNumberValue(h.EventId);
-            w.WriteNumberValue(h.Version);
-            w.WriteNumberValue(h.ModificationTimeMs);
-            WriteNullable(w, h.ManagerReceiptTimeMs);
-            w.WriteStringValue(h.Stage);
-            w.WriteNumberValue(h.Flags);
-            WriteNullable(w, h.ReviewAnchorMs);
-            w.WriteNumberValue(h.Responded ? 1 : 0);
-            w.WriteNumberValue(h.ReviewMeasured ? 1 : 0);
-            w.WriteNumberValue(h.Incomplete ? 1 : 0);
-        });
-        InsertJson(connection, transaction, """
-            INSERT INTO analytics_transitions
-            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'),
-                   json_extract(value, '$[4]'), json_extract(value, '$[5]'), json_extract(value, '$[6]')
-            FROM json_each($rows)
-            """, transitions, static (w, t) =>
-        {
-            w.WriteNumberValue(t.EventId);
-            w.WriteNumberValue(t.Version);
-            w.WriteNumberValue(t.TimeMs);
-            w.WriteStringValue(t.Analyst);
-            w.WriteStringValue(t.FromStage);
-            w.WriteStringValue(t.ToStage);
-            w.WriteNumberValue(t.FromAuditTrail ? 1 : 0);
-        });
-        InsertJson(connection, transaction, """
-            INSERT INTO analytics_durations
-            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]')
-            FROM json_each($rows)
-            """, durations, static (w, d) =>
-        {
-            w.WriteNumberValue(d.EventId);
-            w.WriteStringValue(d.Kind.ToString());
-            w.WriteStringValue(d.Analyst);
-            w.WriteNumberValue(d.StartMs);
-            w.WriteNumberValue(d.EndMs);
-        });
-        InsertJson(connection, transaction, """
-            INSERT INTO analytics_notes
-            SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), json_extract(value, '$[3]')
-            FROM json_each($rows)
-            """, notes, static (w, n) =>
-        {
-            w.WriteNumberValue(n.EventId);
-            w.WriteNumberValue(n.Version);
-            w.WriteNumberValue(n.TimeMs);
-            w.WriteStringValue(n.Note.ToString());
-        });
-        transaction.Commit();
-        return outcomes;
+            connection.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The recorded history of one event, or null.</summary>
@@ -198,70 +135,10 @@ public sealed class AnalyticsStore
         return r.Read() ? Read(r, eventId, 0) : null;
     }
 
-    // One query for the whole batch instead of one per row: the ids go in as a JSON array.
-    private static Dictionary<long, EventHistory> LoadMany(DbConnection connection, DbTransaction transaction, IReadOnlyList<AnalyticsRow> rows)
-    {
-        var ids = new System.Text.StringBuilder(rows.Count * 8).Append('[');
-        for (var i = 0; i < rows.Count; i++)
-        {
-            ids.Append(i == 0 ? "" : ",").Append(rows[i].EventId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        using var select = Command(connection, transaction, """
-            SELECT event_id, version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete
-            FROM analytics_events WHERE event_id IN (SELECT value FROM json_each($ids))
-            """, "$ids");
-        select.Parameters[0].Value = ids.Append(']').ToString();
-        var known = new Dictionary<long, EventHistory>(rows.Count);
-        using var r = select.ExecuteReader();
-        while (r.Read())
-        {
-            var id = r.GetInt64(0);
-            known[id] = Read(r, id, 1);
-        }
-        return known;
-    }
 
-    private static EventHistory Read(DbDataReader r, long eventId, int o) => new(eventId, r.GetInt64(o), r.GetInt64(o + 1),
+    internal static EventHistory Read(DbDataReader r, long eventId, int o) => new(eventId, r.GetInt64(o), r.GetInt64(o + 1),
         r.IsDBNull(o + 2) ? null : r.GetInt64(o + 2), r.GetString(o + 3), r.GetInt64(o + 4), r.IsDBNull(o + 5) ? null : r.GetInt64(o + 5),
         r.GetInt64(o + 6) != 0, r.GetInt64(o + 7) != 0, r.GetInt64(o + 8) != 0);
-
-    private static void InsertJson<T>(DbConnection connection, DbTransaction transaction, string sql, IEnumerable<T> items,
-        Action<System.Text.Json.Utf8JsonWriter, T> writeItem)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        var count = 0;
-        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
-        {
-            w.WriteStartArray();
-            foreach (var item in items)
-            {
-                w.WriteStartArray();
-                writeItem(w, item);
-                w.WriteEndArray();
-                count++;
-            }
-            w.WriteEndArray();
-        }
-        if (count == 0)
-        {
-            return;
-        }
-        using var command = Command(connection, transaction, sql, "$rows");
-        command.Parameters[0].Value = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
-        command.ExecuteNonQuery();
-    }
-
-    private static void WriteNullable(System.Text.Json.Utf8JsonWriter w, long? value)
-    {
-        if (value is { } v)
-        {
-            w.WriteNumberValue(v);
-        }
-        else
-        {
-            w.WriteNullValue();
-        }
-    }
 
     private DbConnection Open()
     {

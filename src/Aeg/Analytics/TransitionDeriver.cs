@@ -2,10 +2,14 @@ namespace Aeg.Analytics;
 
 /// <summary>
 /// Turns the rows of one event (latest state per poll) into stage transitions and analyst
-/// durations. Pure: the caller keeps each event's <see cref="EventHistory"/> between rows.
+/// durations. Pure: the caller keeps each event's <see cref="EventHistory"/> between rows. Not
+/// thread-safe (it reuses scratch space across rows); the recorder uses it from one thread.
 /// </summary>
 public sealed class TransitionDeriver(AnalyticsOptions options)
 {
+    private readonly List<AuditLine> _lines = [];
+    private readonly NamePool _names = new();
+
     /// <summary>The name credited when a row or audit line names no user.</summary>
     public const string UnknownAnalyst = "(unknown)";
 
@@ -28,12 +32,21 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
         var missed = row.Version - (previous?.Version ?? 0) - 1;
         if (missed > 0)
         {
-            var lines = AuditTrail.Parse(row.AuditTrail);
-            var recovered = lines.Where(l => l.TimeMs > (previous?.ModificationTimeMs ?? long.MinValue)).ToList();
+            var lines = _lines;
+            lines.Clear();
+            AuditTrail.Parse(row.AuditTrail, lines, _names);
+            // Oldest first, so the lines newer than the last recorded edit are the tail.
+            var after = previous?.ModificationTimeMs ?? long.MinValue;
+            var firstRecovered = lines.Count;
+            while (firstRecovered > 0 && lines[firstRecovered - 1].TimeMs > after)
+            {
+                firstRecovered--;
+            }
+            var recoveredCount = lines.Count - firstRecovered;
             // A full column whose every line is newer than the last recorded edit may have lost
             // the oldest lines of the gap: what is left would credit the wrong start.
-            var cutOff = recovered.Count == lines.Count && AuditTrail.MayBeTruncated(row.AuditTrail);
-            if (recovered.Count == 0 || cutOff)
+            var cutOff = recoveredCount == lines.Count && AuditTrail.MayBeTruncated(row.AuditTrail);
+            if (recoveredCount == 0 || cutOff)
             {
                 state.Note(HistoryNote.IncompleteHistory, row.ModificationTimeMs);
                 ApplyUnmeasured(state, row);
@@ -41,9 +54,9 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
                 return outcome;
             }
             state.Note(HistoryNote.RecoveredFromAuditTrail, row.ModificationTimeMs);
-            foreach (var line in recovered)
+            for (var i = firstRecovered; i < lines.Count; i++)
             {
-                Step(state, line.Stage, state.Flags, line.TimeMs, line.User, fromAuditTrail: true);
+                Step(state, lines[i].Stage, state.Flags, lines[i].TimeMs, lines[i].User, fromAuditTrail: true);
             }
         }
         Step(state, row.Stage ?? state.Stage, row.Flags ?? state.Flags, row.ModificationTimeMs, row.ModifiedBy, fromAuditTrail: false);

@@ -160,6 +160,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 _log.Information("Late row behind the cursor: event {EventId} version {Version} modified {ModificationTime}",
                     row.EventId, row.Version, row.ModificationTimeMs);
                 await SendAsync(row, windowStart, cancellationToken);
+                Analytics?.Buffer(row);
                 n++;
             }
             if (n > 0)
@@ -181,6 +182,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
             await foreach (var batch in batches.ReadAllAsync(cancellationToken))
             {
                 ClearPending();
+                Analytics?.BeginBatch(batch.Rows, batch.Count);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     await SendAsync(batch.Rows[i], windowStart, cancellationToken);
@@ -192,6 +194,12 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 batches.Recycle(batch);
             }
             progress.Finished();
+        }
+        catch
+        {
+            // The batch in flight is read and sent again: its history must not be kept meanwhile.
+            Analytics?.Discard();
+            throw;
         }
         finally
         {
@@ -280,7 +288,6 @@ public sealed class AnnotationPoller : IAsyncDisposable
             throw;
         }
         Counters.EventSent();
-        Analytics?.Buffer(row);
         _pendingVersions[row.EventId] = row.Version;
         if (row.ModificationTimeMs >= windowStart)
         {

@@ -47,13 +47,16 @@ public sealed class PendingHistory : IDisposable
             var duration = Prepare(db, "INSERT INTO analytics_durations VALUES (?1, ?2, ?3, ?4, ?5)");
             var note = Prepare(db, "INSERT INTO analytics_notes VALUES (?1, ?2, ?3, ?4)");
 
+            // ESM numbers events as they arrive, so a backlog is mostly events newer than any the
+            // history holds: those need no look-up.
+            var newestStored = MaxEventId(db);
             // Rows of one event in one batch follow each other's history, not the stored one.
             var batchHistory = new Dictionary<long, EventHistory>();
             foreach (var row in rows)
             {
                 if (!batchHistory.TryGetValue(row.EventId, out var previous))
                 {
-                    previous = select.Find(row.EventId);
+                    previous = row.EventId > newestStored ? null : select.Find(row.EventId);
                 }
                 var outcome = deriver.Apply(previous, row);
                 Outcomes.Add(outcome);
@@ -134,6 +137,17 @@ public sealed class PendingHistory : IDisposable
         var s = new Statement(db, stmt);
         _statements.Add(s);
         return s;
+    }
+
+    private static long MaxEventId(sqlite3 db)
+    {
+        // The table's rowid is event_id: SQLite answers max() from the last page.
+        Check(db, raw.sqlite3_prepare_v2(db, "SELECT coalesce(max(event_id), -9223372036854775808) FROM analytics_events", out var stmt));
+        using (stmt)
+        {
+            Check(db, raw.sqlite3_step(stmt));
+            return raw.sqlite3_column_int64(stmt, 0);
+        }
     }
 
     private static void Execute(sqlite3 db, string sql) => Check(db, raw.sqlite3_exec(db, sql));

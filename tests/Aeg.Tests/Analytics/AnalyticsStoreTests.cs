@@ -27,6 +27,49 @@ public sealed class AnalyticsStoreTests : IDisposable
         Row(e, 3, T0 + (10 + e) * Minute, "carol", "Closed", flags: 1),
     })];
 
+    private static Aeg.Annotations.AnnotationRow[] PollerRows(int events, long version, string stage) =>
+        [.. Enumerable.Range(1, events).Select(e => new Aeg.Annotations.AnnotationRow
+        {
+            EventId = e, Version = version, ModificationTimeMs = T0 + (version * Minute) + e, ModifiedBy = "dana",
+            StageName = stage, Flags = 0, ManagerReceiptTimeMs = T0 - Minute,
+        })];
+
+    [Fact]
+    public void A_begun_batch_is_kept_only_when_flushed_and_its_rows_may_be_reused_at_once()
+    {
+        var recorder = AnalyticsRecorder.Open(new AnalyticsOptions(), _dir, new LoggerConfiguration().CreateLogger());
+        var rows = PollerRows(50, 1, "Initial");
+
+        // Not sent (the send failed): nothing of it may stay, and the same rows come again.
+        recorder.BeginBatch(rows, rows.Length);
+        recorder.Discard();
+        Assert.Empty(recorder.Store.Transitions());
+        Assert.Null(recorder.Store.Find(1));
+
+        recorder.BeginBatch(rows, 30);
+        // The poller refills its row buffers after the batch: the recorder must have copied them.
+        foreach (var r in rows)
+        {
+            r.StageName = "Closed";
+            r.ModifiedBy = "mallory";
+        }
+        recorder.Flush();
+
+        var transitions = recorder.Store.Transitions();
+        Assert.Equal(30, transitions.Count);
+        Assert.All(transitions, t => Assert.Equal(("dana", "Queued", "Initial"), (t.Analyst, t.FromStage, t.ToStage)));
+        Assert.Null(recorder.Store.Find(31));
+        Assert.Equal(30, recorder.Histograms.Counters.RowsRecorded);
+        Assert.Equal(0, recorder.Histograms.Counters.RecordFailures);
+
+        // A second batch builds on the first one's committed history.
+        var next = PollerRows(30, 2, "Closed");
+        recorder.BeginBatch(next, next.Length);
+        recorder.Flush();
+        Assert.Equal(60, recorder.Store.Transitions().Count);
+        Assert.Equal("Closed", recorder.Store.Find(30)!.Stage);
+    }
+
     [Fact]
     public void A_batch_applied_twice_is_recorded_once_and_histograms_rebuild_from_the_file()
     {

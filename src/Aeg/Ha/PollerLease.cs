@@ -69,7 +69,7 @@ public sealed class PollerLease : IAsyncDisposable
                 while (true)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    // GET_LOCK blocks in the server (and MySql.Data's calls are synchronous): off the caller's thread.
+                    // GET_LOCK blocks in the server and Execute is synchronous: off the caller's thread.
                     var c = connection;
                     var got = await Task.Run(() => Execute(c, options, $"SELECT GET_LOCK(@name, {StandbyWaitSeconds})", options.LockName), CancellationToken.None);
                     if (got is DBNull or null)
@@ -255,8 +255,7 @@ public sealed class PollerLease : IAsyncDisposable
         _ = _lost.CancelAsync();
     }
 
-    // Synchronous on purpose: MySql.Data's async calls complete synchronously anyway, and the
-    // poller's state writes (which run through here) are synchronous.
+    // Synchronous on purpose: the poller's state writes (which run through here) are synchronous.
     private static object? Execute(DbConnection connection, HaOptions options, string sql, string? name)
     {
         using var command = connection.CreateCommand();

@@ -52,8 +52,8 @@ public sealed class SharedStateStore : IAnnotationStateStore
     /// <summary>Creates the table when missing (the database itself must exist).</summary>
     /// <remarks>
     /// Looked up first because CREATE TABLE IF NOT EXISTS on an existing table leaves a note
-    /// that MySql.Data 8.0.16 misreads against MariaDB: the next result on that connection fails
-    /// with a KeyNotFoundException in MySqlField.SetFieldEncoding.
+    /// that MySql.Data 8.0.16 (the provider before MySqlConnector) misreads against MariaDB: the next
+    /// result on that connection fails with a KeyNotFoundException in MySqlField.SetFieldEncoding.
     /// </remarks>
     public void EnsureTable(string database) => _lease.Fenced(c =>
     {
@@ -111,7 +111,7 @@ public sealed class SharedStateStore : IAnnotationStateStore
     {
         using var command = _lease.CreateCommand(c,
             $"INSERT INTO {_table} (name, {column}, written_by) VALUES (@name, @value, @writer) " +
-            // Not VALUES(col): MySQL 8 deprecates it with a warning, and warnings upset MySql.Data 8.0.16 (see EnsureTable).
+            // Not VALUES(col): MySQL 8 deprecates it with a warning (see EnsureTable).
             $"ON DUPLICATE KEY UPDATE {column} = @value, written_by = @writer", _timeout);
         AnnotationDatabase.AddParameter(command, "@name", _name);
         AnnotationDatabase.AddParameter(command, "@value", value);

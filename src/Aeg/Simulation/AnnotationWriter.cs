@@ -56,8 +56,9 @@ public sealed class AnnotationWriter : IAsyncDisposable
         var connection = await database.OpenAsync(cancellationToken);
         try
         {
-            // MySql.Data 8.0.16 fails reading the warnings of IF NOT EXISTS / INSERT IGNORE from a
-            // recent MariaDB (unknown collation id), so nothing here may raise a warning.
+            // Nothing here raises a warning: MySql.Data 8.0.16 (the provider before MySqlConnector,
+            // and one a site could swap back) fails reading the warnings of IF NOT EXISTS /
+            // INSERT IGNORE from a recent MariaDB (unknown collation id).
             if (createSchema && !await TableExistsAsync(database, connection, cancellationToken))
             {
                 await ExecuteAsync(database, connection, SchemaSql(), cancellationToken);

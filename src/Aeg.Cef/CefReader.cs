@@ -33,15 +33,14 @@ public ref struct CefReader
     private HeaderOffsets _header;
     private readonly int _extensionStart;
 
-    // Pairs found ahead by Refill, as (space, '=') positions: pair i of the batch has the key
-    // (space[i], '=' [i]) and the value ('=' [i], space[i + 1]); slot 0 carries the pair whose
-    // value was still open at the end of the last batch. Storing positions once and deriving
-    // key and value on demand keeps a step to the next pair to an increment.
-    private const int MaxBoundaries = 16;
-    private Boundaries _bounds;
-    private int _pair, _pairsReady;
-    private uint _escapedBits;
-    private bool _scanExhausted, _extensionDone;
+    // The current pair, as offsets and lengths so that a reader not on a pair (all zero) hands
+    // out empty spans without a check.
+    private int _keyStart, _keyLength, _valueStart, _valueLength;
+    private bool _valueEscaped;
+    // The pair after the current one is found ahead, since the current value ends only where
+    // the next key starts.
+    private int _nextKeyStart, _nextEquals;
+    private ExtensionState _state;
     private ExtensionScanner _scanner;
 
     /// <summary>Parses the syslog prefix and CEF header; check <see cref="Error"/> afterwards.</summary>
@@ -231,136 +230,115 @@ public ref struct CefReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ReadNextExtension()
     {
-        // Fast path: the pair was found by the last refill.
-        return ++_pair < _pairsReady || ReadNextExtensionSlow();
+        // Fast path: the pair after the one found ahead lies in the scanner's current block.
+        // The scanner holds no pair unless the reader is iterating.
+        if (!_scanner.HasPair)
+        {
+            return ReadNextExtensionSlow();
+        }
+
+        var keyStart = _nextKeyStart;
+        var equals = _nextEquals;
+        _scanner.TakePair(_line, out var nextKeyStart, out var nextEquals, out var escaped);
+        _keyStart = keyStart;
+        _keyLength = equals - keyStart;
+        _valueStart = equals + 1;
+        _valueLength = nextKeyStart - equals - 2;
+        _valueEscaped = escaped;
+        _nextKeyStart = nextKeyStart;
+        _nextEquals = nextEquals;
+        return true;
     }
 
+    // Out of line, or the JIT spends its inlining budget on it and leaves the fast path a call.
+    [MethodImpl(MethodImplOptions.NoInlining)]
     private bool ReadNextExtensionSlow()
     {
-        var consumed = _pairsReady;
-        _pair = _pairsReady = 0;
-        if (_error != CefError.None || _extensionDone)
+        if (_state == ExtensionState.NotStarted)
         {
-            return false;
-        }
-
-        if (_bounds[1] == 0)
-        {
-            // The first pair: find its key; every later key was found by a refill.
-            var line = _line;
-            var end = _end;
-            var p = _extensionStart;
-            while (p < end && line[p] == (byte)' ')
+            if (!FindFirstKey())
             {
-                p++;
-            }
-
-            if (p >= end)
-            {
-                _extensionDone = true;
+                _state = ExtensionState.Done;
                 return false;
             }
 
-            var keyLength = KeyLengthAt(line, p, end);
-            if (keyLength == 0)
-            {
-                Fail(CefError.ExtensionWithoutKey, p);
-                return false;
-            }
-
-            _bounds[0] = p - 1;
-            _bounds[1] = p + keyLength;
-            _scanner = new ExtensionScanner(line, p + keyLength + 1, end);
+            _state = ExtensionState.Iterating;
         }
-        else if (_scanExhausted)
+
+        if (_state != ExtensionState.Iterating)
         {
-            _extensionDone = true;
+            _state = ExtensionState.Done;
+            _keyStart = _keyLength = _valueStart = _valueLength = 0;
+            _valueEscaped = false;
             return false;
+        }
+
+        var keyStart = _nextKeyStart;
+        var equals = _nextEquals;
+        _keyStart = keyStart;
+        _keyLength = equals - keyStart;
+        _valueStart = equals + 1;
+        if (_scanner.TryNextPair(_line, out var nextKeyStart, out var nextEquals, out var escaped))
+        {
+            _valueLength = nextKeyStart - equals - 2;
+            _valueEscaped = escaped;
+            _nextKeyStart = nextKeyStart;
+            _nextEquals = nextEquals;
         }
         else
         {
-            // The pair after the last one handed out is still open: it starts the next batch.
-            _bounds[0] = _bounds[consumed * 2];
-            _bounds[1] = _bounds[(consumed * 2) + 1];
+            // The last pair: its value runs to the end of the line.
+            _valueLength = _end - equals - 1;
+            _valueEscaped = _scanner.BackslashPending;
+            _state = ExtensionState.Last;
         }
 
-        Refill();
-        return _pairsReady > 0;
+        return true;
     }
 
-    /// <summary>
-    /// Finds the next boundaries between pairs in one tight loop: the value of the pair whose
-    /// key ends at <c>_bounds[1]</c> ends at the space before the next "key=".
-    /// </summary>
-    private void Refill()
+    // Finds the first key, which must open the extension; every later key is found by the scanner.
+    private bool FindFirstKey()
     {
+        if (_error != CefError.None)
+        {
+            return false;
+        }
+
         var line = _line;
-        // A local copy lets the JIT keep the scanner in registers; as a field of this large
-        // struct every bit it hands out would be a store and a reload.
-        var scanner = _scanner;
-        var valueStart = _bounds[1] + 1;
-        var count = 0;
-        uint escapedBits = 0;
-        int e;
-        while (count < MaxBoundaries && (e = scanner.NextEquals(line)) >= 0)
+        var end = _end;
+        var p = _extensionStart;
+        while (p < end && line[p] == (byte)' ')
         {
-            // The first byte before '=' that cannot be in a key must be a space, after a
-            // non-empty key, inside the current value: then a new pair starts.
-            var space = scanner.LastNonKeyBefore(e);
-            if (space >= valueStart && space < e - 1 && line[space] == (byte)' ')
-            {
-                count++;
-                _bounds[count * 2] = space;
-                _bounds[(count * 2) + 1] = e;
-                // Keys hold no backslash, so the last one before this '=' tells.
-                if (scanner.LastBackslashBefore(e) >= valueStart)
-                {
-                    escapedBits |= 1u << (count - 1);
-                }
-
-                valueStart = e + 1;
-            }
+            p++;
         }
 
-        if (count < MaxBoundaries)
+        if (p >= end)
         {
-            // The last pair: its value runs to the end of the line.
-            _scanExhausted = true;
-            if (scanner.LastBackslashBefore(_end) >= valueStart)
-            {
-                escapedBits |= 1u << count;
-            }
-
-            _bounds[(count + 1) * 2] = _end;
-            count++;
+            return false;
         }
 
-        _scanner = scanner;
-        _pairsReady = count;
-        _escapedBits = escapedBits;
+        _scanner = new ExtensionScanner(line, p, end);
+        // The scanner takes p as preceded by a space, so the first pair it finds starts at p
+        // exactly when the extension opens with "key=".
+        if (!_scanner.TryNextPair(line, out var keyStart, out var equals, out _) || keyStart != p)
+        {
+            _scanner = default;
+            Fail(CefError.ExtensionWithoutKey, p);
+            return false;
+        }
+
+        _nextKeyStart = keyStart;
+        _nextEquals = equals;
+        return true;
     }
 
     /// <summary>The current extension key.</summary>
-    public readonly ReadOnlySpan<byte> Key
-    {
-        get
-        {
-            var i = _pair * 2;
-            return _pairsReady > 0 ? _line[(_bounds[i] + 1).._bounds[i + 1]] : default;
-        }
-    }
+    public readonly ReadOnlySpan<byte> Key => _line.Slice(_keyStart, _keyLength);
 
     /// <summary>The current extension value as on the wire (still escaped, trailing blanks of the last value dropped).</summary>
-    public readonly ReadOnlySpan<byte> RawValue
-    {
-        get
-        {
-            var i = _pair * 2;
-            return _pairsReady > 0 ? _line[(_bounds[i + 1] + 1).._bounds[i + 2]] : default;
-        }
-    }
+    public readonly ReadOnlySpan<byte> RawValue => _line.Slice(_valueStart, _valueLength);
 
-    public readonly bool ValueNeedsUnescaping => ((_escapedBits >> _pair) & 1) != 0;
+    public readonly bool ValueNeedsUnescaping => _valueEscaped;
 
     /// <summary>Unescapes the current value into <paramref name="destination"/>; false if it is too small.</summary>
     public readonly bool TryCopyValue(Span<byte> destination, out int bytesWritten)
@@ -410,12 +388,6 @@ public ref struct CefReader
         }
 
         return end;
-    }
-
-    private static int KeyLengthAt(ReadOnlySpan<byte> line, int p, int end)
-    {
-        var run = line[p..end].IndexOfAnyExcept(CefEscaping.KeyBytes);
-        return run > 0 && line[p + run] == (byte)'=' ? run : 0;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -652,10 +624,13 @@ public ref struct CefReader
         }
     }
 
-    [InlineArray((MaxBoundaries + 2) * 2)]
-    private struct Boundaries
+    private enum ExtensionState : byte
     {
-        private int _element;
+        NotStarted,
+        Iterating,
+        // The current pair is the last one.
+        Last,
+        Done,
     }
 
     [InlineArray(12)]

@@ -2,177 +2,345 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Aeg.Cef;
 
 /// <summary>
-/// Classifies the extension 32 bytes at a time into bit masks of '=', '\' and bytes that
-/// cannot be part of a key, so that finding where a value ends costs a few bit operations per
-/// '=' instead of a walk over every key and value byte.
+/// Finds the extension's pair boundaries 64 bytes at a time: every '=' that ends a key preceded
+/// by a space is found for the whole block with a few bit operations, so handing out a pair
+/// costs a bit pop and a leading-zero count, and '=' inside values cost nothing.
 /// </summary>
 /// <remarks>
-/// A value ends at the space before "key=". Going back from an '=', the first byte that is
-/// not a key byte must be that space, so one leading-zero count over the non-key mask decides
-/// whether an '=' starts a new pair. A key holds no backslash, so the backslash mask alone says
-/// whether a value needs unescaping.
+/// A value ends at the space before "key=". Mark the key bytes K and the spaces S of a block:
+/// the key runs that start right after a space are <c>starts = (S &lt;&lt; 1) &amp; K</c>, and adding
+/// <c>starts</c> to K carries each such run over to the byte that ends it (the simdjson trick).
+/// Where that byte is '=', a pair starts. Spaces and carries cross block boundaries as single
+/// bits. A key holds no backslash, so a backslash between two such '=' marks the value between
+/// them as escaped.
 /// </remarks>
 internal struct ExtensionScanner
 {
-    private const int BlockSize = 32;
+    internal const int BlockSize = 64;
 
     private int _blockStart;
     private int _end;
-    private uint _equalsLeft;    // '=' positions of the block not yet handed out
-    private uint _nonKey;        // bytes of the block that cannot be in a key
-    private uint _backslash;     // backslashes of the block
-    private int _lastNonKeyBefore;   // last non-key byte before the block (-1: none)
-    private int _lastBackslashBefore; // last backslash before the block (-1: none)
+    private ulong _pairs;            // '=' of the block that start a pair, not yet handed out
+    private ulong _nonKey;           // bytes of the block that cannot be in a key
+    private ulong _backslash;        // backslashes of the block after the last '=' handed out
+    private ulong _skippedBackslash; // non-zero: a backslash after the last '=' handed out, in an earlier block
+    private ulong _previousNonKey;   // the non-key bytes of the block before, for keys that run into the block
+    // Bit 63: the byte before the block is a space; bit 0: a key run that follows a space runs
+    // into the block. One word, so that the loop over blocks keeps it in a register.
+    private ulong _carry;
 
-    /// <summary>Starts at <paramref name="start"/>, just after a key's '=' (which is a non-key byte).</summary>
+    /// <summary>
+    /// Starts at <paramref name="start"/>, the first key, which counts as preceded by a space
+    /// so that the first pair is found like every other.
+    /// </summary>
     public ExtensionScanner(ReadOnlySpan<byte> data, int start, int end)
     {
         _end = end;
         _blockStart = start;
-        _lastNonKeyBefore = start - 1;
-        _lastBackslashBefore = -1;
+        // The byte before the first key counts as a space and as the last non-key byte.
+        _carry = 1UL << 63;
+        _previousNonKey = 1UL << 63;
         if (start < end)
         {
             Load(data);
         }
     }
 
-    /// <summary>The next '=' position, or -1 when the extension is exhausted.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int NextEquals(ReadOnlySpan<byte> data)
+    /// <summary>True when the current block still holds a pair, so <see cref="TakePair"/> may be called.</summary>
+    public readonly bool HasPair
     {
-        while (_equalsLeft == 0)
-        {
-            if (!Advance(data))
-            {
-                return -1;
-            }
-        }
-
-        var position = _blockStart + BitOperations.TrailingZeroCount(_equalsLeft);
-        _equalsLeft &= _equalsLeft - 1;
-        return position;
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => _pairs != 0;
     }
 
-    /// <summary>The last non-key byte before <paramref name="position"/>, which lies in the current block.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly int LastNonKeyBefore(int position) => LastBefore(_nonKey, position, _lastNonKeyBefore);
+    /// <summary>True when a backslash follows the last '=' handed out (valid once exhausted: the last value).</summary>
+    public readonly bool BackslashPending => (_skippedBackslash | _backslash) != 0;
 
-    /// <summary>The last backslash before <paramref name="position"/> (in the current block, or the end once exhausted).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public readonly int LastBackslashBefore(int position) => LastBefore(_backslash, position, _lastBackslashBefore);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly int LastBefore(uint mask, int position, int before)
+    /// <summary>
+    /// The next pair: where its key starts, its '=', and whether the bytes since the previous
+    /// pair's '=' (the previous value) hold a backslash. False once the extension is exhausted.
+    /// </summary>
+    public bool TryNextPair(ReadOnlySpan<byte> data, out int keyStart, out int equals, out bool escapedBefore)
     {
-        var offset = position - _blockStart;
-        var below = offset >= BlockSize ? mask : mask & ((1u << offset) - 1);
-        return below != 0 ? _blockStart + 31 - BitOperations.LeadingZeroCount(below) : before;
-    }
-
-    private bool Advance(ReadOnlySpan<byte> data)
-    {
-        if (_nonKey != 0)
+        if (_pairs == 0 && !AdvanceToPair(data))
         {
-            _lastNonKeyBefore = _blockStart + 31 - BitOperations.LeadingZeroCount(_nonKey);
-        }
-
-        if (_backslash != 0)
-        {
-            _lastBackslashBefore = _blockStart + 31 - BitOperations.LeadingZeroCount(_backslash);
-        }
-
-        _nonKey = _backslash = 0;
-        if (_blockStart + BlockSize >= _end)
-        {
-            // Exhausted: the "before" fields now cover everything up to the end.
-            _blockStart = _end;
+            keyStart = equals = 0;
+            escapedBefore = false;
             return false;
         }
 
-        _blockStart += BlockSize;
-        Load(data);
+        TakePair(data, out keyStart, out equals, out escapedBefore);
+        return true;
+    }
+
+    /// <summary>Hands out the next pair of the current block; only when <see cref="HasPair"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TakePair(ReadOnlySpan<byte> data, out int keyStart, out int equals, out bool escapedBefore)
+    {
+        var pairs = _pairs;
+        var offset = BitOperations.TrailingZeroCount(pairs);
+        _pairs = pairs & (pairs - 1);
+        var below = (1UL << offset) - 1;
+        // The key runs back to the last non-key byte, which may lie in an earlier block.
+        var nonKey = _nonKey & below;
+        keyStart = nonKey != 0 ? _blockStart + BlockSize - BitOperations.LeadingZeroCount(nonKey) : KeyStartBeforeBlock(data);
+        equals = _blockStart + offset;
+        escapedBefore = ((_backslash & below) | _skippedBackslash) != 0;
+        _backslash &= ~below;
+        _skippedBackslash = 0;
+    }
+
+    // A key that runs into the block from the one before (rare: keys are short), or from even
+    // earlier (a key longer than a block: rarer still, so found byte by byte).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly int KeyStartBeforeBlock(ReadOnlySpan<byte> data)
+    {
+        if (_previousNonKey != 0)
+        {
+            return _blockStart - BitOperations.LeadingZeroCount(_previousNonKey);
+        }
+
+        var p = _blockStart - BlockSize;
+        while (CefEscaping.KeyBytes.Contains(data[p - 1]))
+        {
+            p--;
+        }
+
+        return p;
+    }
+
+    // Moves block by block to the next one that holds a pair. What one block hands to the next
+    // lives in locals here: as fields, each would be a store and a reload on the path from one
+    // block to the next, and that chain, not the classification, would set the pace.
+    private bool AdvanceToPair(ReadOnlySpan<byte> data)
+    {
+        ref var line = ref MemoryMarshal.GetReference(data);
+        var blockStart = _blockStart;
+        var end = _end;
+        var nonKey = _nonKey;
+        var skippedBackslash = _skippedBackslash | _backslash;
+        var carry = _carry;
+        ulong previousNonKey, pairs;
+        Masks block;
+        while (true)
+        {
+            if (end - blockStart <= BlockSize)
+            {
+                // Exhausted: the skipped backslashes now cover everything up to the end.
+                _blockStart = end;
+                _nonKey = _backslash = 0;
+                _skippedBackslash = skippedBackslash;
+                return false;
+            }
+
+            previousNonKey = nonKey;
+            blockStart += BlockSize;
+            if (end - blockStart < BlockSize)
+            {
+                // The partial last block is a call; inside the loop, the call would push the
+                // loop's state out of registers.
+                break;
+            }
+
+            block = Classify(ref Unsafe.Add(ref line, blockStart));
+            nonKey = block.NonKey;
+            pairs = FindPairs(block, ref carry);
+            if (pairs != 0)
+            {
+                goto Found;
+            }
+
+            // Backslashes of a block without pairs belong to the value that is still open.
+            skippedBackslash |= block.Backslash;
+        }
+
+        block = LoadTail(ref line, blockStart, end);
+        nonKey = block.NonKey;
+        pairs = FindPairs(block, ref carry);
+        if (pairs == 0)
+        {
+            _blockStart = end;
+            _nonKey = _backslash = 0;
+            _skippedBackslash = skippedBackslash | block.Backslash;
+            return false;
+        }
+
+    Found:
+        _blockStart = blockStart;
+        _pairs = pairs;
+        _nonKey = nonKey;
+        _previousNonKey = previousNonKey;
+        _backslash = block.Backslash;
+        _skippedBackslash = skippedBackslash;
+        _carry = carry;
         return true;
     }
 
     private void Load(ReadOnlySpan<byte> data)
     {
-        if (_end - _blockStart >= BlockSize)
-        {
-            ref var at = ref Unsafe.Add(ref MemoryMarshal.GetReference(data), _blockStart);
-            if (Vector256.IsHardwareAccelerated)
-            {
-                Classify(Vector256.LoadUnsafe(ref at), out _equalsLeft, out _nonKey, out _backslash);
-                return;
-            }
-
-            if (Vector128.IsHardwareAccelerated)
-            {
-                Classify(Vector128.LoadUnsafe(ref at), out var eqLow, out var nonKeyLow, out var bsLow);
-                Classify(Vector128.LoadUnsafe(ref at, 16), out var eqHigh, out var nonKeyHigh, out var bsHigh);
-                _equalsLeft = eqLow | (eqHigh << 16);
-                _nonKey = nonKeyLow | (nonKeyHigh << 16);
-                _backslash = bsLow | (bsHigh << 16);
-                return;
-            }
-        }
-
-        // The tail of the line, or no SIMD: the same masks byte by byte.
-        uint equals = 0, nonKey = 0, backslash = 0;
-        var count = Math.Min(BlockSize, _end - _blockStart);
-        for (var i = 0; i < count; i++)
-        {
-            var b = data[_blockStart + i];
-            if (b == (byte)'=')
-            {
-                equals |= 1u << i;
-            }
-
-            if (b == (byte)'\\')
-            {
-                backslash |= 1u << i;
-            }
-
-            if (!CefEscaping.KeyBytes.Contains(b))
-            {
-                nonKey |= 1u << i;
-            }
-        }
-
-        _equalsLeft = equals;
-        _nonKey = nonKey;
-        _backslash = backslash;
+        ref var line = ref MemoryMarshal.GetReference(data);
+        var block = _end - _blockStart >= BlockSize ? Classify(ref Unsafe.Add(ref line, _blockStart)) : LoadTail(ref line, _blockStart, _end);
+        _pairs = FindPairs(block, ref _carry);
+        _nonKey = block.NonKey;
+        _backslash = block.Backslash;
     }
 
-    // Key bytes: letters, digits, '_', '.', ',', '[', ']'.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Classify(Vector256<byte> v, out uint equals, out uint nonKey, out uint backslash)
+    private static ulong FindPairs(in Masks block, ref ulong carry)
     {
-        var letter = Vector256.LessThanOrEqual((v | Vector256.Create((byte)0x20)) - Vector256.Create((byte)'a'), Vector256.Create((byte)25));
-        var digit = Vector256.LessThanOrEqual(v - Vector256.Create((byte)'0'), Vector256.Create((byte)9));
-        var twoBit = v | Vector256.Create((byte)0x02);
-        // (b | 2) == '.' matches ',' and '.'; (b | 2) == '_' matches ']' and '_'.
-        var punctuation = Vector256.Equals(twoBit, Vector256.Create((byte)'.')) | Vector256.Equals(twoBit, Vector256.Create((byte)'_'))
-            | Vector256.Equals(v, Vector256.Create((byte)'['));
-        nonKey = ~(letter | digit | punctuation).ExtractMostSignificantBits();
+        var key = ~block.NonKey;
+        var starts = ((block.Space << 1) | (carry >> 63)) & key;
+        var sum = key + starts + (carry & 1);
+        // The carry out of bit 63 of key + starts (+ carry in): set when both top bits are set,
+        // or either is and the sum's is not.
+        var runCarry = ((key & starts) | ((key | starts) & ~sum)) >> 63;
+        carry = runCarry | (block.Space & (1UL << 63));
+        return sum & block.NonKey & block.EqualsSign;
+    }
+
+    // The last, partial block: the 64 bytes that end at the end, shifted down, or for a line
+    // shorter than a block a zero-padded copy. Zero is a non-key byte that matches nothing.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Masks LoadTail(ref byte line, int blockStart, int end)
+    {
+        var remaining = end - blockStart;
+        if (end >= BlockSize)
+        {
+            var block = Classify(ref Unsafe.Add(ref line, end - BlockSize));
+            var shift = BlockSize - remaining;
+            // Bits past the end become non-key, so no run and no pair can end there.
+            return new Masks
+            {
+                NonKey = (block.NonKey >> shift) | (ulong.MaxValue << remaining),
+                EqualsSign = block.EqualsSign >> shift,
+                Space = block.Space >> shift,
+                Backslash = block.Backslash >> shift,
+            };
+        }
+
+        var padded = default(Block);
+        MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref line, blockStart), remaining).CopyTo(padded);
+        return Classify(ref padded[0]);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Masks Classify(ref byte at)
+    {
+        if (Avx2.IsSupported)
+        {
+            return ClassifyAvx2(ref at);
+        }
+
+        return Vector128.IsHardwareAccelerated ? ClassifyVector128(ref at) : ClassifyScalar(ref at);
+    }
+
+    /// <summary>AVX2: key bytes by two nibble table look-ups (vpshufb), the rest by compares.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Masks ClassifyAvx2(ref byte at)
+    {
+        ClassifyAvx2(Vector256.LoadUnsafe(ref at), out var nonKeyLow, out var equalsLow, out var spaceLow, out var backslashLow);
+        ClassifyAvx2(Vector256.LoadUnsafe(ref at, 32), out var nonKeyHigh, out var equalsHigh, out var spaceHigh, out var backslashHigh);
+        return new Masks
+        {
+            NonKey = nonKeyLow | ((ulong)nonKeyHigh << 32),
+            EqualsSign = equalsLow | ((ulong)equalsHigh << 32),
+            Space = spaceLow | ((ulong)spaceHigh << 32),
+            Backslash = backslashLow | ((ulong)backslashHigh << 32),
+        };
+    }
+
+    // Key bytes are letters, digits and _ . , [ ]. Each high nibble that has key bytes gets a bit
+    // (2 → 1, 3 → 2, 4 and 6 → 4, 7 → 8, 5 → 16); the low-nibble table holds, per low nibble, the
+    // bits of the high nibbles that make a key byte with it. A byte is a key byte when they share one.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ClassifyAvx2(Vector256<byte> v, out uint nonKey, out uint equals, out uint space, out uint backslash)
+    {
+        var lowTable = Vector256.Create(
+            (byte)26, 30, 30, 30, 30, 30, 30, 30, 30, 30, 28, 20, 5, 20, 5, 20,
+            26, 30, 30, 30, 30, 30, 30, 30, 30, 30, 28, 20, 5, 20, 5, 20);
+        var highTable = Vector256.Create(
+            (byte)0, 0, 1, 2, 4, 16, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 1, 2, 4, 16, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0);
+        var nibble = Vector256.Create((byte)0x0F);
+        var low = Avx2.Shuffle(lowTable, v & nibble);
+        var high = Avx2.Shuffle(highTable, Vector256.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
+        nonKey = Vector256.Equals(low & high, Vector256<byte>.Zero).ExtractMostSignificantBits();
         equals = Vector256.Equals(v, Vector256.Create((byte)'=')).ExtractMostSignificantBits();
+        space = Vector256.Equals(v, Vector256.Create((byte)' ')).ExtractMostSignificantBits();
         backslash = Vector256.Equals(v, Vector256.Create((byte)'\\')).ExtractMostSignificantBits();
     }
 
+    /// <summary>SSE2, AdvSimd and other 128-bit vector hardware: range compares.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Classify(Vector128<byte> v, out uint equals, out uint nonKey, out uint backslash)
+    internal static Masks ClassifyVector128(ref byte at)
     {
-        var letter = Vector128.LessThanOrEqual((v | Vector128.Create((byte)0x20)) - Vector128.Create((byte)'a'), Vector128.Create((byte)25));
-        var digit = Vector128.LessThanOrEqual(v - Vector128.Create((byte)'0'), Vector128.Create((byte)9));
-        var twoBit = v | Vector128.Create((byte)0x02);
-        var punctuation = Vector128.Equals(twoBit, Vector128.Create((byte)'.')) | Vector128.Equals(twoBit, Vector128.Create((byte)'_'))
-            | Vector128.Equals(v, Vector128.Create((byte)'['));
-        nonKey = ~(letter | digit | punctuation).ExtractMostSignificantBits() & 0xFFFF;
-        equals = Vector128.Equals(v, Vector128.Create((byte)'=')).ExtractMostSignificantBits();
-        backslash = Vector128.Equals(v, Vector128.Create((byte)'\\')).ExtractMostSignificantBits();
+        ulong nonKey = 0, equals = 0, space = 0, backslash = 0;
+        for (var part = 0; part < 4; part++)
+        {
+            var v = Vector128.LoadUnsafe(ref at, (nuint)(part * 16));
+            var letter = Vector128.LessThanOrEqual((v | Vector128.Create((byte)0x20)) - Vector128.Create((byte)'a'), Vector128.Create((byte)25));
+            var digit = Vector128.LessThanOrEqual(v - Vector128.Create((byte)'0'), Vector128.Create((byte)9));
+            var twoBit = v | Vector128.Create((byte)0x02);
+            // (b | 2) == '.' matches ',' and '.'; (b | 2) == '_' matches ']' and '_'.
+            var punctuation = Vector128.Equals(twoBit, Vector128.Create((byte)'.')) | Vector128.Equals(twoBit, Vector128.Create((byte)'_'))
+                | Vector128.Equals(v, Vector128.Create((byte)'['));
+            var shift = part * 16;
+            nonKey |= (ulong)(~(letter | digit | punctuation).ExtractMostSignificantBits() & 0xFFFF) << shift;
+            equals |= (ulong)Vector128.Equals(v, Vector128.Create((byte)'=')).ExtractMostSignificantBits() << shift;
+            space |= (ulong)Vector128.Equals(v, Vector128.Create((byte)' ')).ExtractMostSignificantBits() << shift;
+            backslash |= (ulong)Vector128.Equals(v, Vector128.Create((byte)'\\')).ExtractMostSignificantBits() << shift;
+        }
+
+        return new Masks { NonKey = nonKey, EqualsSign = equals, Space = space, Backslash = backslash };
+    }
+
+    /// <summary>No vector hardware: the same masks byte by byte.</summary>
+    internal static Masks ClassifyScalar(ref byte at)
+    {
+        ulong nonKey = 0, equals = 0, space = 0, backslash = 0;
+        for (var i = 0; i < BlockSize; i++)
+        {
+            var b = Unsafe.Add(ref at, i);
+            var bit = 1UL << i;
+            if (!CefEscaping.KeyBytes.Contains(b))
+            {
+                nonKey |= bit;
+            }
+
+            if (b == (byte)'=')
+            {
+                equals |= bit;
+            }
+            else if (b == (byte)' ')
+            {
+                space |= bit;
+            }
+            else if (b == (byte)'\\')
+            {
+                backslash |= bit;
+            }
+        }
+
+        return new Masks { NonKey = nonKey, EqualsSign = equals, Space = space, Backslash = backslash };
+    }
+
+    // Bit i describes byte i of a block.
+    internal struct Masks
+    {
+        public ulong NonKey;
+        public ulong EqualsSign;
+        public ulong Space;
+        public ulong Backslash;
+    }
+
+    [InlineArray(BlockSize)]
+    private struct Block
+    {
+        private byte _element;
     }
 }

@@ -351,7 +351,8 @@ public ref struct CefReader
             return copied;
         }
 
-        return CefEscaping.TryUnescapeExtensionValue(raw, destination, out bytesWritten);
+        // The bytes after the value are still the line's, so the unescaping may read past it.
+        return CefEscaping.TryUnescape(_line, _valueStart, _valueLength, destination, header: false, out bytesWritten);
     }
 
     /// <summary>Compares the current value, unescaped, with <paramref name="utf8Text"/> without copying.</summary>

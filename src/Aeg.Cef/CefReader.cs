@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -239,7 +240,7 @@ public ref struct CefReader
 
         var keyStart = _nextKeyStart;
         var equals = _nextEquals;
-        _scanner.TakePair(_line, out var nextKeyStart, out var nextEquals, out var escaped);
+        _scanner.TakePair(out var nextKeyStart, out var nextEquals, out var escaped);
         _keyStart = keyStart;
         _keyLength = equals - keyStart;
         _valueStart = equals + 1;
@@ -254,22 +255,8 @@ public ref struct CefReader
     [MethodImpl(MethodImplOptions.NoInlining)]
     private bool ReadNextExtensionSlow()
     {
-        if (_state == ExtensionState.NotStarted)
+        if (_state != ExtensionState.Iterating && !StartOrFinish())
         {
-            if (!FindFirstKey())
-            {
-                _state = ExtensionState.Done;
-                return false;
-            }
-
-            _state = ExtensionState.Iterating;
-        }
-
-        if (_state != ExtensionState.Iterating)
-        {
-            _state = ExtensionState.Done;
-            _keyStart = _keyLength = _valueStart = _valueLength = 0;
-            _valueEscaped = false;
             return false;
         }
 
@@ -294,6 +281,22 @@ public ref struct CefReader
         }
 
         return true;
+    }
+
+    // Once per line, apart from the once-per-block path above: true when iterating can start.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private bool StartOrFinish()
+    {
+        if (_state == ExtensionState.NotStarted && FindFirstKey())
+        {
+            _state = ExtensionState.Iterating;
+            return true;
+        }
+
+        _state = ExtensionState.Done;
+        _keyStart = _keyLength = _valueStart = _valueLength = 0;
+        _valueEscaped = false;
+        return false;
     }
 
     // Finds the first key, which must open the extension; every later key is found by the scanner.
@@ -333,10 +336,21 @@ public ref struct CefReader
     }
 
     /// <summary>The current extension key.</summary>
-    public readonly ReadOnlySpan<byte> Key => _line.Slice(_keyStart, _keyLength);
+    public readonly ReadOnlySpan<byte> Key => Part(_keyStart, _keyLength);
 
     /// <summary>The current extension value as on the wire (still escaped, trailing blanks of the last value dropped).</summary>
-    public readonly ReadOnlySpan<byte> RawValue => _line.Slice(_valueStart, _valueLength);
+    public readonly ReadOnlySpan<byte> RawValue => Part(_valueStart, _valueLength);
+
+    // Key and value offsets come from the scanner, which never looks past _end, and are zero
+    // when the reader is not on a pair: they lie inside the line by construction, so the range
+    // check of Slice, which the consumer's loop would pay twice per pair, is left out. A debug
+    // build still checks.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly ReadOnlySpan<byte> Part(int start, int length)
+    {
+        Debug.Assert((uint)start + (ulong)(uint)length <= (uint)_line.Length);
+        return MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref MemoryMarshal.GetReference(_line), (nint)(uint)start), length);
+    }
 
     public readonly bool ValueNeedsUnescaping => _valueEscaped;
 

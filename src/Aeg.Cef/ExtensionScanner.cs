@@ -30,9 +30,8 @@ internal struct ExtensionScanner
     private ulong _backslash;        // backslashes of the block after the last '=' handed out
     private ulong _skippedBackslash; // non-zero: a backslash after the last '=' handed out, in an earlier block
     private ulong _previousNonKey;   // the non-key bytes of the block before, for keys that run into the block
-    // Bit 63: the byte before the block is a space; bit 0: a key run that follows a space runs
-    // into the block. One word, so that the loop over blocks keeps it in a register.
-    private ulong _carry;
+    private ulong _previousSpace;    // bit 63: the byte before the block is a space
+    private ulong _runCarry;         // 1: a key run that follows a space runs into the block
 
     /// <summary>
     /// Starts at <paramref name="start"/>, the first key, which counts as preceded by a space
@@ -43,7 +42,7 @@ internal struct ExtensionScanner
         _end = end;
         _blockStart = start;
         // The byte before the first key counts as a space and as the last non-key byte.
-        _carry = 1UL << 63;
+        _previousSpace = 1UL << 63;
         _previousNonKey = 1UL << 63;
         if (start < end)
         {
@@ -65,6 +64,7 @@ internal struct ExtensionScanner
     /// The next pair: where its key starts, its '=', and whether the bytes since the previous
     /// pair's '=' (the previous value) hold a backslash. False once the extension is exhausted.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryNextPair(ReadOnlySpan<byte> data, out int keyStart, out int equals, out bool escapedBefore)
     {
         if (_pairs == 0 && !AdvanceToPair(data))
@@ -74,25 +74,37 @@ internal struct ExtensionScanner
             return false;
         }
 
-        TakePair(data, out keyStart, out equals, out escapedBefore);
-        return true;
-    }
-
-    /// <summary>Hands out the next pair of the current block; only when <see cref="HasPair"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void TakePair(ReadOnlySpan<byte> data, out int keyStart, out int equals, out bool escapedBefore)
-    {
         var pairs = _pairs;
         var offset = BitOperations.TrailingZeroCount(pairs);
         _pairs = pairs & (pairs - 1);
         var below = (1UL << offset) - 1;
-        // The key runs back to the last non-key byte, which may lie in an earlier block.
         var nonKey = _nonKey & below;
         keyStart = nonKey != 0 ? _blockStart + BlockSize - BitOperations.LeadingZeroCount(nonKey) : KeyStartBeforeBlock(data);
         equals = _blockStart + offset;
         escapedBefore = ((_backslash & below) | _skippedBackslash) != 0;
         _backslash &= ~below;
         _skippedBackslash = 0;
+        return true;
+    }
+
+    /// <summary>
+    /// Hands out the next pair of the current block; only when <see cref="HasPair"/>. The first
+    /// pair of a block is always handed out by <see cref="TryNextPair"/>, so here the previous
+    /// pair's '=' lies in this block: the key starts in it, and no earlier block's backslash
+    /// is pending.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void TakePair(out int keyStart, out int equals, out bool escapedBefore)
+    {
+        var pairs = _pairs;
+        var offset = BitOperations.TrailingZeroCount(pairs);
+        _pairs = pairs & (pairs - 1);
+        var below = (1UL << offset) - 1;
+        keyStart = _blockStart + BlockSize - BitOperations.LeadingZeroCount(_nonKey & below);
+        equals = _blockStart + offset;
+        var backslash = _backslash;
+        escapedBefore = (backslash & below) != 0;
+        _backslash = backslash & ~below;
     }
 
     // A key that runs into the block from the one before (rare: keys are short), or from even
@@ -117,6 +129,7 @@ internal struct ExtensionScanner
     // Moves block by block to the next one that holds a pair. What one block hands to the next
     // lives in locals here: as fields, each would be a store and a reload on the path from one
     // block to the next, and that chain, not the classification, would set the pace.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool AdvanceToPair(ReadOnlySpan<byte> data)
     {
         ref var line = ref MemoryMarshal.GetReference(data);
@@ -124,32 +137,27 @@ internal struct ExtensionScanner
         var end = _end;
         var nonKey = _nonKey;
         var skippedBackslash = _skippedBackslash | _backslash;
-        var carry = _carry;
+        var previousSpace = _previousSpace;
+        var runCarry = _runCarry;
         ulong previousNonKey, pairs;
         Masks block;
+        // The partial last block is loaded by a call after the loop: inside it, the call would
+        // push the loop's state out of registers.
+        var lastFullBlock = end - BlockSize;
         while (true)
         {
-            if (end - blockStart <= BlockSize)
-            {
-                // Exhausted: the skipped backslashes now cover everything up to the end.
-                _blockStart = end;
-                _nonKey = _backslash = 0;
-                _skippedBackslash = skippedBackslash;
-                return false;
-            }
-
             previousNonKey = nonKey;
             blockStart += BlockSize;
-            if (end - blockStart < BlockSize)
+            if (blockStart > lastFullBlock)
             {
-                // The partial last block is a call; inside the loop, the call would push the
-                // loop's state out of registers.
                 break;
             }
 
             block = Classify(ref Unsafe.Add(ref line, blockStart));
             nonKey = block.NonKey;
-            pairs = FindPairs(block, ref carry);
+            pairs = FindPairs(block, previousSpace, runCarry);
+            runCarry = RunCarry(block, previousSpace, runCarry);
+            previousSpace = block.Space;
             if (pairs != 0)
             {
                 goto Found;
@@ -159,9 +167,18 @@ internal struct ExtensionScanner
             skippedBackslash |= block.Backslash;
         }
 
+        if (blockStart >= end)
+        {
+            // Exhausted: the skipped backslashes now cover everything up to the end.
+            _blockStart = end;
+            _nonKey = _backslash = _pairs = 0;
+            _skippedBackslash = skippedBackslash;
+            return false;
+        }
+
         block = LoadTail(ref line, blockStart, end);
         nonKey = block.NonKey;
-        pairs = FindPairs(block, ref carry);
+        pairs = FindPairs(block, previousSpace, runCarry);
         if (pairs == 0)
         {
             _blockStart = end;
@@ -177,7 +194,8 @@ internal struct ExtensionScanner
         _previousNonKey = previousNonKey;
         _backslash = block.Backslash;
         _skippedBackslash = skippedBackslash;
-        _carry = carry;
+        _previousSpace = previousSpace;
+        _runCarry = runCarry;
         return true;
     }
 
@@ -185,22 +203,29 @@ internal struct ExtensionScanner
     {
         ref var line = ref MemoryMarshal.GetReference(data);
         var block = _end - _blockStart >= BlockSize ? Classify(ref Unsafe.Add(ref line, _blockStart)) : LoadTail(ref line, _blockStart, _end);
-        _pairs = FindPairs(block, ref _carry);
+        _pairs = FindPairs(block, _previousSpace, _runCarry);
+        _runCarry = RunCarry(block, _previousSpace, _runCarry);
+        _previousSpace = block.Space;
         _nonKey = block.NonKey;
         _backslash = block.Backslash;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong FindPairs(in Masks block, ref ulong carry)
+    private static ulong FindPairs(Masks block, ulong previousSpace, ulong runCarry)
     {
         var key = ~block.NonKey;
-        var starts = ((block.Space << 1) | (carry >> 63)) & key;
-        var sum = key + starts + (carry & 1);
-        // The carry out of bit 63 of key + starts (+ carry in): set when both top bits are set,
-        // or either is and the sum's is not.
-        var runCarry = ((key & starts) | ((key | starts) & ~sum)) >> 63;
-        carry = runCarry | (block.Space & (1UL << 63));
-        return sum & block.NonKey & block.EqualsSign;
+        var starts = ((block.Space << 1) | (previousSpace >> 63)) & key;
+        return (key + starts + runCarry) & block.NonKey & block.EqualsSign;
+    }
+
+    // Whether a key run that follows a space runs on into the next block: the carry leaves
+    // bit 63 exactly when that byte is a key byte and the sum cleared it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong RunCarry(Masks block, ulong previousSpace, ulong runCarry)
+    {
+        var key = ~block.NonKey;
+        var starts = ((block.Space << 1) | (previousSpace >> 63)) & key;
+        return (key & ~(key + starts + runCarry)) >> 63;
     }
 
     // The last, partial block: the 64 bytes that end at the end, shifted down, or for a line

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Aeg.Cef;
 
@@ -32,7 +34,7 @@ public ref struct CefReader
     private readonly int _version;
     private readonly int _cefStart;
     private HeaderOffsets _header;
-    private readonly int _extensionStart;
+    private int _extensionStart;
 
     // The current pair, as offsets and lengths so that a reader not on a pair (all zero) hands
     // out empty spans without a check.
@@ -136,6 +138,11 @@ public ref struct CefReader
         _version = version;
         p++;
 
+        if (TryReadPlainHeader(line, p, _end, ref _header, out _extensionStart))
+        {
+            return;
+        }
+
         var scanner = new ByteScanner(line, p, _end, (byte)'|', (byte)'\\');
         var skip = -1;
         for (var field = 0; field < 6; field++)
@@ -181,6 +188,65 @@ public ref struct CefReader
         }
 
         _extensionStart = Math.Min(p, _end);
+    }
+
+    // Most headers hold no backslash: then the six fields simply end at the next six pipes, which
+    // a compare per 32 (or 16) bytes finds at once. Anything else (a backslash before the sixth
+    // pipe, a header-only line, the last bytes of a short line) is left to the general loop.
+    private static bool TryReadPlainHeader(ReadOnlySpan<byte> line, int p, int end, ref HeaderOffsets header, out int extensionStart)
+    {
+        extensionStart = 0;
+        var width = Vector256.IsHardwareAccelerated ? 32 : Vector128.IsHardwareAccelerated ? 16 : 0;
+        if (width == 0)
+        {
+            return false;
+        }
+
+        ref var at = ref MemoryMarshal.GetReference(line);
+        var field = 0;
+        var start = p;
+        for (var block = p; block <= end - width; block += width)
+        {
+            uint pipes, backslashes;
+            if (width == 32)
+            {
+                var v = Vector256.LoadUnsafe(ref at, (nuint)block);
+                pipes = Vector256.Equals(v, Vector256.Create((byte)'|')).ExtractMostSignificantBits();
+                backslashes = Vector256.Equals(v, Vector256.Create((byte)'\\')).ExtractMostSignificantBits();
+            }
+            else
+            {
+                var v = Vector128.LoadUnsafe(ref at, (nuint)block);
+                pipes = Vector128.Equals(v, Vector128.Create((byte)'|')).ExtractMostSignificantBits();
+                backslashes = Vector128.Equals(v, Vector128.Create((byte)'\\')).ExtractMostSignificantBits();
+            }
+
+            for (; pipes != 0; pipes &= pipes - 1)
+            {
+                var offset = BitOperations.TrailingZeroCount(pipes);
+                if ((backslashes & ((1u << offset) - 1)) != 0)
+                {
+                    return false;
+                }
+
+                var pipe = block + offset;
+                header[field * 2] = start;
+                header[(field * 2) + 1] = pipe - start;
+                start = pipe + 1;
+                if (++field == 6)
+                {
+                    extensionStart = start;
+                    return true;
+                }
+            }
+
+            if (backslashes != 0)
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Why the line was rejected, or <see cref="CefError.None"/>.</summary>

@@ -36,13 +36,14 @@ public ref struct CefReader
     private HeaderOffsets _header;
     private int _extensionStart;
 
-    // The current pair, as offsets and lengths so that a reader not on a pair (all zero) hands
-    // out empty spans without a check.
-    private int _keyStart, _keyLength, _valueStart, _valueLength;
-    private bool _valueEscaped;
-    // The pair after the current one is found ahead, since the current value ends only where
-    // the next key starts.
-    private int _nextKeyStart, _nextEquals;
+    // Pairs found ahead by the scanner, as (space, '=') positions: pair i of the batch has the
+    // key (space[i], '=' [i]) and the value ('=' [i], space[i + 1]); slot 0 carries the pair
+    // whose value was still open at the end of the last batch. A step to the next pair is then
+    // an increment, and the scanner fills a batch in one loop that keeps its state in registers.
+    private const int MaxBatch = ExtensionScanner.Batch;
+    private Boundaries _bounds;
+    private int _pair, _pairsReady;
+    private uint _escapedBits;
     private ExtensionState _state;
     private ExtensionScanner _scanner;
 
@@ -297,77 +298,60 @@ public ref struct CefReader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool ReadNextExtension()
     {
-        // Fast path: the pair after the one found ahead lies in the scanner's current block.
-        // The scanner holds no pair unless the reader is iterating.
-        if (!_scanner.HasPair)
-        {
-            return ReadNextExtensionSlow();
-        }
-
-        var keyStart = _nextKeyStart;
-        var equals = _nextEquals;
-        _scanner.TakePair(out var nextKeyStart, out var nextEquals, out var escaped);
-        _keyStart = keyStart;
-        _keyLength = equals - keyStart;
-        _valueStart = equals + 1;
-        _valueLength = nextKeyStart - equals - 2;
-        _valueEscaped = escaped;
-        _nextKeyStart = nextKeyStart;
-        _nextEquals = nextEquals;
-        return true;
+        // Fast path: the pair was found by the last refill.
+        return ++_pair < _pairsReady || ReadNextExtensionSlow();
     }
 
-    // Out of line, or the JIT spends its inlining budget on it and leaves the fast path a call.
-    [MethodImpl(MethodImplOptions.NoInlining)]
     private bool ReadNextExtensionSlow()
     {
-        if (_state != ExtensionState.Iterating && !StartOrFinish())
+        int first, firstKey = 0;
+        if (_state == ExtensionState.Iterating)
         {
-            return false;
+            // The pair after the last one handed out is still open: it starts the next batch.
+            var consumed = _pairsReady;
+            _bounds[0] = _bounds[consumed * 2];
+            _bounds[1] = _bounds[(consumed * 2) + 1];
+            first = 0;
         }
-
-        var keyStart = _nextKeyStart;
-        var equals = _nextEquals;
-        _keyStart = keyStart;
-        _keyLength = equals - keyStart;
-        _valueStart = equals + 1;
-        if (_scanner.TryNextPair(_line, out var nextKeyStart, out var nextEquals, out var escaped))
+        else if (_state == ExtensionState.NotStarted && StartExtension(out firstKey))
         {
-            _valueLength = nextKeyStart - equals - 2;
-            _valueEscaped = escaped;
-            _nextKeyStart = nextKeyStart;
-            _nextEquals = nextEquals;
+            // The first key is pair 1 of the first batch; slot 0 stays unused.
+            first = 1;
         }
         else
         {
-            // The last pair: its value runs to the end of the line.
-            _valueLength = _end - equals - 1;
-            _valueEscaped = _scanner.BackslashPending;
-            _state = ExtensionState.Last;
+            return Finish();
         }
 
+        var found = _scanner.Refill(_line, _bounds, out _escapedBits, out var exhausted);
+        // The scanner takes the first key as preceded by a space, so the first pair it finds
+        // starts there exactly when the extension opens with "key=".
+        if (first == 1 && (found == 0 || _bounds[2] != firstKey - 1))
+        {
+            Fail(CefError.ExtensionWithoutKey, firstKey);
+            return Finish();
+        }
+
+        // A batch stops at MaxBatch pairs or at the end, so there is always a pair to hand out;
+        // the last one found is ready only at the end, as its value runs to the next key.
+        _pairsReady = exhausted ? found + 1 : found;
+        _state = exhausted ? ExtensionState.Last : ExtensionState.Iterating;
+        _pair = first;
         return true;
     }
 
-    // Once per line, apart from the once-per-block path above: true when iterating can start.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private bool StartOrFinish()
+    private bool Finish()
     {
-        if (_state == ExtensionState.NotStarted && FindFirstKey())
-        {
-            _state = ExtensionState.Iterating;
-            return true;
-        }
-
         _state = ExtensionState.Done;
-        _keyStart = _keyLength = _valueStart = _valueLength = 0;
-        _valueEscaped = false;
+        _pair = _pairsReady = 0;
+        _escapedBits = 0;
         return false;
     }
 
-    // Finds the first key, which must open the extension; every later key is found by the scanner.
-    private bool FindFirstKey()
+    // Skips to the first key and starts the scanner there; false for an empty extension.
+    private bool StartExtension(out int firstKey)
     {
+        firstKey = 0;
         if (_error != CefError.None)
         {
             return false;
@@ -386,39 +370,51 @@ public ref struct CefReader
             return false;
         }
 
+        firstKey = p;
         _scanner = new ExtensionScanner(line, p, end);
-        // The scanner takes p as preceded by a space, so the first pair it finds starts at p
-        // exactly when the extension opens with "key=".
-        if (!_scanner.TryNextPair(line, out var keyStart, out var equals, out _) || keyStart != p)
-        {
-            _scanner = default;
-            Fail(CefError.ExtensionWithoutKey, p);
-            return false;
-        }
-
-        _nextKeyStart = keyStart;
-        _nextEquals = equals;
         return true;
     }
 
     /// <summary>The current extension key.</summary>
-    public readonly ReadOnlySpan<byte> Key => Part(_keyStart, _keyLength);
+    public readonly ReadOnlySpan<byte> Key
+    {
+        get
+        {
+            ref readonly var at = ref Slot(_pair);
+            return _pairsReady > 0 ? Part(at + 1, Unsafe.Add(ref Unsafe.AsRef(in at), 1) - at - 1) : default;
+        }
+    }
 
     /// <summary>The current extension value as on the wire (still escaped, trailing blanks of the last value dropped).</summary>
-    public readonly ReadOnlySpan<byte> RawValue => Part(_valueStart, _valueLength);
+    public readonly ReadOnlySpan<byte> RawValue
+    {
+        get
+        {
+            ref readonly var equals = ref Unsafe.Add(ref Unsafe.AsRef(in Slot(_pair)), 1);
+            return _pairsReady > 0 ? Part(equals + 1, Unsafe.Add(ref Unsafe.AsRef(in equals), 1) - equals - 1) : default;
+        }
+    }
 
-    // Key and value offsets come from the scanner, which never looks past _end, and are zero
-    // when the reader is not on a pair: they lie inside the line by construction, so the range
-    // check of Slice, which the consumer's loop would pay twice per pair, is left out. A debug
-    // build still checks.
+    public readonly bool ValueNeedsUnescaping => ((_escapedBits >> _pair) & 1) != 0;
+
+    // _pair is below MaxBatch + 1 and the batch has two more entries after it, so the element
+    // check of the inline array is left out of the consumer's loop.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly ref readonly int Slot(int pair)
+    {
+        Debug.Assert((uint)pair <= MaxBatch + 1);
+        return ref Unsafe.Add(ref Unsafe.AsRef(in _bounds[0]), (nint)(uint)pair * 2);
+    }
+
+    // Key and value offsets come from the scanner, which never looks past _end: they lie inside
+    // the line by construction, so the range check of Slice, which the consumer's loop would
+    // pay twice per pair, is left out. A debug build still checks.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly ReadOnlySpan<byte> Part(int start, int length)
     {
         Debug.Assert((uint)start + (ulong)(uint)length <= (uint)_line.Length);
         return MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref MemoryMarshal.GetReference(_line), (nint)(uint)start), length);
     }
-
-    public readonly bool ValueNeedsUnescaping => _valueEscaped;
 
     /// <summary>Unescapes the current value into <paramref name="destination"/>; false if it is too small.</summary>
     public readonly bool TryCopyValue(Span<byte> destination, out int bytesWritten)
@@ -432,7 +428,8 @@ public ref struct CefReader
         }
 
         // The bytes after the value are still the line's, so the unescaping may read past it.
-        return CefEscaping.TryUnescape(_line, _valueStart, _valueLength, destination, header: false, out bytesWritten);
+        var valueStart = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(_line), ref MemoryMarshal.GetReference(raw));
+        return CefEscaping.TryUnescape(_line, valueStart, raw.Length, destination, header: false, out bytesWritten);
     }
 
     /// <summary>Compares the current value, unescaped, with <paramref name="utf8Text"/> without copying.</summary>
@@ -705,11 +702,17 @@ public ref struct CefReader
         }
     }
 
+    [InlineArray((MaxBatch + 2) * 2)]
+    private struct Boundaries
+    {
+        private int _element;
+    }
+
     private enum ExtensionState : byte
     {
         NotStarted,
         Iterating,
-        // The current pair is the last one.
+        // The batch holds the last pair.
         Last,
         Done,
     }

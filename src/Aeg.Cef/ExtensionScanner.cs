@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -23,15 +24,16 @@ internal struct ExtensionScanner
 {
     internal const int BlockSize = 64;
 
+    /// <summary>The most pairs one <see cref="Refill"/> finds.</summary>
+    internal const int Batch = 16;
+
     private int _blockStart;
     private int _end;
     private ulong _pairs;            // '=' of the block that start a pair, not yet handed out
     private ulong _nonKey;           // bytes of the block that cannot be in a key
     private ulong _backslash;        // backslashes of the block after the last '=' handed out
-    private ulong _skippedBackslash; // non-zero: a backslash after the last '=' handed out, in an earlier block
-    private ulong _previousNonKey;   // the non-key bytes of the block before, for keys that run into the block
-    private ulong _previousSpace;    // bit 63: the byte before the block is a space
-    private ulong _runCarry;         // 1: a key run that follows a space runs into the block
+    private int _lastNonKey;         // the last non-key byte before the block, for keys that run into it
+    private ulong _carry;            // see FindPairs
 
     /// <summary>
     /// Starts at <paramref name="start"/>, the first key, which counts as preceded by a space
@@ -42,203 +44,140 @@ internal struct ExtensionScanner
         _end = end;
         _blockStart = start;
         // The byte before the first key counts as a space and as the last non-key byte.
-        _previousSpace = 1UL << 63;
-        _previousNonKey = 1UL << 63;
+        _carry = 1UL << 63;
+        _lastNonKey = start - 1;
         if (start < end)
         {
             Load(data);
         }
     }
 
-    /// <summary>True when the current block still holds a pair, so <see cref="TakePair"/> may be called.</summary>
-    public readonly bool HasPair
-    {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => _pairs != 0;
-    }
-
-    /// <summary>True when a backslash follows the last '=' handed out (valid once exhausted: the last value).</summary>
-    public readonly bool BackslashPending => (_skippedBackslash | _backslash) != 0;
-
     /// <summary>
-    /// The next pair: where its key starts, its '=', and whether the bytes since the previous
-    /// pair's '=' (the previous value) hold a backslash. False once the extension is exhausted.
+    /// Finds up to <see cref="Batch"/> further pairs in one loop that keeps the scan in
+    /// registers. Pair k (from 1) is stored as <c>bounds[2k]</c>, the space before its key, and
+    /// <c>bounds[2k + 1]</c>, its '='; bit k - 1 of <paramref name="escapedBits"/> says whether
+    /// the value before pair k (which ends at that space) holds a backslash. When the extension
+    /// ends first, <paramref name="exhausted"/> is set, <c>bounds[2 (count + 1)]</c> is the end
+    /// and bit <c>count</c> tells about the last value. Returns the number of pairs found.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryNextPair(ReadOnlySpan<byte> data, out int keyStart, out int equals, out bool escapedBefore)
+    /// <remarks><paramref name="bounds"/> holds at least <c>2 Batch + 4</c> entries.</remarks>
+    public int Refill(ReadOnlySpan<byte> data, Span<int> bounds, out uint escapedBits, out bool exhausted)
     {
-        if (_pairs == 0 && !AdvanceToPair(data))
-        {
-            keyStart = equals = 0;
-            escapedBefore = false;
-            return false;
-        }
-
-        var pairs = _pairs;
-        var offset = BitOperations.TrailingZeroCount(pairs);
-        _pairs = pairs & (pairs - 1);
-        var below = (1UL << offset) - 1;
-        var nonKey = _nonKey & below;
-        keyStart = nonKey != 0 ? _blockStart + BlockSize - BitOperations.LeadingZeroCount(nonKey) : KeyStartBeforeBlock(data);
-        equals = _blockStart + offset;
-        escapedBefore = ((_backslash & below) | _skippedBackslash) != 0;
-        _backslash &= ~below;
-        _skippedBackslash = 0;
-        return true;
-    }
-
-    /// <summary>
-    /// Hands out the next pair of the current block; only when <see cref="HasPair"/>. The first
-    /// pair of a block is always handed out by <see cref="TryNextPair"/>, so here the previous
-    /// pair's '=' lies in this block: the key starts in it, and no earlier block's backslash
-    /// is pending.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void TakePair(out int keyStart, out int equals, out bool escapedBefore)
-    {
-        var pairs = _pairs;
-        var offset = BitOperations.TrailingZeroCount(pairs);
-        _pairs = pairs & (pairs - 1);
-        var below = (1UL << offset) - 1;
-        keyStart = _blockStart + BlockSize - BitOperations.LeadingZeroCount(_nonKey & below);
-        equals = _blockStart + offset;
-        var backslash = _backslash;
-        escapedBefore = (backslash & below) != 0;
-        _backslash = backslash & ~below;
-    }
-
-    // A key that runs into the block from the one before (rare: keys are short), or from even
-    // earlier (a key longer than a block: rarer still, so found byte by byte).
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private readonly int KeyStartBeforeBlock(ReadOnlySpan<byte> data)
-    {
-        if (_previousNonKey != 0)
-        {
-            return _blockStart - BitOperations.LeadingZeroCount(_previousNonKey);
-        }
-
-        var p = _blockStart - BlockSize;
-        while (CefEscaping.KeyBytes.Contains(data[p - 1]))
-        {
-            p--;
-        }
-
-        return p;
-    }
-
-    // Moves block by block to the next one that holds a pair. What one block hands to the next
-    // lives in locals here: as fields, each would be a store and a reload on the path from one
-    // block to the next, and that chain, not the classification, would set the pace.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool AdvanceToPair(ReadOnlySpan<byte> data)
-    {
+        Debug.Assert(bounds.Length >= (2 * Batch) + 4);
         ref var line = ref MemoryMarshal.GetReference(data);
+        ref var slots = ref MemoryMarshal.GetReference(bounds);
         var blockStart = _blockStart;
         var end = _end;
+        var pairs = _pairs;
         var nonKey = _nonKey;
-        var skippedBackslash = _skippedBackslash | _backslash;
-        var previousSpace = _previousSpace;
-        var runCarry = _runCarry;
-        ulong previousNonKey, pairs;
-        Masks block;
-        // The partial last block is loaded by a call after the loop: inside it, the call would
-        // push the loop's state out of registers.
-        var lastFullBlock = end - BlockSize;
-        while (true)
+        var backslash = _backslash;
+        var lastNonKey = _lastNonKey;
+        var carry = _carry;
+        var count = 0;
+        // Bit count is the value still open; a backslash found in it is ORed in straight away.
+        // (A full batch stops right after a pair, so its open value's backslashes are all
+        // still in the block's mask.)
+        var escaped = 0u;
+        exhausted = false;
+        while (count < Batch)
         {
-            previousNonKey = nonKey;
-            blockStart += BlockSize;
-            if (blockStart > lastFullBlock)
+            while (pairs == 0)
             {
-                break;
+                // Leave the block: what is left of its backslashes belongs to the open value.
+                escaped |= (backslash != 0 ? 1u : 0u) << count;
+                if (nonKey != 0)
+                {
+                    lastNonKey = blockStart + BlockSize - 1 - BitOperations.LeadingZeroCount(nonKey);
+                }
+
+                blockStart += BlockSize;
+                if (blockStart >= end)
+                {
+                    blockStart = end;
+                    nonKey = backslash = 0;
+                    exhausted = true;
+                    goto Done;
+                }
+
+                // The last, partial block is the 64 bytes that end at the end, shifted down:
+                // the line is longer than a block here, or the first block would have covered it.
+                var tail = blockStart - (end - BlockSize);
+                var block = Classify(ref Unsafe.Add(ref line, tail > 0 ? end - BlockSize : blockStart));
+                if (tail > 0)
+                {
+                    // Bits past the end become non-key, so no run and no pair can end there.
+                    block.NonKey = (block.NonKey >> tail) | (ulong.MaxValue << (BlockSize - tail));
+                    block.EqualsSign >>= tail;
+                    block.Space >>= tail;
+                    block.Backslash >>= tail;
+                }
+
+                pairs = FindPairs(block, ref carry);
+                nonKey = block.NonKey;
+                backslash = block.Backslash;
             }
 
-            block = Classify(ref Unsafe.Add(ref line, blockStart));
-            nonKey = block.NonKey;
-            pairs = FindPairs(block, previousSpace, runCarry);
-            runCarry = RunCarry(block, previousSpace, runCarry);
-            previousSpace = block.Space;
-            if (pairs != 0)
-            {
-                goto Found;
-            }
-
-            // Backslashes of a block without pairs belong to the value that is still open.
-            skippedBackslash |= block.Backslash;
+            var offset = BitOperations.TrailingZeroCount(pairs);
+            pairs &= pairs - 1;
+            var below = (1UL << offset) - 1;
+            // The key runs back to the last non-key byte, which may lie in an earlier block.
+            var keyNonKey = nonKey & below;
+            var space = keyNonKey != 0 ? blockStart + BlockSize - 1 - BitOperations.LeadingZeroCount(keyNonKey) : lastNonKey;
+            escaped |= ((backslash & below) != 0 ? 1u : 0u) << count;
+            backslash &= ~below;
+            count++;
+            Unsafe.Add(ref slots, 2 * count) = space;
+            Unsafe.Add(ref slots, (2 * count) + 1) = blockStart + offset;
         }
 
-        if (blockStart >= end)
+    Done:
+        if (exhausted)
         {
-            // Exhausted: the skipped backslashes now cover everything up to the end.
-            _blockStart = end;
-            _nonKey = _backslash = _pairs = 0;
-            _skippedBackslash = skippedBackslash;
-            return false;
+            Unsafe.Add(ref slots, 2 * (count + 1)) = end;
         }
 
-        block = LoadTail(ref line, blockStart, end);
-        nonKey = block.NonKey;
-        pairs = FindPairs(block, previousSpace, runCarry);
-        if (pairs == 0)
-        {
-            _blockStart = end;
-            _nonKey = _backslash = 0;
-            _skippedBackslash = skippedBackslash | block.Backslash;
-            return false;
-        }
-
-    Found:
+        escapedBits = escaped;
         _blockStart = blockStart;
         _pairs = pairs;
         _nonKey = nonKey;
-        _previousNonKey = previousNonKey;
-        _backslash = block.Backslash;
-        _skippedBackslash = skippedBackslash;
-        _previousSpace = previousSpace;
-        _runCarry = runCarry;
-        return true;
+        _backslash = backslash;
+        _lastNonKey = lastNonKey;
+        _carry = carry;
+        return count;
     }
 
     private void Load(ReadOnlySpan<byte> data)
     {
         ref var line = ref MemoryMarshal.GetReference(data);
-        var block = _end - _blockStart >= BlockSize ? Classify(ref Unsafe.Add(ref line, _blockStart)) : LoadTail(ref line, _blockStart, _end);
-        _pairs = FindPairs(block, _previousSpace, _runCarry);
-        _runCarry = RunCarry(block, _previousSpace, _runCarry);
-        _previousSpace = block.Space;
+        var block = _end - _blockStart >= BlockSize ? Classify(ref Unsafe.Add(ref line, _blockStart)) : LoadShort(ref line, _blockStart, _end);
+        _pairs = FindPairs(block, ref _carry);
         _nonKey = block.NonKey;
         _backslash = block.Backslash;
     }
 
+    // Bit 63 of carry: the byte before the block is a space; bit 0: a key run that follows a
+    // space runs on into the block. The carry leaves bit 63 of the sum exactly when that byte
+    // is a key byte and the sum cleared it.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong FindPairs(Masks block, ulong previousSpace, ulong runCarry)
+    private static ulong FindPairs(Masks block, ref ulong carry)
     {
         var key = ~block.NonKey;
-        var starts = ((block.Space << 1) | (previousSpace >> 63)) & key;
-        return (key + starts + runCarry) & block.NonKey & block.EqualsSign;
+        var starts = ((block.Space << 1) | (carry >> 63)) & key;
+        var sum = key + starts + (carry & 1);
+        carry = (block.Space & (1UL << 63)) | ((key & ~sum) >> 63);
+        return sum & block.NonKey & block.EqualsSign;
     }
 
-    // Whether a key run that follows a space runs on into the next block: the carry leaves
-    // bit 63 exactly when that byte is a key byte and the sum cleared it.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong RunCarry(Masks block, ulong previousSpace, ulong runCarry)
-    {
-        var key = ~block.NonKey;
-        var starts = ((block.Space << 1) | (previousSpace >> 63)) & key;
-        return (key & ~(key + starts + runCarry)) >> 63;
-    }
-
-    // The last, partial block: the 64 bytes that end at the end, shifted down, or for a line
-    // shorter than a block a zero-padded copy. Zero is a non-key byte that matches nothing.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static Masks LoadTail(ref byte line, int blockStart, int end)
+    // The first block when fewer than 64 bytes are left: the 64 bytes that end at the end,
+    // shifted down, or for a line shorter than a block a zero-padded copy. Zero is a non-key
+    // byte that matches nothing.
+    private static Masks LoadShort(ref byte line, int blockStart, int end)
     {
         var remaining = end - blockStart;
         if (end >= BlockSize)
         {
             var block = Classify(ref Unsafe.Add(ref line, end - BlockSize));
             var shift = BlockSize - remaining;
-            // Bits past the end become non-key, so no run and no pair can end there.
             return new Masks
             {
                 NonKey = (block.NonKey >> shift) | (ulong.MaxValue << remaining),

@@ -1,4 +1,8 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Aeg.Cef;
 
@@ -85,7 +89,22 @@ public static class CefEscaping
     }
 
     internal static bool TryUnescape(ReadOnlySpan<byte> raw, Span<byte> destination, bool header, out int bytesWritten)
+        => TryUnescape(raw, 0, raw.Length, destination, header, out bytesWritten);
+
+    /// <summary>
+    /// Unescapes <c>window[start..(start + length)]</c>. Bytes of <paramref name="window"/> after
+    /// the value may be read (never used), so a value inside a line is read in whole vectors.
+    /// </summary>
+    internal static bool TryUnescape(ReadOnlySpan<byte> window, int start, int length, Span<byte> destination, bool header, out int bytesWritten)
     {
+        var raw = window.Slice(start, length);
+        if (Vector128.IsHardwareAccelerated && length <= destination.Length && !destination.Overlaps(window))
+        {
+            bytesWritten = UnescapeVector128(ref Unsafe.Add(ref MemoryMarshal.GetReference(window), start), length, window.Length - start,
+                ref MemoryMarshal.GetReference(destination), header);
+            return true;
+        }
+
         // Typical escaped values are short: one byte loop beats a search per backslash.
         var ok = raw.Length <= 64
             ? TryUnescapeShort(raw, destination, header, out bytesWritten)
@@ -96,6 +115,63 @@ public static class CefEscaping
         }
 
         return ok;
+    }
+
+    // Copies 16 bytes at a time and jumps from backslash to backslash by the compare mask.
+    // Stores stay inside destination[0..length): unescaping never lengthens, and a store that
+    // runs past the bytes written so far is overwritten by what follows (or lies past the end
+    // of the result), since the source is the unchanged raw value, not the destination.
+    private static int UnescapeVector128(ref byte source, int length, int readable, ref byte destination, bool header)
+    {
+        int r = 0, w = 0;
+        while (true)
+        {
+            if (w + 16 <= length && r + 16 <= readable)
+            {
+                var v = Vector128.LoadUnsafe(ref source, (nuint)r);
+                v.StoreUnsafe(ref destination, (nuint)w);
+                var backslashes = Vector128.Equals(v, Vector128.Create((byte)'\\')).ExtractMostSignificantBits();
+                var rest = length - r;
+                if (rest < 16)
+                {
+                    backslashes &= (1u << rest) - 1;
+                }
+
+                if (backslashes == 0)
+                {
+                    if (rest <= 16)
+                    {
+                        return w + rest;
+                    }
+
+                    r += 16;
+                    w += 16;
+                    continue;
+                }
+
+                var skip = BitOperations.TrailingZeroCount(backslashes);
+                r += skip;
+                w += skip;
+            }
+            else
+            {
+                // The last few bytes of the destination: byte by byte up to the next backslash.
+                while (r < length && Unsafe.Add(ref source, r) != (byte)'\\')
+                {
+                    Unsafe.Add(ref destination, w++) = Unsafe.Add(ref source, r++);
+                }
+
+                if (r >= length)
+                {
+                    return w;
+                }
+            }
+
+            // source[r] is a backslash.
+            var unescaped = r + 1 < length ? Unescaped(Unsafe.Add(ref source, r + 1), header) : (byte)0;
+            Unsafe.Add(ref destination, w++) = unescaped != 0 ? unescaped : (byte)'\\';
+            r += unescaped != 0 ? 2 : 1;
+        }
     }
 
     private static bool TryUnescapeLong(ReadOnlySpan<byte> raw, Span<byte> destination, bool header, out int bytesWritten)

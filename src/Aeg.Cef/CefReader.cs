@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Aeg.Cef;
 
@@ -31,17 +34,17 @@ public ref struct CefReader
     private readonly int _version;
     private readonly int _cefStart;
     private HeaderOffsets _header;
-    private readonly int _extensionStart;
+    private int _extensionStart;
 
-    // Pairs found ahead by Refill, as (space, '=') positions: pair i of the batch has the key
-    // (space[i], '=' [i]) and the value ('=' [i], space[i + 1]); slot 0 carries the pair whose
-    // value was still open at the end of the last batch. Storing positions once and deriving
-    // key and value on demand keeps a step to the next pair to an increment.
-    private const int MaxBoundaries = 16;
+    // Pairs found ahead by the scanner, as (space, '=') positions: pair i of the batch has the
+    // key (space[i], '=' [i]) and the value ('=' [i], space[i + 1]); slot 0 carries the pair
+    // whose value was still open at the end of the last batch. A step to the next pair is then
+    // an increment, and the scanner fills a batch in one loop that keeps its state in registers.
+    private const int MaxBatch = ExtensionScanner.Batch;
     private Boundaries _bounds;
     private int _pair, _pairsReady;
     private uint _escapedBits;
-    private bool _scanExhausted, _extensionDone;
+    private ExtensionState _state;
     private ExtensionScanner _scanner;
 
     /// <summary>Parses the syslog prefix and CEF header; check <see cref="Error"/> afterwards.</summary>
@@ -136,6 +139,11 @@ public ref struct CefReader
         _version = version;
         p++;
 
+        if (TryReadPlainHeader(line, p, _end, ref _header, out _extensionStart))
+        {
+            return;
+        }
+
         var scanner = new ByteScanner(line, p, _end, (byte)'|', (byte)'\\');
         var skip = -1;
         for (var field = 0; field < 6; field++)
@@ -181,6 +189,65 @@ public ref struct CefReader
         }
 
         _extensionStart = Math.Min(p, _end);
+    }
+
+    // Most headers hold no backslash: then the six fields simply end at the next six pipes, which
+    // a compare per 32 (or 16) bytes finds at once. Anything else (a backslash before the sixth
+    // pipe, a header-only line, the last bytes of a short line) is left to the general loop.
+    private static bool TryReadPlainHeader(ReadOnlySpan<byte> line, int p, int end, ref HeaderOffsets header, out int extensionStart)
+    {
+        extensionStart = 0;
+        var width = Vector256.IsHardwareAccelerated ? 32 : Vector128.IsHardwareAccelerated ? 16 : 0;
+        if (width == 0)
+        {
+            return false;
+        }
+
+        ref var at = ref MemoryMarshal.GetReference(line);
+        var field = 0;
+        var start = p;
+        for (var block = p; block <= end - width; block += width)
+        {
+            uint pipes, backslashes;
+            if (width == 32)
+            {
+                var v = Vector256.LoadUnsafe(ref at, (nuint)block);
+                pipes = Vector256.Equals(v, Vector256.Create((byte)'|')).ExtractMostSignificantBits();
+                backslashes = Vector256.Equals(v, Vector256.Create((byte)'\\')).ExtractMostSignificantBits();
+            }
+            else
+            {
+                var v = Vector128.LoadUnsafe(ref at, (nuint)block);
+                pipes = Vector128.Equals(v, Vector128.Create((byte)'|')).ExtractMostSignificantBits();
+                backslashes = Vector128.Equals(v, Vector128.Create((byte)'\\')).ExtractMostSignificantBits();
+            }
+
+            for (; pipes != 0; pipes &= pipes - 1)
+            {
+                var offset = BitOperations.TrailingZeroCount(pipes);
+                if ((backslashes & ((1u << offset) - 1)) != 0)
+                {
+                    return false;
+                }
+
+                var pipe = block + offset;
+                header[field * 2] = start;
+                header[(field * 2) + 1] = pipe - start;
+                start = pipe + 1;
+                if (++field == 6)
+                {
+                    extensionStart = start;
+                    return true;
+                }
+            }
+
+            if (backslashes != 0)
+            {
+                return false;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Why the line was rejected, or <see cref="CefError.None"/>.</summary>
@@ -237,107 +304,75 @@ public ref struct CefReader
 
     private bool ReadNextExtensionSlow()
     {
-        var consumed = _pairsReady;
-        _pair = _pairsReady = 0;
-        if (_error != CefError.None || _extensionDone)
+        int first, firstKey = 0;
+        if (_state == ExtensionState.Iterating)
         {
-            return false;
+            // The pair after the last one handed out is still open: it starts the next batch.
+            var consumed = _pairsReady;
+            _bounds[0] = _bounds[consumed * 2];
+            _bounds[1] = _bounds[(consumed * 2) + 1];
+            first = 0;
         }
-
-        if (_bounds[1] == 0)
+        else if (_state == ExtensionState.NotStarted && StartExtension(out firstKey))
         {
-            // The first pair: find its key; every later key was found by a refill.
-            var line = _line;
-            var end = _end;
-            var p = _extensionStart;
-            while (p < end && line[p] == (byte)' ')
-            {
-                p++;
-            }
-
-            if (p >= end)
-            {
-                _extensionDone = true;
-                return false;
-            }
-
-            var keyLength = KeyLengthAt(line, p, end);
-            if (keyLength == 0)
-            {
-                Fail(CefError.ExtensionWithoutKey, p);
-                return false;
-            }
-
-            _bounds[0] = p - 1;
-            _bounds[1] = p + keyLength;
-            _scanner = new ExtensionScanner(line, p + keyLength + 1, end);
-        }
-        else if (_scanExhausted)
-        {
-            _extensionDone = true;
-            return false;
+            // The first key is pair 1 of the first batch; slot 0 stays unused.
+            first = 1;
         }
         else
         {
-            // The pair after the last one handed out is still open: it starts the next batch.
-            _bounds[0] = _bounds[consumed * 2];
-            _bounds[1] = _bounds[(consumed * 2) + 1];
+            return Finish();
         }
 
-        Refill();
-        return _pairsReady > 0;
+        var found = _scanner.Refill(_line, _bounds, out _escapedBits, out var exhausted);
+        // The scanner takes the first key as preceded by a space, so the first pair it finds
+        // starts there exactly when the extension opens with "key=".
+        if (first == 1 && (found == 0 || _bounds[2] != firstKey - 1))
+        {
+            Fail(CefError.ExtensionWithoutKey, firstKey);
+            return Finish();
+        }
+
+        // A batch stops at MaxBatch pairs or at the end, so there is always a pair to hand out;
+        // the last one found is ready only at the end, as its value runs to the next key.
+        _pairsReady = exhausted ? found + 1 : found;
+        _state = exhausted ? ExtensionState.Last : ExtensionState.Iterating;
+        _pair = first;
+        return true;
     }
 
-    /// <summary>
-    /// Finds the next boundaries between pairs in one tight loop: the value of the pair whose
-    /// key ends at <c>_bounds[1]</c> ends at the space before the next "key=".
-    /// </summary>
-    private void Refill()
+    private bool Finish()
     {
+        _state = ExtensionState.Done;
+        _pair = _pairsReady = 0;
+        _escapedBits = 0;
+        return false;
+    }
+
+    // Skips to the first key and starts the scanner there; false for an empty extension.
+    private bool StartExtension(out int firstKey)
+    {
+        firstKey = 0;
+        if (_error != CefError.None)
+        {
+            return false;
+        }
+
         var line = _line;
-        // A local copy lets the JIT keep the scanner in registers; as a field of this large
-        // struct every bit it hands out would be a store and a reload.
-        var scanner = _scanner;
-        var valueStart = _bounds[1] + 1;
-        var count = 0;
-        uint escapedBits = 0;
-        int e;
-        while (count < MaxBoundaries && (e = scanner.NextEquals(line)) >= 0)
+        var end = _end;
+        var p = _extensionStart;
+        while (p < end && line[p] == (byte)' ')
         {
-            // The first byte before '=' that cannot be in a key must be a space, after a
-            // non-empty key, inside the current value: then a new pair starts.
-            var space = scanner.LastNonKeyBefore(e);
-            if (space >= valueStart && space < e - 1 && line[space] == (byte)' ')
-            {
-                count++;
-                _bounds[count * 2] = space;
-                _bounds[(count * 2) + 1] = e;
-                // Keys hold no backslash, so the last one before this '=' tells.
-                if (scanner.LastBackslashBefore(e) >= valueStart)
-                {
-                    escapedBits |= 1u << (count - 1);
-                }
-
-                valueStart = e + 1;
-            }
+            p++;
         }
 
-        if (count < MaxBoundaries)
+        if (p >= end)
         {
-            // The last pair: its value runs to the end of the line.
-            _scanExhausted = true;
-            if (scanner.LastBackslashBefore(_end) >= valueStart)
-            {
-                escapedBits |= 1u << count;
-            }
-
-            _bounds[(count + 1) * 2] = _end;
-            count++;
+            return false;
         }
 
-        _scanner = scanner;
-        _pairsReady = count;
-        _escapedBits = escapedBits;
+        firstKey = p;
+        _scanner = new ExtensionScanner(line, p, end);
+        return true;
     }
 
     /// <summary>The current extension key.</summary>
@@ -345,8 +380,8 @@ public ref struct CefReader
     {
         get
         {
-            var i = _pair * 2;
-            return _pairsReady > 0 ? _line[(_bounds[i] + 1).._bounds[i + 1]] : default;
+            ref readonly var at = ref Slot(_pair);
+            return _pairsReady > 0 ? Part(at + 1, Unsafe.Add(ref Unsafe.AsRef(in at), 1) - at - 1) : default;
         }
     }
 
@@ -355,12 +390,31 @@ public ref struct CefReader
     {
         get
         {
-            var i = _pair * 2;
-            return _pairsReady > 0 ? _line[(_bounds[i + 1] + 1).._bounds[i + 2]] : default;
+            ref readonly var equals = ref Unsafe.Add(ref Unsafe.AsRef(in Slot(_pair)), 1);
+            return _pairsReady > 0 ? Part(equals + 1, Unsafe.Add(ref Unsafe.AsRef(in equals), 1) - equals - 1) : default;
         }
     }
 
     public readonly bool ValueNeedsUnescaping => ((_escapedBits >> _pair) & 1) != 0;
+
+    // _pair is below MaxBatch + 1 and the batch has two more entries after it, so the element
+    // check of the inline array is left out of the consumer's loop.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly ref readonly int Slot(int pair)
+    {
+        Debug.Assert((uint)pair <= MaxBatch + 1);
+        return ref Unsafe.Add(ref Unsafe.AsRef(in _bounds[0]), (nint)(uint)pair * 2);
+    }
+
+    // Key and value offsets come from the scanner, which never looks past _end: they lie inside
+    // the line by construction, so the range check of Slice, which the consumer's loop would
+    // pay twice per pair, is left out. A debug build still checks.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly ReadOnlySpan<byte> Part(int start, int length)
+    {
+        Debug.Assert((uint)start + (ulong)(uint)length <= (uint)_line.Length);
+        return MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref MemoryMarshal.GetReference(_line), (nint)(uint)start), length);
+    }
 
     /// <summary>Unescapes the current value into <paramref name="destination"/>; false if it is too small.</summary>
     public readonly bool TryCopyValue(Span<byte> destination, out int bytesWritten)
@@ -373,7 +427,9 @@ public ref struct CefReader
             return copied;
         }
 
-        return CefEscaping.TryUnescapeExtensionValue(raw, destination, out bytesWritten);
+        // The bytes after the value are still the line's, so the unescaping may read past it.
+        var valueStart = (int)Unsafe.ByteOffset(ref MemoryMarshal.GetReference(_line), ref MemoryMarshal.GetReference(raw));
+        return CefEscaping.TryUnescape(_line, valueStart, raw.Length, destination, header: false, out bytesWritten);
     }
 
     /// <summary>Compares the current value, unescaped, with <paramref name="utf8Text"/> without copying.</summary>
@@ -410,12 +466,6 @@ public ref struct CefReader
         }
 
         return end;
-    }
-
-    private static int KeyLengthAt(ReadOnlySpan<byte> line, int p, int end)
-    {
-        var run = line[p..end].IndexOfAnyExcept(CefEscaping.KeyBytes);
-        return run > 0 && line[p + run] == (byte)'=' ? run : 0;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -652,10 +702,19 @@ public ref struct CefReader
         }
     }
 
-    [InlineArray((MaxBoundaries + 2) * 2)]
+    [InlineArray((MaxBatch + 2) * 2)]
     private struct Boundaries
     {
         private int _element;
+    }
+
+    private enum ExtensionState : byte
+    {
+        NotStarted,
+        Iterating,
+        // The batch holds the last pair.
+        Last,
+        Done,
     }
 
     [InlineArray(12)]

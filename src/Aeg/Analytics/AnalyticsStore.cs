@@ -136,7 +136,7 @@ public sealed class AnalyticsStore
     }
 
 
-    internal static EventHistory Read(DbDataReader r, long eventId, int o) => new(eventId, r.GetInt64(o), r.GetInt64(o + 1),
+    private static EventHistory Read(DbDataReader r, long eventId, int o) => new(eventId, r.GetInt64(o), r.GetInt64(o + 1),
         r.IsDBNull(o + 2) ? null : r.GetInt64(o + 2), r.GetString(o + 3), r.GetInt64(o + 4), r.IsDBNull(o + 5) ? null : r.GetInt64(o + 5),
         r.GetInt64(o + 6) != 0, r.GetInt64(o + 7) != 0, r.GetInt64(o + 8) != 0);
 

@@ -52,7 +52,7 @@ public sealed class PackedFetchTests
             inserted.Add((id, comment, trail));
             i++;
         }
-        var source = new SourceOptions();
+        var source = new SourceOptions { Fetch = FetchMode.Packed };
         if (layout == Layout.NamesInColumns)
         {
             source.StageLookup = null;
@@ -101,6 +101,7 @@ public sealed class PackedFetchTests
             """);
         var source = new SourceOptions
         {
+            Fetch = FetchMode.Packed,
             Table = "site_annotations",
             TimeKind = TimeKind.Datetime,
             StageLookup = null,
@@ -148,6 +149,7 @@ public sealed class PackedFetchTests
             """);
         var source = new SourceOptions
         {
+            Fetch = FetchMode.Packed,
             Table = "site_annotations",
             TimeKind = TimeKind.Datetime,
             StageLookup = null,
@@ -193,6 +195,7 @@ public sealed class PackedFetchTests
             """);
         var source = new SourceOptions
         {
+            Fetch = FetchMode.Packed,
             Table = "site_annotations",
             StageLookup = new LookupOptions { Table = "site_stages", IdColumn = "code", NameColumn = "title", UriColumn = "path" },
             UserLookup = null,
@@ -230,7 +233,7 @@ public sealed class PackedFetchTests
     {
         await using var db = await AnnotationTestDatabase.CreateAsync();
         await db.InsertRangeAsync(firstId: 1, count: 30, firstMs: 1_795_000_000_000, stepMs: 0);
-        var packed = new AnnotationSource(db.Database, new SourceOptions())
+        var packed = new AnnotationSource(db.Database, new SourceOptions { Fetch = FetchMode.Packed })
         {
             // Not even one row fits.
             PackedByteLimit = 8000,

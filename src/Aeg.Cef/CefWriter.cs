@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
+using System.Text.Unicode;
 
 namespace Aeg.Cef;
 
@@ -22,7 +23,11 @@ public sealed class CefWriter
     private static readonly SearchValues<char> HeaderSpecialChars = SearchValues.Create("\\|\r\n");
     private static readonly SearchValues<byte> ExtensionSpecialBytes = SearchValues.Create("\\=\r\n"u8);
 
+    // Longer values are written piece by piece rather than into one span sized for the worst case.
+    private const int MaxSingleSpanValue = 64 * 1024;
+
     private IBufferWriter<byte> _output;
+    private ArrayBufferWriter<byte>? _array;
     private State _state;
     private int _truncatedFields;
 
@@ -30,6 +35,7 @@ public sealed class CefWriter
     {
         ArgumentNullException.ThrowIfNull(output);
         _output = output;
+        _array = output as ArrayBufferWriter<byte>;
     }
 
     private enum State : byte
@@ -46,6 +52,7 @@ public sealed class CefWriter
         if (output is not null)
         {
             _output = output;
+            _array = output as ArrayBufferWriter<byte>;
         }
 
         _state = State.Empty;
@@ -59,7 +66,7 @@ public sealed class CefWriter
     public void WriteSyslogRfc3164(int priority, DateTimeOffset timestamp, ReadOnlySpan<char> host, ReadOnlySpan<char> tag = default)
     {
         BeginPrefix(priority);
-        var span = _output.GetSpan(16);
+        var span = GetSpan(16);
         var dt = timestamp.DateTime;
         var month = MonthNames.Slice((dt.Month - 1) * 3, 3);
         month.CopyTo(span);
@@ -73,7 +80,7 @@ public sealed class CefWriter
         span[12] = (byte)':';
         WriteTwoDigits(span[13..], dt.Second);
         span[15] = (byte)' ';
-        _output.Advance(16);
+        Advance(16);
 
         WriteToken(host, nameof(host), nilIfEmpty: false);
         WriteAscii(" "u8);
@@ -89,7 +96,7 @@ public sealed class CefWriter
     {
         BeginPrefix(priority);
         WriteAscii("1 "u8);
-        var span = _output.GetSpan(40);
+        var span = GetSpan(40);
         // Utf8Formatter's "O" writes 7 fraction digits; RFC 5424 allows at most 6, so format
         // the parts ourselves with milliseconds and a numeric offset.
         var written = 0;
@@ -121,7 +128,7 @@ public sealed class CefWriter
         }
 
         span[written++] = (byte)' ';
-        _output.Advance(written);
+        Advance(written);
         WriteToken(host, nameof(host), nilIfEmpty: true);
         WriteAscii(" "u8);
         WriteToken(appName, nameof(appName), nilIfEmpty: true);
@@ -147,20 +154,164 @@ public sealed class CefWriter
             throw new ArgumentException($"CEF severity must be 0-10 or Unknown, Low, Medium, High, Very-High; got '{severity}'.", nameof(severity));
         }
 
+        WriteHeaderStart(deviceVendor, deviceProduct, deviceVersion, deviceEventClassId, name, version);
+        WriteHeaderField(severity, CefHeaderField.Severity);
+        _state = State.Header;
+    }
+
+    /// <summary>Writes a header prepared once, with this message's severity.</summary>
+    /// <exception cref="ArgumentException">The severity is not 0–10 or Unknown/Low/Medium/High/Very-High.</exception>
+    public void WriteHeader(CefPreparedHeader header, ReadOnlySpan<char> severity)
+    {
+        ArgumentNullException.ThrowIfNull(header);
+        if (_state > State.Prefix)
+        {
+            throw new InvalidOperationException("The CEF header was already written; call Reset() to start a new message.");
+        }
+
+        if (!CefLimits.IsValidSeverity(severity))
+        {
+            throw new ArgumentException($"CEF severity must be 0-10 or Unknown, Low, Medium, High, Very-High; got '{severity}'.", nameof(severity));
+        }
+
+        // A valid severity is at most 9 ASCII characters with nothing to escape or cut.
+        var bytes = header.Utf8;
+        var span = GetSpan(bytes.Length + severity.Length + 1);
+        bytes.CopyTo(span);
+        var written = bytes.Length;
+        for (var i = 0; i < severity.Length; i++)
+        {
+            span[written++] = (byte)severity[i];
+        }
+
+        span[written++] = (byte)'|';
+        Advance(written);
+        _truncatedFields += header.TruncatedFields;
+        _state = State.Header;
+    }
+
+    // CEF:version| and the five fields before the severity.
+    private void WriteHeaderStart(ReadOnlySpan<char> deviceVendor, ReadOnlySpan<char> deviceProduct, ReadOnlySpan<char> deviceVersion,
+        ReadOnlySpan<char> deviceEventClassId, ReadOnlySpan<char> name, int version)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(version);
         WriteAscii("CEF:"u8);
-        var span = _output.GetSpan(11);
+        var span = GetSpan(11);
         Utf8Formatter.TryFormat(version, span, out var written);
         span[written++] = (byte)'|';
-        _output.Advance(written);
+        Advance(written);
 
         WriteHeaderField(deviceVendor, CefHeaderField.DeviceVendor);
         WriteHeaderField(deviceProduct, CefHeaderField.DeviceProduct);
         WriteHeaderField(deviceVersion, CefHeaderField.DeviceVersion);
         WriteHeaderField(deviceEventClassId, CefHeaderField.DeviceEventClassId);
         WriteHeaderField(name, CefHeaderField.Name);
-        WriteHeaderField(severity, CefHeaderField.Severity);
-        _state = State.Header;
+    }
+
+    /// <summary>Writes one <c>key=value</c> pair for a key prepared once, escaping the value and truncating it to the key's limit.</summary>
+    public void WriteExtension(CefPreparedKey key, ReadOnlySpan<char> value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        EnsureHeader();
+        if (value.Length > key.MaxValueLength)
+        {
+            value = value[..CutAt(value, key.MaxValueLength)];
+            _truncatedFields++;
+        }
+
+        var prefix = PairPrefix(key);
+        if (value.Length > MaxSingleSpanValue)
+        {
+            WriteBytes(prefix);
+            _state = State.Extension;
+            WriteEscaped(value, ExtensionSpecialChars, header: false);
+            return;
+        }
+
+        // An escaped ASCII character takes 2 bytes, any UTF-16 unit at most 3 in UTF-8: one span
+        // for the whole pair instead of one per piece.
+        var span = GetSpan(prefix.Length + (3 * value.Length));
+        prefix.CopyTo(span);
+        var written = prefix.Length + EscapeExtensionValue(value, span[prefix.Length..]);
+        Advance(written);
+        _state = State.Extension;
+    }
+
+    /// <summary>Writes one <c>key=number</c> pair for a key prepared once.</summary>
+    public void WriteExtension(CefPreparedKey key, long value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        EnsureHeader();
+        var prefix = PairPrefix(key);
+        var span = GetSpan(prefix.Length + 20);
+        prefix.CopyTo(span);
+        Utf8Formatter.TryFormat(value, span[prefix.Length..], out var written);
+        Advance(prefix.Length + written);
+        _state = State.Extension;
+    }
+
+    /// <summary>Writes a <c>key=value</c> pair whose value never changes (a label), escaped and truncated once.</summary>
+    public void WriteExtension(CefPreparedPair pair)
+    {
+        ArgumentNullException.ThrowIfNull(pair);
+        EnsureHeader();
+        // The pair is stored with its leading separator; the first pair of a message goes without it.
+        var bytes = _state == State.Extension ? pair.Utf8 : pair.Utf8[1..];
+        WriteBytes(bytes);
+        _truncatedFields += pair.TruncatedFields;
+        _state = State.Extension;
+    }
+
+    internal static CefPreparedHeader PrepareHeader(string deviceVendor, string deviceProduct, string deviceVersion, string deviceEventClassId,
+        string name, int version)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        var writer = new CefWriter(buffer);
+        writer.WriteHeaderStart(deviceVendor, deviceProduct, deviceVersion, deviceEventClassId, name, version);
+        return new CefPreparedHeader(buffer.WrittenSpan.ToArray(), writer._truncatedFields);
+    }
+
+    internal static CefPreparedPair PreparePair(CefPreparedKey key, string value)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        // In extension state, so the pair is written with its leading separator.
+        var writer = new CefWriter(buffer) { _state = State.Extension };
+        writer.WriteExtension(key, value);
+        return new CefPreparedPair(key.Name, buffer.WrittenSpan.ToArray(), writer._truncatedFields);
+    }
+
+    private ReadOnlySpan<byte> PairPrefix(CefPreparedKey key) => _state == State.Extension ? key.SpaceKeyEquals : key.SpaceKeyEquals[1..];
+
+    // Escapes and encodes a value into a span of at least 3 bytes per UTF-16 unit; returns the bytes written.
+    private static int EscapeExtensionValue(ReadOnlySpan<char> value, Span<byte> destination)
+    {
+        var written = 0;
+        while (true)
+        {
+            var special = value.IndexOfAny(ExtensionSpecialChars);
+            var plain = special < 0 ? value : value[..special];
+            if (!plain.IsEmpty)
+            {
+                // Replaces a lone surrogate with U+FFFD, as Encoding.UTF8 does.
+                Utf8.FromUtf16(plain, destination[written..], out _, out var n);
+                written += n;
+            }
+
+            if (special < 0)
+            {
+                return written;
+            }
+
+            destination[written] = (byte)'\\';
+            destination[written + 1] = value[special] switch
+            {
+                '\r' => (byte)'r',
+                '\n' => (byte)'n',
+                var c => (byte)c,
+            };
+            written += 2;
+            value = value[(special + 1)..];
+        }
     }
 
     /// <summary>Writes one <c>key=value</c> pair, escaping the value and truncating it to the key's limit.</summary>
@@ -175,7 +326,14 @@ public sealed class CefWriter
             _truncatedFields++;
         }
 
-        WriteEscaped(value, ExtensionSpecialChars, header: false);
+        if (value.Length > MaxSingleSpanValue)
+        {
+            WriteEscaped(value, ExtensionSpecialChars, header: false);
+            return;
+        }
+
+        var span = GetSpan(3 * value.Length);
+        Advance(EscapeExtensionValue(value, span));
     }
 
     public void WriteExtension(ReadOnlySpan<byte> utf8Key, ReadOnlySpan<byte> utf8Value)
@@ -214,7 +372,7 @@ public sealed class CefWriter
         {
             var special = utf8Value.IndexOfAny(ExtensionSpecialBytes);
             var plain = special < 0 ? utf8Value : utf8Value[..special];
-            _output.Write(plain);
+            WriteBytes(plain);
             if (special < 0)
             {
                 return;
@@ -228,9 +386,9 @@ public sealed class CefWriter
     public void WriteExtension(ReadOnlySpan<char> key, long value)
     {
         BeginExtension(key);
-        var span = _output.GetSpan(20);
+        var span = GetSpan(20);
         Utf8Formatter.TryFormat(value, span, out var written);
-        _output.Advance(written);
+        Advance(written);
     }
 
     /// <summary>Writes a date key as epoch milliseconds, the form every SmartConnector accepts.</summary>
@@ -245,11 +403,11 @@ public sealed class CefWriter
 
         ArgumentOutOfRangeException.ThrowIfNegative(priority);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(priority, 191);
-        var span = _output.GetSpan(5);
+        var span = GetSpan(5);
         span[0] = (byte)'<';
         Utf8Formatter.TryFormat(priority, span[1..], out var written);
         span[written + 1] = (byte)'>';
-        _output.Advance(written + 2);
+        Advance(written + 2);
         _state = State.Prefix;
     }
 
@@ -266,14 +424,14 @@ public sealed class CefWriter
             WriteAscii(" "u8);
         }
 
-        var span = _output.GetSpan(key.Length + 1);
+        var span = GetSpan(key.Length + 1);
         for (var i = 0; i < key.Length; i++)
         {
             span[i] = (byte)key[i];
         }
 
         span[key.Length] = (byte)'=';
-        _output.Advance(key.Length + 1);
+        Advance(key.Length + 1);
         _state = State.Extension;
     }
 
@@ -285,7 +443,7 @@ public sealed class CefWriter
             WriteAscii(" "u8);
         }
 
-        _output.Write(utf8Key);
+        WriteBytes(utf8Key);
         WriteAscii("="u8);
         _state = State.Extension;
     }
@@ -346,7 +504,7 @@ public sealed class CefWriter
 
     private void WriteEscape(char c)
     {
-        var span = _output.GetSpan(2);
+        var span = GetSpan(2);
         span[0] = (byte)'\\';
         span[1] = c switch
         {
@@ -354,19 +512,42 @@ public sealed class CefWriter
             '\n' => (byte)'n',
             _ => (byte)c,
         };
-        _output.Advance(2);
+        Advance(2);
     }
 
     private void WriteUtf8(ReadOnlySpan<char> text)
     {
         // A lone surrogate becomes U+FFFD rather than failing the whole event.
         var max = Encoding.UTF8.GetMaxByteCount(text.Length);
-        var span = _output.GetSpan(max);
+        var span = GetSpan(max);
         var written = Encoding.UTF8.GetBytes(text, span);
-        _output.Advance(written);
+        Advance(written);
     }
 
-    private void WriteAscii(ReadOnlySpan<byte> ascii) => _output.Write(ascii);
+    private void WriteAscii(ReadOnlySpan<byte> ascii) => WriteBytes(ascii);
+
+    private void WriteBytes(ReadOnlySpan<byte> bytes)
+    {
+        var span = GetSpan(bytes.Length);
+        bytes.CopyTo(span);
+        Advance(bytes.Length);
+    }
+
+    // ArrayBufferWriter is sealed: calling it directly instead of through the interface saves a
+    // dispatch stub per write, a few dozen times per message.
+    private Span<byte> GetSpan(int sizeHint) => _array is { } a ? a.GetSpan(sizeHint) : _output.GetSpan(sizeHint);
+
+    private void Advance(int count)
+    {
+        if (_array is { } a)
+        {
+            a.Advance(count);
+        }
+        else
+        {
+            _output.Advance(count);
+        }
+    }
 
     private void WriteToken(ReadOnlySpan<char> token, string name, bool nilIfEmpty)
     {
@@ -389,13 +570,13 @@ public sealed class CefWriter
             }
         }
 
-        var span = _output.GetSpan(token.Length);
+        var span = GetSpan(token.Length);
         for (var i = 0; i < token.Length; i++)
         {
             span[i] = (byte)token[i];
         }
 
-        _output.Advance(token.Length);
+        Advance(token.Length);
     }
 
     // The longest prefix of at most `limit` UTF-16 units that does not split a surrogate pair.

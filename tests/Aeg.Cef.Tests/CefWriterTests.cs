@@ -212,4 +212,155 @@ public sealed class CefWriterTests
         var writer = new CefWriter(new ArrayBufferWriter<byte>());
         Assert.Throws<ArgumentException>(() => writer.WriteSyslogRfc3164(13, At, "my host"));
     }
+
+    public static TheoryData<string> PreparedValues() =>
+    [
+        "",
+        "plain",
+        "a = b \\ c\nd\re",
+        "=",
+        "\\\n\r=",
+        "ünïcødé 日本 𝄞 emoji 😀 and = then \n",
+        "lone high \ud800 then = and low \udc00 end",
+        "trailing high \ud83d",
+        new string('x', 3999) + "𝄞" + "tail",
+        new string('é', 1030),
+        string.Concat(Enumerable.Repeat("1,1539102087491,root,Queued,,,,\r\n", 200)),
+        new string('=', 70_000),
+    ];
+
+    [Theory]
+    [MemberData(nameof(PreparedValues))]
+    public void Prepared_keys_and_pairs_write_the_same_bytes_and_counts(string value)
+    {
+        foreach (var key in new[] { "cs1", "duser", "act", "cs1Label", "ad.x[0]", "cn1" })
+        {
+            var plain = new ArrayBufferWriter<byte>();
+            var expected = new CefWriter(plain);
+            expected.WriteHeader("V|x", "P", "1", "1", "N\n", "Low");
+            expected.WriteExtension(key, value);
+            expected.WriteExtension("cn2", 42);
+            expected.WriteExtension(key, value);
+            expected.WriteExtension("cn2", long.MinValue);
+
+            var prepared = new ArrayBufferWriter<byte>();
+            var actual = new CefWriter(prepared);
+            var k = CefPreparedKey.Create(key);
+            var cn2 = CefPreparedKey.Create("cn2");
+            actual.WriteHeader(CefPreparedHeader.Create("V|x", "P", "1", "1", "N\n"), "Low");
+            actual.WriteExtension(k, value);
+            actual.WriteExtension(cn2, 42);
+            actual.WriteExtension(CefPreparedPair.Create(k, value));
+            actual.WriteExtension(cn2, long.MinValue);
+
+            Assert.Equal(plain.WrittenSpan.ToArray(), prepared.WrittenSpan.ToArray());
+            Assert.Equal(expected.TruncatedFields, actual.TruncatedFields);
+            if (CefLimits.MaxValueLength(key) == int.MaxValue)
+            {
+                // Independent of the writer: escape as text, then encode (a lone surrogate becomes U+FFFD).
+                var escaped = value.Replace("\\", "\\\\").Replace("=", "\\=").Replace("\r", "\\r").Replace("\n", "\\n");
+                var pair = Encoding.UTF8.GetBytes($"|Low|{key}={escaped} cn2=42");
+                Assert.True(prepared.WrittenSpan.IndexOf(pair) > 0, key);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_prepared_pair_as_first_extension_has_no_leading_space()
+    {
+        var text = Write(w =>
+        {
+            w.WriteHeader(CefPreparedHeader.Create("V", "P", "1", "1", "N"), "3");
+            w.WriteExtension(CefPreparedPair.Create("cs1Label", "a=b"));
+            w.WriteExtension(CefPreparedKey.Create("cs1"), "x");
+        });
+        Assert.Equal("CEF:0|V|P|1|1|N|3|cs1Label=a\\=b cs1=x", text);
+    }
+
+    [Fact]
+    public void A_prepared_header_counts_its_cut_fields_in_every_message()
+    {
+        var header = CefPreparedHeader.Create(new string('v', 100), "P", new string('9', 40), "1", new string('n', 600));
+        var plain = new ArrayBufferWriter<byte>();
+        var expected = new CefWriter(plain);
+        expected.WriteHeader(new string('v', 100), "P", new string('9', 40), "1", new string('n', 600), "Very-High");
+        var buffer = new ArrayBufferWriter<byte>();
+        var writer = new CefWriter(buffer);
+        for (var i = 0; i < 2; i++)
+        {
+            buffer.ResetWrittenCount();
+            writer.Reset();
+            writer.WriteHeader(header, "Very-High");
+            Assert.Equal(3, writer.TruncatedFields);
+            Assert.Equal(plain.WrittenSpan.ToArray(), buffer.WrittenSpan.ToArray());
+        }
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("bad key")]
+    [InlineData("ключ")]
+    public void Refuses_invalid_prepared_keys(string key)
+    {
+        var error = Assert.Throws<ArgumentException>(() => CefPreparedKey.Create(key));
+        Assert.Contains("not a valid CEF extension key", error.Message);
+        Assert.Throws<ArgumentException>(() => CefPreparedPair.Create(key, "x"));
+    }
+
+    [Fact]
+    public void A_prepared_header_still_refuses_an_invalid_severity_and_a_second_header()
+    {
+        var header = CefPreparedHeader.Create("V", "P", "1", "1", "N");
+        var writer = new CefWriter(new ArrayBufferWriter<byte>());
+        Assert.Throws<ArgumentException>(() => writer.WriteHeader(header, "11"));
+        writer.WriteHeader(header, "10");
+        Assert.Throws<InvalidOperationException>(() => writer.WriteHeader(header, "10"));
+        Assert.Throws<InvalidOperationException>(() => new CefWriter(new ArrayBufferWriter<byte>()).WriteExtension(CefPreparedKey.Create("a"), 1));
+    }
+
+    [Fact]
+    public void Writes_the_same_through_any_buffer_writer()
+    {
+        var array = new ArrayBufferWriter<byte>();
+        var other = new TinyBufferWriter();
+        foreach (var output in new IBufferWriter<byte>[] { array, other })
+        {
+            var w = new CefWriter(output);
+            w.WriteSyslogRfc3164(13, At, "h", "aeg");
+            w.WriteHeader(CefPreparedHeader.Create("V", "P", "1", "1", "N"), "3");
+            w.WriteExtension(CefPreparedKey.Create("cs2"), "ü = \n");
+            w.WriteExtension("msg", "x=y");
+        }
+
+        Assert.Equal(array.WrittenSpan.ToArray(), other.Written.ToArray());
+    }
+
+    // Hands out spans exactly as large as asked, so a writer that over-runs its span fails here.
+    private sealed class TinyBufferWriter : IBufferWriter<byte>
+    {
+        private byte[] _data = new byte[16];
+        private int _count;
+        private int _lastHint;
+
+        public ReadOnlySpan<byte> Written => _data.AsSpan(0, _count);
+
+        public void Advance(int count)
+        {
+            Assert.InRange(count, 0, _lastHint);
+            _count += count;
+        }
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => throw new NotSupportedException();
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            _lastHint = Math.Max(sizeHint, 1);
+            if (_data.Length < _count + _lastHint)
+            {
+                Array.Resize(ref _data, (_count + _lastHint) * 2);
+            }
+
+            return _data.AsSpan(_count, _lastHint);
+        }
+    }
 }

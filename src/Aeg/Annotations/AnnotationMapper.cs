@@ -20,7 +20,8 @@ public sealed class AnnotationMapper
     private readonly string _hostName;
     private readonly ArrayBufferWriter<byte> _buffer = new(8192);
     private readonly CefWriter _writer;
-    private readonly (string Key, AnnotationField Source, string? LabelKey, string? Label)[] _fields;
+    private readonly Field[] _fields;
+    private readonly CefPreparedHeader _header;
     private readonly (long Mask, string Label)[] _flagBits;
     private readonly Dictionary<long, string> _flagLabelCache = [];
     private readonly Func<DateTimeOffset> _clock;
@@ -32,7 +33,11 @@ public sealed class AnnotationMapper
         _hostName = hostName;
         _clock = clock ?? (() => DateTimeOffset.UtcNow);
         _writer = new CefWriter(_buffer);
-        _fields = mappings.Fields.Select(f => (f.Key, f.Source, f.Label is null ? null : f.Key + "Label", f.Label)).ToArray();
+        // Keys, labels and the constant header fields are checked, escaped and encoded here once,
+        // not on every row: per field the row then costs one copy of "key=" and its value.
+        _fields = mappings.Fields.Select(f => PrepareField(f, hostName)).ToArray();
+        var h = mappings.Header;
+        _header = CefPreparedHeader.Create(h.DeviceVendor, h.DeviceProduct, h.DeviceVersion, h.DeviceEventClassId, h.Name);
         _flagBits = mappings.Flags.OrderBy(kv => kv.Key).Select(kv => (1L << kv.Key, kv.Value)).ToArray();
     }
 
@@ -54,13 +59,12 @@ public sealed class AnnotationMapper
         {
             _writer.WriteSyslogRfc3164(priority, now, _hostName, AppName);
         }
-        var h = _mappings.Header;
-        _writer.WriteHeader(h.DeviceVendor, h.DeviceProduct, h.DeviceVersion, h.DeviceEventClassId, h.Name, Severity(row));
-        foreach (var (key, source, labelKey, label) in _fields)
+        _writer.WriteHeader(_header, Severity(row));
+        foreach (var field in _fields)
         {
-            if (WriteValue(key, source, row) && labelKey is not null)
+            if (WriteValue(field, row) && field.Label is { } label)
             {
-                _writer.WriteExtension(labelKey, label);
+                _writer.WriteExtension(label);
             }
         }
         TruncatedFields += _writer.TruncatedFields;
@@ -97,11 +101,19 @@ public sealed class AnnotationMapper
     private string Severity(AnnotationRow row) =>
         row.StageName is not null && _mappings.SeverityByStage.TryGetValue(row.StageName, out var s) ? s : _mappings.Header.DefaultSeverity;
 
-    private bool WriteValue(string key, AnnotationField source, AnnotationRow row)
+    private bool WriteValue(Field field, AnnotationRow row)
     {
-        switch (source)
+        var key = field.Key;
+        switch (field.Source)
         {
-            case AnnotationField.HostName: return WriteText(key, _hostName);
+            case AnnotationField.HostName:
+                // Constant: prepared whole, like a label.
+                if (field.HostName is not { } host)
+                {
+                    return false;
+                }
+                _writer.WriteExtension(host);
+                return true;
             case AnnotationField.ModifiedBy: return WriteText(key, row.ModifiedBy);
             case AnnotationField.AuditTrail: return WriteText(key, row.AuditTrail);
             case AnnotationField.CurrentComment: return WriteText(key, row.CurrentComment);
@@ -123,7 +135,7 @@ public sealed class AnnotationMapper
         }
     }
 
-    private bool WriteText(string key, string? value)
+    private bool WriteText(CefPreparedKey key, string? value)
     {
         if (string.IsNullOrEmpty(value))
         {
@@ -133,7 +145,7 @@ public sealed class AnnotationMapper
         return true;
     }
 
-    private bool WriteNumber(string key, long? value)
+    private bool WriteNumber(CefPreparedKey key, long? value)
     {
         if (value is not { } v)
         {
@@ -143,13 +155,24 @@ public sealed class AnnotationMapper
         return true;
     }
 
-    private bool WriteDate(string key, long? epochMs)
+    private bool WriteDate(CefPreparedKey key, long? epochMs)
     {
         if (epochMs is not { } ms)
         {
             return false;
         }
-        _writer.WriteExtension(key, DateTimeOffset.FromUnixTimeMilliseconds(ms));
+        // Through DateTimeOffset as before: a value outside its range fails the row the same way.
+        _writer.WriteExtension(key, DateTimeOffset.FromUnixTimeMilliseconds(ms).ToUnixTimeMilliseconds());
         return true;
     }
+
+    private static Field PrepareField(CefFieldMapping f, string hostName)
+    {
+        var key = CefPreparedKey.Create(f.Key);
+        var label = f.Label is null ? null : CefPreparedPair.Create(f.Key + "Label", f.Label);
+        var host = f.Source == AnnotationField.HostName && !string.IsNullOrEmpty(hostName) ? CefPreparedPair.Create(key, hostName) : null;
+        return new Field(key, f.Source, label, host);
+    }
+
+    private sealed record Field(CefPreparedKey Key, AnnotationField Source, CefPreparedPair? Label, CefPreparedPair? HostName);
 }

@@ -144,15 +144,7 @@ public sealed class CefWriter
     public void WriteHeader(ReadOnlySpan<char> deviceVendor, ReadOnlySpan<char> deviceProduct, ReadOnlySpan<char> deviceVersion,
         ReadOnlySpan<char> deviceEventClassId, ReadOnlySpan<char> name, ReadOnlySpan<char> severity, int version = 0)
     {
-        if (_state > State.Prefix)
-        {
-            throw new InvalidOperationException("The CEF header was already written; call Reset() to start a new message.");
-        }
-
-        if (!CefLimits.IsValidSeverity(severity))
-        {
-            throw new ArgumentException($"CEF severity must be 0-10 or Unknown, Low, Medium, High, Very-High; got '{severity}'.", nameof(severity));
-        }
+        CheckHeaderAllowed(severity);
 
         WriteHeaderStart(deviceVendor, deviceProduct, deviceVersion, deviceEventClassId, name, version);
         WriteHeaderField(severity, CefHeaderField.Severity);
@@ -164,15 +156,7 @@ public sealed class CefWriter
     public void WriteHeader(CefPreparedHeader header, ReadOnlySpan<char> severity)
     {
         ArgumentNullException.ThrowIfNull(header);
-        if (_state > State.Prefix)
-        {
-            throw new InvalidOperationException("The CEF header was already written; call Reset() to start a new message.");
-        }
-
-        if (!CefLimits.IsValidSeverity(severity))
-        {
-            throw new ArgumentException($"CEF severity must be 0-10 or Unknown, Low, Medium, High, Very-High; got '{severity}'.", nameof(severity));
-        }
+        CheckHeaderAllowed(severity);
 
         // A valid severity is at most 9 ASCII characters with nothing to escape or cut.
         var bytes = header.Utf8;
@@ -188,6 +172,19 @@ public sealed class CefWriter
         Advance(written);
         _truncatedFields += header.TruncatedFields;
         _state = State.Header;
+    }
+
+    private void CheckHeaderAllowed(ReadOnlySpan<char> severity)
+    {
+        if (_state > State.Prefix)
+        {
+            throw new InvalidOperationException("The CEF header was already written; call Reset() to start a new message.");
+        }
+
+        if (!CefLimits.IsValidSeverity(severity))
+        {
+            throw new ArgumentException($"CEF severity must be 0-10 or Unknown, Low, Medium, High, Very-High; got '{severity}'.", nameof(severity));
+        }
     }
 
     // CEF:version| and the five fields before the severity.

@@ -51,6 +51,10 @@ public sealed class AnalyticsStore
                 time_ms   INTEGER NOT NULL,
                 note      TEXT    NOT NULL);
             CREATE INDEX IF NOT EXISTS analytics_notes_time ON analytics_notes (time_ms);
+            CREATE TABLE IF NOT EXISTS analytics_cursor (
+                id               INTEGER PRIMARY KEY CHECK (id = 1),
+                modification_ms  INTEGER NOT NULL,
+                event_id         INTEGER NOT NULL);
             """);
     }
 
@@ -61,9 +65,9 @@ public sealed class AnalyticsStore
     /// Applies rows in order in one transaction (cheap per batch; all or nothing) and returns what
     /// they produced. A row the history already holds is only noted as stale.
     /// </summary>
-    public List<RowOutcome> Apply(IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver)
+    public List<RowOutcome> Apply(IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver, AnnotationCursor? recordedUpTo = null)
     {
-        using var pending = Prepare(rows, deriver);
+        using var pending = Prepare(rows, deriver, recordedUpTo);
         pending.Commit();
         return pending.Outcomes;
     }
@@ -72,19 +76,46 @@ public sealed class AnalyticsStore
     /// Applies rows in order inside a transaction that stays open until the returned batch is
     /// committed (disposing it uncommitted rolls everything back): the poller derives and writes
     /// a batch's history while the batch is still being sent, and keeps it only once it was.
+    /// <paramref name="recordedUpTo"/>, when given, becomes the <see cref="RecordedUpTo"/> of the same transaction.
     /// </summary>
-    public PendingHistory Prepare(IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver)
+    public PendingHistory Prepare(IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver, AnnotationCursor? recordedUpTo = null)
     {
         var connection = Open();
         try
         {
-            return new PendingHistory(connection, rows, deriver);
+            return new PendingHistory(connection, rows, deriver, recordedUpTo);
         }
         catch
         {
             connection.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The keyset position up to which every annotation row is in the history (null before the
+    /// first batch): metrics follow the event stream from here, reading the rows again if they
+    /// fell behind it.
+    /// </summary>
+    public AnnotationCursor? RecordedUpTo()
+    {
+        using var connection = Open();
+        using var select = Command(connection, null, "SELECT modification_ms, event_id FROM analytics_cursor WHERE id = 1");
+        using var r = select.ExecuteReader();
+        return r.Read() ? new AnnotationCursor(r.GetInt64(0), r.GetInt64(1)) : null;
+    }
+
+    /// <summary>Sets <see cref="RecordedUpTo"/> without recording rows.</summary>
+    public void SetRecordedUpTo(AnnotationCursor cursor)
+    {
+        using var connection = Open();
+        using var save = Command(connection, null, """
+            INSERT INTO analytics_cursor (id, modification_ms, event_id) VALUES (1, $mt, $id)
+            ON CONFLICT (id) DO UPDATE SET modification_ms = excluded.modification_ms, event_id = excluded.event_id
+            """, "$mt", "$id");
+        save.Parameters[0].Value = cursor.ModificationTimeMs;
+        save.Parameters[1].Value = cursor.EventId;
+        save.ExecuteNonQuery();
     }
 
     /// <summary>The recorded history of one event, or null.</summary>

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Text;
 using Microsoft.Data.Sqlite;
+using Aeg.State;
 using SQLitePCL;
 
 namespace Aeg.Analytics;
@@ -21,7 +22,7 @@ public sealed class PendingHistory : IDisposable
     private readonly List<Statement> _statements = [];
     private bool _done;
 
-    internal PendingHistory(DbConnection connection, IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver)
+    internal PendingHistory(DbConnection connection, IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver, AnnotationCursor? recordedUpTo)
     {
         _connection = connection;
         var db = ((SqliteConnection)connection).Handle!;
@@ -77,6 +78,15 @@ public sealed class PendingHistory : IDisposable
                 {
                     note.Insert(n);
                 }
+            }
+            // In the same transaction as the rows: the history and its position never disagree.
+            if (recordedUpTo is { } cursor)
+            {
+                var save = Prepare(db, """
+                    INSERT INTO analytics_cursor (id, modification_ms, event_id) VALUES (1, ?1, ?2)
+                    ON CONFLICT (id) DO UPDATE SET modification_ms = excluded.modification_ms, event_id = excluded.event_id
+                    """);
+                save.SaveCursor(cursor);
             }
         }
         catch
@@ -222,6 +232,13 @@ public sealed class PendingHistory : IDisposable
             Bind(3, d.Analyst);
             Bind(4, d.StartMs);
             Bind(5, d.EndMs);
+            Step();
+        }
+
+        public void SaveCursor(AnnotationCursor cursor)
+        {
+            Bind(1, cursor.ModificationTimeMs);
+            Bind(2, cursor.EventId);
             Step();
         }
 

@@ -105,19 +105,24 @@ public sealed class AnnotationPoller : IAsyncDisposable
             _versions.Set(id, v);
         }
         _versionsSavedAt = _time.GetUtcNow();
+        Analytics?.Start(_cursor);
     }
 
     /// <summary>
     /// One poll cycle: late rows inside the look-back window, then batches after the cursor until
     /// one comes back short. Throws on a database or syslog failure; the cursor keeps the last
     /// flushed batch. Returns the number of events sent. <paramref name="stopAfterBatch"/> ends
-    /// the cycle after the batch in progress without interrupting it.
+    /// the cycle after the batch in progress without interrupting it. Analyst metrics that fell
+    /// behind the sent events catch up at the end, for at most <paramref name="analyticsBudget"/>
+    /// (null: until they are level).
     /// </summary>
-    public async Task<long> PollOnceAsync(CancellationToken cancellationToken, CancellationToken stopAfterBatch = default)
+    public async Task<long> PollOnceAsync(CancellationToken cancellationToken, CancellationToken stopAfterBatch = default, TimeSpan? analyticsBudget = null)
     {
         try
         {
-            return await PollCycleAsync(cancellationToken, stopAfterBatch);
+            var sent = await PollCycleAsync(cancellationToken, stopAfterBatch);
+            await CatchUpAnalyticsAsync(analyticsBudget, stopAfterBatch, cancellationToken);
+            return sent;
         }
         catch (SyslogSendException ex)
         {
@@ -182,7 +187,13 @@ public sealed class AnnotationPoller : IAsyncDisposable
             await foreach (var batch in batches.ReadAllAsync(cancellationToken))
             {
                 ClearPending();
-                Analytics?.BeginBatch(batch.Rows, batch.Count);
+                // At the head of the table (a short batch right after what the history holds) the
+                // history is written beside the sending. A backlog is sent first and recorded by
+                // CatchUpAnalyticsAsync: recording costs several times what sending does.
+                if (Analytics is { } analytics && analytics.RecordedUpTo == _cursor && batch.Count < _options.BatchSize)
+                {
+                    analytics.BeginBatch(batch.Rows, batch.Count, batch.Last);
+                }
                 for (var i = 0; i < batch.Count; i++)
                 {
                     await SendAsync(batch.Rows[i], windowStart, cancellationToken);
@@ -211,6 +222,63 @@ public sealed class AnnotationPoller : IAsyncDisposable
         return sent;
     }
 
+    // Reads the rows the history has not recorded yet (all of them sent: never past the cursor)
+    // and records them, batch by batch, each batch in one transaction with the history's position.
+    private async Task CatchUpAnalyticsAsync(TimeSpan? budget, CancellationToken stop, CancellationToken cancellationToken)
+    {
+        if (Analytics is not { } analytics || analytics.RecordedUpTo >= _cursor)
+        {
+            return;
+        }
+        var started = _time.GetTimestamp();
+        _log.Information("Analyst metrics are behind the sent events ({From} < {To}): recording the rows sent", analytics.RecordedUpTo, _cursor);
+        // Read one batch ahead, as the send path does, so that MariaDB streams the next rows
+        // while these are recorded. Its rows are counted apart: they were polled once already.
+        using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var batches = new BatchReader(_source, _options.BatchSize, analytics.RecordedUpTo, new AnnotationCounters(), stop, readAhead.Token);
+        try
+        {
+            await foreach (var batch in batches.ReadAllAsync(cancellationToken))
+            {
+                if (stop.IsCancellationRequested || (budget is { } b && _time.GetElapsedTime(started) >= b))
+                {
+                    _log.Information("Analyst metrics recorded up to {Position}; the rest follows the next poll", analytics.RecordedUpTo);
+                    return;
+                }
+                var take = 0;
+                while (take < batch.Count && Key(batch.Rows[take]) <= _cursor)
+                {
+                    take++;
+                }
+                // A full batch inside the sent range ends at its last row; anything shorter means
+                // every row up to the cursor has been read.
+                var upTo = take == _options.BatchSize ? Key(batch.Rows[take - 1]) : _cursor;
+                if (!analytics.RecordBehind(batch.Rows, take, upTo))
+                {
+                    // Logged and counted by the recorder; the same rows are tried on the next poll.
+                    return;
+                }
+                batches.Recycle(batch);
+                if (analytics.RecordedUpTo >= _cursor)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            await readAhead.CancelAsync();
+            await batches.StopAsync();
+            await _source.ReleaseAsync();
+        }
+        if (analytics.RecordedUpTo >= _cursor)
+        {
+            _log.Information("Analyst metrics caught up with the sent events at {Cursor}", _cursor);
+        }
+    }
+
+    private static AnnotationCursor Key(AnnotationRow row) => new(row.ModificationTimeMs, row.EventId);
+
     /// <summary>Polls until cancelled, retrying failures with exponential backoff; stops after the current batch.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
@@ -222,7 +290,10 @@ public sealed class AnnotationPoller : IAsyncDisposable
             {
                 // A stop request ends the cycle after the batch in progress; it does not abort a
                 // batch half sent (that would only cause a resend). The retry wait is cancelled.
-                await pipeline.ExecuteAsync(async ct => await PollOnceAsync(CancellationToken.None, stoppingToken), stoppingToken);
+                // Metrics catching up after a backlog get one poll interval (at least a second) per
+                // cycle, so new annotations still go out within about two intervals.
+                var analyticsBudget = _options.Interval > TimeSpan.FromSeconds(1) ? _options.Interval : TimeSpan.FromSeconds(1);
+                await pipeline.ExecuteAsync(async ct => await PollOnceAsync(CancellationToken.None, stoppingToken, analyticsBudget), stoppingToken);
                 if (_time.GetUtcNow() - reportedAt >= CountersLogInterval)
                 {
                     reportedAt = _time.GetUtcNow();

@@ -34,6 +34,8 @@ public sealed class AnalyticsStoreTests : IDisposable
             StageName = stage, Flags = 0, ManagerReceiptTimeMs = T0 - Minute,
         })];
 
+    private static Aeg.State.AnnotationCursor Key(Aeg.Annotations.AnnotationRow row) => new(row.ModificationTimeMs, row.EventId);
+
     [Fact]
     public void A_begun_batch_is_kept_only_when_flushed_and_its_rows_may_be_reused_at_once()
     {
@@ -41,12 +43,14 @@ public sealed class AnalyticsStoreTests : IDisposable
         var rows = PollerRows(50, 1, "Initial");
 
         // Not sent (the send failed): nothing of it may stay, and the same rows come again.
-        recorder.BeginBatch(rows, rows.Length);
+        var before = recorder.Store.RecordedUpTo();
+        recorder.BeginBatch(rows, rows.Length, Key(rows[^1]));
         recorder.Discard();
         Assert.Empty(recorder.Store.Transitions());
         Assert.Null(recorder.Store.Find(1));
+        Assert.Equal(before, recorder.Store.RecordedUpTo());
 
-        recorder.BeginBatch(rows, 30);
+        recorder.BeginBatch(rows, 30, Key(rows[29]));
         // The poller refills its row buffers after the batch: the recorder must have copied them.
         foreach (var r in rows)
         {
@@ -61,10 +65,13 @@ public sealed class AnalyticsStoreTests : IDisposable
         Assert.Null(recorder.Store.Find(31));
         Assert.Equal(30, recorder.Histograms.Counters.RowsRecorded);
         Assert.Equal(0, recorder.Histograms.Counters.RecordFailures);
+        // The history's position moves in the same commit, to the batch's last row.
+        Assert.Equal(Key(rows[29]), recorder.Store.RecordedUpTo());
+        Assert.Equal(Key(rows[29]), recorder.RecordedUpTo);
 
         // A second batch builds on the first one's committed history.
         var next = PollerRows(30, 2, "Closed");
-        recorder.BeginBatch(next, next.Length);
+        recorder.BeginBatch(next, next.Length, Key(next[^1]));
         recorder.Flush();
         Assert.Equal(60, recorder.Store.Transitions().Count);
         Assert.Equal("Closed", recorder.Store.Find(30)!.Stage);

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Text;
-using Microsoft.Data.Sqlite;
 using Aeg.State;
+using Microsoft.Data.Sqlite;
 using SQLitePCL;
 
 namespace Aeg.Analytics;

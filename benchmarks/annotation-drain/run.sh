@@ -59,8 +59,8 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
 # Restarts the sink so its count starts from 0 (it keeps one running total).
 restart_sink() {
   [ -n "$SINK_PID" ] && { kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true; }
-  rm -f "$WORK/count"
-  $PY "$HERE/sink.py" "$SINK_PORT" "$WORK/count" &
+  rm -f "$WORK/count" "$WORK/count.done"
+  $PY "$HERE/sink.py" "$SINK_PORT" "$WORK/count" "$ROWS" &
   SINK_PID=$!
   for _ in $(seq 100); do [ -f "$WORK/count" ] && break; sleep 0.05; done
 }
@@ -78,7 +78,10 @@ echo "   loaded in $(echo "$(now) - $t0" | bc) s"
 SINK_PORT=$(free_port)
 
 BATCH_YAML=${BATCH:+batchSize: $BATCH, }
-# One drain by method $1 (baseline or the aeg at $2); appends "seconds cpu rss" to $WORK/$1.runs.
+# One drain by method $1 (baseline or the aeg at $2); appends "delivered cpu rss finished" to
+# $WORK/$1.runs: seconds until the sink had every event, CPU seconds, peak RSS, and seconds until
+# the process had exited and the sink had every event (aeg records analyst metrics of a backlog
+# after sending it, so the two differ).
 run_one() {
   local label=$1 bin=${2:-} t0 s
   restart_sink
@@ -99,9 +102,11 @@ YAML
       || { cat "$WORK/aeg.log" >&2; return 1; }
   fi
   wait_count "$ROWS"
-  s=$(echo "$(now) - $t0" | bc)
-  echo "$s $(cpu_s "$WORK/run.time") $(rss_mb "$WORK/run.time")" >> "$WORK/$label.runs"
-  printf '   %-12s %8.2f s  %6s s CPU  %5s MB  (load %s)\n' "$label" "$s" "$(cpu_s "$WORK/run.time")" \
+  f=$(echo "$(now) - $t0" | bc)
+  for _ in $(seq 100); do [ -f "$WORK/count.done" ] && break; sleep 0.05; done
+  s=$(echo "$(cat "$WORK/count.done") - $t0" | bc)
+  echo "$s $(cpu_s "$WORK/run.time") $(rss_mb "$WORK/run.time") $f" >> "$WORK/$label.runs"
+  printf '   %-12s delivered %8.2f s, finished %8.2f s  %6s s CPU  %5s MB  (load %s)\n' "$label" "$s" "$f" "$(cpu_s "$WORK/run.time")" \
     "$(rss_mb "$WORK/run.time")" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 
@@ -116,11 +121,13 @@ done
 col() { awk -v c="$2" '{ print $c }' "$WORK/$1.runs" | median; }
 BASE_S=$(col baseline 1)
 echo
-printf '%-28s %10s %10s %10s %12s %8s\n' "method ($ROWS rows, median)" "seconds" "rows/s" "CPU s" "peak RSS MB" "ratio"
+printf '%-28s %10s %10s %10s %10s %12s %8s\n' "method ($ROWS rows, median)" "delivered" "rows/s" "finished" "CPU s" "peak RSS MB" "ratio"
 for l in $LABELS; do
   s=$(col "$l" 1)
   name=$l; [ "$l" = baseline ] && name="baseline.py (original)"; [ "$l" = aeg ] && name="aeg poll --once${BATCH:+ (batch $BATCH)}"
-  printf '%-28s %10.2f %10.0f %10.2f %12.0f %7.2fx\n' "$name" "$s" "$(echo "$ROWS / $s" | bc -l)" "$(col "$l" 2)" "$(col "$l" 3)" \
+  printf '%-28s %10.2f %10.0f %10.2f %10.2f %12.0f %7.2fx\n' "$name" "$s" "$(echo "$ROWS / $s" | bc -l)" "$(col "$l" 4)" "$(col "$l" 2)" "$(col "$l" 3)" \
     "$(echo "$BASE_S / $s" | bc -l)"
 done
+echo "delivered: seconds until the sink had every event (rows/s and the ratio use it); finished: until"
+echo "the process had also exited (aeg records the analyst metrics of a backlog after sending it)."
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

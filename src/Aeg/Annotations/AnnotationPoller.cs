@@ -252,7 +252,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 }
                 // A full batch inside the sent range ends at its last row; anything shorter means
                 // every row up to the cursor has been read.
-                var upTo = take == _options.BatchSize ? Key(batch.Rows[take - 1]) : _cursor;
+                var upTo = take == _options.BatchSize ? batch.Last : _cursor;
                 if (!analytics.RecordBehind(batch.Rows, take, upTo))
                 {
                     // Logged and counted by the recorder; the same rows are tried on the next poll.

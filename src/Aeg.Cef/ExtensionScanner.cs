@@ -195,12 +195,44 @@ internal struct ExtensionScanner
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Masks Classify(ref byte at)
     {
+        if (Vector512.IsHardwareAccelerated && Avx512BW.IsSupported)
+        {
+            return ClassifyAvx512(ref at);
+        }
+
         if (Avx2.IsSupported)
         {
             return ClassifyAvx2(ref at);
         }
 
         return Vector128.IsHardwareAccelerated ? ClassifyVector128(ref at) : ClassifyScalar(ref at);
+    }
+
+    /// <summary>AVX-512BW: the AVX2 method on the whole block in one register.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Masks ClassifyAvx512(ref byte at)
+    {
+        var v = Vector512.LoadUnsafe(ref at);
+        var lowTable = Vector512.Create(
+            (byte)26, 30, 30, 30, 30, 30, 30, 30, 30, 30, 28, 20, 5, 20, 5, 20,
+            26, 30, 30, 30, 30, 30, 30, 30, 30, 30, 28, 20, 5, 20, 5, 20,
+            26, 30, 30, 30, 30, 30, 30, 30, 30, 30, 28, 20, 5, 20, 5, 20,
+            26, 30, 30, 30, 30, 30, 30, 30, 30, 30, 28, 20, 5, 20, 5, 20);
+        var highTable = Vector512.Create(
+            (byte)0, 0, 1, 2, 4, 16, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 1, 2, 4, 16, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 1, 2, 4, 16, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0,
+            0, 0, 1, 2, 4, 16, 4, 8, 0, 0, 0, 0, 0, 0, 0, 0);
+        var nibble = Vector512.Create((byte)0x0F);
+        var low = Avx512BW.Shuffle(lowTable, v & nibble);
+        var high = Avx512BW.Shuffle(highTable, Vector512.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
+        return new Masks
+        {
+            NonKey = Vector512.Equals(low & high, Vector512<byte>.Zero).ExtractMostSignificantBits(),
+            EqualsSign = Vector512.Equals(v, Vector512.Create((byte)'=')).ExtractMostSignificantBits(),
+            Space = Vector512.Equals(v, Vector512.Create((byte)' ')).ExtractMostSignificantBits(),
+            Backslash = Vector512.Equals(v, Vector512.Create((byte)'\\')).ExtractMostSignificantBits(),
+        };
     }
 
     /// <summary>AVX2: key bytes by two nibble table look-ups (vpshufb), the rest by compares.</summary>

@@ -417,6 +417,7 @@ public ref struct CefReader
     }
 
     /// <summary>Unescapes the current value into <paramref name="destination"/>; false if it is too small.</summary>
+    /// <remarks>Bytes of <paramref name="destination"/> after <paramref name="bytesWritten"/> may be overwritten.</remarks>
     public readonly bool TryCopyValue(Span<byte> destination, out int bytesWritten)
     {
         var raw = RawValue;

@@ -105,14 +105,17 @@ public ref struct CefReader
             }
 
             // Whatever stands between the header and CEF (a tag, a PID) is not ours to interpret.
-            var marker = line[p.._end].IndexOf("CEF:"u8);
-            if (marker < 0)
+            if (!StartsWithCef(line, p, _end))
             {
-                Fail(CefError.NoCefMarker, p);
-                return;
-            }
+                var marker = line[p.._end].IndexOf("CEF:"u8);
+                if (marker < 0)
+                {
+                    Fail(CefError.NoCefMarker, p);
+                    return;
+                }
 
-            p += marker;
+                p += marker;
+            }
         }
 
         _cefStart = p;
@@ -517,31 +520,23 @@ public ref struct CefReader
         out int timestampStart, out int timestampLength, out int hostStart, out int hostLength)
     {
         timestampStart = timestampLength = hostStart = hostLength = 0;
-        p = line[p..end].IndexOf((byte)' ') + p + 1;
-
-        // TIMESTAMP HOSTNAME APP-NAME PROCID MSGID, each a token ended by one space.
-        for (var token = 0; token < 5; token++)
+        if (!TrySplitRfc5424Tokens(line, ref p, end, ref timestampStart, ref timestampLength, ref hostStart, ref hostLength))
         {
-            var space = p < end ? line[p..end].IndexOf((byte)' ') : -1;
-            if (space < 0)
-            {
-                p = end;
-                return false;
-            }
+            p = line[p..end].IndexOf((byte)' ') + p + 1;
 
-            var nil = space == 1 && line[p] == (byte)'-';
-            if (token == 0 && !nil)
+            // TIMESTAMP HOSTNAME APP-NAME PROCID MSGID, each a token ended by one space.
+            for (var token = 0; token < 5; token++)
             {
-                timestampStart = p;
-                timestampLength = space;
-            }
-            else if (token == 1 && !nil)
-            {
-                hostStart = p;
-                hostLength = space;
-            }
+                var space = p < end ? line[p..end].IndexOf((byte)' ') : -1;
+                if (space < 0)
+                {
+                    p = end;
+                    return false;
+                }
 
-            p += space + 1;
+                Rfc5424Token(line, token, p, space, ref timestampStart, ref timestampLength, ref hostStart, ref hostLength);
+                p += space + 1;
+            }
         }
 
         if (p >= end)
@@ -602,6 +597,60 @@ public ref struct CefReader
         }
 
         return true;
+    }
+
+    // VERSION and the five tokens after it usually fit in 64 bytes: one compare per 32 bytes
+    // finds every space at once, where a search per token cost ~15 ns each (6 per line).
+    // False (nothing set) when the six spaces are not all in the 64 bytes from p, or fewer
+    // than 64 bytes are left; the token loop then does the same work one search at a time.
+    private static bool TrySplitRfc5424Tokens(ReadOnlySpan<byte> line, ref int p, int end,
+        ref int timestampStart, ref int timestampLength, ref int hostStart, ref int hostLength)
+    {
+        if (!Vector256.IsHardwareAccelerated || end - p < 64)
+        {
+            return false;
+        }
+
+        ref var at = ref MemoryMarshal.GetReference(line);
+        var space = Vector256.Create((byte)' ');
+        var low = Vector256.Equals(Vector256.LoadUnsafe(ref at, (nuint)p), space).ExtractMostSignificantBits();
+        var high = Vector256.Equals(Vector256.LoadUnsafe(ref at, (nuint)(p + 32)), space).ExtractMostSignificantBits();
+        var spaces = ((ulong)high << 32) | low;
+        if (BitOperations.PopCount(spaces) < 6)
+        {
+            return false;
+        }
+
+        // The first space ends VERSION; each of the next five ends a token.
+        var start = p + BitOperations.TrailingZeroCount(spaces) + 1;
+        spaces &= spaces - 1;
+        for (var token = 0; token < 5; token++)
+        {
+            var next = p + BitOperations.TrailingZeroCount(spaces);
+            spaces &= spaces - 1;
+            Rfc5424Token(line, token, start, next - start, ref timestampStart, ref timestampLength, ref hostStart, ref hostLength);
+            start = next + 1;
+        }
+
+        p = start;
+        return true;
+    }
+
+    // Keeps TIMESTAMP (token 0) and HOSTNAME (token 1) unless they are the nil value "-".
+    private static void Rfc5424Token(ReadOnlySpan<byte> line, int token, int start, int length,
+        ref int timestampStart, ref int timestampLength, ref int hostStart, ref int hostLength)
+    {
+        var nil = length == 1 && line[start] == (byte)'-';
+        if (token == 0 && !nil)
+        {
+            timestampStart = start;
+            timestampLength = length;
+        }
+        else if (token == 1 && !nil)
+        {
+            hostStart = start;
+            hostLength = length;
+        }
     }
 
     private static bool LooksLikeTimestamp(ReadOnlySpan<byte> line, int p, int end)

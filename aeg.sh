@@ -15,14 +15,16 @@ commands:
                                  printed as they arrive; a summary at the end. Ctrl-C (or N
                                  seconds) stops everything it started. See README "Quick start".
   test [dotnet test arguments]   install the Debian packages the tests need, start a throw-away
-                                 MariaDB and Request Tracker, build Aeg.sln (Release) and run
-                                 all tests; stops what it started. See README "Running the tests".
+                                 MariaDB and Request Tracker, build Aeg.sln (Release) and the
+                                 native aeg, run all tests; stops what it started. See README
+                                 "Running the tests".
 USAGE
 }
 
 # Debian packages the tests use as real peers (MariaDB, RT, syslog-ng) or as tools.
+# gcc, libc6-dev and zlib1g-dev link the native (AOT) aeg that the process tests run.
 test_packages=(mariadb-server mariadb-client syslog-ng-core request-tracker5 rt5-db-sqlite
-  rt5-standalone curl openssl python3 chromium)
+  rt5-standalone curl openssl python3 chromium gcc libc6-dev zlib1g-dev)
 test_service_jobs=()
 
 # The services start in the background while the solution builds; wait_for_test_services
@@ -99,7 +101,14 @@ cmd_test() {
   run_child dotnet restore Aeg.sln
   # No MSBuild node reuse: the worker nodes would otherwise outlive this command.
   run_child dotnet build Aeg.sln -c Release --no-restore -nodeReuse:false
-  aeg_log "restore and build done in $(aeg_elapsed "$step")s"
+  # The process tests start the binary users install: the Native AOT publish (README "Install").
+  # AEG_TEST_BINARY set by the caller is kept; empty means dotnet aeg.dll (the JIT build).
+  if [ -z "${AEG_TEST_BINARY+set}" ]; then
+    run_child dotnet publish src/Aeg/Aeg.csproj -c Release -r linux-x64 -nodeReuse:false -o "$AEG_RUN_DIR/aeg-native" \
+      || aeg_die "the native aeg did not build (dotnet publish -r linux-x64); see the output above"
+    export AEG_TEST_BINARY="$AEG_RUN_DIR/aeg-native/aeg"
+  fi
+  aeg_log "restore and build done in $(aeg_elapsed "$step")s; process tests run ${AEG_TEST_BINARY:-dotnet aeg.dll}"
   wait_for_test_services
 
   step=$EPOCHREALTIME

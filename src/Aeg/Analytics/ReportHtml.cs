@@ -14,7 +14,7 @@ public static class ReportHtml
     public static string Render(AnalystReport report)
     {
         // The default encoder escapes <, > and & as \u003C etc., so the JSON cannot end the script element.
-        var data = JsonSerializer.Serialize(report, ReportText.Json);
+        var data = JsonSerializer.Serialize(report, ReportText.ReportInfo);
         var title = $"Aeg analyst metrics {ReportText.Iso(report.From)} – {ReportText.Iso(report.To)}";
         var values = new Dictionary<string, string>
         {

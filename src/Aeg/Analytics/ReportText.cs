@@ -3,8 +3,13 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Aeg.Analytics;
+
+/// <summary>The serialisation contracts of <see cref="AnalystReport"/>, generated at compile time.</summary>
+[JsonSerializable(typeof(AnalystReport))]
+internal sealed partial class ReportJsonContext : JsonSerializerContext;
 
 /// <summary>Writes an <see cref="AnalystReport"/> as a terminal table, CSV or JSON.</summary>
 public static class ReportText
@@ -18,9 +23,14 @@ public static class ReportText
         WriteIndented = true,
         Encoder = JavaScriptEncoder.Default,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        // Source-generated: the native (AOT) aeg has no reflection-based serialisation.
+        TypeInfoResolver = ReportJsonContext.Default,
     };
 
-    public static string ToJson(AnalystReport report) => JsonSerializer.Serialize(report, Json);
+    /// <summary>The report's contract under <see cref="Json"/>.</summary>
+    internal static JsonTypeInfo<AnalystReport> ReportInfo => (JsonTypeInfo<AnalystReport>)Json.GetTypeInfo(typeof(AnalystReport));
+
+    public static string ToJson(AnalystReport report) => JsonSerializer.Serialize(report, ReportInfo);
 
     /// <summary>Seconds as a short human duration: 45s, 12m 05s, 3h 20m, 2d 04h.</summary>
     public static string Duration(double? seconds)

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
@@ -22,6 +23,9 @@ internal static class YamlFile
         return Parse<T>(path, text);
     }
 
+    // YamlDotNet's reflection deserialiser binds to aeg's own options types, which the native build
+    // keeps whole (TrimMode partial in Aeg.csproj); the process tests run that build on every config.
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Options types are kept whole by TrimMode=partial; covered by the AOT process tests.")]
     public static T Parse<T>(string fileName, string text) where T : new()
     {
         var deserializer = new DeserializerBuilder()
@@ -96,6 +100,9 @@ internal static class YamlFile
     }
 
     /// <summary>The C# type a dotted key such as <c>tickets.systems.rt.type</c> or <c>fields[2].source</c> deserialises into, if it can be told.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Options types are kept whole by TrimMode=partial.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "Options types are kept whole by TrimMode=partial.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2065", Justification = "Options types are kept whole by TrimMode=partial.")]
     internal static Type? TypeAt(Type root, string key)
     {
         var type = root;

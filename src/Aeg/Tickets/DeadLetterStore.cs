@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Aeg.State;
 
 namespace Aeg.Tickets;
@@ -27,10 +28,20 @@ public sealed record DeadLetter(
     public TicketWork ToWork() => new(RuleName, Target, DedupeKey, OnCreate, OnUpdate, RawEvent, ReceivedAt);
 }
 
+/// <summary>The serialisation contract of <see cref="DeadLetter"/>, generated at compile time.</summary>
+[JsonSerializable(typeof(DeadLetter))]
+internal sealed partial class DeadLetterJsonContext : JsonSerializerContext;
+
 /// <summary>One JSON file per failed ticket action in the dead-letter folder; <c>aeg tickets retry</c> replays them.</summary>
 public sealed class DeadLetterStore
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    // Source-generated: the native (AOT) aeg has no reflection-based serialisation.
+    private static readonly JsonTypeInfo<DeadLetter> Json = (JsonTypeInfo<DeadLetter>)new JsonSerializerOptions
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        TypeInfoResolver = DeadLetterJsonContext.Default,
+    }.GetTypeInfo(typeof(DeadLetter));
 
     public DeadLetterStore(string directory) => Directory = directory;
 
@@ -58,7 +69,7 @@ public sealed class DeadLetterStore
         {
             try
             {
-                var letter = JsonSerializer.Deserialize<DeadLetter>(System.IO.File.ReadAllBytes(file), Json)
+                var letter = JsonSerializer.Deserialize(System.IO.File.ReadAllBytes(file), Json)
                     ?? throw new JsonException("empty document");
                 letters.Add(letter with { File = file });
             }

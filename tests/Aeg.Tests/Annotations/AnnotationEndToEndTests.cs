@@ -304,17 +304,7 @@ public sealed class AnnotationEndToEndTests
 
     private static Process StartAeg(PollerHarness h, string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "aeg.dll"));
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
+        var psi = AegBinary.StartInfo(args);
         psi.Environment["AEG_E2E_DB_PASSWORD"] = h.Db.Password;
         return Process.Start(psi)!;
     }

@@ -5,7 +5,7 @@ using Aeg.Tests.Infrastructure;
 
 namespace Aeg.Tests.Faults;
 
-/// <summary>The real aeg binary (aeg.dll next to the tests) as a child process, and the aeg.yaml it reads.</summary>
+/// <summary>The real aeg binary (<see cref="AegBinary"/>) as a child process, and the aeg.yaml it reads.</summary>
 internal sealed class AegProcess : IDisposable
 {
     public const string PasswordVariable = "AEG_FAULT_DB_PASSWORD";
@@ -35,12 +35,13 @@ internal sealed class AegProcess : IDisposable
     }
 
     /// <summary>
-    /// Starts <c>dotnet aeg.dll <paramref name="args"/></c>; with <paramref name="wrapper"/> (e.g. unshare …)
-    /// that command runs first and gets the dotnet command line appended.
+    /// Starts aeg (<see cref="AegBinary"/>) with <paramref name="args"/>; with <paramref name="wrapper"/> (e.g. unshare …)
+    /// that command runs first and gets the aeg command line appended.
     /// </summary>
     public static AegProcess Start(string[] args, string dbPassword, string[]? wrapper = null)
     {
-        var command = new List<string>(wrapper ?? []) { "dotnet", Path.Combine(AppContext.BaseDirectory, "aeg.dll") };
+        var command = new List<string>(wrapper ?? []);
+        command.AddRange(AegBinary.Command);
         command.AddRange(args);
         var psi = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in command.Skip(1))

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Aeg.Tests.Infrastructure;
 
 namespace Aeg.Tests.Ha;
 
@@ -14,20 +15,10 @@ internal sealed class AegProcess : IDisposable
     public bool HasExited => _process.HasExited;
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Starts <c>dotnet aeg.dll args…</c> with the given extra environment.</summary>
+    /// <summary>Starts aeg (<see cref="AegBinary"/>) with args with the given extra environment.</summary>
     public static AegProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string> environment)
     {
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "aeg.dll"));
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
+        var psi = AegBinary.StartInfo(args);
         foreach (var (k, v) in environment)
         {
             psi.Environment[k] = v;

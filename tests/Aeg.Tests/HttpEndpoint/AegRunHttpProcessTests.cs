@@ -38,11 +38,7 @@ public sealed partial class AegRunHttpProcessTests
             http: { enabled: true, port: 0, tokenFile: scrape-token }
             """);
 
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "aeg.dll"), "run", "--config", config })
-        {
-            psi.ArgumentList.Add(a);
-        }
+        var psi = AegBinary.StartInfo(["run", "--config", config]);
         psi.Environment["AEG_HTTP_DB_PASSWORD"] = h.Db.Password;
         using var child = Process.Start(psi)!;
         var output = new StringBuilder();

@@ -12,7 +12,11 @@
 # AEG_BENCH_REPS (default 1): how many times each method drains the backlog (fresh state each
 # time); medians are printed. AEG_BENCH_VARIANTS: extra Aeg builds to compare in the same run,
 # space-separated label=/path/to/published/dir (each run as label=dir/aeg), e.g. to A/B a change.
-# Installs python3-mysqldb, time, bc and mariadb-client with apt-get when missing.
+# Aeg is the Native AOT build that README "Install" gives (dotnet publish -r linux-x64); a
+# variant can be the JIT build: dotnet publish ... -p:PublishAot=false -o DIR.
+# The sink is sink.c (compiled here): receiving ~565 MB costs it ~0.2 CPU s, where sink.py took
+# ~1 s of the same two cores; AEG_BENCH_SINK=python uses sink.py (figures in RESULTS.md).
+# Installs python3-mysqldb, time, bc, mariadb-client and gcc with apt-get when missing.
 set -euo pipefail
 ROWS=${1:-1000000}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -34,6 +38,9 @@ need python3-mysqldb
 need time
 need mariadb-client
 need bc
+need gcc
+need libc6-dev
+need zlib1g-dev
 
 sql() { MYSQL_PWD=$AEG_BENCH_DB_PASSWORD mysql -h "$HOST" -P "$PORT" -u "$USER_" "$@"; }
 cleanup() {
@@ -60,13 +67,18 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
 restart_sink() {
   [ -n "$SINK_PID" ] && { kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true; }
   rm -f "$WORK/count" "$WORK/count.done"
-  $PY "$HERE/sink.py" "$SINK_PORT" "$WORK/count" "$ROWS" &
+  if [ "${AEG_BENCH_SINK:-c}" = python ]; then
+    $PY "$HERE/sink.py" "$SINK_PORT" "$WORK/count" "$ROWS" &
+  else
+    "$WORK/sink" "$SINK_PORT" "$WORK/count" "$ROWS" &
+  fi
   SINK_PID=$!
   for _ in $(seq 100); do [ -f "$WORK/count" ] && break; sleep 0.05; done
 }
 
-echo "== building aeg (Release)"
-dotnet publish "$REPO/src/Aeg" -c Release -r linux-x64 --self-contained false -o "$WORK/aeg" -v q -nologo >/dev/null
+echo "== building aeg (Release, Native AOT) and the sink"
+dotnet publish "$REPO/src/Aeg" -c Release -r linux-x64 -o "$WORK/aeg" -v q -nologo >/dev/null
+gcc -O2 -Wall -o "$WORK/sink" "$HERE/sink.c" -lpthread
 
 echo "== loading $ROWS rows into $DB"
 sql -e "CREATE DATABASE $DB CHARACTER SET utf8mb4"

@@ -234,6 +234,81 @@ public sealed class CefWriter
         _state = State.Extension;
     }
 
+    /// <summary>
+    /// Writes one <c>key=value</c> pair for a key prepared once from a UTF-8 value, escaping it and truncating it
+    /// to the key's limit (counted in UTF-16 units, as for a string): for valid UTF-8 the same bytes as the
+    /// string overload writes for the decoded text. Invalid UTF-8 is copied as it is; callers validate.
+    /// </summary>
+    public void WriteExtension(CefPreparedKey key, ReadOnlySpan<byte> utf8Value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        EnsureHeader();
+        // UTF-16 length never exceeds UTF-8 length, so only long values need counting.
+        if (utf8Value.Length > key.MaxValueLength)
+        {
+            var cut = Utf8CutAt(utf8Value, key.MaxValueLength);
+            if (cut < utf8Value.Length)
+            {
+                utf8Value = utf8Value[..cut];
+                _truncatedFields++;
+            }
+        }
+
+        var prefix = PairPrefix(key);
+        if (utf8Value.Length > MaxSingleSpanValue)
+        {
+            WriteBytes(prefix);
+            _state = State.Extension;
+            WriteEscapedUtf8(utf8Value);
+            return;
+        }
+
+        // An escaped byte takes 2: one span for the whole pair.
+        var span = GetSpan(prefix.Length + (2 * utf8Value.Length));
+        prefix.CopyTo(span);
+        var written = prefix.Length;
+        while (true)
+        {
+            var special = utf8Value.IndexOfAny(ExtensionSpecialBytes);
+            var plain = special < 0 ? utf8Value : utf8Value[..special];
+            plain.CopyTo(span[written..]);
+            written += plain.Length;
+            if (special < 0)
+            {
+                break;
+            }
+
+            span[written] = (byte)'\\';
+            span[written + 1] = utf8Value[special] switch
+            {
+                (byte)'\r' => (byte)'r',
+                (byte)'\n' => (byte)'n',
+                var b => b,
+            };
+            written += 2;
+            utf8Value = utf8Value[(special + 1)..];
+        }
+
+        Advance(written);
+        _state = State.Extension;
+    }
+
+    private void WriteEscapedUtf8(ReadOnlySpan<byte> utf8Value)
+    {
+        while (true)
+        {
+            var special = utf8Value.IndexOfAny(ExtensionSpecialBytes);
+            WriteBytes(special < 0 ? utf8Value : utf8Value[..special]);
+            if (special < 0)
+            {
+                return;
+            }
+
+            WriteEscape((char)utf8Value[special]);
+            utf8Value = utf8Value[(special + 1)..];
+        }
+    }
+
     /// <summary>Writes one <c>key=number</c> pair for a key prepared once.</summary>
     public void WriteExtension(CefPreparedKey key, long value)
     {
@@ -365,19 +440,7 @@ public sealed class CefWriter
             }
         }
 
-        while (true)
-        {
-            var special = utf8Value.IndexOfAny(ExtensionSpecialBytes);
-            var plain = special < 0 ? utf8Value : utf8Value[..special];
-            WriteBytes(plain);
-            if (special < 0)
-            {
-                return;
-            }
-
-            WriteEscape((char)utf8Value[special]);
-            utf8Value = utf8Value[(special + 1)..];
-        }
+        WriteEscapedUtf8(utf8Value);
     }
 
     public void WriteExtension(ReadOnlySpan<char> key, long value)

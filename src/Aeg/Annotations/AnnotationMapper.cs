@@ -115,8 +115,8 @@ public sealed class AnnotationMapper
                 _writer.WriteExtension(host);
                 return true;
             case AnnotationField.ModifiedBy: return WriteText(key, row.ModifiedBy);
-            case AnnotationField.AuditTrail: return WriteText(key, row.AuditTrail);
-            case AnnotationField.CurrentComment: return WriteText(key, row.CurrentComment);
+            case AnnotationField.AuditTrail: return WriteText(key, row.AuditTrailValue);
+            case AnnotationField.CurrentComment: return WriteText(key, row.CurrentCommentValue);
             case AnnotationField.Stage: return WriteText(key, row.StageName);
             case AnnotationField.StageUri: return WriteText(key, row.StageUri);
             case AnnotationField.StageUser: return WriteText(key, row.StageUser);
@@ -142,6 +142,21 @@ public sealed class AnnotationMapper
             return false;
         }
         _writer.WriteExtension(key, value);
+        return true;
+    }
+
+    // The bytes the batch reader kept, when valid UTF-8 (the same output as the decoded string).
+    private bool WriteText(CefPreparedKey key, Utf8Text value)
+    {
+        if (!value.TryGetUtf8(out var utf8))
+        {
+            return WriteText(key, value.Text);
+        }
+        if (utf8.IsEmpty)
+        {
+            return false;
+        }
+        _writer.WriteExtension(key, utf8);
         return true;
     }
 

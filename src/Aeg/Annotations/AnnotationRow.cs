@@ -1,8 +1,14 @@
+using System.Text;
+using System.Text.Unicode;
+
 namespace Aeg.Annotations;
 
 /// <summary>One row of the annotation table with names resolved; reused from row to row.</summary>
 public sealed class AnnotationRow
 {
+    private readonly Utf8Text _currentComment = new();
+    private readonly Utf8Text _auditTrail = new();
+
     public long EventId { get; set; }
     public long Version { get; set; }
     public long ModificationTimeMs { get; set; }
@@ -11,16 +17,62 @@ public sealed class AnnotationRow
     public string? StageUri { get; set; }
     public string? StageUser { get; set; }
     public long? StageUpdateTimeMs { get; set; }
-    public string? CurrentComment { get; set; }
-    public string? AuditTrail { get; set; }
+    public string? CurrentComment { get => _currentComment.Text; set => _currentComment.Text = value; }
+    public string? AuditTrail { get => _auditTrail.Text; set => _auditTrail.Text = value; }
     public long? Flags { get; set; }
     public long? EndTimeMs { get; set; }
     public long? ManagerReceiptTimeMs { get; set; }
     /// <summary>Versions missed since the last one seen for this event (set by the gap detector).</summary>
     public long MissedVersions { get; set; }
 
+    /// <summary>The comment as the batch reader stored it (UTF-8 bytes) or as it was set (a string).</summary>
+    internal Utf8Text CurrentCommentValue => _currentComment;
+    /// <inheritdoc cref="CurrentCommentValue"/>
+    internal Utf8Text AuditTrailValue => _auditTrail;
+
     // Resource ids read instead of names when the lookup is resolved by the source's cache.
     internal long? ModifiedById;
     internal long? StageId;
     internal long? StageUserId;
+}
+
+/// <summary>
+/// A text column held as the UTF-8 bytes the database sent, in a buffer reused from row to row, or
+/// as a string; the string is made only when someone asks for it.
+/// </summary>
+internal sealed class Utf8Text
+{
+    private byte[] _bytes = [];
+    // -1: no bytes held (the value is _text, possibly null).
+    private int _length = -1;
+    private string? _text;
+
+    public string? Text
+    {
+        get => _text ??= _length < 0 ? null : Encoding.UTF8.GetString(_bytes, 0, _length);
+        set
+        {
+            _text = value;
+            _length = -1;
+        }
+    }
+
+    /// <summary>The bytes when they are held and valid UTF-8 (so that writing them equals writing <see cref="Text"/>).</summary>
+    public bool TryGetUtf8(out ReadOnlySpan<byte> utf8)
+    {
+        utf8 = _length < 0 ? default : _bytes.AsSpan(0, _length);
+        return _length >= 0 && Utf8.IsValid(utf8);
+    }
+
+    /// <summary>A buffer of <paramref name="length"/> bytes that becomes the value (the previous one is dropped).</summary>
+    public byte[] Reserve(int length)
+    {
+        if (_bytes.Length < length)
+        {
+            _bytes = new byte[Math.Max(length, Math.Max(256, 2 * _bytes.Length))];
+        }
+        _length = length;
+        _text = null;
+        return _bytes;
+    }
 }

@@ -520,8 +520,8 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
     private void ReadRest(DbDataReader reader, AnnotationRow row, TextColumn[] text)
     {
         row.StageUpdateTimeMs = ReadTime(reader, AnnotationQuery.StageUpdateTime);
-        row.CurrentComment = ReadText(reader, AnnotationQuery.CurrentComment, text);
-        row.AuditTrail = ReadText(reader, AnnotationQuery.AuditTrail, text);
+        ReadUtf8Text(reader, AnnotationQuery.CurrentComment, text, row.CurrentCommentValue);
+        ReadUtf8Text(reader, AnnotationQuery.AuditTrail, text, row.AuditTrailValue);
         row.Flags = reader.IsDBNull(AnnotationQuery.Flags) ? null : reader.GetInt64(AnnotationQuery.Flags);
         row.EndTimeMs = ReadTime(reader, AnnotationQuery.EndTime);
         row.ManagerReceiptTimeMs = ReadTime(reader, AnnotationQuery.ManagerReceiptTime);
@@ -574,6 +574,39 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
     }
 
     private readonly record struct TextColumn(bool IsString);
+
+    // Per select ordinal: whether the provider hands out the raw bytes of this text column (null: not tried yet).
+    private readonly bool?[] _textAsBytes = new bool?[AnnotationQuery.ManagerReceiptTime + 1];
+
+    // The comment and audit trail are kept as the UTF-8 bytes the server sent (the connection's character set
+    // is utf8mb4, so text arrives as UTF-8 whatever the column stores), copied into the row's own buffer: no
+    // string, and the CEF writer escapes them as they are. MySqlConnector hands out the bytes of a column
+    // flagged binary only (a _bin collation, as in content/esm/schema.sql); others are read as strings.
+    private void ReadUtf8Text(DbDataReader reader, int ordinal, TextColumn[] columns, Utf8Text target)
+    {
+        if (!columns[ordinal].IsString || reader.IsDBNull(ordinal) || _textAsBytes[ordinal] == false)
+        {
+            target.Text = ReadText(reader, ordinal, columns);
+            return;
+        }
+        long length;
+        try
+        {
+            length = reader.GetBytes(ordinal, 0, null, 0, 0);
+            _textAsBytes[ordinal] = true;
+        }
+        catch (InvalidCastException)
+        {
+            _textAsBytes[ordinal] = false;
+            target.Text = ReadText(reader, ordinal, columns);
+            return;
+        }
+        var read = reader.GetBytes(ordinal, 0, target.Reserve((int)length), 0, (int)length);
+        if (read != length)
+        {
+            throw new InvalidOperationException($"column {ordinal}: {read} of {length} bytes read");
+        }
+    }
 
     // A configured column may hold a name (string) or, without a lookup table, an id (number).
     private static string? ReadText(DbDataReader reader, int ordinal, TextColumn[] columns) =>

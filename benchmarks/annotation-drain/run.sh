@@ -14,9 +14,11 @@
 # space-separated label=/path/to/published/dir (each run as label=dir/aeg), e.g. to A/B a change.
 # Aeg is the Native AOT build that README "Install" gives (dotnet publish -r linux-x64); a
 # variant can be the JIT build: dotnet publish ... -p:PublishAot=false -o DIR.
-# The sink is sink.c (compiled here): receiving ~565 MB costs it ~0.2 CPU s, where sink.py took
-# ~1 s of the same two cores; AEG_BENCH_SINK=python uses sink.py (figures in RESULTS.md).
-# Installs python3-mysqldb, time, bc, mariadb-client and gcc with apt-get when missing.
+# The sink stays sink.py although it takes ~1 CPU s of the two cores per run: a leaner sink (one
+# in C, or sink.py reading into a reused buffer) made the baseline ~10-15% slower, since it then
+# wakes once per message of the baseline's one-send-per-row (RESULTS.md, issue 3, eighth session).
+# Installs python3-mysqldb, time, bc, mariadb-client, and gcc, libc6-dev and zlib1g-dev (to link
+# the native aeg) with apt-get when missing.
 set -euo pipefail
 ROWS=${1:-1000000}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -67,18 +69,13 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
 restart_sink() {
   [ -n "$SINK_PID" ] && { kill "$SINK_PID"; wait "$SINK_PID" 2>/dev/null || true; }
   rm -f "$WORK/count" "$WORK/count.done"
-  if [ "${AEG_BENCH_SINK:-c}" = python ]; then
-    $PY "$HERE/sink.py" "$SINK_PORT" "$WORK/count" "$ROWS" &
-  else
-    "$WORK/sink" "$SINK_PORT" "$WORK/count" "$ROWS" &
-  fi
+  $PY "$HERE/sink.py" "$SINK_PORT" "$WORK/count" "$ROWS" &
   SINK_PID=$!
   for _ in $(seq 100); do [ -f "$WORK/count" ] && break; sleep 0.05; done
 }
 
-echo "== building aeg (Release, Native AOT) and the sink"
+echo "== building aeg (Release, Native AOT)"
 dotnet publish "$REPO/src/Aeg" -c Release -r linux-x64 -o "$WORK/aeg" -v q -nologo >/dev/null
-gcc -O2 -Wall -o "$WORK/sink" "$HERE/sink.c" -lpthread
 
 echo "== loading $ROWS rows into $DB"
 sql -e "CREATE DATABASE $DB CHARACTER SET utf8mb4"

@@ -177,7 +177,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
         }
 
         // The next batch is read from the database while this one is mapped, sent and committed
-        // (two row buffers, so memory stays constant): database latency and parsing overlap the
+        // (three row buffers, so memory stays constant): database latency and parsing overlap the
         // sending, which roughly halves a backlog drain on two cores.
         using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var batches = new BatchReader(_source, _options.BatchSize, _cursor, Counters, stopAfterBatch, readAhead.Token);

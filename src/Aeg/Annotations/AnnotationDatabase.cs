@@ -7,10 +7,7 @@ namespace Aeg.Annotations;
 /// <summary>Opens connections to the ESM database. The only place that names the ADO.NET provider.</summary>
 public sealed class AnnotationDatabase(DatabaseOptions options, string password)
 {
-    /// <summary>
-    /// The provider: MySqlConnector, which reads a row in a fraction of MySql.Data 8.0.16's time
-    /// and does not trip over statements that raise warnings.
-    /// </summary>
+    /// <summary>The provider: MySqlConnector.</summary>
     public static DbProviderFactory Provider => MySqlConnectorFactory.Instance;
 
     public DatabaseOptions Options { get; } = options;

@@ -48,7 +48,7 @@ public sealed class AnnotationHost
         return new AnnotationHost(configPath, options, mappings, password, log);
     }
 
-    public AnnotationSource CreateSource() => new(Database, Options.Source, Mappings.Fields.Select(f => f.Source).ToHashSet(), Log);
+    public AnnotationSource CreateSource() => new(Database, Options.Source, Mappings.Fields.Select(f => f.Source).ToHashSet());
 
     public AnnotationMapper CreateMapper() => new(Mappings, Options.Syslog, HostName);
 

@@ -2,7 +2,6 @@ using System.Data.Common;
 using System.Runtime.CompilerServices;
 using Aeg.Configuration;
 using Aeg.State;
-using Serilog;
 
 namespace Aeg.Annotations;
 
@@ -32,24 +31,11 @@ public interface IAnnotationSource
 /// Reads the annotation table with a keyset query, streaming rows from a <see cref="DbDataReader"/>
 /// so memory stays constant whatever the batch size.
 /// </summary>
-public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions options, IReadOnlySet<AnnotationField>? usedFields = null,
-    ILogger? log = null)
+public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions options, IReadOnlySet<AnnotationField>? usedFields = null)
     : IAnnotationSource
 {
-    // Rows per packed chunk at most: ~0.5 MB per result row for typical annotations. Fewer when the
-    // columns' declared sizes say that many could exceed the server's packet size.
-    private const int PackedChunkRows = 1000;
-    private PackedBatchQuery? _packedIds;
-    private PackedBatchQuery? _packedJoined;
-    private bool _idTypesChecked;
-    private DbConnection? _packedSession;
-    private long _packedBudget;
-
     // Resolved names, kept for one poll cycle (so a renamed stage or user shows up from the next cycle on).
-    private const int MaxCachedNames = 100_000;
-    private const int LookupChunk = 1000;
-    private readonly Dictionary<long, ResourceName> _stageNames = [];
-    private readonly Dictionary<long, ResourceName> _userNames = [];
+    private readonly ResourceNames _names = new(database, options);
     // Set when a lookup column turns out not to hold integers: names are then joined by the database.
     private bool _joinLookups = options.StageLookup is null && options.UserLookup is null;
 
@@ -63,17 +49,6 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
     private readonly AnnotationQuery _query = new(options, usedFields);
 
     public AnnotationQuery Query => _query;
-
-    /// <summary>Why batches are read row by row although <c>source.fetch</c> is packed; null while packed reading works.</summary>
-    public string? PackedUnavailableReason { get; private set; }
-
-    /// <summary>Bytes per packed result row at most (else the server's max_allowed_packet); tests lower it.</summary>
-    internal long? PackedByteLimit { get; init; }
-
-    /// <summary>The most bytes a row may take packed, once the first packed batch measured it.</summary>
-    internal long? PackedRowBound => _packedIds?.RowBound ?? _packedJoined?.RowBound;
-
-    private bool Packed => options.Fetch == FetchMode.Packed && PackedUnavailableReason is null;
 
     public async IAsyncEnumerable<AnnotationRow> ReadAfterAsync(AnnotationCursor cursor, int limit,
         [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -125,7 +100,7 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
                 n = await ReadOneBatchAsync(connection, cursor, rows, ids: true, cancellationToken);
                 if (n >= 0)
                 {
-                    await ResolveNamesAsync(connection, rows, n, cancellationToken);
+                    await _names.ResolveAsync(connection, rows, n, cancellationToken);
                 }
             }
             if (n < 0)
@@ -147,8 +122,7 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
 
     public async ValueTask ReleaseAsync()
     {
-        _stageNames.Clear();
-        _userNames.Clear();
+        _names.Clear();
         if (_connection is { } c)
         {
             _connection = null;
@@ -160,174 +134,7 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
     private async Task<int> ReadOneBatchAsync(DbConnection connection, AnnotationCursor cursor, AnnotationRow[] rows, bool ids,
         CancellationToken cancellationToken)
     {
-        if (Packed)
-        {
-            if (ids && !_idTypesChecked)
-            {
-                // The row reader checks the id columns' types on every batch; the packed one asks once (LIMIT 0).
-                if (await ReadBatchCoreAsync(connection, _query.AfterIds, cursor, [], ids: true, cancellationToken) < 0)
-                {
-                    return -1;
-                }
-                _idTypesChecked = true;
-            }
-            var query = ids ? _packedIds ??= new PackedBatchQuery(options, _query, ids: true) : _packedJoined ??= new PackedBatchQuery(options, _query, ids: false);
-            var n = await ReadPackedAsync(connection, query, ids ? _query.AfterIds : _query.AfterJoined, cursor, rows, cancellationToken);
-            if (n >= 0)
-            {
-                return n;
-            }
-        }
         return await ReadBatchCoreAsync(connection, ids ? _query.AfterIds : _query.AfterJoined, cursor, rows, ids, cancellationToken);
-    }
-
-    /// <summary>
-    /// Fills <paramref name="rows"/> chunk by chunk: the end key of the next chunk (an index-only OFFSET query),
-    /// then the chunk's rows packed into one result row. Returns -1 when packed reading is unavailable (the
-    /// server refused the SQL, or a row may not fit its packet size); the caller then reads rows.
-    /// </summary>
-    /// <remarks>
-    /// A chunk must never be cut by the server: a cut comes with a warning, and MySql.Data 8.0.16 fetches
-    /// warnings with SHOW WARNINGS, whose utf8mb3 columns (MariaDB 10.6+) it cannot decode. So the chunk
-    /// size comes from the columns' declared sizes, not from trying.
-    /// </remarks>
-    private async Task<int> ReadPackedAsync(DbConnection connection, PackedBatchQuery query, string rowsSql, AnnotationCursor cursor,
-        AnnotationRow[] rows, CancellationToken cancellationToken)
-    {
-        try
-        {
-            if (!ReferenceEquals(_packedSession, connection))
-            {
-                await using (var command = database.CreateCommand(connection, "SELECT @@max_allowed_packet"))
-                {
-                    var packet = Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
-                    // Room for the packet header and the count column.
-                    _packedBudget = Math.Min(packet, PackedByteLimit ?? long.MaxValue) - 1024;
-                }
-                await using (var command = database.CreateCommand(connection,
-                    $"SET SESSION group_concat_max_len = {Math.Max(_packedBudget, 4).ToString(System.Globalization.CultureInfo.InvariantCulture)}"))
-                {
-                    await command.ExecuteNonQueryAsync(cancellationToken);
-                }
-                _packedSession = connection;
-            }
-            query.RowBound ??= await RowBoundAsync(connection, query, rowsSql, cursor, cancellationToken);
-            var chunkRows = (int)Math.Min(PackedChunkRows, _packedBudget / query.RowBound.Value);
-            if (chunkRows < 1)
-            {
-                Unavailable($"a row may take {query.RowBound} bytes packed, more than the {_packedBudget} the server's packet size allows");
-                return -1;
-            }
-            object t = TimeParameter(cursor.ModificationTimeMs), id = cursor.EventId;
-            var n = 0;
-            while (n < rows.Length)
-            {
-                var want = Math.Min(rows.Length - n, chunkRows);
-                object? endTime = null, endId = null;
-                await using (var command = database.CreateCommand(connection, query.EndKey))
-                {
-                    AnnotationDatabase.AddParameter(command, "@t", t);
-                    AnnotationDatabase.AddParameter(command, "@id", id);
-                    AnnotationDatabase.AddParameter(command, "@skip", want - 1);
-                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                    if (reader.Read())
-                    {
-                        endTime = reader.GetValue(0);
-                        endId = reader.GetValue(1);
-                    }
-                }
-                long count;
-                byte[]? data;
-                await using (var command = database.CreateCommand(connection, endTime is null ? query.Open : query.Bounded))
-                {
-                    AnnotationDatabase.AddParameter(command, "@t", t);
-                    AnnotationDatabase.AddParameter(command, "@id", id);
-                    if (endTime is not null)
-                    {
-                        AnnotationDatabase.AddParameter(command, "@et", endTime);
-                        AnnotationDatabase.AddParameter(command, "@eid", endId!);
-                    }
-                    await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-                    reader.Read();
-                    count = reader.GetInt64(0);
-                    data = reader.IsDBNull(1) ? null : (byte[])reader.GetValue(1);
-                }
-                cancellationToken.ThrowIfCancellationRequested();
-                // Rows committed between the two queries may make a chunk longer than asked: keep the first ones.
-                if ((count > 0 && data is null)
-                    || !PackedRowDecoder.TryDecode(data, count, query.Kinds, query.UserIds, query.StageIds, rows, n, rows.Length - n, out var got))
-                {
-                    Unavailable($"a packed chunk of {count} row(s) and {data?.Length ?? 0} bytes did not decode");
-                    return -1;
-                }
-                n += got;
-                if (endTime is null || got < count)
-                {
-                    break;
-                }
-                (t, id) = (endTime, endId!);
-            }
-            return n;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException && connection.State == System.Data.ConnectionState.Open)
-        {
-            // The server refused the SQL (an old server without these functions, a proxy that rejects them), or
-            // the driver failed on the answer: rows always work. A database failure (no answer to a ping)
-            // propagates for the retry, which reads rows too unless it was only the network.
-            var answers = await AnswersAsync(connection, cancellationToken);
-            if (answers || ex is not DbException)
-            {
-                Unavailable($"{ex.GetType().Name}: {ex.Message}");
-            }
-            if (!answers)
-            {
-                throw;
-            }
-            return -1;
-        }
-    }
-
-    // The most bytes one row can take packed, from the declared sizes of the selected columns.
-    private async Task<long> RowBoundAsync(DbConnection connection, PackedBatchQuery query, string rowsSql, AnnotationCursor cursor,
-        CancellationToken cancellationToken)
-    {
-        await using var command = database.CreateCommand(connection, rowsSql);
-        AnnotationDatabase.AddParameter(command, "@t", TimeParameter(cursor.ModificationTimeMs));
-        AnnotationDatabase.AddParameter(command, "@id", cursor.EventId);
-        AnnotationDatabase.AddParameter(command, "@batch", 0);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var schema = reader.GetSchemaTable()!.Rows;
-        long bound = 0;
-        for (var i = 0; i < query.Kinds.Length; i++)
-        {
-            bound += query.Kinds[i] switch
-            {
-                PackedKind.Integer => 21,
-                // Characters × 4 (utf8mb4) and the length prefix; a column without a size is unbounded.
-                PackedKind.Text => schema[i]["ColumnSize"] is int size and > 0 ? 12 + (4L * size) : long.MaxValue / 64,
-                _ => 0,
-            };
-        }
-        return bound;
-    }
-
-    private async Task<bool> AnswersAsync(DbConnection connection, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var ping = database.CreateCommand(connection, "SELECT 1");
-            return Convert.ToInt64(await ping.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 1;
-        }
-        catch (DbException)
-        {
-            return false;
-        }
-    }
-
-    private void Unavailable(string reason)
-    {
-        PackedUnavailableReason = reason;
-        log?.Warning("Packed batch reading is unavailable, reading row by row from now on: {Reason}", reason);
     }
 
     private async ValueTask<DbConnection> ConnectionAsync(CancellationToken cancellationToken) =>
@@ -357,8 +164,8 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
             return -1;
         }
         var n = 0;
-        // Read(), not ReadAsync(): MySql.Data's async reads complete synchronously anyway, and the
-        // Task per row costs more than the row itself on a backlog drain.
+        // Read(), not ReadAsync(): the rows of a batch are already buffered by the time the first one
+        // is read, and a Task per row costs more than the row itself on a backlog drain.
         while (n < rows.Length && reader.Read())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -400,105 +207,13 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
         return n;
     }
 
-    private async Task ResolveNamesAsync(DbConnection connection, AnnotationRow[] rows, int count, CancellationToken cancellationToken)
-    {
-        if (options.StageLookup is { } stage)
-        {
-            await LoadMissingAsync(connection, stage, _stageNames, rows, count, static r => r.StageId, null, cancellationToken);
-        }
-        if (options.UserLookup is { } user)
-        {
-            await LoadMissingAsync(connection, user, _userNames, rows, count, static r => r.ModifiedById, static r => r.StageUserId, cancellationToken);
-        }
-        for (var i = 0; i < count; i++)
-        {
-            var row = rows[i];
-            if (options.StageLookup is not null)
-            {
-                var s = row.StageId is { } sid ? _stageNames[sid] : default;
-                row.StageName = s.Name;
-                row.StageUri = s.Uri;
-                DeriveStageName(row);
-            }
-            if (options.UserLookup is not null)
-            {
-                row.ModifiedBy = row.ModifiedById is { } m ? _userNames[m].Name : null;
-                row.StageUser = row.StageUserId is { } u ? _userNames[u].Name : null;
-            }
-        }
-    }
-
-    // An id missing from the lookup table resolves to no name, as the LEFT JOIN did.
-    private async Task LoadMissingAsync(DbConnection connection, LookupOptions lookup, Dictionary<long, ResourceName> cache,
-        AnnotationRow[] rows, int count, Func<AnnotationRow, long?> id1, Func<AnnotationRow, long?>? id2, CancellationToken cancellationToken)
-    {
-        HashSet<long>? missing = null;
-        for (var i = 0; i < count; i++)
-        {
-            if (id1(rows[i]) is { } a && !cache.ContainsKey(a))
-            {
-                (missing ??= []).Add(a);
-            }
-            if (id2?.Invoke(rows[i]) is { } b && !cache.ContainsKey(b))
-            {
-                (missing ??= []).Add(b);
-            }
-        }
-        if (missing is null)
-        {
-            return;
-        }
-        if (cache.Count + missing.Count > MaxCachedNames)
-        {
-            // Bounded memory: start over (the names of this batch are all reloaded below).
-            cache.Clear();
-            for (var i = 0; i < count; i++)
-            {
-                if (id1(rows[i]) is { } a)
-                {
-                    missing.Add(a);
-                }
-                if (id2?.Invoke(rows[i]) is { } b)
-                {
-                    missing.Add(b);
-                }
-            }
-        }
-        foreach (var chunk in missing.Chunk(LookupChunk))
-        {
-            await using var command = database.CreateCommand(connection, AnnotationQuery.Lookup(lookup, chunk));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                if (ReadId(reader, 0) is { } id)
-                {
-                    cache[id] = new ResourceName(
-                        reader.IsDBNull(1) ? null : Convert.ToString(reader.GetValue(1), System.Globalization.CultureInfo.InvariantCulture),
-                        reader.IsDBNull(2) ? null : Convert.ToString(reader.GetValue(2), System.Globalization.CultureInfo.InvariantCulture));
-                }
-            }
-            foreach (var id in chunk)
-            {
-                cache.TryAdd(id, default);
-            }
-        }
-    }
-
-    private readonly record struct ResourceName(string? Name, string? Uri);
-
     private static bool IsInteger(DbDataReader reader, int ordinal) =>
         Type.GetTypeCode(reader.GetFieldType(ordinal)) is TypeCode.Int64 or TypeCode.Int32 or TypeCode.Int16 or TypeCode.SByte
             or TypeCode.UInt32 or TypeCode.UInt16 or TypeCode.Byte;
 
     private static long? ReadInt64(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 
-    // The lookup table's id column may be of another type than the annotation column it is joined on.
-    private static long? ReadId(DbDataReader reader, int ordinal) =>
-        reader.IsDBNull(ordinal) ? null
-        : reader.GetValue(ordinal) is var v && long.TryParse(Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture),
-            System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var id) ? id : null;
-
-    private static void DeriveStageName(AnnotationRow row)
+    internal static void DeriveStageName(AnnotationRow row)
     {
         if (row.StageName is null && row.StageUri is { } uri)
         {
@@ -552,11 +267,11 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
 
     private async IAsyncEnumerable<AnnotationRow> ReadRowsCore(DbCommand command, AnnotationRow row, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // Sequential access (columns are read in select order) saves MySql.Data about 15% CPU per row.
+        // Sequential access: columns are read in select order, so the reader need not keep the whole row.
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
         var text = TextColumns(reader);
-        // Read(), not ReadAsync(): MySql.Data's async reads complete synchronously anyway, and the
-        // Task per row costs more than the row itself on a backlog drain.
+        // Read(), not ReadAsync(): the rows of a batch are already buffered by the time the first one
+        // is read, and a Task per row costs more than the row itself on a backlog drain.
         while (reader.Read())
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -55,9 +55,6 @@ public sealed class DatabaseOptions
 /// <summary>How the modification time column is stored.</summary>
 public enum TimeKind { EpochMs, Datetime }
 
-/// <summary>How a batch comes over the wire: packed by the server into a few result rows, or one result row per annotation.</summary>
-public enum FetchMode { Packed, Rows }
-
 /// <summary>Which table and columns the poller reads; the default matches content/esm/schema.sql.</summary>
 public sealed class SourceOptions
 {
@@ -69,8 +66,6 @@ public sealed class SourceOptions
     public LookupOptions? StageLookup { get; set; } = new() { Table = "arc_resource", IdColumn = "id", NameColumn = "name", UriColumn = "uri" };
     /// <summary>Resolves user columns (ids) to names; null when the columns hold the names.</summary>
     public LookupOptions? UserLookup { get; set; } = new() { Table = "arc_resource", IdColumn = "id", NameColumn = "name" };
-    /// <summary>Plain rows, or packed batches (GROUP_CONCAT, falls back to rows if the server refuses).</summary>
-    public FetchMode Fetch { get; set; } = FetchMode.Rows;
 }
 
 /// <summary>Column names of the annotation table; an empty optional column is read as NULL.</summary>

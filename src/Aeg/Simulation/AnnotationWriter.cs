@@ -56,9 +56,6 @@ public sealed class AnnotationWriter : IAsyncDisposable
         var connection = await database.OpenAsync(cancellationToken);
         try
         {
-            // Nothing here raises a warning: MySql.Data 8.0.16 (the provider before MySqlConnector,
-            // and one a site could swap back) fails reading the warnings of IF NOT EXISTS /
-            // INSERT IGNORE from a recent MariaDB (unknown collation id).
             if (createSchema && !await TableExistsAsync(database, connection, cancellationToken))
             {
                 await ExecuteAsync(database, connection, SchemaSql(), cancellationToken);

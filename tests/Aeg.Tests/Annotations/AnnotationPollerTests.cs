@@ -342,10 +342,6 @@ public sealed class AnnotationPollerTests
         // batch is being sent lands while the read-ahead of the second is still streaming (a kill
         // between queries is absorbed by the pool's reconnect).
         h.Options.BatchSize = 10_000;
-        // Packed chunks keep the read-ahead's query open long enough for the kill to land in it;
-        // row by row, MySqlConnector often has the whole read-ahead before the kill, which then
-        // falls between queries. (The MariaDB-outage drill covers the default, row by row.)
-        h.Source.Fetch = FetchMode.Packed;
         await h.Db.InsertRangeAsync(firstId: 1, count: 30_000, firstMs: HourAgoMs, stepMs: 1);
         await h.Db.ExecuteAsync("UPDATE arc_event_annotation SET current_comment = REPEAT('x', 1000)");
         var killed = 0;

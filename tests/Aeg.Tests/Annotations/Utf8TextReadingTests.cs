@@ -80,7 +80,7 @@ public sealed class Utf8TextReadingTests
 
     private static async Task<AnnotationRow[]> ReadAsync(AnnotationTestDatabase db, int count)
     {
-        var source = new AnnotationSource(db.Database, new SourceOptions { Fetch = FetchMode.Rows });
+        var source = new AnnotationSource(db.Database, new SourceOptions());
         var rows = Enumerable.Range(0, count + 1).Select(_ => new AnnotationRow()).ToArray();
         try
         {

@@ -1,24 +1,25 @@
+using Aeg.Annotations;
 using Aeg.State;
 using Serilog;
 
 namespace Aeg.Analytics;
 
 /// <summary>
-/// The poller's hook: records sent annotation rows in the history and feeds the histograms. A
+/// Records the annotation rows the poller committed in the history and feeds the histograms. A
 /// failure is logged and counted, never thrown: metrics must not stop annotation events from flowing.
 /// </summary>
 /// <remarks>
 /// The history keeps its own keyset position (<see cref="RecordedUpTo"/>), moved in the same
-/// SQLite transaction as the rows. At the head of the table a batch is derived and written on a
-/// thread of its own while the poller sends it (<see cref="BeginBatch"/>) and committed by
-/// <see cref="Flush"/> once the batch is on the wire. A backlog is sent first and recorded after
-/// (<see cref="RecordBehind"/>, the poller reading the rows again): the history costs several
-/// times what sending costs, and ESM should not wait for metrics.
+/// SQLite transaction as the rows, so it may lag the poller's cursor without losing anything.
+/// At the head of the table a committed batch is derived and written on a thread of its own
+/// while the poller goes on. A backlog is sent first and recorded after
+/// (<see cref="CatchUpAsync"/> reads the rows again): the history costs several times what
+/// sending costs, and ESM should not wait for metrics.
 /// </remarks>
-public sealed class AnalyticsRecorder(AnalyticsStore store, TransitionDeriver deriver, AnalystHistograms histograms, ILogger log)
+public sealed class AnalyticsRecorder(AnalyticsStore store, TransitionDeriver deriver, AnalystHistograms histograms, ILogger log, int catchUpBatchSize = 5000)
+    : ICommittedBatchConsumer
 {
-    private readonly List<AnalyticsRow> _buffered = [];
-    private Task<PendingHistory>? _pending;
+    private Task<List<RowOutcome>>? _pending;
     private int _pendingRows;
     private AnnotationCursor _pendingUpTo;
 
@@ -26,11 +27,11 @@ public sealed class AnalyticsRecorder(AnalyticsStore store, TransitionDeriver de
 
     public AnalyticsStore Store { get; } = store;
 
-    /// <summary>Opens (or creates) the history and rebuilds the histograms from it.</summary>
-    public static AnalyticsRecorder Open(AnalyticsOptions options, string stateDirectory, ILogger log)
+    /// <summary>Opens (or creates) the history and rebuilds the histograms from it; <paramref name="catchUpBatchSize"/> is the poller's batch size.</summary>
+    public static AnalyticsRecorder Open(AnalyticsOptions options, string stateDirectory, ILogger log, int catchUpBatchSize = 5000)
     {
         var store = new AnalyticsStore(options.DatabaseFile(stateDirectory));
-        return new AnalyticsRecorder(store, new TransitionDeriver(options), new AnalystHistograms(store), log);
+        return new AnalyticsRecorder(store, new TransitionDeriver(options), new AnalystHistograms(store), log, catchUpBatchSize);
     }
 
     /// <summary>Every annotation row up to here is in the history.</summary>
@@ -59,31 +60,49 @@ public sealed class AnalyticsRecorder(AnalyticsStore store, TransitionDeriver de
         RecordedUpTo = pollerCursor;
     }
 
-    /// <summary>Remembers a row that was handed to the sender (rows sent one by one, such as late rows).</summary>
-    public void Buffer(Annotations.AnnotationRow row) => _buffered.Add(AnalyticsRow.From(row));
-
     /// <summary>
-    /// Starts recording the first <paramref name="count"/> rows of a batch about to be sent, the
-    /// rows right after <see cref="RecordedUpTo"/>; kept by the next <see cref="Flush"/>, which
-    /// moves <see cref="RecordedUpTo"/> to <paramref name="upTo"/>. The rows are copied here, so
-    /// the caller may reuse them.
+    /// Late rows are recorded at once; a short batch right after <see cref="RecordedUpTo"/> is
+    /// derived and written on a thread of its own (<see cref="Complete"/> waits for it); a backlog
+    /// batch, or one after a gap, is left to <see cref="CatchUpAsync"/>. The rows are copied here.
     /// </summary>
-    public void BeginBatch(IReadOnlyList<Annotations.AnnotationRow> rows, int count, AnnotationCursor upTo)
+    public void Committed(in CommittedBatch batch)
     {
-        Discard();
-        var copies = Copy(rows, count);
-        _pendingRows = count;
+        Complete();
+        if (batch.From is null)
+        {
+            var late = Copy(batch.Rows, batch.Count);
+            Record(late.Length, () => Store.Apply(late, deriver));
+            return;
+        }
+        if (batch.Full || batch.From != RecordedUpTo)
+        {
+            return;
+        }
+        var copies = Copy(batch.Rows, batch.Count);
+        var upTo = batch.UpTo;
+        _pendingRows = batch.Count;
         _pendingUpTo = upTo;
-        // A dedicated thread: the poller's own threads are busy reading and sending the batch.
-        _pending = Task.Factory.StartNew(() => Store.Prepare(copies, deriver, upTo), CancellationToken.None,
+        // A dedicated thread: the poller's own threads are busy reading and sending the next rows.
+        _pending = Task.Factory.StartNew(() => Store.Apply(copies, deriver, upTo), CancellationToken.None,
             TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    /// <summary>Waits for the batch being written in the background, and counts it.</summary>
+    public void Complete()
+    {
+        var pending = _pending;
+        _pending = null;
+        if (pending is not null && Record(_pendingRows, () => pending.GetAwaiter().GetResult()))
+        {
+            RecordedUpTo = _pendingUpTo;
+        }
     }
 
     /// <summary>
     /// Records rows already sent that follow <see cref="RecordedUpTo"/>, and moves it to
     /// <paramref name="upTo"/>; false (logged and counted) when the history could not take them.
     /// </summary>
-    public bool RecordBehind(IReadOnlyList<Annotations.AnnotationRow> rows, int count, AnnotationCursor upTo)
+    private bool RecordBehind(IReadOnlyList<AnnotationRow> rows, int count, AnnotationCursor upTo)
     {
         var copies = Copy(rows, count);
         if (!Record(count, () => Store.Apply(copies, deriver, upTo)))
@@ -94,7 +113,7 @@ public sealed class AnalyticsRecorder(AnalyticsStore store, TransitionDeriver de
         return true;
     }
 
-    private static AnalyticsRow[] Copy(IReadOnlyList<Annotations.AnnotationRow> rows, int count)
+    private static AnalyticsRow[] Copy(IReadOnlyList<AnnotationRow> rows, int count)
     {
         var copies = new AnalyticsRow[count];
         for (var i = 0; i < count; i++)
@@ -104,51 +123,59 @@ public sealed class AnalyticsRecorder(AnalyticsStore store, TransitionDeriver de
         return copies;
     }
 
-    /// <summary>Forgets rows of a batch that was not committed (they are read again).</summary>
-    public void Discard()
+    /// <inheritdoc/>
+    public async Task CatchUpAsync(IAnnotationSource source, AnnotationCursor cursor, TimeSpan? budget, CancellationToken stop, CancellationToken cancellationToken)
     {
-        _buffered.Clear();
-        if (TakePending() is { } pending)
+        Complete();
+        if (RecordedUpTo >= cursor)
         {
-            try
+            return;
+        }
+        var started = TimeProvider.System.GetTimestamp();
+        log.Information("Analyst metrics are behind the sent events ({From} < {To}): recording the rows sent", RecordedUpTo, cursor);
+        // Read one batch ahead, as the send path does, so that MariaDB streams the next rows
+        // while these are recorded. Its rows are counted apart: they were polled once already.
+        using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var batches = new BatchReader(source, catchUpBatchSize, RecordedUpTo, new AnnotationCounters(), stop, readAhead.Token);
+        try
+        {
+            await foreach (var batch in batches.ReadAllAsync(cancellationToken))
             {
-                pending.GetAwaiter().GetResult().Dispose();
-            }
-            catch (Exception)
-            {
-                // Nothing was kept; the batch is read and recorded again.
+                if (stop.IsCancellationRequested || (budget is { } b && TimeProvider.System.GetElapsedTime(started) >= b))
+                {
+                    log.Information("Analyst metrics recorded up to {Position}; the rest follows the next poll", RecordedUpTo);
+                    return;
+                }
+                var take = 0;
+                while (take < batch.Count && new AnnotationCursor(batch.Rows[take].ModificationTimeMs, batch.Rows[take].EventId) <= cursor)
+                {
+                    take++;
+                }
+                // A full batch inside the sent range ends at its last row; anything shorter means
+                // every row up to the cursor has been read.
+                var upTo = take == catchUpBatchSize ? batch.Last : cursor;
+                if (!RecordBehind(batch.Rows, take, upTo))
+                {
+                    // Logged and counted by Record; the same rows are tried on the next poll.
+                    return;
+                }
+                batches.Recycle(batch);
+                if (RecordedUpTo >= cursor)
+                {
+                    break;
+                }
             }
         }
-    }
-
-    /// <summary>Records the batch's rows; called once the batch is flushed, before its cursor moves.</summary>
-    public void Flush()
-    {
-        if (TakePending() is { } pending)
+        finally
         {
-            var rows = _pendingRows;
-            if (Record(rows, () =>
-            {
-                using var history = pending.GetAwaiter().GetResult();
-                history.Commit();
-                return history.Outcomes;
-            }))
-            {
-                RecordedUpTo = _pendingUpTo;
-            }
+            await readAhead.CancelAsync();
+            await batches.StopAsync();
+            await source.ReleaseAsync();
         }
-        if (_buffered.Count > 0)
+        if (RecordedUpTo >= cursor)
         {
-            Record(_buffered.Count, () => Store.Apply(_buffered, deriver));
-            _buffered.Clear();
+            log.Information("Analyst metrics caught up with the sent events at {Cursor}", cursor);
         }
-    }
-
-    private Task<PendingHistory>? TakePending()
-    {
-        var pending = _pending;
-        _pending = null;
-        return pending;
     }
 
     private bool Record(int rows, Func<List<RowOutcome>> apply)

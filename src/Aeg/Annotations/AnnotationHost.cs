@@ -58,7 +58,7 @@ public sealed class AnnotationHost
 
     /// <summary>A poller whose cursor lives in <paramref name="store"/> (the shared table of an active/standby group).</summary>
     public AnnotationPoller CreatePoller(ISyslogSender sender, IAnnotationStateStore store) =>
-        new(CreateSource(), CreateMapper(), sender, store, Options.Poller, Log, counters: Counters, analytics: Analytics);
+        new(CreateSource(), CreateMapper(), sender, store, Options.Poller, Log, counters: Counters, consumer: Analytics);
 
     /// <summary>
     /// The poller counters of this process. Every poller the host creates shares them, so an
@@ -78,7 +78,7 @@ public sealed class AnnotationHost
         }
         try
         {
-            return AnalyticsRecorder.Open(Options.Analytics, Options.State.Directory, Log);
+            return AnalyticsRecorder.Open(Options.Analytics, Options.State.Directory, Log, Options.Poller.BatchSize);
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
         {

@@ -1,11 +1,8 @@
 using System.Data.Common;
-using System.Net.Sockets;
-using Aeg.Analytics;
 using Aeg.Configuration;
 using Aeg.State;
 using Aeg.Syslog;
 using Polly;
-using Polly.Retry;
 using Serilog;
 
 namespace Aeg.Annotations;
@@ -30,14 +27,19 @@ public sealed class AnnotationPoller : IAsyncDisposable
     private readonly VersionTracker _versions;
     private readonly List<SentKey> _pendingKeys = [];
     private readonly Dictionary<long, long> _pendingVersions = [];
-    private FileStream? _lock;
+    private readonly ICommittedBatchConsumer? _consumer;
+    private readonly List<AnnotationRow> _lateRows = [];
     private AnnotationCursor _cursor;
     private DateTimeOffset _versionsSavedAt;
     private bool _versionsDirty;
     private AnnotationState? _unsavedState;
 
+    /// <summary>
+    /// The poller owns <paramref name="stateFile"/> and disposes it; <paramref name="consumer"/>
+    /// (analyst metrics, or null) gets every committed batch.
+    /// </summary>
     public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, IAnnotationStateStore stateFile,
-        PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null, AnalyticsRecorder? analytics = null)
+        PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null, ICommittedBatchConsumer? consumer = null)
     {
         Counters = counters ?? new AnnotationCounters();
         _source = new DatabaseHealthSource(source, Counters);
@@ -49,34 +51,18 @@ public sealed class AnnotationPoller : IAsyncDisposable
         _time = time ?? TimeProvider.System;
         _window = new LookBackWindow(options.LookBackMaxRemembered);
         _versions = new VersionTracker(options.VersionMemory);
-        Analytics = analytics;
+        _consumer = consumer;
     }
 
     public AnnotationCounters Counters { get; }
 
-    /// <summary>Analyst metrics fed with every committed row; null when analytics are off.</summary>
-    public AnalyticsRecorder? Analytics { get; }
-
     /// <summary>The position of the last row whose event was flushed to the sender.</summary>
     public AnnotationCursor Cursor => _cursor;
 
-    /// <summary>Takes the state directory lock and loads the cursor, or sets it from poller.firstStart and saves it.</summary>
+    /// <summary>Keeps other pollers off the state and loads the cursor, or sets it from poller.firstStart and saves it.</summary>
     public void Initialize()
     {
-        // A shared store is guarded by the active/standby lease instead of a local lock file.
-        if (_stateFile is AnnotationStateFile file)
-        {
-            var lockPath = Path.Combine(Path.GetDirectoryName(file.Path)!, "annotation.lock");
-            try
-            {
-                _lock = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException ex)
-            {
-                // The reason tells a second poller (lock held) from a full or read-only state directory.
-                throw new StateFileException($"cannot lock {lockPath} ({ex.Message}); only one poller may use a state directory, and it must be writable");
-            }
-        }
+        _stateFile.Acquire();
         var state = _stateFile.Load();
         if (state is null)
         {
@@ -105,23 +91,26 @@ public sealed class AnnotationPoller : IAsyncDisposable
             _versions.Set(id, v);
         }
         _versionsSavedAt = _time.GetUtcNow();
-        Analytics?.Start(_cursor);
+        _consumer?.Start(_cursor);
     }
 
     /// <summary>
     /// One poll cycle: late rows inside the look-back window, then batches after the cursor until
     /// one comes back short. Throws on a database or syslog failure; the cursor keeps the last
     /// flushed batch. Returns the number of events sent. <paramref name="stopAfterBatch"/> ends
-    /// the cycle after the batch in progress without interrupting it. Analyst metrics that fell
-    /// behind the sent events catch up at the end, for at most <paramref name="analyticsBudget"/>
-    /// (null: until they are level).
+    /// the cycle after the batch in progress without interrupting it. A consumer that fell behind
+    /// the sent events catches up at the end, for at most <paramref name="catchUpBudget"/> (null:
+    /// until it is level).
     /// </summary>
-    public async Task<long> PollOnceAsync(CancellationToken cancellationToken, CancellationToken stopAfterBatch = default, TimeSpan? analyticsBudget = null)
+    public async Task<long> PollOnceAsync(CancellationToken cancellationToken, CancellationToken stopAfterBatch = default, TimeSpan? catchUpBudget = null)
     {
         try
         {
             var sent = await PollCycleAsync(cancellationToken, stopAfterBatch);
-            await CatchUpAnalyticsAsync(analyticsBudget, stopAfterBatch, cancellationToken);
+            if (_consumer is not null)
+            {
+                await _consumer.CatchUpAsync(_source, _cursor, catchUpBudget, stopAfterBatch, cancellationToken);
+            }
             return sent;
         }
         catch (SyslogSendException ex)
@@ -165,13 +154,17 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 _log.Information("Late row behind the cursor: event {EventId} version {Version} modified {ModificationTime}",
                     row.EventId, row.Version, row.ModificationTimeMs);
                 await SendAsync(row, windowStart, cancellationToken);
-                Analytics?.Buffer(row);
+                if (_consumer is not null)
+                {
+                    // The reader reuses its row object; late rows are few.
+                    _lateRows.Add(row.Copy());
+                }
                 n++;
             }
             if (n > 0)
             {
                 await _sender.FlushAsync(cancellationToken);
-                Commit(_cursor, nowMs);
+                Commit(_cursor, nowMs, new CommittedBatch(_lateRows, _lateRows.Count, From: null, _cursor, Full: false));
                 sent += n;
             }
         }
@@ -187,30 +180,17 @@ public sealed class AnnotationPoller : IAsyncDisposable
             await foreach (var batch in batches.ReadAllAsync(cancellationToken))
             {
                 ClearPending();
-                // At the head of the table (a short batch right after what the history holds) the
-                // history is written beside the sending. A backlog is sent first and recorded by
-                // CatchUpAnalyticsAsync: recording costs several times what sending does.
-                if (Analytics is { } analytics && analytics.RecordedUpTo == _cursor && batch.Count < _options.BatchSize)
-                {
-                    analytics.BeginBatch(batch.Rows, batch.Count, batch.Last);
-                }
                 for (var i = 0; i < batch.Count; i++)
                 {
                     await SendAsync(batch.Rows[i], windowStart, cancellationToken);
                 }
                 await _sender.FlushAsync(cancellationToken);
-                Commit(batch.Last, nowMs);
+                Commit(batch.Last, nowMs, new CommittedBatch(batch.Rows, batch.Count, _cursor, batch.Last, Full: batch.Count == _options.BatchSize));
                 sent += batch.Count;
                 progress.BatchCommitted(batch.Count, readAhead.Token);
                 batches.Recycle(batch);
             }
             progress.Finished();
-        }
-        catch
-        {
-            // The batch in flight is read and sent again: its history must not be kept meanwhile.
-            Analytics?.Discard();
-            throw;
         }
         finally
         {
@@ -221,63 +201,6 @@ public sealed class AnnotationPoller : IAsyncDisposable
         SaveVersionsIfDue(force: false);
         return sent;
     }
-
-    // Reads the rows the history has not recorded yet (all of them sent: never past the cursor)
-    // and records them, batch by batch, each batch in one transaction with the history's position.
-    private async Task CatchUpAnalyticsAsync(TimeSpan? budget, CancellationToken stop, CancellationToken cancellationToken)
-    {
-        if (Analytics is not { } analytics || analytics.RecordedUpTo >= _cursor)
-        {
-            return;
-        }
-        var started = _time.GetTimestamp();
-        _log.Information("Analyst metrics are behind the sent events ({From} < {To}): recording the rows sent", analytics.RecordedUpTo, _cursor);
-        // Read one batch ahead, as the send path does, so that MariaDB streams the next rows
-        // while these are recorded. Its rows are counted apart: they were polled once already.
-        using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var batches = new BatchReader(_source, _options.BatchSize, analytics.RecordedUpTo, new AnnotationCounters(), stop, readAhead.Token);
-        try
-        {
-            await foreach (var batch in batches.ReadAllAsync(cancellationToken))
-            {
-                if (stop.IsCancellationRequested || (budget is { } b && _time.GetElapsedTime(started) >= b))
-                {
-                    _log.Information("Analyst metrics recorded up to {Position}; the rest follows the next poll", analytics.RecordedUpTo);
-                    return;
-                }
-                var take = 0;
-                while (take < batch.Count && Key(batch.Rows[take]) <= _cursor)
-                {
-                    take++;
-                }
-                // A full batch inside the sent range ends at its last row; anything shorter means
-                // every row up to the cursor has been read.
-                var upTo = take == _options.BatchSize ? batch.Last : _cursor;
-                if (!analytics.RecordBehind(batch.Rows, take, upTo))
-                {
-                    // Logged and counted by the recorder; the same rows are tried on the next poll.
-                    return;
-                }
-                batches.Recycle(batch);
-                if (analytics.RecordedUpTo >= _cursor)
-                {
-                    break;
-                }
-            }
-        }
-        finally
-        {
-            await readAhead.CancelAsync();
-            await batches.StopAsync();
-            await _source.ReleaseAsync();
-        }
-        if (analytics.RecordedUpTo >= _cursor)
-        {
-            _log.Information("Analyst metrics caught up with the sent events at {Cursor}", _cursor);
-        }
-    }
-
-    private static AnnotationCursor Key(AnnotationRow row) => new(row.ModificationTimeMs, row.EventId);
 
     /// <summary>Polls until cancelled, retrying failures with exponential backoff; stops after the current batch.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
@@ -290,10 +213,10 @@ public sealed class AnnotationPoller : IAsyncDisposable
             {
                 // A stop request ends the cycle after the batch in progress; it does not abort a
                 // batch half sent (that would only cause a resend). The retry wait is cancelled.
-                // Metrics catching up after a backlog get one poll interval (at least a second) per
-                // cycle, so new annotations still go out within about two intervals.
-                var analyticsBudget = _options.Interval > TimeSpan.FromSeconds(1) ? _options.Interval : TimeSpan.FromSeconds(1);
-                await pipeline.ExecuteAsync(async ct => await PollOnceAsync(CancellationToken.None, stoppingToken, analyticsBudget), stoppingToken);
+                // A consumer catching up after a backlog (analyst metrics) gets one poll interval (at
+                // least a second) per cycle, so new annotations still go out within about two intervals.
+                var catchUpBudget = _options.Interval > TimeSpan.FromSeconds(1) ? _options.Interval : TimeSpan.FromSeconds(1);
+                await pipeline.ExecuteAsync(async ct => await PollOnceAsync(CancellationToken.None, stoppingToken, catchUpBudget), stoppingToken);
                 if (_time.GetUtcNow() - reportedAt >= CountersLogInterval)
                 {
                     reportedAt = _time.GetUtcNow();
@@ -318,9 +241,9 @@ public sealed class AnnotationPoller : IAsyncDisposable
             await RetryPipeline(attempts - 1).ExecuteAsync(async ct => await PollOnceAsync(ct), cancellationToken);
             return true;
         }
-        catch (Exception ex) when (IsTransient(ex))
+        catch (Exception ex) when (PollFailures.IsTransient(ex))
         {
-            _log.Error("Poll failed after {Attempts} attempts: {Reason}", attempts, Describe(ex));
+            _log.Error("Poll failed after {Attempts} attempts: {Reason}", attempts, PollFailures.Describe(ex));
             return false;
         }
         finally
@@ -329,12 +252,10 @@ public sealed class AnnotationPoller : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        if (_lock is not null)
-        {
-            await _lock.DisposeAsync();
-        }
+        _stateFile.Dispose();
+        return ValueTask.CompletedTask;
     }
 
     private async ValueTask SendAsync(AnnotationRow row, long windowStart, CancellationToken cancellationToken)
@@ -368,13 +289,13 @@ public sealed class AnnotationPoller : IAsyncDisposable
 
     private void ClearPending()
     {
-        Analytics?.Discard();
+        _lateRows.Clear();
         _pendingKeys.Clear();
         _pendingVersions.Clear();
     }
 
     // Called only after FlushAsync returned: the events are on the wire, so the cursor may move.
-    private void Commit(AnnotationCursor next, long nowMs)
+    private void Commit(AnnotationCursor next, long nowMs, in CommittedBatch committed)
     {
         foreach (var k in _pendingKeys)
         {
@@ -385,9 +306,9 @@ public sealed class AnnotationPoller : IAsyncDisposable
             _versions.Set(id, v);
         }
         _versionsDirty |= _pendingVersions.Count > 0;
-        // Before the cursor moves: a crash in between re-reads the batch, which the history
-        // ignores as already recorded; the other order would lose the batch's metrics.
-        Analytics?.Flush();
+        // Before the cursor moves, so a consumer never sees the cursor ahead of what it was given;
+        // one that keeps its own position re-reads whatever a crash kept from it.
+        _consumer?.Committed(committed);
         Counters.SetSyslogProblem(null);
         // The events are sent, so the cursor moves in memory even when the file cannot follow:
         // the file then keeps the previous valid cursor (a crash resends one batch).
@@ -436,48 +357,13 @@ public sealed class AnnotationPoller : IAsyncDisposable
         }
     }
 
-    private ResiliencePipeline RetryPipeline(int retries)
+    private ResiliencePipeline RetryPipeline(int retries) => PollFailures.RetryPipeline(retries, _options, (exception, attempt, delay) =>
     {
-        if (retries <= 0)
+        if (exception is DbException)
         {
-            return ResiliencePipeline.Empty;
+            Counters.DatabaseFailed();
         }
-        return new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
-            {
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
-                MaxRetryAttempts = retries,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = _options.RetryMinDelay,
-                MaxDelay = _options.RetryMaxDelay,
-                OnRetry = args =>
-                {
-                    if (args.Outcome.Exception is DbException)
-                    {
-                        Counters.DatabaseFailed();
-                    }
-                    _log.Warning("Poll failed ({Reason}); cursor stays at {Cursor}; retry {Attempt} in {Delay}",
-                        Describe(args.Outcome.Exception), _cursor, args.AttemptNumber + 1, args.RetryDelay);
-                    return default;
-                },
-            })
-            .Build();
-    }
-
-    private static bool IsTransient(Exception ex) =>
-        // UnauthorizedAccessException: an unwritable state directory is retried (and /readyz says so) until fixed.
-        ex is DbException or SyslogSendException or SocketException or IOException or TimeoutException or UnauthorizedAccessException
-        || (ex is InvalidOperationException && ex.Source?.StartsWith("MySql", StringComparison.Ordinal) == true);
-
-    // Exception text from a provider can carry a connection string; log only the type and, for
-    // our own exceptions and database errors, the message (which MySQL does not fill with secrets).
-    internal static string Describe(Exception? ex) => ex switch
-    {
-        null => "unknown",
-        SyslogSendException s => s.Message,
-        StateWriteException s => s.Message,
-        DbException d => $"{d.GetType().Name}: {d.Message}",
-        _ => ex.GetType().Name,
-    };
+        _log.Warning("Poll failed ({Reason}); cursor stays at {Cursor}; retry {Attempt} in {Delay}",
+            PollFailures.Describe(exception), _cursor, attempt + 1, delay);
+    });
 }

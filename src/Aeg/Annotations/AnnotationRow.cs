@@ -34,6 +34,25 @@ public sealed class AnnotationRow
     internal long? ModifiedById;
     internal long? StageId;
     internal long? StageUserId;
+
+    /// <summary>A row of its own with the same values (text as strings), for keeping past the reader's next row.</summary>
+    public AnnotationRow Copy() => new()
+    {
+        EventId = EventId,
+        Version = Version,
+        ModificationTimeMs = ModificationTimeMs,
+        ModifiedBy = ModifiedBy,
+        StageName = StageName,
+        StageUri = StageUri,
+        StageUser = StageUser,
+        StageUpdateTimeMs = StageUpdateTimeMs,
+        CurrentComment = CurrentComment,
+        AuditTrail = AuditTrail,
+        Flags = Flags,
+        EndTimeMs = EndTimeMs,
+        ManagerReceiptTimeMs = ManagerReceiptTimeMs,
+        MissedVersions = MissedVersions,
+    };
 }
 
 /// <summary>

@@ -38,7 +38,7 @@ internal sealed class DatabaseHealthSource(IAnnotationSource inner, AnnotationCo
         }
         catch (Exception ex) when (Counts(ex, cancellationToken))
         {
-            counters.SetDatabaseProblem(AnnotationPoller.Describe(ex));
+            counters.SetDatabaseProblem(PollFailures.Describe(ex));
             throw;
         }
     }
@@ -58,7 +58,7 @@ internal sealed class DatabaseHealthSource(IAnnotationSource inner, AnnotationCo
             }
             catch (Exception ex) when (Counts(ex, cancellationToken))
             {
-                counters.SetDatabaseProblem(AnnotationPoller.Describe(ex));
+                counters.SetDatabaseProblem(PollFailures.Describe(ex));
                 throw;
             }
             if (!more)

@@ -86,7 +86,7 @@ internal static class TestConnectionCommand
         }
         catch (DbException ex)
         {
-            output.WriteLine($"  FAILED: {AnnotationPoller.Describe(ex)}");
+            output.WriteLine($"  FAILED: {PollFailures.Describe(ex)}");
             return false;
         }
     }

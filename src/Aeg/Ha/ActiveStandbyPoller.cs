@@ -47,7 +47,7 @@ public sealed class ActiveStandbyPoller(AnnotationHost host, ISyslogSender sende
                     // E.g. the state table cannot be created: give the lease to another instance
                     // (it may be set up better) and try again later.
                     log.Error("Active: cannot use the shared state ({Reason}); releasing the lease, retrying in {Delay}",
-                        ex is StateFileException ? ex.Message : AnnotationPoller.Describe(ex), delay);
+                        ex is StateFileException ? ex.Message : PollFailures.Describe(ex), delay);
                     await lease.DisposeAsync();
                     try
                     {

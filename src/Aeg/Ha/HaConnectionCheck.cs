@@ -38,7 +38,7 @@ public static class HaConnectionCheck
         }
         catch (DbException ex)
         {
-            output.WriteLine($"  FAILED: {AnnotationPoller.Describe(ex)}");
+            output.WriteLine($"  FAILED: {PollFailures.Describe(ex)}");
             return false;
         }
     }

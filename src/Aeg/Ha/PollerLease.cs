@@ -97,7 +97,7 @@ public sealed class PollerLease : IAsyncDisposable
                 // Any failure (the server away, a refused lock, a driver fault) costs this
                 // connection only: wait and start again on a new one.
                 log.Warning("Standby: cannot wait for lease {Lock} ({Reason}); retrying in {Delay}",
-                    options.LockName, AnnotationPoller.Describe(ex), delay);
+                    options.LockName, PollFailures.Describe(ex), delay);
                 await Task.Delay(delay, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, retryMax.Ticks));
                 announced = false;
@@ -137,7 +137,7 @@ public sealed class PollerLease : IAsyncDisposable
             catch (Exception ex) when (ex is not LeaseLostException)
             {
                 // The driver failed in a way that leaves the connection's protocol state unknown.
-                Lose($"the lease connection failed: {AnnotationPoller.Describe(ex)}");
+                Lose($"the lease connection failed: {PollFailures.Describe(ex)}");
                 throw new LeaseLostException($"lease {_options.LockName} lost: the lease connection failed", ex);
             }
         }
@@ -225,7 +225,7 @@ public sealed class PollerLease : IAsyncDisposable
         catch (Exception ex)
         {
             // Whatever the failure, the lock can no longer be vouched for.
-            reason = "the lease connection failed: " + AnnotationPoller.Describe(ex);
+            reason = "the lease connection failed: " + PollFailures.Describe(ex);
             inner = ex;
         }
         Lose(reason);

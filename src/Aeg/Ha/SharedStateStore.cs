@@ -38,6 +38,16 @@ public sealed class SharedStateStore : IAnnotationStateStore
 
     public string Description => $"{_table} row '{_name}'";
 
+    /// <summary>Nothing to take: the lease this store writes through already keeps other pollers off.</summary>
+    public void Acquire()
+    {
+    }
+
+    /// <summary>The lease belongs to the active/standby loop, which releases it.</summary>
+    public void Dispose()
+    {
+    }
+
     /// <summary>The table's definition (also in docs/scaling.md).</summary>
     public static string CreateTableSql(string database) => $"""
         CREATE TABLE IF NOT EXISTS `{database}`.`{TableName}` (

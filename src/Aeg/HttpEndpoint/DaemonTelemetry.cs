@@ -18,7 +18,7 @@ public sealed record DaemonParts(AnnotationPoller? Poller = null, ISyslogSender?
     public AnnotationCounters? AnnotationCounters => Poller?.Counters ?? Counters;
 
     /// <summary>The analyst metrics recorder to report, if any.</summary>
-    public Analytics.AnalyticsRecorder? AnalyticsRecorder => Poller?.Analytics ?? Analytics;
+    public Analytics.AnalyticsRecorder? AnalyticsRecorder => Analytics;
 }
 
 /// <summary>The one place that decides which metric sources and health checks a daemon serves.</summary>

@@ -18,6 +18,7 @@ public sealed class AnnotationStateFile : IAnnotationStateStore
 {
     private const int FormatVersion = 1;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private FileStream? _lock;
 
     public AnnotationStateFile(string directory)
     {
@@ -32,6 +33,27 @@ public sealed class AnnotationStateFile : IAnnotationStateStore
     /// hide a gap, never lose an event.
     /// </summary>
     public string VersionsPath { get; }
+
+    /// <summary>Takes the state directory's lock file (<c>annotation.lock</c>): one poller per directory.</summary>
+    public void Acquire()
+    {
+        var lockPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, "annotation.lock");
+        try
+        {
+            _lock ??= new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            // The reason tells a second poller (lock held) from a full or read-only state directory.
+            throw new StateFileException($"cannot lock {lockPath} ({ex.Message}); only one poller may use a state directory, and it must be writable");
+        }
+    }
+
+    public void Dispose()
+    {
+        _lock?.Dispose();
+        _lock = null;
+    }
 
     public List<KeyValuePair<long, long>> LoadVersions()
     {

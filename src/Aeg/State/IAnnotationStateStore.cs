@@ -4,10 +4,16 @@ namespace Aeg.State;
 /// Where the poller keeps its cursor, look-back keys and version memory: a local state directory
 /// (<see cref="AnnotationStateFile"/>) or, for active/standby instances, a table shared by all of them.
 /// </summary>
-public interface IAnnotationStateStore
+public interface IAnnotationStateStore : IDisposable
 {
     /// <summary>Where the state lives, safe to log.</summary>
     string Description { get; }
+
+    /// <summary>
+    /// Keeps any other poller off this state until disposed; throws <see cref="StateFileException"/>
+    /// when another one has it. The store that owns the state decides how (a lock file, a lease).
+    /// </summary>
+    void Acquire();
 
     /// <summary>The saved state, or null on first start.</summary>
     AnnotationState? Load();

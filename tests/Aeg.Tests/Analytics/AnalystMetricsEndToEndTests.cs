@@ -32,11 +32,11 @@ public sealed partial class AnalystMetricsEndToEndTests
         var sender = new RecordingSyslogSender();
         await using var poller = host.CreatePoller(sender);
         poller.Initialize();
-        Assert.NotNull(poller.Analytics);
+        Assert.NotNull(host.Analytics);
 
         var visible = await PlayAsync(h.Db, script, async () => await poller.PollOnceAsync(CancellationToken.None));
         Assert.Equal(visible, sender.Flushed.Count);
-        Assert.Equal(0, poller.Analytics!.Histograms.Counters.RecordFailures);
+        Assert.Equal(0, host.Analytics!.Histograms.Counters.RecordFailures);
 
         var (exit, json, stderr) = await RunAegAsync(["report", "--config", config, "--from", "2026-09-30", "--to", "2026-10-10T00:00:00Z", "--format", "json"]);
         Assert.True(exit == 0, stderr);
@@ -92,7 +92,7 @@ public sealed partial class AnalystMetricsEndToEndTests
         // Counters count since start (Prometheus handles the reset); the live ones saw the whole script.
         Assert.Equal(0, samples["aeg_analytics_incomplete_histories_total"]);
         var live = new StringWriter();
-        poller.Analytics.Histograms.WriteTo(new PrometheusTextWriter(live));
+        host.Analytics.Histograms.WriteTo(new PrometheusTextWriter(live));
         var liveSamples = StrictPrometheusText.Parse(live.ToString());
         Assert.Equal(script.Stories.Count(s => s.Incomplete), liveSamples["aeg_analytics_incomplete_histories_total"]);
         Assert.Equal(samples.Where(kv => kv.Key.StartsWith("aeg_analyst_", StringComparison.Ordinal)),

@@ -14,7 +14,7 @@ public sealed class AnalyticsPollerTests
     private static AnnotationPoller CreatePoller(PollerHarness h, RecordingSyslogSender sender, AnalyticsRecorder recorder)
     {
         var poller = new AnnotationPoller(new AnnotationSource(h.Db.Database, h.Source), new AnnotationMapper(PollerHarness.Mappings, new(), "aeg-test.example.com"),
-            sender, h.StateFile, h.Options, new LoggerConfiguration().CreateLogger(), analytics: recorder);
+            sender, h.StateFile, h.Options, new LoggerConfiguration().CreateLogger(), consumer: recorder);
         poller.Initialize();
         return poller;
     }
@@ -62,7 +62,7 @@ public sealed class AnalyticsPollerTests
         var start = recorder.RecordedUpTo;
 
         // No time for metrics in this cycle: every event goes out, nothing is recorded yet.
-        Assert.Equal(2500, await poller.PollOnceAsync(CancellationToken.None, analyticsBudget: TimeSpan.Zero));
+        Assert.Equal(2500, await poller.PollOnceAsync(CancellationToken.None, catchUpBudget: TimeSpan.Zero));
         Assert.Equal(2500, sender.Flushed.Count);
         Assert.Empty(recorder.Store.Transitions());
         Assert.Equal(start, recorder.Store.RecordedUpTo());

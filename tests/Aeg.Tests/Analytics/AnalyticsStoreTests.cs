@@ -1,7 +1,9 @@
 using System.Globalization;
 using Aeg.Analytics;
+using Aeg.Annotations;
 using Aeg.Configuration;
 using Aeg.Metrics;
+using Aeg.State;
 using Serilog;
 
 namespace Aeg.Tests.Analytics;
@@ -36,28 +38,33 @@ public sealed class AnalyticsStoreTests : IDisposable
 
     private static Aeg.State.AnnotationCursor Key(Aeg.Annotations.AnnotationRow row) => new(row.ModificationTimeMs, row.EventId);
 
+    private static CommittedBatch Batch(Aeg.Annotations.AnnotationRow[] rows, int count, AnnotationCursor from, bool full = false) =>
+        new(rows, count, from, Key(rows[count - 1]), full);
+
     [Fact]
-    public void A_begun_batch_is_kept_only_when_flushed_and_its_rows_may_be_reused_at_once()
+    public void A_committed_batch_is_recorded_once_it_follows_the_history_and_its_rows_may_be_reused_at_once()
     {
         var recorder = AnalyticsRecorder.Open(new AnalyticsOptions(), _dir, new LoggerConfiguration().CreateLogger());
         var rows = PollerRows(50, 1, "Initial");
+        var before = new AnnotationCursor(T0, 0);
+        recorder.Start(before);
 
-        // Not sent (the send failed): nothing of it may stay, and the same rows come again.
-        var before = recorder.Store.RecordedUpTo();
-        recorder.BeginBatch(rows, rows.Length, Key(rows[^1]));
-        recorder.Discard();
+        // A backlog batch is left to the catch-up, and so is one that does not follow the history.
+        recorder.Committed(Batch(rows, rows.Length, before, full: true));
+        recorder.Committed(Batch(rows, rows.Length, Key(rows[0])));
+        recorder.Complete();
         Assert.Empty(recorder.Store.Transitions());
         Assert.Null(recorder.Store.Find(1));
         Assert.Equal(before, recorder.Store.RecordedUpTo());
 
-        recorder.BeginBatch(rows, 30, Key(rows[29]));
+        recorder.Committed(Batch(rows, 30, before));
         // The poller refills its row buffers after the batch: the recorder must have copied them.
         foreach (var r in rows)
         {
             r.StageName = "Closed";
             r.ModifiedBy = "mallory";
         }
-        recorder.Flush();
+        recorder.Complete();
 
         var transitions = recorder.Store.Transitions();
         Assert.Equal(30, transitions.Count);
@@ -71,8 +78,8 @@ public sealed class AnalyticsStoreTests : IDisposable
 
         // A second batch builds on the first one's committed history.
         var next = PollerRows(30, 2, "Closed");
-        recorder.BeginBatch(next, next.Length, Key(next[^1]));
-        recorder.Flush();
+        recorder.Committed(Batch(next, next.Length, Key(rows[29])));
+        recorder.Complete();
         Assert.Equal(60, recorder.Store.Transitions().Count);
         Assert.Equal("Closed", recorder.Store.Find(30)!.Stage);
     }
@@ -120,9 +127,7 @@ public sealed class AnalyticsStoreTests : IDisposable
         }
         void Record(IEnumerable<AnalyticsRow> batch)
         {
-            foreach (var r in batch)
-            {
-                recorder.Buffer(new Aeg.Annotations.AnnotationRow
+            var late = batch.Select(r => new Aeg.Annotations.AnnotationRow
                 {
                     EventId = r.EventId,
                     Version = r.Version,
@@ -131,9 +136,8 @@ public sealed class AnalyticsStoreTests : IDisposable
                     StageName = r.Stage,
                     Flags = r.Flags,
                     ManagerReceiptTimeMs = r.ManagerReceiptTimeMs,
-                });
-            }
-            recorder.Flush();
+                }).ToArray();
+            recorder.Committed(new CommittedBatch(late, late.Length, From: null, default, Full: false));
         }
 
         Record(rows.Where(r => r.EventId <= 2));
@@ -144,13 +148,14 @@ public sealed class AnalyticsStoreTests : IDisposable
         Assert.Equal($"aeg_analyst_time_to_close_seconds_count{{analyst=\"carol\"}} {closes()}", Count());
     }
 
+    private static CommittedBatch Late(Aeg.Annotations.AnnotationRow row) => new([row], 1, From: null, default, Full: false);
+
     [Fact]
     public void A_recorder_that_cannot_write_logs_and_counts_instead_of_throwing()
     {
         var recorder = AnalyticsRecorder.Open(new AnalyticsOptions(), _dir, new LoggerConfiguration().CreateLogger());
         var row = new Aeg.Annotations.AnnotationRow { EventId = 1, Version = 1, ModificationTimeMs = T0, StageName = "Queued" };
-        recorder.Buffer(row);
-        recorder.Flush();
+        recorder.Committed(Late(row));
         Assert.Equal(1, recorder.Histograms.Counters.RowsRecorded);
 
         // Someone damaged the history: every statement on the events table now fails.
@@ -163,12 +168,11 @@ public sealed class AnalyticsStoreTests : IDisposable
         }
         row.Version = 2;
         row.StageName = "Initial";
-        recorder.Buffer(row);
-        recorder.Flush();
+        recorder.Committed(Late(row));
 
         Assert.Equal(1, recorder.Histograms.Counters.RecordFailures);
         Assert.Equal(1, recorder.Histograms.Counters.RowsRecorded);
-        recorder.Flush(); // the failed rows are not retried forever
+        recorder.Complete(); // the failed rows are not retried forever
         Assert.Equal(1, recorder.Histograms.Counters.RecordFailures);
     }
 

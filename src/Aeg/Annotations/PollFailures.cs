@@ -1,0 +1,54 @@
+using System.Data.Common;
+using System.Net.Sockets;
+using Aeg.Configuration;
+using Aeg.State;
+using Aeg.Syslog;
+using Polly;
+using Polly.Retry;
+
+namespace Aeg.Annotations;
+
+/// <summary>Which poll failures are retried, and how they are logged without leaking secrets.</summary>
+internal static class PollFailures
+{
+    /// <summary>Exponential backoff with jitter between poller.retryMinDelay and retryMaxDelay; none for <paramref name="retries"/> ≤ 0.</summary>
+    public static ResiliencePipeline RetryPipeline(int retries, PollerOptions options, Action<Exception?, int, TimeSpan> onRetry)
+    {
+        if (retries <= 0)
+        {
+            return ResiliencePipeline.Empty;
+        }
+        return new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransient),
+                MaxRetryAttempts = retries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryMinDelay,
+                MaxDelay = options.RetryMaxDelay,
+                OnRetry = args =>
+                {
+                    onRetry(args.Outcome.Exception, args.AttemptNumber, args.RetryDelay);
+                    return default;
+                },
+            })
+            .Build();
+    }
+
+    public static bool IsTransient(Exception ex) =>
+        // UnauthorizedAccessException: an unwritable state directory is retried (and /readyz says so) until fixed.
+        ex is DbException or SyslogSendException or SocketException or IOException or TimeoutException or UnauthorizedAccessException
+        || (ex is InvalidOperationException && ex.Source?.StartsWith("MySql", StringComparison.Ordinal) == true);
+
+    // Exception text from a provider can carry a connection string; log only the type and, for
+    // our own exceptions and database errors, the message (which MySQL does not fill with secrets).
+    internal static string Describe(Exception? ex) => ex switch
+    {
+        null => "unknown",
+        SyslogSendException s => s.Message,
+        StateWriteException s => s.Message,
+        DbException d => $"{d.GetType().Name}: {d.Message}",
+        _ => ex.GetType().Name,
+    };
+}

@@ -3,10 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace Aeg.Tests;
+namespace Aeg.IntegrationTests;
 
 /// <summary>
 /// The README's first command, as a newcomer runs it: <c>./aeg.sh demo</c> for a bounded time,

@@ -3,10 +3,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Infrastructure;
 using Xunit;
 
-namespace Aeg.Tests;
+namespace Aeg.IntegrationTests;
 
 /// <summary>Proves that the real services started by ./aeg.sh test work, and that the test helpers use them as promised.</summary>
 public sealed class ServicesTests

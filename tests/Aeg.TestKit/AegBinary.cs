@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Aeg.Tests.Infrastructure;
+namespace Aeg.TestKit;
 
 /// <summary>
 /// How the process tests start aeg: the native executable named by <c>AEG_TEST_BINARY</c> (aeg.sh test

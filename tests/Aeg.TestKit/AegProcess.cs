@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
 
-namespace Aeg.Tests.Faults;
+namespace Aeg.TestKit;
 
 /// <summary>The real aeg binary (<see cref="AegBinary"/>) as a child process, and the aeg.yaml it reads.</summary>
 internal sealed class AegProcess : IDisposable

@@ -1,9 +1,8 @@
 using System.Data.Common;
 using Aeg.Annotations;
 using Aeg.Configuration;
-using Aeg.Tests.Infrastructure;
 
-namespace Aeg.Tests.Annotations;
+namespace Aeg.TestKit;
 
 /// <summary>
 /// A <see cref="TestDatabase"/> with content/esm/schema.sql loaded, plus the Aeg options that point

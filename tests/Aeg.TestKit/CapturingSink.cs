@@ -2,7 +2,7 @@ using Serilog;
 using Serilog.Core;
 using Serilog.Events;
 
-namespace Aeg.Tests.Rules;
+namespace Aeg.TestKit;
 
 /// <summary>Keeps every rendered log line, for assertions on what was logged.</summary>
 internal sealed class CapturingSink : ILogEventSink

@@ -6,7 +6,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Aeg.Listener;
 
-namespace Aeg.Tests.Listener;
+namespace Aeg.TestKit;
 
 /// <summary>Keeps a copy of every frame it is handed, with the sender's address.</summary>
 internal sealed class RecordingHandler : ICefMessageHandler

@@ -1,7 +1,7 @@
 using System.Text;
 using Aeg.Cef;
 
-namespace Aeg.Tests.Annotations;
+namespace Aeg.TestKit;
 
 /// <summary>A CEF line read back with <see cref="CefReader"/> into strings, for assertions.</summary>
 internal sealed class ParsedCef

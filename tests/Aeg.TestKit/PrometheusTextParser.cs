@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Aeg.Tests.HttpEndpoint;
+namespace Aeg.TestKit;
 
 /// <summary>One sample line: metric name, labels and value.</summary>
 internal sealed record PrometheusSample(string Name, IReadOnlyDictionary<string, string> Labels, double Value)

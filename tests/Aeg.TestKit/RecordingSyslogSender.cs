@@ -1,7 +1,7 @@
 using System.Text;
 using Aeg.Syslog;
 
-namespace Aeg.Tests.Annotations;
+namespace Aeg.TestKit;
 
 /// <summary>An in-memory <see cref="ISyslogSender"/> for poller unit tests: records what was flushed, can be told to fail.</summary>
 internal sealed class RecordingSyslogSender : ISyslogSender

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Aeg.Tests.Syslog;
+namespace Aeg.TestKit;
 
 /// <summary>Plain syslog+CEF byte strings for transport tests (independent of CefWriter).</summary>
 internal static class SyslogTestMessages

@@ -1,6 +1,6 @@
 using System.Data.Common;
 
-namespace Aeg.Tests.Infrastructure;
+namespace Aeg.TestKit;
 
 /// <summary>A uniquely named MariaDB database for one test, dropped on dispose, so tests can run in parallel.</summary>
 public sealed class TestDatabase : IAsyncDisposable

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using MySqlConnector;
 
-namespace Aeg.Tests.Infrastructure;
+namespace Aeg.TestKit;
 
 /// <summary>Connection details of the real MariaDB and Request Tracker that <c>./aeg.sh test</c> starts.</summary>
 public static class TestServices

@@ -16,7 +16,7 @@ using Serilog.Events;
 using Serilog.Formatting.Display;
 using ILogger = Serilog.ILogger;
 
-namespace Aeg.Tests.Tickets;
+namespace Aeg.TestKit;
 
 /// <summary>One request as an in-process server saw it; <see cref="At"/> is a monotonic Stopwatch timestamp.</summary>
 public sealed record RecordedRequest(long At, DateTimeOffset Wall, string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body)

@@ -5,10 +5,10 @@ using System.Text.RegularExpressions;
 using Aeg.Analytics;
 using Aeg.Annotations;
 using Aeg.Metrics;
-using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Annotations;
+using Aeg.IntegrationTests.Infrastructure;
 
-namespace Aeg.Tests.Analytics;
+namespace Aeg.IntegrationTests.Analytics;
 
 /// <summary>
 /// Scripted analysts annotate events in the real MariaDB; the real poller (built by

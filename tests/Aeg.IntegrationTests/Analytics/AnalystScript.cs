@@ -1,4 +1,4 @@
-namespace Aeg.Tests.Analytics;
+namespace Aeg.IntegrationTests.Analytics;
 
 /// <summary>
 /// A scripted week of analysts working events with explicit times, and the figures the script

@@ -1,10 +1,10 @@
 using Aeg.Analytics;
 using Aeg.Annotations;
 using Aeg.State;
-using Aeg.Tests.Annotations;
+using Aeg.IntegrationTests.Annotations;
 using Serilog;
 
-namespace Aeg.Tests.Analytics;
+namespace Aeg.IntegrationTests.Analytics;
 
 /// <summary>The poller's analytics hook against the real MariaDB: every committed row is recorded, and a broken history never stops events.</summary>
 public sealed class AnalyticsPollerTests

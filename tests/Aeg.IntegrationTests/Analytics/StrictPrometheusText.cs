@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace Aeg.Tests.Analytics;
+namespace Aeg.IntegrationTests.Analytics;
 
 /// <summary>
 /// A strict reader of the Prometheus text format 0.0.4: every sample belongs to a family declared

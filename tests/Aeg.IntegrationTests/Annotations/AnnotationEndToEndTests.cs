@@ -3,9 +3,9 @@ using System.Text;
 using Aeg.Annotations;
 using Aeg.Cef;
 using Aeg.Syslog;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Infrastructure;
 
-namespace Aeg.Tests.Annotations;
+namespace Aeg.IntegrationTests.Annotations;
 
 /// <summary>Rows in MariaDB → poller or the aeg binary → real syslog-ng → lines parsed back with CefReader.</summary>
 public sealed class AnnotationEndToEndTests

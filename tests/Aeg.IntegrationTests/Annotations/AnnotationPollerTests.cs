@@ -4,7 +4,7 @@ using Aeg.Configuration;
 using Aeg.State;
 using Aeg.Syslog;
 
-namespace Aeg.Tests.Annotations;
+namespace Aeg.IntegrationTests.Annotations;
 
 /// <summary>The poller against the real MariaDB, with an in-memory sender (syslog end to end is in AnnotationEndToEndTests).</summary>
 public sealed class AnnotationPollerTests

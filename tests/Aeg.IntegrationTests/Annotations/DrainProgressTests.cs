@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using Aeg.Annotations;
 using Aeg.State;
-using Aeg.Tests.Rules;
+using Aeg.IntegrationTests.Rules;
 using Serilog.Events;
 
-namespace Aeg.Tests.Annotations;
+namespace Aeg.IntegrationTests.Annotations;
 
 /// <summary>Backlog drain progress against the real MariaDB: the total is counted once, lines say done / total and rate.</summary>
 public sealed class DrainProgressTests

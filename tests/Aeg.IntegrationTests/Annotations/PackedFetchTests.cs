@@ -3,7 +3,7 @@ using Aeg.Annotations;
 using Aeg.Configuration;
 using Aeg.State;
 
-namespace Aeg.Tests.Annotations;
+namespace Aeg.IntegrationTests.Annotations;
 
 /// <summary>
 /// <c>source.fetch: packed</c> against the real MariaDB: every batch must hold exactly what the row-by-row

@@ -4,7 +4,7 @@ using Aeg.State;
 using Aeg.Syslog;
 using Serilog;
 
-namespace Aeg.Tests.Annotations;
+namespace Aeg.IntegrationTests.Annotations;
 
 /// <summary>A test database, a state directory and a way to build pollers over them.</summary>
 internal sealed class PollerHarness : IAsyncDisposable

@@ -4,7 +4,7 @@ using Aeg.Configuration;
 using Aeg.State;
 using Aeg.Syslog;
 
-namespace Aeg.Tests.Annotations;
+namespace Aeg.IntegrationTests.Annotations;
 
 /// <summary>
 /// The batch reader keeps the comment and audit trail as the UTF-8 bytes MariaDB sent, where the provider

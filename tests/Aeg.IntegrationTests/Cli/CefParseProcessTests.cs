@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Xunit.Abstractions;
 
-namespace Aeg.Tests.Cli;
+namespace Aeg.IntegrationTests.Cli;
 
 /// <summary><c>aeg cef parse</c> as a user runs it: the built executable with piped standard streams.</summary>
 public class CefParseProcessTests(ITestOutputHelper log)

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Aeg.Cli;
 using Aeg.Configuration;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Infrastructure;
 
-namespace Aeg.Tests.Configuration;
+namespace Aeg.IntegrationTests.Configuration;
 
 /// <summary><c>aeg config example</c> (one source: content/config/aeg.example.yaml) and <c>aeg config check</c> (every problem, file and key).</summary>
 public sealed class ConfigCommandTests : IDisposable

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Aeg.Tests.Annotations;
+using Aeg.IntegrationTests.Annotations;
 using Xunit.Abstractions;
 
-namespace Aeg.Tests.Faults;
+namespace Aeg.IntegrationTests.Faults;
 
 /// <summary>The figures a fault drill reports (quoted in docs/reliability.md).</summary>
 internal sealed record DrillResult(string Drill, long Expected, long Emitted, long Duplicated, long Lost, string Notes)

@@ -1,9 +1,9 @@
 using Aeg.State;
-using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Annotations;
+using Aeg.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace Aeg.Tests.Faults;
+namespace Aeg.IntegrationTests.Faults;
 
 /// <summary>Fault drill: the real <c>aeg run</c> process killed with SIGKILL at random points of a drain, 20 times.</summary>
 public sealed class KillNineDrillTests(ITestOutputHelper output)

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Aeg.HttpEndpoint;
 using Aeg.Syslog;
-using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Annotations;
+using Aeg.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace Aeg.Tests.Faults;
+namespace Aeg.IntegrationTests.Faults;
 
 /// <summary>
 /// Fault drill: the ESM database (a MariaDB of this test's own, never the shared one) stops for

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Infrastructure;
 
-namespace Aeg.Tests.Faults;
+namespace Aeg.IntegrationTests.Faults;
 
 /// <summary>
 /// A MariaDB or Request Tracker of one drill's own, started by scripts/services/&lt;kind&gt;-up.sh on a free

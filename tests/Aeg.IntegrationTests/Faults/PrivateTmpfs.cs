@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Aeg.Tests.Faults;
+namespace Aeg.IntegrationTests.Faults;
 
 /// <summary>
 /// A small tmpfs mounted over a directory in a private mount namespace (<c>unshare -m</c>), so a

@@ -2,13 +2,13 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Aeg.Configuration;
-using Aeg.Tests.Infrastructure;
-using Aeg.Tests.Tickets;
+using Aeg.IntegrationTests.Infrastructure;
+using Aeg.IntegrationTests.Tickets;
 using Aeg.Tickets;
 using Xunit.Abstractions;
-using static Aeg.Tests.Tickets.TicketKit;
+using static Aeg.TestKit.TicketKit;
 
-namespace Aeg.Tests.Faults;
+namespace Aeg.IntegrationTests.Faults;
 
 /// <summary>
 /// Fault drill: a Request Tracker of this test's own (never the shared one) stops while ticket

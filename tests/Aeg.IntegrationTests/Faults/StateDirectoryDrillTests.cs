@@ -1,9 +1,9 @@
 using Aeg.State;
-using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Annotations;
+using Aeg.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace Aeg.Tests.Faults;
+namespace Aeg.IntegrationTests.Faults;
 
 /// <summary>
 /// Fault drill: the state directory is a real tmpfs (private mount namespace) that fills up or

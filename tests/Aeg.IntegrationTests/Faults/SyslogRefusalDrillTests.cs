@@ -1,9 +1,9 @@
 using Aeg.Syslog;
-using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Annotations;
+using Aeg.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace Aeg.Tests.Faults;
+namespace Aeg.IntegrationTests.Faults;
 
 /// <summary>Fault drill: the syslog destination (a real syslog-ng) refuses connections, then accepts them again.</summary>
 public sealed class SyslogRefusalDrillTests(ITestOutputHelper output)

@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Aeg.State;
-using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Annotations;
+using Aeg.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace Aeg.Tests.Ha;
+namespace Aeg.IntegrationTests.Ha;
 
 /// <summary>
 /// Real <c>aeg run</c> processes sharing one ESM database (real MariaDB) and one syslog-ng

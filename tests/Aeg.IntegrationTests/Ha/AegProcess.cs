@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Infrastructure;
 
-namespace Aeg.Tests.Ha;
+namespace Aeg.IntegrationTests.Ha;
 
 /// <summary>A real <c>aeg</c> process (the test build's aeg.dll) whose output lines are kept with the time they arrived.</summary>
 internal sealed class AegProcess : IDisposable

@@ -2,11 +2,11 @@ using System.Diagnostics;
 using Aeg.Annotations;
 using Aeg.Ha;
 using Aeg.State;
-using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Annotations;
+using Aeg.IntegrationTests.Infrastructure;
 using Serilog;
 
-namespace Aeg.Tests.Ha;
+namespace Aeg.IntegrationTests.Ha;
 
 /// <summary>The GET_LOCK lease and the fenced shared cursor against the real MariaDB.</summary>
 public sealed class PollerLeaseTests

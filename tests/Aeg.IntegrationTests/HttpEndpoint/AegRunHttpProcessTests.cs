@@ -4,10 +4,10 @@ using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
-using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Annotations;
+using Aeg.IntegrationTests.Infrastructure;
 
-namespace Aeg.Tests.HttpEndpoint;
+namespace Aeg.IntegrationTests.HttpEndpoint;
 
 /// <summary><c>aeg run</c> as a process with <c>http.enabled</c>: the endpoint a Prometheus would scrape.</summary>
 public sealed partial class AegRunHttpProcessTests

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Aeg.Tests.HttpEndpoint;
+namespace Aeg.IntegrationTests.HttpEndpoint;
 
 /// <summary>
 /// Forwards TCP connections from a loopback port to a target, so a test can make a real service

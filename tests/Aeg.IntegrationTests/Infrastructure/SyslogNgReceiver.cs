@@ -6,7 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Aeg.Syslog;
 
-namespace Aeg.Tests.Infrastructure;
+namespace Aeg.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// A real syslog-ng (Debian syslog-ng-core) listening on 127.0.0.1, writing every message it

@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 using Aeg.Listener;
 using Aeg.Syslog;
 
-namespace Aeg.Tests.Listener;
+namespace Aeg.IntegrationTests.Listener;
 
 /// <summary>Load from the real <c>loggen</c> (Debian syslog-ng-core): every message it reports sent is counted.</summary>
 public sealed partial class LoggenLoadTests

@@ -8,10 +8,10 @@ using Aeg.Configuration;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Syslog;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Infrastructure;
 using Aeg.Tickets;
 
-namespace Aeg.Tests.Rules;
+namespace Aeg.IntegrationTests.Rules;
 
 /// <summary>
 /// The whole inbound path against the real dev Request Tracker: CEF over UDP and TCP → the

@@ -1,9 +1,9 @@
 using System.Data.Common;
 using System.Diagnostics;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
-namespace Aeg.Tests.Simulation;
+namespace Aeg.IntegrationTests.Simulation;
 
 /// <summary><c>aeg simulate</c> as a user runs it: the built executable writing into a real MariaDB.</summary>
 public sealed class SimulateCommandTests(ITestOutputHelper output)

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using Aeg.Syslog;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Infrastructure;
 
-namespace Aeg.Tests.Syslog;
+namespace Aeg.IntegrationTests.Syslog;
 
 public sealed class SyslogSenderTests
 {

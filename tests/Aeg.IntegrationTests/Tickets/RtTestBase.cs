@@ -1,12 +1,12 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Infrastructure;
 using Aeg.Tickets;
 using Xunit;
-using static Aeg.Tests.Tickets.TicketKit;
+using static Aeg.TestKit.TicketKit;
 
-namespace Aeg.Tests.Tickets;
+namespace Aeg.IntegrationTests.Tickets;
 
 /// <summary>Shared set-up of the tests against the real dev RT (REST2); every ticket has a GUID in its subject.</summary>
 public abstract class RtTestBase : IDisposable

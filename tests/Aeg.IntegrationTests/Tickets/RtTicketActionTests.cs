@@ -1,12 +1,12 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Infrastructure;
 using Aeg.Tickets;
 using Xunit;
-using static Aeg.Tests.Tickets.TicketKit;
+using static Aeg.TestKit.TicketKit;
 
-namespace Aeg.Tests.Tickets;
+namespace Aeg.IntegrationTests.Tickets;
 
 /// <summary>The Request Tracker action against the real dev RT: create, comment, correspond, resolve, dedupe across restarts.</summary>
 [Trait("Category", TestServices.RtCategory)]

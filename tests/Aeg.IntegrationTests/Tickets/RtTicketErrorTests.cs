@@ -1,12 +1,12 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Aeg.Tests.Infrastructure;
+using Aeg.IntegrationTests.Infrastructure;
 using Aeg.Tickets;
 using Xunit;
-using static Aeg.Tests.Tickets.TicketKit;
+using static Aeg.TestKit.TicketKit;
 
-namespace Aeg.Tests.Tickets;
+namespace Aeg.IntegrationTests.Tickets;
 
 /// <summary>Request Tracker failures that RT reports inside 2xx answers, and authentication, against the real dev RT.</summary>
 [Trait("Category", TestServices.RtCategory)]

@@ -1,4 +1,3 @@
-using Aeg.Tests.Infrastructure;
 
 namespace Aeg.Tests.Analytics;
 

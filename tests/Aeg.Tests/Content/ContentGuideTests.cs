@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Aeg.Annotations;
-using Aeg.Tests.Infrastructure;
 
 namespace Aeg.Tests.Content;
 

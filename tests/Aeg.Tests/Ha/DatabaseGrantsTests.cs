@@ -1,6 +1,5 @@
 using Aeg.Annotations;
 using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
 
 namespace Aeg.Tests.Ha;
 

@@ -6,7 +6,6 @@ using Aeg.HttpEndpoint;
 using Aeg.Rules;
 using Aeg.State;
 using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
 using Aeg.Tests.Rules;
 
 namespace Aeg.Tests.HttpEndpoint;

@@ -10,7 +10,6 @@ using Aeg.Metrics;
 using Aeg.Rules;
 using Aeg.Syslog;
 using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
 using Aeg.Tests.Listener;
 using Aeg.Tests.Rules;
 

@@ -1,6 +1,5 @@
 using Aeg.Configuration;
 using Aeg.Rules;
-using Aeg.Tests.Infrastructure;
 
 namespace Aeg.Tests.Rules;
 

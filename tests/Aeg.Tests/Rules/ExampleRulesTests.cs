@@ -3,7 +3,6 @@ using Aeg.Annotations;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Syslog;
-using Aeg.Tests.Infrastructure;
 using Aeg.Tickets;
 
 namespace Aeg.Tests.Rules;

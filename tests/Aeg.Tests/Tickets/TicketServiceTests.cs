@@ -1,7 +1,7 @@
 using Aeg.Configuration;
 using Aeg.Tickets;
 using Xunit;
-using static Aeg.Tests.Tickets.TicketKit;
+using static Aeg.TestKit.TicketKit;
 
 namespace Aeg.Tests.Tickets;
 

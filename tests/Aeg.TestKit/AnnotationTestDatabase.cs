@@ -26,8 +26,6 @@ public sealed class AnnotationTestDatabase : IAsyncDisposable
 
     public static string AdminConnectionString => TestServices.MySqlConnectionString;
 
-    public static string RepoRoot => Path.GetDirectoryName(TestServices.RepoFile("Aeg.sln"))!;
-
     /// <summary>Creates the database on the shared dev MariaDB, or on the server of <paramref name="adminConnectionString"/>.</summary>
     public static async Task<AnnotationTestDatabase> CreateAsync(string? adminConnectionString = null)
     {

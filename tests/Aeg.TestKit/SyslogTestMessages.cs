@@ -1,4 +1,5 @@
 using System.Text;
+using Aeg.Syslog;
 
 namespace Aeg.TestKit;
 
@@ -36,6 +37,34 @@ internal static class SyslogTestMessages
         head.CopyTo(message, 0);
         message.AsSpan(head.Length).Fill((byte)'x');
         return message;
+    }
+
+    /// <summary>Sends one message and flushes it.</summary>
+    public static async Task SendAndFlushAsync(ISyslogSender sender, byte[] message)
+    {
+        await sender.SendAsync(message, CancellationToken.None);
+        await sender.FlushAsync(CancellationToken.None);
+    }
+
+    /// <summary>Sends probe messages until one fails (a UDP send fails only after the kernel saw ICMP "port unreachable").</summary>
+    public static async Task<SyslogSendException> SendUntilFailureAsync(ISyslogSender sender, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        for (var i = 0; DateTime.UtcNow < deadline; i++)
+        {
+            try
+            {
+                await SendAndFlushAsync(sender, SyslogTestMessages.Message(1000 + i, "cs1=probe"));
+            }
+            catch (SyslogSendException e)
+            {
+                return e;
+            }
+
+            await Task.Yield();
+        }
+
+        throw new TimeoutException($"sending kept succeeding for {timeout.TotalSeconds} s");
     }
 
     private static string Filler(int length)

@@ -40,6 +40,9 @@ public static class TestServices
         }
     }
 
+    /// <summary>The repository root: the folder holding Aeg.sln.</summary>
+    public static string RepoRoot => Path.GetDirectoryName(RepoFile("Aeg.sln"))!;
+
     /// <summary>Absolute path of a file given relative to the repository root (the folder holding Aeg.sln).</summary>
     public static string RepoFile(string relativePath)
     {

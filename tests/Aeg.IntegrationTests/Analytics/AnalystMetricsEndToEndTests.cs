@@ -4,9 +4,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Aeg.Analytics;
 using Aeg.Annotations;
-using Aeg.Metrics;
 using Aeg.IntegrationTests.Annotations;
 using Aeg.IntegrationTests.Infrastructure;
+using Aeg.Metrics;
 
 namespace Aeg.IntegrationTests.Analytics;
 

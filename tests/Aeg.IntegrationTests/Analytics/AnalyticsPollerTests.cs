@@ -1,7 +1,7 @@
 using Aeg.Analytics;
 using Aeg.Annotations;
-using Aeg.State;
 using Aeg.IntegrationTests.Annotations;
+using Aeg.State;
 using Serilog;
 
 namespace Aeg.IntegrationTests.Analytics;

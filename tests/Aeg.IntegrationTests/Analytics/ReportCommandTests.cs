@@ -1,5 +1,5 @@
 
-namespace Aeg.Tests.Analytics;
+namespace Aeg.IntegrationTests.Analytics;
 
 /// <summary><c>aeg report</c> as a process: bad input is a clear error, a missing history an empty report that creates nothing.</summary>
 public sealed class ReportCommandTests : IDisposable

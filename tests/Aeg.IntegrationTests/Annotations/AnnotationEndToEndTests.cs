@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Text;
 using Aeg.Annotations;
 using Aeg.Cef;
-using Aeg.Syslog;
 using Aeg.IntegrationTests.Infrastructure;
+using Aeg.Syslog;
 
 namespace Aeg.IntegrationTests.Annotations;
 

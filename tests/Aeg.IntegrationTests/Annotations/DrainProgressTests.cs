@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Aeg.Annotations;
-using Aeg.State;
 using Aeg.IntegrationTests.Rules;
+using Aeg.State;
 using Serilog.Events;
 
 namespace Aeg.IntegrationTests.Annotations;

@@ -24,7 +24,7 @@ internal sealed class PollerHarness : IAsyncDisposable
         RetryMaxDelay = TimeSpan.FromMilliseconds(200),
     };
     public SourceOptions Source { get; } = new();
-    public static CefMappings Mappings { get; } = CefMappingsFile.Load(Path.Combine(AnnotationTestDatabase.RepoRoot, "cef-mappings.yaml"));
+    public static CefMappings Mappings { get; } = RepoMappings.Load();
     public AnnotationStateFile StateFile => new(StateDirectory);
 
     public static async Task<PollerHarness> CreateAsync(string? adminConnectionString = null) => new(await AnnotationTestDatabase.CreateAsync(adminConnectionString));

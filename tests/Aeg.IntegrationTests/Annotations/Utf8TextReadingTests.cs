@@ -95,7 +95,7 @@ public sealed class Utf8TextReadingTests
     }
 
     private static AnnotationMapper Mapper() => new(
-        CefMappingsFile.Load(Path.Combine(AnnotationTestDatabase.RepoRoot, "cef-mappings.yaml")), new SyslogOutputOptions(), "aeg01.example.com", () => Now);
+        RepoMappings.Load(), new SyslogOutputOptions(), "aeg01.example.com", () => Now);
 
     private static void CopyWithStrings(AnnotationRow from, AnnotationRow to)
     {

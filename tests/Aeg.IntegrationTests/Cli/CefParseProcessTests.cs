@@ -32,7 +32,7 @@ public class CefParseProcessTests(ITestOutputHelper log)
         Assert.Equal(134, first.RootElement.GetProperty("syslog").GetProperty("pri").GetInt32());
         Assert.Equal("fw01", first.RootElement.GetProperty("syslog").GetProperty("host").GetString());
         Assert.Equal("Palo Alto Networks", first.RootElement.GetProperty("deviceVendor").GetString());
-        Assert.Equal([("src", "10.1.2.3"), ("msg", "a=b\nc")], CefParseTests.Extensions(first.RootElement));
+        Assert.Equal([("src", "10.1.2.3"), ("msg", "a=b\nc")], Extensions(first.RootElement));
 
         using var second = JsonDocument.Parse(lines[1]);
         Assert.Equal("NoCefMarker", second.RootElement.GetProperty("error").GetString());
@@ -40,7 +40,7 @@ public class CefParseProcessTests(ITestOutputHelper log)
         using var third = JsonDocument.Parse(lines[2]);
         Assert.Equal(JsonValueKind.Null, third.RootElement.GetProperty("syslog").ValueKind);
         Assert.Equal("High", third.RootElement.GetProperty("severity").GetString());
-        Assert.Equal([("ad.field[0]", "x y")], CefParseTests.Extensions(third.RootElement));
+        Assert.Equal([("ad.field[0]", "x y")], Extensions(third.RootElement));
 
         Assert.Equal("lines=3 parsed=2 rejected=1", (await stderr).Trim());
     }
@@ -141,6 +141,9 @@ public class CefParseProcessTests(ITestOutputHelper log)
         };
         return Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
     }
+
+    private static List<(string Key, string Value)> Extensions(JsonElement json) =>
+        json.GetProperty("extensions").EnumerateObject().Select(p => (p.Name, p.Value.GetString()!)).ToList();
 
     private static long PeakResidentKiB(int pid)
     {

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Aeg.HttpEndpoint;
-using Aeg.Syslog;
 using Aeg.IntegrationTests.Annotations;
 using Aeg.IntegrationTests.Infrastructure;
+using Aeg.Syslog;
 using Xunit.Abstractions;
 
 namespace Aeg.IntegrationTests.Faults;

@@ -1,6 +1,6 @@
-using Aeg.State;
 using Aeg.IntegrationTests.Annotations;
 using Aeg.IntegrationTests.Infrastructure;
+using Aeg.State;
 using Xunit.Abstractions;
 
 namespace Aeg.IntegrationTests.Faults;

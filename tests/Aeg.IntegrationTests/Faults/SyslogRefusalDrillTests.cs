@@ -1,6 +1,6 @@
-using Aeg.Syslog;
 using Aeg.IntegrationTests.Annotations;
 using Aeg.IntegrationTests.Infrastructure;
+using Aeg.Syslog;
 using Xunit.Abstractions;
 
 namespace Aeg.IntegrationTests.Faults;

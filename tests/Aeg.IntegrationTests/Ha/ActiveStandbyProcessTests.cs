@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Aeg.State;
 using Aeg.IntegrationTests.Annotations;
 using Aeg.IntegrationTests.Infrastructure;
+using Aeg.State;
 using Xunit.Abstractions;
 
 namespace Aeg.IntegrationTests.Ha;

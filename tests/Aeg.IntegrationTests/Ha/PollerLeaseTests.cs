@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Aeg.Annotations;
 using Aeg.Ha;
-using Aeg.State;
 using Aeg.IntegrationTests.Annotations;
 using Aeg.IntegrationTests.Infrastructure;
+using Aeg.State;
 using Serilog;
 
 namespace Aeg.IntegrationTests.Ha;

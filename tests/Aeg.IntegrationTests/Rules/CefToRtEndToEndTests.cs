@@ -5,10 +5,10 @@ using System.Text;
 using System.Text.Json;
 using Aeg.Annotations;
 using Aeg.Configuration;
+using Aeg.IntegrationTests.Infrastructure;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Syslog;
-using Aeg.IntegrationTests.Infrastructure;
 using Aeg.Tickets;
 
 namespace Aeg.IntegrationTests.Rules;

@@ -5,7 +5,6 @@ using Aeg.Configuration;
 using Aeg.HttpEndpoint;
 using Aeg.Rules;
 using Aeg.State;
-using Aeg.Tests.Annotations;
 using Aeg.Tests.Rules;
 
 namespace Aeg.Tests.HttpEndpoint;
@@ -66,7 +65,7 @@ public sealed partial class GrafanaDashboardTests
         var sender = new RecordingSyslogSender();
         // Never initialised or polled: only its counters are read.
         await using var poller = new AnnotationPoller(new AnnotationSource(new AnnotationDatabase(options.Database, ""), options.Source),
-            new AnnotationMapper(PollerHarness.Mappings, options.Syslog, "aeg-test"), sender, new AnnotationStateFile(options.State.Directory),
+            new AnnotationMapper(RepoMappings.Load(), options.Syslog, "aeg-test"), sender, new AnnotationStateFile(options.State.Directory),
             options.Poller, new Serilog.LoggerConfiguration().CreateLogger());
         var text = new StringWriter();
         var writer = new Aeg.Metrics.PrometheusTextWriter(text);

@@ -1,109 +1,197 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 
 namespace Aeg.TestKit;
 
-/// <summary>The real aeg binary (<see cref="AegBinary"/>) as a child process, and the aeg.yaml it reads.</summary>
+/// <summary>
+/// The real aeg binary (<see cref="AegBinary"/>) as a child process: its standard output and error
+/// kept exactly, and each line with the time it arrived (for "line X after time T").
+/// </summary>
 internal sealed class AegProcess : IDisposable
 {
-    public const string PasswordVariable = "AEG_FAULT_DB_PASSWORD";
-    private readonly StringBuilder _output = new();
+    /// <summary>More output than any test reads; what comes after is dropped, so a long drill cannot fill the memory.</summary>
+    private const int MaxChars = 4_000_000;
+
+    private readonly Process _process;
+    private readonly object _lock = new();
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
+    private readonly List<(DateTime At, string Line)> _lines = [];
+    private readonly Task _pumps;
+    private int _chars;
 
     private AegProcess(Process process)
     {
-        Process = process;
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        _process = process;
+        _pumps = Task.WhenAll(PumpAsync(process.StandardOutput, _stdout), PumpAsync(process.StandardError, _stderr));
     }
 
-    public Process Process { get; }
-
-    /// <summary>Everything the process wrote to stdout and stderr so far.</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-            {
-                return _output.ToString();
-            }
-        }
-    }
+    public int Id => _process.Id;
+    public bool HasExited => _process.HasExited;
+    public int ExitCode => _process.ExitCode;
 
     /// <summary>
-    /// Starts aeg (<see cref="AegBinary"/>) with <paramref name="args"/>; with <paramref name="wrapper"/> (e.g. unshare …)
-    /// that command runs first and gets the aeg command line appended.
+    /// Starts aeg with <paramref name="args"/> and, on top of this process's environment, <paramref name="environment"/>;
+    /// with <paramref name="wrapper"/> (e.g. unshare …) that command runs first and gets the aeg command line appended.
     /// </summary>
-    public static AegProcess Start(string[] args, string dbPassword, string[]? wrapper = null)
+    public static AegProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IEnumerable<string>? wrapper = null)
     {
-        var command = new List<string>(wrapper ?? []);
-        command.AddRange(AegBinary.Command);
-        command.AddRange(args);
+        var command = (wrapper ?? []).Concat(AegBinary.Command).Concat(args).ToList();
         var psi = new ProcessStartInfo(command[0]) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in command.Skip(1))
         {
             psi.ArgumentList.Add(a);
         }
-        psi.Environment[PasswordVariable] = dbPassword;
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
         return new AegProcess(Process.Start(psi)!);
     }
 
-    /// <summary>Runs aeg to completion (3 min at most) and returns its exit code and output.</summary>
-    public static async Task<(int Exit, string Output)> RunAsync(string[] args, string dbPassword, string[]? wrapper = null)
+    /// <summary>Runs aeg to completion (3 min at most by default).</summary>
+    public static async Task<AegRun> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null,
+        IEnumerable<string>? wrapper = null, TimeSpan? timeout = null)
     {
-        using var p = Start(args, dbPassword, wrapper);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await p.Process.WaitForExitAsync(timeout.Token);
-        return (p.Process.ExitCode, p.Output);
+        using var p = Start(args, environment, wrapper);
+        var exit = await p.WaitForExitAsync(timeout ?? TimeSpan.FromMinutes(3));
+        return new AegRun(exit, p.Stdout, p.Stderr, p.Output);
     }
 
-    /// <summary>Writes an aeg.yaml for <paramref name="db"/> and a TCP/LF syslog destination; <paramref name="extra"/> is appended as is.</summary>
-    public static string WriteConfig(string path, AnnotationTestDatabase db, string stateDirectory, int syslogPort, int batchSize,
-        string interval = "1s", string extra = "")
+    /// <summary>Standard output, byte for byte as decoded.</summary>
+    public string Stdout => Read(_stdout);
+
+    /// <summary>Standard error, byte for byte as decoded.</summary>
+    public string Stderr => Read(_stderr);
+
+    /// <summary>The lines of both streams so far, in the order they arrived.</summary>
+    public string Output
     {
-        var o = db.Options;
-        File.WriteAllText(path, $$"""
-            database: { host: {{o.Host}}, port: {{o.Port}}, database: {{o.Database}}, user: {{o.User}}, passwordEnv: {{PasswordVariable}}, sslMode: None }
-            poller: { batchSize: {{batchSize}}, firstStart: beginning, interval: {{interval}}, retryMinDelay: 50ms, retryMaxDelay: 500ms }
-            state: { directory: {{stateDirectory}} }
-            syslog: { host: 127.0.0.1, port: {{syslogPort}}, protocol: tcp, framing: lf, reconnectMinDelay: 20ms, reconnectMaxDelay: 200ms, connectTimeout: 2s }
-            mappings: {{TestServices.RepoFile("cef-mappings.yaml")}}
-            hostName: aeg-fault.example.com
-            {{extra}}
-            """);
-        return path;
+        get
+        {
+            lock (_lock)
+            {
+                return string.Join('\n', _lines.Select(l => l.Line));
+            }
+        }
+    }
+
+    /// <summary>Waits for the first line containing <paramref name="text"/> that arrived after <paramref name="after"/>; returns when it arrived.</summary>
+    public async Task<DateTime> WaitForLineAsync(string text, TimeSpan timeout, DateTime after = default)
+    {
+        DateTime? found = null;
+        await WaitUntil.HoldsAsync(() => (found = FindLine(text, after)) is not null || _process.HasExited,
+            $"a line with '{text}'", timeout, () => $"exited: {_process.HasExited}; output:\n{Output}");
+        // The process may have written the line just before it exited.
+        return found ?? FindLine(text, after) ?? throw new InvalidOperationException($"aeg exited without a line with '{text}'; output:\n{Output}");
+    }
+
+    /// <summary>Sends a signal with kill(1): KILL, STOP, CONT, TERM.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", _process.Id.ToString(CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
+    /// <summary>Waits for the exit and for the last output; returns the exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        await _pumps.WaitAsync(cts.Token);
+        return _process.ExitCode;
     }
 
     /// <summary>SIGKILL: no shutdown code runs, like a power cut of the process.</summary>
     public void KillHard()
     {
-        if (!Process.HasExited)
+        try
         {
-            Process.Kill(entireProcessTree: true);
+            _process.Kill(entireProcessTree: true);
         }
-        Process.WaitForExit();
+        catch (InvalidOperationException)
+        {
+            // Exited meanwhile.
+        }
+        _process.WaitForExit();
     }
 
     public void Dispose()
     {
         KillHard();
-        Process.Dispose();
+        _process.Dispose();
     }
 
-    private void Append(string? line)
+    private DateTime? FindLine(string text, DateTime after)
     {
-        if (line is null)
+        lock (_lock)
         {
-            return;
-        }
-        lock (_output)
-        {
-            if (_output.Length < 200_000)
+            foreach (var (at, line) in _lines)
             {
-                _output.AppendLine(line);
+                if (at >= after && line.Contains(text, StringComparison.Ordinal))
+                {
+                    return at;
+                }
+            }
+        }
+        return null;
+    }
+
+    private string Read(StringBuilder stream)
+    {
+        lock (_lock)
+        {
+            return stream.ToString();
+        }
+    }
+
+    private async Task PumpAsync(StreamReader reader, StringBuilder exact)
+    {
+        var buffer = new char[8192];
+        var line = new StringBuilder();
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            lock (_lock)
+            {
+                if (_chars > MaxChars)
+                {
+                    continue;
+                }
+                _chars += read;
+                exact.Append(buffer, 0, read);
+                foreach (var c in buffer.AsSpan(0, read))
+                {
+                    if (c == '\n')
+                    {
+                        _lines.Add((DateTime.UtcNow, line.ToString().TrimEnd('\r')));
+                        line.Clear();
+                    }
+                    else
+                    {
+                        line.Append(c);
+                    }
+                }
+            }
+        }
+        if (line.Length > 0)
+        {
+            lock (_lock)
+            {
+                _lines.Add((DateTime.UtcNow, line.ToString()));
             }
         }
     }
+}
+
+/// <summary>How a finished aeg ended: exit code, each stream, and both as lines in arrival order.</summary>
+internal sealed record AegRun(int Exit, string Stdout, string Stderr, string Output)
+{
+    /// <summary>The exit code and the two streams apart.</summary>
+    public void Deconstruct(out int exit, out string stdout, out string stderr) => (exit, stdout, stderr) = (Exit, Stdout, Stderr);
+
+    /// <summary>The exit code and both streams as lines, for tests that need not tell them apart.</summary>
+    public void Deconstruct(out int exit, out string output) => (exit, output) = (Exit, Output);
 }

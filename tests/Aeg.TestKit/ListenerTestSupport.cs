@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -20,24 +19,6 @@ internal sealed class RecordingHandler : ICefMessageHandler
     public IReadOnlyList<string> Senders => [.. _frames.Select(f => f.Sender)];
 
     public void Handle(ReadOnlySpan<byte> frame, SenderCounters sender) => _frames.Enqueue((sender.Address, frame.ToArray()));
-}
-
-/// <summary>Waits for a condition with a deadline (never a fixed sleep).</summary>
-internal static class Eventually
-{
-    public static async Task HoldsAsync(Func<bool> condition, string what, double seconds = 10)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed.TotalSeconds > seconds)
-            {
-                Assert.Fail($"Timed out after {seconds} s waiting for: {what}");
-            }
-
-            await Task.Delay(5);
-        }
-    }
 }
 
 /// <summary>Listeners on 127.0.0.1 with a free port, started and stopped around a test.</summary>

@@ -14,6 +14,12 @@ internal sealed class ParsedCef
 
     public string this[string key] => Extensions[key];
 
+    /// <summary>The event id (cn2) of every line, in order.</summary>
+    public static List<long> EventIds(IEnumerable<string> lines) => lines.Select(l => long.Parse(Parse(l)["cn2"])).ToList();
+
+    /// <summary>The event id (cn2) of every line given as raw bytes, in order.</summary>
+    public static List<long> EventIds(IEnumerable<byte[]> lines) => EventIds(lines.Select(l => Encoding.UTF8.GetString(l)));
+
     public static ParsedCef Parse(string line)
     {
         var reader = new CefReader(Encoding.UTF8.GetBytes(line));

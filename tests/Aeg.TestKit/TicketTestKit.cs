@@ -178,19 +178,6 @@ public static class TicketKit
     public static TicketHttp Http(string name, TicketSystemOptions options, TicketCredential credential, ILogger log, TicketCounters counters) =>
         new(name, options, credential, new SecretScrubber(credential.SecretForms()), log, counters);
 
-    public static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"waited {timeout} for {what}");
-            }
-            await Task.Delay(10);
-        }
-    }
-
     public static TicketWork Work(string target, string key, IReadOnlyDictionary<string, string>? onCreate, IReadOnlyDictionary<string, string>? onUpdate, string rule = "test-rule") =>
         new(rule, target, key, onCreate, onUpdate, $"CEF:0|Acme|IDS|1.0|4711|Test|5|cs1={key}", DateTimeOffset.UtcNow);
 

@@ -38,7 +38,7 @@ public sealed partial class AnalystMetricsEndToEndTests
         Assert.Equal(visible, sender.Flushed.Count);
         Assert.Equal(0, poller.Analytics!.Histograms.Counters.RecordFailures);
 
-        var (exit, json, stderr) = await RunAegAsync(["report", "--config", config, "--from", "2026-09-30", "--to", "2026-10-10T00:00:00Z", "--format", "json"]);
+        var (exit, json, stderr) = await AegProcess.RunAsync(["report", "--config", config, "--from", "2026-09-30", "--to", "2026-10-10T00:00:00Z", "--format", "json"]);
         Assert.True(exit == 0, stderr);
         using var doc = JsonDocument.Parse(json);
         var analysts = doc.RootElement.GetProperty("analysts").EnumerateArray().ToDictionary(a => a.GetProperty("analyst").GetString()!);
@@ -73,7 +73,7 @@ public sealed partial class AnalystMetricsEndToEndTests
 
         // A period that ends before the first close holds no time to close.
         var firstClose = script.Stories.Min(s => s.Close.TimeMs);
-        var (_, early, _) = await RunAegAsync(["report", "--config", config, "--from", "2026-09-30",
+        var (_, early, _) = await AegProcess.RunAsync(["report", "--config", config, "--from", "2026-09-30",
             "--to", DateTimeOffset.FromUnixTimeMilliseconds(firstClose).ToString("O", CultureInfo.InvariantCulture), "--format", "json"]);
         using var earlyDoc = JsonDocument.Parse(early);
         Assert.All(earlyDoc.RootElement.GetProperty("analysts").EnumerateArray(), a => Assert.Equal(0, a.GetProperty("timeToClose").GetProperty("count").GetInt32()));
@@ -98,7 +98,7 @@ public sealed partial class AnalystMetricsEndToEndTests
         Assert.Equal(samples.Where(kv => kv.Key.StartsWith("aeg_analyst_", StringComparison.Ordinal)),
             liveSamples.Where(kv => kv.Key.StartsWith("aeg_analyst_", StringComparison.Ordinal)));
 
-        var table = await RunAegAsync(["report", "--config", config, "--from", "2026-09-30", "--to", "2026-10-10"]);
+        var table = await AegProcess.RunAsync(["report", "--config", config, "--from", "2026-09-30", "--to", "2026-10-10"]);
         Assert.True(table.Exit == 0, table.Stderr);
         Assert.Contains("TIME TO CLOSE", table.Stdout);
         Assert.Contains("IncompleteHistory 1", table.Stdout);
@@ -117,7 +117,7 @@ public sealed partial class AnalystMetricsEndToEndTests
         await PlayAsync(h.Db, script, async () => await poller.PollOnceAsync(CancellationToken.None));
 
         var html = Path.Combine(h.StateDirectory, "report.html");
-        var (exit, json, stderr) = await RunAegAsync(["report", "--config", config, "--from", "2026-09-30", "--to", "2026-10-10", "--format", "json", "--html", html]);
+        var (exit, json, stderr) = await AegProcess.RunAsync(["report", "--config", config, "--from", "2026-09-30", "--to", "2026-10-10", "--format", "json", "--html", html]);
         Assert.True(exit == 0, stderr);
         using var doc = JsonDocument.Parse(json);
         var page = await File.ReadAllTextAsync(html);
@@ -184,16 +184,6 @@ public sealed partial class AnalystMetricsEndToEndTests
 
             """);
         return path;
-    }
-
-    internal static async Task<(int Exit, string Stdout, string Stderr)> RunAegAsync(string[] args)
-    {
-        using var p = Process.Start(AegBinary.StartInfo(args))!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(ProcessDeadline);
-        await p.WaitForExitAsync(timeout.Token);
-        return (p.ExitCode, await stdout, await stderr);
     }
 
     /// <summary>The DOM after the page's script ran, from Debian's chromium (installed by ./aeg.sh test).</summary>

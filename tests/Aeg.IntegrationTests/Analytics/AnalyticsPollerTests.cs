@@ -125,7 +125,7 @@ public sealed class AnalyticsPollerTests
             Assert.Equal(2500, await poller.PollOnceAsync(CancellationToken.None));
         }
 
-        Assert.Equal(Enumerable.Range(1, 2500).Select(i => (long)i), PollerHarness.EventIds(sender.Flushed));
+        Assert.Equal(Enumerable.Range(1, 2500).Select(i => (long)i), ParsedCef.EventIds(sender.Flushed));
         Assert.Equal(2500, h.StateFile.Load()!.Cursor.EventId);
         // The catch-up stops at its first failure: the next cycle tries the same rows again.
         Assert.Equal(1, recorder.Histograms.Counters.RecordFailures);

@@ -19,16 +19,16 @@ public sealed class ReportCommandTests : IDisposable
     public async Task A_bad_period_exits_2_with_the_option_named()
     {
         var config = Config();
-        var bad = await AnalystMetricsEndToEndTests.RunAegAsync(["report", "--config", config, "--from", "last tuesday"]);
+        var bad = await AegProcess.RunAsync(["report", "--config", config, "--from", "last tuesday"]);
         Assert.Equal(2, bad.Exit);
         Assert.Contains("--from: 'last tuesday' is not an ISO 8601 time", bad.Stderr);
 
-        var reversed = await AnalystMetricsEndToEndTests.RunAegAsync(["report", "--config", config, "--from", "2026-11-02", "--to", "2026-11-01"]);
+        var reversed = await AegProcess.RunAsync(["report", "--config", config, "--from", "2026-11-02", "--to", "2026-11-01"]);
         Assert.Equal(2, reversed.Exit);
         Assert.Contains("--from must be before --to", reversed.Stderr);
 
         File.AppendAllText(config, "analytics: { finalStages: [] }\n");
-        var invalid = await AnalystMetricsEndToEndTests.RunAegAsync(["report", "--config", config]);
+        var invalid = await AegProcess.RunAsync(["report", "--config", config]);
         Assert.Equal(2, invalid.Exit);
         Assert.Contains("analytics.finalStages: must name at least one stage", invalid.Stderr);
     }
@@ -36,7 +36,7 @@ public sealed class ReportCommandTests : IDisposable
     [Fact]
     public async Task Without_a_history_the_report_is_empty_and_creates_no_state()
     {
-        var (exit, stdout, stderr) = await AnalystMetricsEndToEndTests.RunAegAsync(["report", "--config", Config(), "--format", "json"]);
+        var (exit, stdout, stderr) = await AegProcess.RunAsync(["report", "--config", Config(), "--format", "json"]);
         Assert.Equal(0, exit);
         Assert.Contains("No analytics history at", stderr);
         using var doc = System.Text.Json.JsonDocument.Parse(stdout);

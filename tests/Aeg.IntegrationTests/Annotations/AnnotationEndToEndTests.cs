@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Aeg.Annotations;
 using Aeg.Cef;
 using Aeg.IntegrationTests.Infrastructure;
@@ -112,7 +110,7 @@ public sealed class AnnotationEndToEndTests
         await receiver.RestartAsync();
         Assert.True(await poller.PollOnceWithRetryAsync(5, CancellationToken.None));
         var lines = await receiver.WaitForLinesAsync(250, Deadline);
-        var ids = lines.Select(l => long.Parse(ParsedCef.Parse(l)["cn2"])).ToList();
+        var ids = ParsedCef.EventIds(lines);
         Assert.Equal(Enumerable.Range(1, 250).Select(i => (long)i), ids.Distinct().Order());
     }
 
@@ -161,20 +159,11 @@ public sealed class AnnotationEndToEndTests
 
         using var child = StartAeg(h, ["poll", "--once", "--config", config]);
         // Kill -9 once the cursor has moved at least once but before the drain is over.
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            var state = File.Exists(statePath) ? TryLoadCursor(h) : null;
-            if (state is { } c && c.EventId is > 0 and < rows)
-            {
-                break;
-            }
-            Assert.False(child.HasExited, "aeg finished before it could be killed; make the backlog larger");
-            Assert.True(watch.Elapsed < Deadline, "the cursor never moved");
-            await Task.Delay(5);
-        }
-        child.Kill(entireProcessTree: true);
-        await child.WaitForExitAsync();
+        var moved = false;
+        await WaitUntil.HoldsAsync(() => (moved = (File.Exists(statePath) ? TryLoadCursor(h) : null) is { EventId: > 0 and < rows }) || child.HasExited,
+            "the cursor to move", Deadline, every: TimeSpan.FromMilliseconds(5));
+        Assert.True(moved, "aeg finished before it could be killed; make the backlog larger");
+        child.KillHard();
         var cursorAtKill = h.StateFile.Load()!.Cursor;
         Assert.True(cursorAtKill.EventId < rows, "killed after the drain had finished");
 
@@ -182,7 +171,7 @@ public sealed class AnnotationEndToEndTests
         Assert.True(exit == 0, output);
 
         var lines = await receiver.WaitForLinesAsync(rows, Deadline);
-        var ids = lines.Select(l => long.Parse(ParsedCef.Parse(l)["cn2"])).ToList();
+        var ids = ParsedCef.EventIds(lines);
         Assert.Equal(Enumerable.Range(1, rows).Select(i => (long)i), ids.Distinct().Order());
         var duplicates = ids.Count - ids.Distinct().Count();
         Assert.True(duplicates <= batch, $"{duplicates} duplicates, more than one batch of {batch}");
@@ -197,36 +186,23 @@ public sealed class AnnotationEndToEndTests
         await using var h = await PollerHarness.CreateAsync();
         var config = WriteConfig(h, receiver.UdpPort, "udp", batchSize: 100, firstStart: "now", interval: "1s");
         using var child = StartAeg(h, ["run", "--config", config]);
-        var output = new StringBuilder();
-        child.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        child.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        child.BeginErrorReadLine();
-        child.BeginOutputReadLine();
 
         // Wait until the daemon has written its first-start cursor, then add rows "from now on".
-        var watch = Stopwatch.StartNew();
-        while (!File.Exists(h.StateFile.Path))
-        {
-            Assert.True(watch.Elapsed < Deadline && !child.HasExited, $"aeg run did not start: {output}");
-            await Task.Delay(20);
-        }
+        await WaitUntil.HoldsAsync(() => File.Exists(h.StateFile.Path) || child.HasExited, "aeg run to write its cursor", Deadline);
+        Assert.True(File.Exists(h.StateFile.Path), $"aeg run did not start: {child.Output}");
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         await h.Db.InsertRangeAsync(firstId: 1, count: 30, firstMs: now + 1000, stepMs: 0);
         var lines = await receiver.WaitForLinesAsync(30, Deadline);
         await h.Db.InsertRangeAsync(firstId: 100, count: 5, firstMs: now + 2000, stepMs: 1);
         lines = await receiver.WaitForLinesAsync(35, Deadline);
 
-        using (var term = Process.Start("kill", ["-TERM", child.Id.ToString()]))
-        {
-            await term.WaitForExitAsync();
-        }
-        using var timeout = new CancellationTokenSource(Deadline);
-        await child.WaitForExitAsync(timeout.Token);
-        Assert.True(child.ExitCode == 0, $"exit {child.ExitCode}: {output}");
-        Assert.Contains("Poller stopped", output.ToString());
+        await child.SignalAsync("TERM");
+        var exit = await child.WaitForExitAsync(Deadline);
+        Assert.True(exit == 0, $"exit {exit}: {child.Output}");
+        Assert.Contains("Poller stopped", child.Output);
         Assert.Equal(35, lines.Count);
         Assert.Equal(Enumerable.Range(1, 30).Concat(Enumerable.Range(100, 5)).Select(i => (long)i),
-            lines.Select(l => long.Parse(ParsedCef.Parse(l)["cn2"])).Order());
+            ParsedCef.EventIds(lines).Order());
     }
 
     [Fact]
@@ -302,22 +278,11 @@ public sealed class AnnotationEndToEndTests
         return path;
     }
 
-    private static Process StartAeg(PollerHarness h, string[] args)
-    {
-        var psi = AegBinary.StartInfo(args);
-        psi.Environment["AEG_E2E_DB_PASSWORD"] = h.Db.Password;
-        return Process.Start(psi)!;
-    }
+    private static AegProcess StartAeg(PollerHarness h, string[] args) => AegProcess.Start(args, Password(h));
 
-    private static async Task<(int Exit, string Output)> RunAegAsync(PollerHarness h, string[] args)
-    {
-        using var p = StartAeg(h, args);
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await p.WaitForExitAsync(timeout.Token);
-        return (p.ExitCode, await stdout + await stderr);
-    }
+    private static Task<AegRun> RunAegAsync(PollerHarness h, string[] args) => AegProcess.RunAsync(args, Password(h));
+
+    private static Dictionary<string, string> Password(PollerHarness h) => new() { ["AEG_E2E_DB_PASSWORD"] = h.Db.Password };
 
     private static int ClosedPort()
     {

@@ -23,7 +23,7 @@ public sealed class AnnotationPollerTests
 
         Assert.Equal(2500, await poller.PollOnceAsync(CancellationToken.None));
 
-        Assert.Equal(Enumerable.Range(1, 2500).Select(i => (long)i), PollerHarness.EventIds(sender.Flushed));
+        Assert.Equal(Enumerable.Range(1, 2500).Select(i => (long)i), ParsedCef.EventIds(sender.Flushed));
         Assert.Equal(3, poller.Counters.Batches);
         Assert.Equal(new AnnotationCursor(HourAgoMs, 2500), h.StateFile.Load()!.Cursor);
         Assert.Equal(0, await poller.PollOnceAsync(CancellationToken.None));
@@ -40,7 +40,7 @@ public sealed class AnnotationPollerTests
 
         Assert.Equal(20_000, await poller.PollOnceAsync(CancellationToken.None));
 
-        var ids = PollerHarness.EventIds(sender.Flushed);
+        var ids = ParsedCef.EventIds(sender.Flushed);
         Assert.Equal(Enumerable.Range(100_000, 20_000).Select(i => (long)i), ids);
         Assert.Equal(20, poller.Counters.Batches);
         Assert.Equal(20_000, poller.Counters.RowsPolled);
@@ -71,7 +71,7 @@ public sealed class AnnotationPollerTests
         await using var restarted = h.CreatePoller(sender);
         Assert.Equal(0, await restarted.PollOnceAsync(CancellationToken.None));
 
-        var ids = PollerHarness.EventIds(sender.Flushed);
+        var ids = ParsedCef.EventIds(sender.Flushed);
         Assert.Equal(12, ids.Count);
         Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.Contains(500L, ids);
@@ -303,7 +303,7 @@ public sealed class AnnotationPollerTests
         await using var restarted = h.CreatePoller(sender);
         Assert.Equal(2000, await restarted.PollOnceAsync(CancellationToken.None));
 
-        var ids = PollerHarness.EventIds(sender.Flushed);
+        var ids = ParsedCef.EventIds(sender.Flushed);
         Assert.Equal(Enumerable.Range(1, 3000).Select(i => (long)i), ids.Distinct().Order());
         var duplicates = ids.Count - ids.Distinct().Count();
         Assert.Equal(deliveredBeforeFailure ? 500 : 0, duplicates);
@@ -362,7 +362,7 @@ public sealed class AnnotationPollerTests
         Assert.True(await poller.PollOnceWithRetryAsync(5, CancellationToken.None));
 
         Assert.True(killed >= 1, $"expected to kill the poller's connections, killed {killed}");
-        var ids = PollerHarness.EventIds(sender.Flushed);
+        var ids = ParsedCef.EventIds(sender.Flushed);
         Assert.Equal(Enumerable.Range(1, 30_000).Select(i => (long)i), ids.Distinct().Order());
         Assert.True(poller.Counters.DatabaseFailures >= 1, "the killed connection should have failed a read");
     }

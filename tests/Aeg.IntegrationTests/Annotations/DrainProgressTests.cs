@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Aeg.Annotations;
 using Aeg.IntegrationTests.Rules;
 using Aeg.State;
@@ -19,12 +18,7 @@ public sealed class DrainProgressTests
         var progress = new DrainProgress(sink.Logger(), source, AnnotationCursor.Before(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000)), batchSize: 100, TimeSpan.Zero);
 
         progress.BatchCommitted(100, CancellationToken.None);
-        var deadline = Stopwatch.StartNew();
-        while (progress.Total is null)
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "the backlog was never counted");
-            await Task.Delay(20);
-        }
+        await WaitUntil.HoldsAsync(() => progress.Total is not null, "the backlog to be counted", TimeSpan.FromSeconds(30));
         Assert.Equal(1000, progress.Total);
         progress.BatchCommitted(100, CancellationToken.None);
         progress.Finished();

@@ -39,9 +39,6 @@ internal sealed class PollerHarness : IAsyncDisposable
         return poller;
     }
 
-    /// <summary>The cn2 (event id) of every message, in order.</summary>
-    public static List<long> EventIds(IEnumerable<string> messages) => messages.Select(m => long.Parse(ParsedCef.Parse(m)["cn2"])).ToList();
-
     public async ValueTask DisposeAsync()
     {
         await Db.DisposeAsync();

@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 
 namespace Aeg.IntegrationTests.Cli;
 
-/// <summary><c>aeg cef parse</c> as a user runs it: the built executable with piped standard streams.</summary>
+/// <summary><c>aeg cef parse</c> as a user runs it: the executable (<see cref="AegBinary"/>) with piped standard streams.</summary>
 public class CefParseProcessTests(ITestOutputHelper log)
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromMinutes(5);
@@ -55,7 +55,7 @@ public class CefParseProcessTests(ITestOutputHelper log)
         // As `tail -f log | aeg cef parse` would: the pipe stays open, the line must still appear.
         await aeg.StandardInput.BaseStream.WriteAsync("CEF:0|a|b|c|d|e|5|eventId=0\n"u8.ToArray());
         await aeg.StandardInput.BaseStream.FlushAsync();
-        await WaitUntil(() => output.Lines == 1 || draining.IsCompleted, "the first line while stdin is open");
+        await WaitUntil.HoldsAsync(() => output.Lines == 1 || draining.IsCompleted, "the first line while stdin is open", Deadline);
 
         Assert.False(aeg.HasExited);
         aeg.StandardInput.Close();
@@ -89,7 +89,7 @@ public class CefParseProcessTests(ITestOutputHelper log)
         }
 
         input.Flush();
-        await WaitUntil(() => output.Lines == lines || draining.IsCompleted, "the first 20 MB to come out");
+        await WaitUntil.HoldsAsync(() => output.Lines == lines || draining.IsCompleted, "the first 20 MB to come out", Deadline);
         var peakAfterWarmUp = PeakResidentKiB(aeg.Id);
 
         while (written < totalBytes)
@@ -98,7 +98,7 @@ public class CefParseProcessTests(ITestOutputHelper log)
         }
 
         input.Flush();
-        await WaitUntil(() => output.Lines == lines || draining.IsCompleted, "all 200 MB to come out");
+        await WaitUntil.HoldsAsync(() => output.Lines == lines || draining.IsCompleted, "all 200 MB to come out", Deadline);
         var peakAtEnd = PeakResidentKiB(aeg.Id);
 
         log.WriteLine($"{lines} lines, {written} bytes; VmHWM {peakAfterWarmUp} KiB after 20 MB, {peakAtEnd} KiB at the end");
@@ -130,16 +130,9 @@ public class CefParseProcessTests(ITestOutputHelper log)
 
     private static Process StartAeg()
     {
-        var executable = Path.Combine(AppContext.BaseDirectory, OperatingSystem.IsWindows() ? "aeg.exe" : "aeg");
-        Assert.True(File.Exists(executable), $"{executable} is missing: the test project must reference src/Aeg");
-        var start = new ProcessStartInfo(executable)
-        {
-            ArgumentList = { "cef", "parse" },
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        return Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
+        var start = AegBinary.StartInfo(["cef", "parse"]);
+        start.RedirectStandardInput = true;
+        return Process.Start(start) ?? throw new InvalidOperationException($"could not start {start.FileName}");
     }
 
     private static List<(string Key, string Value)> Extensions(JsonElement json) =>
@@ -149,16 +142,6 @@ public class CefParseProcessTests(ITestOutputHelper log)
     {
         var line = File.ReadLines($"/proc/{pid}/status").Single(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0]);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < Deadline, $"timed out waiting for {what}");
-            await Task.Delay(20);
-        }
     }
 
     /// <summary>Counts output lines and checks every <see cref="SampleEvery"/>th one without keeping the rest.</summary>

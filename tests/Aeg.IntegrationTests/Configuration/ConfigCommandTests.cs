@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Aeg.Cli;
 using Aeg.Configuration;
@@ -90,18 +89,5 @@ public sealed class ConfigCommandTests : IDisposable
         return path;
     }
 
-    private static async Task<(int Exit, string Stdout, string Stderr)> Aeg(params string[] args)
-    {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "aeg")) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private static Task<AegRun> Aeg(params string[] args) => AegProcess.RunAsync(args);
 }

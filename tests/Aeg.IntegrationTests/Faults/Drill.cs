@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Aeg.IntegrationTests.Annotations;
 using Xunit.Abstractions;
 
@@ -19,26 +18,35 @@ internal sealed record DrillResult(string Drill, long Expected, long Emitted, lo
         output.WriteLine($"DRILL {Drill}: expected={Expected} emitted={Emitted} duplicated={Duplicated} lost={Lost}; {Notes}");
 }
 
-/// <summary>Helpers the drills share.</summary>
+/// <summary>Helpers the drills share: the aeg.yaml of a drill and aeg started with its password.</summary>
 internal static class Drill
 {
-    /// <summary>Polls <paramref name="condition"/> every 20 ms until it holds; throws naming <paramref name="what"/> at the deadline.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    public const string PasswordVariable = "AEG_FAULT_DB_PASSWORD";
+
+    /// <summary>Starts aeg (<see cref="AegProcess"/>) with the database password in <see cref="PasswordVariable"/>.</summary>
+    public static AegProcess StartAeg(string[] args, string dbPassword, string[]? wrapper = null) =>
+        AegProcess.Start(args, Password(dbPassword), wrapper);
+
+    /// <summary>Runs aeg to completion (3 min at most) with the database password in <see cref="PasswordVariable"/>.</summary>
+    public static Task<AegRun> RunAegAsync(string[] args, string dbPassword, string[]? wrapper = null) =>
+        AegProcess.RunAsync(args, Password(dbPassword), wrapper);
+
+    /// <summary>Writes an aeg.yaml for <paramref name="db"/> and a TCP/LF syslog destination; <paramref name="extra"/> is appended as is.</summary>
+    public static string WriteConfig(string path, AnnotationTestDatabase db, string stateDirectory, int syslogPort, int batchSize,
+        string interval = "1s", string extra = "")
     {
-        var watch = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (watch.Elapsed > timeout)
-            {
-                throw new TimeoutException($"waited {timeout.TotalSeconds} s for {what}");
-            }
-            await Task.Delay(20);
-        }
+        var o = db.Options;
+        File.WriteAllText(path, $$"""
+            database: { host: {{o.Host}}, port: {{o.Port}}, database: {{o.Database}}, user: {{o.User}}, passwordEnv: {{PasswordVariable}}, sslMode: None }
+            poller: { batchSize: {{batchSize}}, firstStart: beginning, interval: {{interval}}, retryMinDelay: 50ms, retryMaxDelay: 500ms }
+            state: { directory: {{stateDirectory}} }
+            syslog: { host: 127.0.0.1, port: {{syslogPort}}, protocol: tcp, framing: lf, reconnectMinDelay: 20ms, reconnectMaxDelay: 200ms, connectTimeout: 2s }
+            mappings: {{TestServices.RepoFile("cef-mappings.yaml")}}
+            hostName: aeg-fault.example.com
+            {{extra}}
+            """);
+        return path;
     }
 
-    /// <summary>The event id (cn2) of every received line, in arrival order.</summary>
-    public static List<long> EventIds(IEnumerable<string> lines) => lines.Select(l => long.Parse(ParsedCef.Parse(l)["cn2"])).ToList();
-
-    /// <summary>Event ids of syslog lines as raw bytes.</summary>
-    public static List<long> EventIds(IEnumerable<byte[]> lines) => EventIds(lines.Select(l => System.Text.Encoding.UTF8.GetString(l)));
+    private static Dictionary<string, string> Password(string dbPassword) => new() { [PasswordVariable] = dbPassword };
 }

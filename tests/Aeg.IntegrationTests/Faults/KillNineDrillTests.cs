@@ -19,7 +19,7 @@ public sealed class KillNineDrillTests(ITestOutputHelper output)
         var random = new Random(seed);
         await using var receiver = await SyslogNgReceiver.StartAsync();
         await using var h = await PollerHarness.CreateAsync();
-        var config = AegProcess.WriteConfig(Path.Combine(h.StateDirectory, "aeg.yaml"), h.Db, h.StateDirectory, receiver.TcpLfPort, Batch);
+        var config = Drill.WriteConfig(Path.Combine(h.StateDirectory, "aeg.yaml"), h.Db, h.StateDirectory, receiver.TcpLfPort, Batch);
         var baseMs = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds();
         long lastId = 0;
         var cursorsAtKill = new List<long>();
@@ -31,7 +31,7 @@ public sealed class KillNineDrillTests(ITestOutputHelper output)
             await h.Db.InsertRangeAsync(firstId: lastId + 1, count: RowsPerRound, firstMs: baseMs + lastId + 1, stepMs: 1);
             lastId += RowsPerRound;
             var start = SavedCursor(h);
-            using var aeg = AegProcess.Start(["run", "--config", config], h.Db.Password);
+            using var aeg = Drill.StartAeg(["run", "--config", config], h.Db.Password);
             // The kill point: during start-up or the first batches (0), or after 1–3 committed batches
             // plus a random few ms.
             var batches = random.Next(0, 4);
@@ -41,11 +41,11 @@ public sealed class KillNineDrillTests(ITestOutputHelper output)
             }
             else
             {
-                await Drill.WaitUntilAsync(() => aeg.Process.HasExited || SavedCursor(h) >= start + batches * Batch,
-                    TimeSpan.FromSeconds(60), $"round {round}: {batches} batch(es) committed");
+                await WaitUntil.HoldsAsync(() => aeg.HasExited || SavedCursor(h) >= start + batches * Batch,
+                    $"round {round}: {batches} batch(es) committed", TimeSpan.FromSeconds(60));
                 await Task.Delay(random.Next(0, 15));
             }
-            Assert.False(aeg.Process.HasExited, $"aeg run exited by itself: {aeg.Output}");
+            Assert.False(aeg.HasExited, $"aeg run exited by itself: {aeg.Output}");
             aeg.KillHard();
             var atKill = SavedCursor(h);
             cursorsAtKill.Add(atKill);
@@ -55,11 +55,11 @@ public sealed class KillNineDrillTests(ITestOutputHelper output)
             }
         }
 
-        var (exit, finalOutput) = await AegProcess.RunAsync(["poll", "--once", "--config", config], h.Db.Password);
+        var (exit, finalOutput) = await Drill.RunAegAsync(["poll", "--once", "--config", config], h.Db.Password);
         Assert.True(exit == 0, finalOutput);
         Assert.Equal(lastId, SavedCursor(h));
-        await Drill.WaitUntilAsync(() => Drill.EventIds(receiver.ReadLineBytes()).Distinct().Count() >= lastId, TimeSpan.FromSeconds(60), "every row at syslog-ng");
-        var ids = Drill.EventIds(receiver.ReadLineBytes());
+        await WaitUntil.HoldsAsync(() => ParsedCef.EventIds(receiver.ReadLineBytes()).Distinct().Count() >= lastId, "every row at syslog-ng", TimeSpan.FromSeconds(60));
+        var ids = ParsedCef.EventIds(receiver.ReadLineBytes());
 
         var result = DrillResult.FromIds("kill -9 x20", Enumerable.Range(1, (int)lastId).Select(i => (long)i), ids,
             $"batch {Batch}, {RowsPerRound} new rows per round, {midDrain} of {Kills} kills with a backlog left, seed {seed}");

@@ -40,7 +40,7 @@ public sealed class MariaDbOutageDrillTests(ITestOutputHelper output)
         var run = poller.RunAsync(stop.Token);
         try
         {
-            await Drill.WaitUntilAsync(() => poller.Cursor.EventId >= 5 * Batch, TimeSpan.FromSeconds(60), "five batches committed");
+            await WaitUntil.HoldsAsync(() => poller.Cursor.EventId >= 5 * Batch, "five batches committed", TimeSpan.FromSeconds(60));
             var (readyBefore, _) = await ReadyzAsync(client);
             Assert.Equal(200, readyBefore);
             await mariadb.StopAsync();
@@ -50,7 +50,7 @@ public sealed class MariaDbOutageDrillTests(ITestOutputHelper output)
             // The outage itself is the scenario: 30 s by the clock, while the poller retries.
             var outage = Stopwatch.StartNew();
             var failuresAtStop = poller.Counters.DatabaseFailures;
-            await Drill.WaitUntilAsync(() => poller.Counters.DatabaseFailures > failuresAtStop, TimeSpan.FromSeconds(30), "the first failed poll");
+            await WaitUntil.HoldsAsync(() => poller.Counters.DatabaseFailures > failuresAtStop, "the first failed poll", TimeSpan.FromSeconds(30));
             // Rows already read before the stop may still be sent; after that the cursor must stand still.
             var cursorDuringOutage = poller.Cursor.EventId;
             var (readyDuring, readyBody) = await ReadyzAsync(client);
@@ -63,11 +63,11 @@ public sealed class MariaDbOutageDrillTests(ITestOutputHelper output)
             var downFor = outage.Elapsed;
             await mariadb.RestartAsync(TimeSpan.FromSeconds(60));
             var back = Stopwatch.StartNew();
-            await Drill.WaitUntilAsync(() => poller.Cursor.EventId > cursorDuringOutage, TimeSpan.FromSeconds(60), "the poller to move on after the restart");
+            await WaitUntil.HoldsAsync(() => poller.Cursor.EventId > cursorDuringOutage, "the poller to move on after the restart", TimeSpan.FromSeconds(60));
             var resumedAfter = back.Elapsed;
-            await Drill.WaitUntilAsync(() => poller.Cursor.EventId == Rows, TimeSpan.FromSeconds(120), "the drain to finish");
-            await Drill.WaitUntilAsync(() => Drill.EventIds(receiver.ReadLineBytes()).Distinct().Count() >= Rows, TimeSpan.FromSeconds(60), "every row at syslog-ng");
-            var ids = Drill.EventIds(receiver.ReadLineBytes());
+            await WaitUntil.HoldsAsync(() => poller.Cursor.EventId == Rows, "the drain to finish", TimeSpan.FromSeconds(120));
+            await WaitUntil.HoldsAsync(() => ParsedCef.EventIds(receiver.ReadLineBytes()).Distinct().Count() >= Rows, "every row at syslog-ng", TimeSpan.FromSeconds(60));
+            var ids = ParsedCef.EventIds(receiver.ReadLineBytes());
             var (readyAfter, readyAfterBody) = await ReadyzAsync(client);
             Assert.True(readyAfter == 200, readyAfterBody);
 

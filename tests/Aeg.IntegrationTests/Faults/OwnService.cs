@@ -125,7 +125,7 @@ internal sealed class OwnService : IAsyncDisposable
         {
             throw new InvalidOperationException($"restart of {_kind} failed (exit {exit}): {output}");
         }
-        await Drill.WaitUntilAsync(Listening, timeout, $"{_kind} to listen again on port {Port}");
+        await WaitUntil.HoldsAsync(Listening, $"{_kind} to listen again on port {Port}", timeout);
     }
 
     public async ValueTask DisposeAsync()

@@ -37,7 +37,7 @@ public sealed class RtOutageDrillTests(ITestOutputHelper output)
 
         // One ticket exists before the outage; its key comes back during it as an update.
         Assert.True(queue.TryEnqueue(TicketFor(id, "k0")));
-        await WaitUntil(() => service.Counters.Created == 1 || service.Counters.Failed > 0, TimeSpan.FromSeconds(60), "the first ticket");
+        await WaitUntil.HoldsAsync(() => service.Counters.Created == 1 || service.Counters.Failed > 0, "the first ticket", TimeSpan.FromSeconds(60));
         Assert.True(service.Counters.Created == 1, log.Text);
 
         await rt.StopAsync();
@@ -47,7 +47,7 @@ public sealed class RtOutageDrillTests(ITestOutputHelper output)
         {
             Assert.True(queue.TryEnqueue(TicketFor(id, key)));
         }
-        await WaitUntil(() => service.Counters.DeadLettered == keys.Length, TimeSpan.FromSeconds(60), "every action to be dead-lettered");
+        await WaitUntil.HoldsAsync(() => service.Counters.DeadLettered == keys.Length, "every action to be dead-lettered", TimeSpan.FromSeconds(60));
         queue.Complete();
         await run.WaitAsync(TimeSpan.FromSeconds(30));
         var letters = new DeadLetterStore(options.Tickets.DeadLetterPath(options.State.Directory)).ReadAll();
@@ -57,12 +57,12 @@ public sealed class RtOutageDrillTests(ITestOutputHelper output)
         Assert.True(retried >= keys.Length * (MaxAttempts - 1), $"only {retried} retries");
 
         await rt.RestartAsync(TimeSpan.FromSeconds(120));
-        await WaitUntilAsync(async () => (await http.GetAsync("queue/SOC")).IsSuccessStatusCode, TimeSpan.FromSeconds(120), "RT to answer REST2 again");
+        await WaitUntil.HoldsAsync(() => AnswersAsync(http, "queue/SOC"), "RT to answer REST2 again", TimeSpan.FromSeconds(120), every: TimeSpan.FromMilliseconds(100));
 
-        var (exit, text) = await AegProcess.RunAsync(["tickets", "retry", "--config", config], "");
+        var (exit, text) = await Drill.RunAegAsync(["tickets", "retry", "--config", config], "");
         Assert.True(exit == 0, text);
         Assert.Empty(new DeadLetterStore(options.Tickets.DeadLetterPath(options.State.Directory)).ReadAll());
-        var (exitAgain, textAgain) = await AegProcess.RunAsync(["tickets", "retry", "--config", config], "");
+        var (exitAgain, textAgain) = await Drill.RunAegAsync(["tickets", "retry", "--config", config], "");
         Assert.True(exitAgain == 0, textAgain);
 
         var subjects = await SubjectsAsync(http, id);
@@ -116,27 +116,15 @@ public sealed class RtOutageDrillTests(ITestOutputHelper output)
         return doc.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("Subject").GetString()!).ToList();
     }
 
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    private static async Task<bool> AnswersAsync(HttpClient http, string path)
     {
-        var watch = System.Diagnostics.Stopwatch.StartNew();
-        while (true)
+        try
         {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not up yet.
-            }
-            if (watch.Elapsed > timeout)
-            {
-                throw new TimeoutException($"waited {timeout.TotalSeconds} s for {what}");
-            }
-            await Task.Delay(100);
+            return (await http.GetAsync(path)).IsSuccessStatusCode;
+        }
+        catch (HttpRequestException)
+        {
+            return false; // Not up yet.
         }
     }
 }

@@ -76,14 +76,14 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
         await using var d = await Setup.CreateAsync(tmpfs);
         using var aeg = d.StartRun();
         // Once it polls it holds the lock and has read the cursor; only the cursor saves are left to fail.
-        await Drill.WaitUntilAsync(() => aeg.Process.HasExited || aeg.Output.Contains("Polling mysql://"), TimeSpan.FromSeconds(60), "aeg run to start polling");
-        Assert.False(aeg.Process.HasExited, aeg.Output);
+        await WaitUntil.HoldsAsync(() => aeg.HasExited || aeg.Output.Contains("Polling mysql://"), "aeg run to start polling", TimeSpan.FromSeconds(60));
+        Assert.False(aeg.HasExited, aeg.Output);
 
         await tmpfs.AddReadOnlyViewAsync();
         await d.InsertAsync(Rows);
-        await Drill.WaitUntilAsync(() => aeg.Process.HasExited || aeg.Output.Split("Read-only file system").Length > 3,
-            TimeSpan.FromSeconds(60), "aeg run to fail three cursor saves");
-        Assert.False(aeg.Process.HasExited, aeg.Output);
+        await WaitUntil.HoldsAsync(() => aeg.HasExited || aeg.Output.Split("Read-only file system").Length > 3,
+            "aeg run to fail three cursor saves", TimeSpan.FromSeconds(60));
+        Assert.False(aeg.HasExited, aeg.Output);
         Assert.Contains("cannot write the state file", aeg.Output);
         var (readyDuring, readyBody) = await d.ReadyzAsync();
         Assert.True(readyDuring == 503 && readyBody.Contains("state_directory"), $"/readyz {readyDuring} while read-only: {readyBody}");
@@ -92,10 +92,10 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
         var sentWhileReadOnly = d.Received().Count - Rows;
 
         await tmpfs.RemoveReadOnlyViewAsync();
-        await Drill.WaitUntilAsync(() => d.StateFile.Load()!.Cursor.EventId == 2 * Rows, TimeSpan.FromSeconds(60), "the cursor file to catch up");
+        await WaitUntil.HoldsAsync(() => d.StateFile.Load()!.Cursor.EventId == 2 * Rows, "the cursor file to catch up", TimeSpan.FromSeconds(60));
         await d.InsertAsync(Rows);
-        await Drill.WaitUntilAsync(() => d.StateFile.Load()!.Cursor.EventId == 3 * Rows, TimeSpan.FromSeconds(60), "new rows after the fault");
-        await Drill.WaitUntilAsync(() => d.Received().Distinct().Count() >= 3 * Rows, TimeSpan.FromSeconds(30), "every row at syslog-ng");
+        await WaitUntil.HoldsAsync(() => d.StateFile.Load()!.Cursor.EventId == 3 * Rows, "new rows after the fault", TimeSpan.FromSeconds(60));
+        await WaitUntil.HoldsAsync(() => d.Received().Distinct().Count() >= 3 * Rows, "every row at syslog-ng", TimeSpan.FromSeconds(30));
         var (readyAfter, readyAfterBody) = await d.ReadyzAsync();
         Assert.True(readyAfter == 200, readyAfterBody);
         var result = DrillResult.FromIds("state directory read-only under aeg run", Enumerable.Range(1, 3 * Rows).Select(i => (long)i), d.Received(),
@@ -122,7 +122,7 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
             _tmpfs = tmpfs;
             Harness = harness;
             Receiver = receiver;
-            _config = AegProcess.WriteConfig(Path.Combine(harness.StateDirectory, "aeg.yaml"), harness.Db, tmpfs.Directory, receiver.TcpLfPort, Batch,
+            _config = Drill.WriteConfig(Path.Combine(harness.StateDirectory, "aeg.yaml"), harness.Db, tmpfs.Directory, receiver.TcpLfPort, Batch,
                 extra: $"http: {{ enabled: true, port: {_httpPort} }}");
             StateFile = new AnnotationStateFile(Path.GetDirectoryName(tmpfs.Outside("annotation-state.json"))!);
         }
@@ -150,10 +150,10 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
         }
 
         public AegProcess StartRun() =>
-            AegProcess.Start(["run", "--config", _config], Harness.Db.Password, _tmpfs.Wrapper);
+            Drill.StartAeg(["run", "--config", _config], Harness.Db.Password, _tmpfs.Wrapper);
 
-        public Task<(int Exit, string Output)> PollAsync() =>
-            AegProcess.RunAsync(["poll", "--once", "--attempts", "3", "--config", _config], Harness.Db.Password, _tmpfs.Wrapper);
+        public Task<AegRun> PollAsync() =>
+            Drill.RunAegAsync(["poll", "--once", "--attempts", "3", "--config", _config], Harness.Db.Password, _tmpfs.Wrapper);
 
         /// <summary>Polls again once the fault is gone: exit 0, the cursor reaches the last row and every row is at syslog-ng.</summary>
         public async Task RecoverAsync(long lastId)
@@ -161,7 +161,7 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
             var (exit, text) = await PollAsync();
             Assert.True(exit == 0, text);
             Assert.Equal(lastId, StateFile.Load()!.Cursor.EventId);
-            await Drill.WaitUntilAsync(() => Received().Distinct().Count() >= lastId, TimeSpan.FromSeconds(30), "every row at syslog-ng");
+            await WaitUntil.HoldsAsync(() => Received().Distinct().Count() >= lastId, "every row at syslog-ng", TimeSpan.FromSeconds(30));
         }
 
         /// <summary>GET /readyz of the running aeg run (the HTTP endpoint is enabled in its config).</summary>
@@ -172,7 +172,7 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
             return ((int)response.StatusCode, await response.Content.ReadAsStringAsync());
         }
 
-        public List<long> Received() => Drill.EventIds(Receiver.ReadLineBytes());
+        public List<long> Received() => ParsedCef.EventIds(Receiver.ReadLineBytes());
 
         public async ValueTask DisposeAsync()
         {

@@ -27,7 +27,7 @@ public sealed class SyslogRefusalDrillTests(ITestOutputHelper output)
         try
         {
             await receiver.WaitForLinesAsync(RowsBefore, TimeSpan.FromSeconds(60));
-            await Drill.WaitUntilAsync(() => h.StateFile.Load()!.Cursor.EventId == RowsBefore, TimeSpan.FromSeconds(30), "the first rows to be committed");
+            await WaitUntil.HoldsAsync(() => h.StateFile.Load()!.Cursor.EventId == RowsBefore, "the first rows to be committed", TimeSpan.FromSeconds(30));
 
             // Nothing listens on the port any more: every connection attempt is refused.
             await receiver.StopAsync();
@@ -35,20 +35,20 @@ public sealed class SyslogRefusalDrillTests(ITestOutputHelper output)
             var stateBefore = await File.ReadAllBytesAsync(h.StateFile.Path);
             var failuresAtStop = poller.Counters.SendFailures;
             // The poller keeps trying (backoff 20–200 ms here); the cursor file must not change meanwhile.
-            await Drill.WaitUntilAsync(() =>
+            await WaitUntil.HoldsAsync(() =>
             {
                 Assert.Equal(stateBefore, File.ReadAllBytes(h.StateFile.Path));
                 return poller.Counters.SendFailures >= failuresAtStop + 10;
-            }, TimeSpan.FromSeconds(60), "ten refused send attempts");
+            }, "ten refused send attempts", TimeSpan.FromSeconds(60));
             var refused = poller.Counters.SendFailures - failuresAtStop;
             Assert.Equal(stateBefore, await File.ReadAllBytesAsync(h.StateFile.Path));
             Assert.Equal(RowsBefore, poller.Cursor.EventId);
 
             await receiver.RestartAsync();
-            await Drill.WaitUntilAsync(() => h.StateFile.Load()!.Cursor.EventId == RowsBefore + RowsDuring, TimeSpan.FromSeconds(60), "the drain to finish after the restart");
-            await Drill.WaitUntilAsync(() => Drill.EventIds(receiver.ReadLineBytes()).Distinct().Count() >= RowsBefore + RowsDuring,
-                TimeSpan.FromSeconds(60), "every row at syslog-ng");
-            var ids = Drill.EventIds(receiver.ReadLineBytes());
+            await WaitUntil.HoldsAsync(() => h.StateFile.Load()!.Cursor.EventId == RowsBefore + RowsDuring, "the drain to finish after the restart", TimeSpan.FromSeconds(60));
+            await WaitUntil.HoldsAsync(() => ParsedCef.EventIds(receiver.ReadLineBytes()).Distinct().Count() >= RowsBefore + RowsDuring,
+                "every row at syslog-ng", TimeSpan.FromSeconds(60));
+            var ids = ParsedCef.EventIds(receiver.ReadLineBytes());
 
             var result = DrillResult.FromIds("syslog refusing then accepting", Enumerable.Range(1, RowsBefore + RowsDuring).Select(i => (long)i), ids,
                 $"batch {Batch}; {refused} refused attempts while the cursor file stayed byte-identical");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Aeg.IntegrationTests.Annotations;
 using Aeg.IntegrationTests.Infrastructure;
@@ -35,14 +34,10 @@ public sealed class ActiveStandbyProcessTests(ITestOutputHelper output)
         await h.Db.InsertRangeAsync(firstId: 1, count: Rows, firstMs: hourAgo, stepMs: 1);
 
         // kill -9 of the active instance in the middle of its drain.
-        var watch = Stopwatch.StartNew();
-        AnnotationCursor? seen;
-        while ((seen = await SharedCursorAsync(ha, lockName)) is not { EventId: > 0 and < Rows - Batch })
-        {
-            Assert.False(a.HasExited, a.Output);
-            Assert.True(watch.Elapsed < Deadline, $"the shared cursor never stopped inside the drain (last {seen}); output:\n{a.Output}");
-            await Task.Delay(10);
-        }
+        AnnotationCursor? seen = null;
+        await WaitUntil.HoldsAsync(async () => (seen = await SharedCursorAsync(ha, lockName)) is { EventId: > 0 and < Rows - Batch } || a.HasExited,
+            "the shared cursor to stop inside the drain", Deadline, () => $"last {seen}; output:\n{a.Output}");
+        Assert.True(seen is { EventId: > 0 and < Rows - Batch }, a.Output);
         Assert.False(b.Output.Contains("Active: lease", StringComparison.Ordinal), $"the standby took over before the kill; active instance's output:\n{a.Output}");
         // Taken before the signal: the standby can react before kill(1) has even returned.
         var killedAt = DateTime.UtcNow;
@@ -119,20 +114,11 @@ public sealed class ActiveStandbyProcessTests(ITestOutputHelper output)
     {
         var expected = await TableIdsAsync(h);
         Assert.Equal(rows, expected.Count);
-        var watch = Stopwatch.StartNew();
-        while (true)
-        {
-            var lines = receiver.ReadLineBytes();
-            var ids = lines.Select(l => long.Parse(ParsedCef.Parse(System.Text.Encoding.UTF8.GetString(l))["cn2"])).ToList();
-            var missing = expected.Except(ids).Count();
-            if (missing == 0)
-            {
-                Assert.Empty(ids.Except(expected));
-                return ids;
-            }
-            Assert.True(watch.Elapsed < Deadline, $"{missing} of {rows} rows never arrived");
-            await Task.Delay(50);
-        }
+        List<long> ids = [];
+        await WaitUntil.HoldsAsync(() => !expected.Except(ids = ParsedCef.EventIds(receiver.ReadLineBytes())).Any(),
+            $"all {rows} rows at syslog-ng", Deadline, () => $"{expected.Except(ids).Count()} never arrived");
+        Assert.Empty(ids.Except(expected));
+        return ids;
     }
 
     private static async Task<HashSet<long>> TableIdsAsync(PollerHarness h)

@@ -37,7 +37,7 @@ public sealed class PollerLeaseTests
 
         var second = AcquireAsync(db, o);
         // The standby is parked in GET_LOCK on the server, not done.
-        await WaitUntilAsync(async () => await WaitingOnLockAsync(o.LockName) > 0, "the standby never waited in GET_LOCK");
+        await WaitUntil.HoldsAsync(async () => await WaitingOnLockAsync(o.LockName) > 0, "the standby to wait in GET_LOCK", Deadline);
         Assert.False(second.IsCompleted);
         Assert.False(first.IsLost);
 
@@ -50,7 +50,7 @@ public sealed class PollerLeaseTests
         Assert.NotEqual(first.ConnectionId, taken.ConnectionId);
 
         // The old holder finds out by its heartbeat and refuses fenced work.
-        await WaitUntilAsync(() => Task.FromResult(first.Lost.IsCancellationRequested), "the old holder never noticed the loss");
+        await WaitUntil.HoldsAsync(() => first.Lost.IsCancellationRequested, "the old holder to notice the loss", Deadline);
         Assert.Throws<LeaseLostException>(() => first.Fenced(_ => 1));
         Assert.Equal(1, taken.Fenced(_ => 1));
     }
@@ -63,7 +63,7 @@ public sealed class PollerLeaseTests
         var o = Options(ha);
         var first = await AcquireAsync(db, o);
         var second = AcquireAsync(db, o);
-        await WaitUntilAsync(async () => await WaitingOnLockAsync(o.LockName) > 0, "the standby never waited in GET_LOCK");
+        await WaitUntil.HoldsAsync(async () => await WaitingOnLockAsync(o.LockName) > 0, "the standby to wait in GET_LOCK", Deadline);
 
         var watch = Stopwatch.StartNew();
         await first.DisposeAsync();
@@ -116,7 +116,7 @@ public sealed class PollerLeaseTests
         }
         Assert.Equal(new AnnotationCursor(HourAgoMs + rows - 1, rows), shared.Load()!.Cursor);
 
-        var ids = PollerHarness.EventIds(sender.Flushed.Concat(sender2.Flushed));
+        var ids = ParsedCef.EventIds(sender.Flushed.Concat(sender2.Flushed));
         Assert.Equal(Enumerable.Range(1, rows).Select(i => (long)i), ids.Distinct().Order());
         var duplicates = ids.GroupBy(i => i).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
         Assert.Equal(Enumerable.Range(batch + 1, batch).Select(i => (long)i), duplicates.Order());
@@ -172,15 +172,5 @@ public sealed class PollerLeaseTests
         cmd.CommandText = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE CONCAT('%GET_LOCK(''', @n, '''%')";
         AnnotationDatabase.AddParameter(cmd, "@n", lockName);
         return Convert.ToInt64(await cmd.ExecuteScalarAsync());
-    }
-
-    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string failure)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(watch.Elapsed < Deadline, failure);
-            await Task.Delay(20);
-        }
     }
 }

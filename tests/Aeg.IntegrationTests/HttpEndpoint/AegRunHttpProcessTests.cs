@@ -1,8 +1,6 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.RegularExpressions;
 using Aeg.IntegrationTests.Annotations;
 using Aeg.IntegrationTests.Infrastructure;
@@ -38,55 +36,26 @@ public sealed partial class AegRunHttpProcessTests
             http: { enabled: true, port: 0, tokenFile: scrape-token }
             """);
 
-        var psi = AegBinary.StartInfo(["run", "--config", config]);
-        psi.Environment["AEG_HTTP_DB_PASSWORD"] = h.Db.Password;
-        using var child = Process.Start(psi)!;
-        var output = new StringBuilder();
-        void Collect(object? _, DataReceivedEventArgs e)
-        {
-            lock (output)
-            {
-                output.AppendLine(e.Data);
-            }
-        }
-        child.ErrorDataReceived += Collect;
-        child.OutputDataReceived += Collect;
-        child.BeginErrorReadLine();
-        child.BeginOutputReadLine();
-        string Output()
-        {
-            lock (output)
-            {
-                return output.ToString();
-            }
-        }
+        using var child = AegProcess.Start(["run", "--config", config], new Dictionary<string, string> { ["AEG_HTTP_DB_PASSWORD"] = h.Db.Password });
         try
         {
-            var watch = Stopwatch.StartNew();
-            Match endpoint;
-            while (!(endpoint = EndpointLine().Match(Output())).Success)
-            {
-                Assert.True(watch.Elapsed < Deadline && !child.HasExited, $"no HTTP endpoint logged: {Output()}");
-                await Task.Delay(20);
-            }
+            Match endpoint = Match.Empty;
+            await WaitUntil.HoldsAsync(() => (endpoint = EndpointLine().Match(child.Output)).Success || child.HasExited,
+                "the HTTP endpoint to be logged", Deadline, () => child.Output);
+            Assert.True(endpoint.Success, $"no HTTP endpoint logged: {child.Output}");
             var baseUrl = $"http://{endpoint.Groups[1].Value}";
             using var client = new HttpClient();
             Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync(baseUrl + "/metrics")).StatusCode);
             client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
-            PrometheusPage page;
-            while (true)
+            PrometheusPage page = null!;
+            await WaitUntil.HoldsAsync(async () =>
             {
                 var response = await client.GetAsync(baseUrl + "/metrics");
                 Assert.Equal(HttpStatusCode.OK, response.StatusCode);
                 page = PrometheusTextParser.Parse(await response.Content.ReadAsStringAsync());
-                if (page.Value("aeg_annotation_events_sent_total") == 7)
-                {
-                    break;
-                }
-                Assert.True(watch.Elapsed < Deadline, $"7 events were not sent: {Output()}");
-                await Task.Delay(50);
-            }
+                return page.Value("aeg_annotation_events_sent_total") == 7;
+            }, "7 events to be sent", Deadline, () => child.Output, every: TimeSpan.FromMilliseconds(50));
             Assert.Equal(7, page.Value("aeg_annotation_rows_polled_total"));
             Assert.Equal(7, page.Value("aeg_syslog_messages_sent_total"));
             var ready = await client.GetAsync(baseUrl + "/readyz");
@@ -95,16 +64,12 @@ public sealed partial class AegRunHttpProcessTests
         }
         finally
         {
-            using (var term = Process.Start("kill", ["-TERM", child.Id.ToString()]))
-            {
-                await term.WaitForExitAsync();
-            }
-            using var timeout = new CancellationTokenSource(Deadline);
-            await child.WaitForExitAsync(timeout.Token);
+            await child.SignalAsync("TERM");
+            await child.WaitForExitAsync(Deadline);
         }
-        Assert.True(child.ExitCode == 0, $"exit {child.ExitCode}: {Output()}");
-        Assert.DoesNotContain(token, Output());
-        Assert.DoesNotContain(h.Db.Password, Output());
+        Assert.True(child.ExitCode == 0, $"exit {child.ExitCode}: {child.Output}");
+        Assert.DoesNotContain(token, child.Output);
+        Assert.DoesNotContain(h.Db.Password, child.Output);
     }
 
     [GeneratedRegex(@"HTTP endpoint on http://(127\.0\.0\.1:\d+)/")]

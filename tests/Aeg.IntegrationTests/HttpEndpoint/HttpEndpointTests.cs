@@ -38,7 +38,7 @@ public sealed class HttpEndpointTests
         // Event 1 edited twice between two polls: version 1 → 3 is one gap of one missed version.
         await h.Db.ExecuteAsync("UPDATE arc_event_annotation SET version = 3, modification_time = 1700000001000 WHERE event_id = 1");
         Assert.True(await poller.PollOnceWithRetryAsync(1, CancellationToken.None));
-        await Eventually.HoldsAsync(() => Volatile.Read(ref received) == 26, "26 datagrams at the receiver");
+        await WaitUntil.HoldsAsync(() => Volatile.Read(ref received) == 26, "26 datagrams at the receiver");
 
         var page = await ScrapeAsync(server);
         var c = poller.Counters;

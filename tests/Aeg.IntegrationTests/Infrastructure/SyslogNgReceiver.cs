@@ -156,21 +156,10 @@ public sealed class SyslogNgReceiver : IAsyncDisposable
     /// <summary>Like <see cref="WaitForLinesAsync"/> but returns each line's raw bytes, for byte-exact checks.</summary>
     public async Task<IReadOnlyList<byte[]>> WaitForLineBytesAsync(int count, TimeSpan timeout)
     {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var lines = ReadLineBytes();
-            if (lines.Count >= count)
-                return lines;
-            if (deadline.Elapsed > timeout)
-            {
-                var last = lines.Count > 0 ? Encoding.UTF8.GetString(lines[^1]) : "(none)";
-                throw new TimeoutException(
-                    $"syslog-ng wrote {lines.Count} of {count} expected lines within {timeout.TotalSeconds} s; last line: {Truncate(last)}; syslog-ng output: {ProcessOutput()}");
-            }
-
-            await Task.Delay(20);
-        }
+        IReadOnlyList<byte[]> lines = [];
+        await WaitUntil.HoldsAsync(() => (lines = ReadLineBytes()).Count >= count, $"syslog-ng to write {count} lines", timeout,
+            () => $"it wrote {lines.Count}; last line: {Truncate(lines.Count > 0 ? Encoding.UTF8.GetString(lines[^1]) : "(none)")}; syslog-ng output: {ProcessOutput()}");
+        return lines;
     }
 
     /// <summary>The complete lines received so far (raw bytes, without the LF).</summary>
@@ -267,15 +256,16 @@ public sealed class SyslogNgReceiver : IAsyncDisposable
         process.BeginErrorReadLine();
         _process = process;
 
-        var deadline = Stopwatch.StartNew();
-        while (!await AllPortsListenAsync(cancellationToken))
+        try
         {
-            if (process.HasExited)
-                throw new SyslogNgStartException($"syslog-ng exited with code {process.ExitCode}: {ProcessOutput()}");
-            if (deadline.Elapsed > StartTimeout)
-                throw new SyslogNgStartException($"syslog-ng did not listen on all ports within {StartTimeout.TotalSeconds} s: {ProcessOutput()}");
-            await Task.Delay(20, cancellationToken);
+            await WaitUntil.HoldsAsync(async () => process.HasExited || await AllPortsListenAsync(cancellationToken), "syslog-ng to listen on all ports", StartTimeout);
         }
+        catch (TimeoutException e)
+        {
+            throw new SyslogNgStartException($"{e.Message}: {ProcessOutput()}");
+        }
+        if (process.HasExited)
+            throw new SyslogNgStartException($"syslog-ng exited with code {process.ExitCode}: {ProcessOutput()}");
     }
 
     private async Task<bool> AllPortsListenAsync(CancellationToken cancellationToken)

@@ -53,7 +53,7 @@ public sealed partial class LoggenLoadTests
                 "--number", "20000", "--rate", "200000", "127.0.0.1", listener.EndPoint.Port.ToString());
 
             Assert.Equal(20000, sent);
-            await Eventually.HoldsAsync(() => listener.Handler.Count == sent && listener.Counters.ConnectionsActive == 0, $"{sent} frames");
+            await WaitUntil.HoldsAsync(() => listener.Handler.Count == sent && listener.Counters.ConnectionsActive == 0, $"{sent} frames");
             Assert.Equal(sent, listener.Counters.Frames);
             Assert.Equal(sent, listener.Host.Senders.Get(IPAddress.Loopback).Received);
             var expected = lines.Select(Encoding.UTF8.GetBytes).ToArray();
@@ -77,7 +77,7 @@ public sealed partial class LoggenLoadTests
             "--number", "5000", "--rate", "100000", "127.0.0.1", listener.EndPoint.Port.ToString());
 
         Assert.True(sent >= 5000, $"loggen sent {sent}");
-        await Eventually.HoldsAsync(() => listener.Handler.Count == sent && listener.Counters.ConnectionsActive == 0, $"{sent} frames");
+        await WaitUntil.HoldsAsync(() => listener.Handler.Count == sent && listener.Counters.ConnectionsActive == 0, $"{sent} frames");
         Assert.Equal(sent, listener.Counters.Frames);
         Assert.Equal(0, listener.Counters.FramingErrors);
         Assert.All(listener.Handler.Frames, f => Assert.StartsWith("<38>1 ", Encoding.UTF8.GetString(f)));

@@ -94,7 +94,7 @@ public sealed class CefToRtEndToEndTests : IDisposable
         {
             await SendUdpAsync(pipeline, Encoding.UTF8.GetBytes(Correlation));
             ticketRef = await WaitForMappingAsync();
-            await WaitUntilAsync(() => pipeline.Tickets.Counters.Created == 1, "the ticket to be created");
+            await WaitUntil.HoldsAsync(() => pipeline.Tickets.Counters.Created == 1, "the ticket to be created", Deadline);
             Assert.Equal((1, 1, 0), (Sender(pipeline).Parsed, Sender(pipeline).Matched, Sender(pipeline).Rejected));
         }
 
@@ -111,12 +111,12 @@ public sealed class CefToRtEndToEndTests : IDisposable
         await using (var pipeline = await StartAsync())
         {
             await SendTcpAsync(pipeline, Encoding.UTF8.GetBytes(Correlation));
-            await WaitUntilAsync(() => pipeline.Tickets.Counters.Updated == 1, "the repeated event to update the ticket");
+            await WaitUntil.HoldsAsync(() => pipeline.Tickets.Counters.Updated == 1, "the repeated event to update the ticket", Deadline);
             Assert.Equal(0, pipeline.Tickets.Counters.Created);
             Assert.Contains("Comment", await HistoryTypesAsync(ticketRef));
 
             await SendTcpAsync(pipeline, ClosedAnnotation());
-            await WaitUntilAsync(() => pipeline.Tickets.Counters.Updated == 2, "the Closed annotation to update the ticket");
+            await WaitUntil.HoldsAsync(() => pipeline.Tickets.Counters.Updated == 2, "the Closed annotation to update the ticket", Deadline);
             Assert.Equal(0, pipeline.Tickets.Counters.Failed);
         }
 
@@ -158,21 +158,8 @@ public sealed class CefToRtEndToEndTests : IDisposable
     {
         var store = new TicketStore(TicketStore.DefaultPath(Path.Combine(_dir, "state")));
         TicketRecord? record = null;
-        await WaitUntilAsync(() => (record = store.Find("rt", $"esm-event-{_eventId}")) is not null, "the dedupe store to map the key");
+        await WaitUntil.HoldsAsync(() => (record = store.Find("rt", $"esm-event-{_eventId}")) is not null, "the dedupe store to map the key", Deadline);
         return record!.TicketRef;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var until = DateTime.UtcNow + Deadline;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > until)
-            {
-                throw new TimeoutException($"Timed out after {Deadline.TotalSeconds}s waiting for {what}.");
-            }
-            await Task.Delay(20);
-        }
     }
 
     private async Task<JsonElement> GetAsync(string path)

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Diagnostics;
 using Aeg.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -73,25 +72,11 @@ public sealed class SimulateCommandTests(ITestOutputHelper output)
     {
         var builder = TestServices.MySqlFactory.CreateConnectionStringBuilder()!;
         builder.ConnectionString = TestServices.MySqlConnectionString;
-        var executable = Path.Combine(AppContext.BaseDirectory, "aeg");
-        var start = new ProcessStartInfo(executable) { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.ArgumentList.Add("simulate");
-        start.ArgumentList.Add("--db");
-        start.ArgumentList.Add($"mysql://{builder["User ID"]}@{builder["Server"]}:{builder["Port"]}/{database}?sslMode=None");
-        start.ArgumentList.Add("--password-env");
-        start.ArgumentList.Add("AEG_SIMULATE_TEST_PASSWORD");
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment["AEG_SIMULATE_TEST_PASSWORD"] = (string)builder["Password"];
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Deadline);
-        await process.WaitForExitAsync(timeout.Token);
-        await stdout;
-        return (process.ExitCode, await stderr);
+        string[] target = ["simulate", "--db", $"mysql://{builder["User ID"]}@{builder["Server"]}:{builder["Port"]}/{database}?sslMode=None",
+            "--password-env", "AEG_SIMULATE_TEST_PASSWORD"];
+        var run = await AegProcess.RunAsync([.. target, .. args],
+            new Dictionary<string, string> { ["AEG_SIMULATE_TEST_PASSWORD"] = (string)builder["Password"] }, timeout: Deadline);
+        return (run.Exit, run.Stderr);
     }
 
     private sealed record Row(long EventId, int Version, string Stage, string ModifiedBy, string AuditTrail, string? Comment, int Flags, long ModificationTime);

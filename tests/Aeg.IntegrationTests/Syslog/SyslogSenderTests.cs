@@ -155,7 +155,7 @@ public sealed class SyslogSenderTests
         await SendAndFlushAsync(sender, after);
 
         Assert.Equal(1, sender.Stats.Reconnects);
-        await WaitUntilAsync(() => receiver.ReadLineBytes().Any(line => line.AsSpan().SequenceEqual(after)), "message after restart");
+        await WaitUntil.HoldsAsync(() => receiver.ReadLineBytes().Any(line => line.AsSpan().SequenceEqual(after)), "message after restart", Timeout);
     }
 
     [Fact]
@@ -167,12 +167,12 @@ public sealed class SyslogSenderTests
         await receiver.WaitForLinesAsync(1, Timeout);
 
         await receiver.StopAsync();
-        await WaitUntilAsync(() => !sender.IsConnected, "the sender to notice the closed connection");
+        await WaitUntil.HoldsAsync(() => !sender.IsConnected, "the sender to notice the closed connection", Timeout);
         await receiver.RestartAsync();
         var second = SyslogTestMessages.Message(2, "cs1=second batch");
         await SendAndFlushAsync(sender, second);
 
-        await WaitUntilAsync(() => receiver.ReadLineBytes().Any(line => line.AsSpan().SequenceEqual(second)), "second batch");
+        await WaitUntil.HoldsAsync(() => receiver.ReadLineBytes().Any(line => line.AsSpan().SequenceEqual(second)), "second batch", Timeout);
         Assert.Equal(0, sender.Stats.SendFailures);
         Assert.Equal(1, sender.Stats.Reconnects);
     }
@@ -255,15 +255,4 @@ public sealed class SyslogSenderTests
         protocol == SyslogProtocol.Udp ? message.Length
         : framing == SyslogFraming.Lf ? message.Length + 1
         : message.Length.ToString().Length + 1 + message.Length;
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"timed out waiting for {what}");
-            await Task.Delay(20);
-        }
-    }
 }

@@ -44,7 +44,7 @@ public sealed class HttpEndpointTests
             var lines = "CEF:0|V|P|1|sig|one|5|src=10.0.0.1\nCEF:0|V|P|1|sig|two|5|src=10.0.0.2\nnot cef at all\n"u8.ToArray();
             await client.GetStream().WriteAsync(lines);
         }
-        await Eventually.HoldsAsync(() => pipeline.Listeners.Senders.Snapshot().Sum(s => s.Parsed + s.Rejected) == 3, "3 messages handled");
+        await WaitUntil.HoldsAsync(() => pipeline.Listeners.Senders.Snapshot().Sum(s => s.Parsed + s.Rejected) == 3, "3 messages handled");
 
         var page = await ScrapeAsync(server);
         var label = ("listener", $"tcp/{listener.LocalEndPoint}");

@@ -49,6 +49,23 @@ internal static partial class PrometheusTextParser
 {
     private static readonly string[] Types = ["counter", "gauge", "histogram", "summary", "untyped"];
 
+    /// <summary>
+    /// <see cref="Parse"/>, and Aeg's own rules on top: every family is named aeg_*, has a TYPE and a
+    /// HELP, and a counter's name ends in _total.
+    /// </summary>
+    public static PrometheusPage ParseAeg(string text)
+    {
+        var page = Parse(text);
+        foreach (var family in page.Families.Values)
+        {
+            Assert.StartsWith("aeg_", family.Name);
+            Assert.NotNull(family.Type);
+            Assert.False(string.IsNullOrWhiteSpace(family.Help), $"{family.Name} has no HELP");
+            Assert.True(family.Type != "counter" || family.Name.EndsWith("_total", StringComparison.Ordinal), $"counter {family.Name} does not end in _total");
+        }
+        return page;
+    }
+
     public static PrometheusPage Parse(string text)
     {
         if (text.Length > 0 && !text.EndsWith('\n'))

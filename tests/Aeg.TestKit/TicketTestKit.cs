@@ -101,46 +101,6 @@ public sealed class InProcessHttpServer : IAsyncDisposable
     }
 }
 
-/// <summary>Log output captured as text (Serilog's TextWriter sink), with exceptions and properties, for secret scans.</summary>
-public sealed class LogCapture : IDisposable
-{
-    private readonly StringWriter _text = new();
-    private readonly MessageTemplateTextFormatter _formatter =
-        new("{Level:u3} {Message:lj} {Properties:j}{NewLine}{Exception}", System.Globalization.CultureInfo.InvariantCulture);
-
-    public LogCapture()
-    {
-        Logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(new Sink(this)).CreateLogger();
-    }
-
-    // Not the capture itself: the logger disposes its sinks, and disposing the capture disposes the logger.
-    private sealed class Sink(LogCapture capture) : ILogEventSink
-    {
-        public void Emit(LogEvent logEvent)
-        {
-            lock (capture._text)
-            {
-                capture._formatter.Format(logEvent, capture._text);
-            }
-        }
-    }
-
-    public Logger Logger { get; }
-
-    public string Text
-    {
-        get
-        {
-            lock (_text)
-            {
-                return _text.ToString();
-            }
-        }
-    }
-
-    public void Dispose() => Logger.Dispose();
-}
-
 /// <summary>A temporary folder deleted after the test.</summary>
 public sealed class TempDirectory : IDisposable
 {

@@ -82,21 +82,20 @@ public sealed partial class AnalystMetricsEndToEndTests
         var store = new AnalyticsStore(host.Options.Analytics.DatabaseFile(host.Options.State.Directory));
         var exposition = new StringWriter();
         AnalystHistograms.Load(store).WriteTo(new PrometheusTextWriter(exposition));
-        var samples = StrictPrometheusText.Parse(exposition.ToString());
+        var samples = PrometheusTextParser.ParseAeg(exposition.ToString());
         foreach (var ((kind, analyst), values) in expected)
         {
-            Assert.Equal(values.Count, samples[$"aeg_analyst_time_to_{kind}_seconds_count{{analyst=\"{analyst}\"}}"]);
-            Assert.Equal(values.Sum(), samples[$"aeg_analyst_time_to_{kind}_seconds_sum{{analyst=\"{analyst}\"}}"], 6);
-            Assert.Equal(values.Count(v => v <= 3600), samples[$"aeg_analyst_time_to_{kind}_seconds_bucket{{analyst=\"{analyst}\",le=\"3600\"}}"]);
+            Assert.Equal(values.Count, samples.Value($"aeg_analyst_time_to_{kind}_seconds_count", ("analyst", analyst)));
+            Assert.Equal(values.Sum(), samples.Value($"aeg_analyst_time_to_{kind}_seconds_sum", ("analyst", analyst)), 6);
+            Assert.Equal(values.Count(v => v <= 3600), samples.Value($"aeg_analyst_time_to_{kind}_seconds_bucket", ("analyst", analyst), ("le", "3600")));
         }
         // Counters count since start (Prometheus handles the reset); the live ones saw the whole script.
-        Assert.Equal(0, samples["aeg_analytics_incomplete_histories_total"]);
+        Assert.Equal(0, samples.Value("aeg_analytics_incomplete_histories_total"));
         var live = new StringWriter();
         poller.Analytics.Histograms.WriteTo(new PrometheusTextWriter(live));
-        var liveSamples = StrictPrometheusText.Parse(live.ToString());
-        Assert.Equal(script.Stories.Count(s => s.Incomplete), liveSamples["aeg_analytics_incomplete_histories_total"]);
-        Assert.Equal(samples.Where(kv => kv.Key.StartsWith("aeg_analyst_", StringComparison.Ordinal)),
-            liveSamples.Where(kv => kv.Key.StartsWith("aeg_analyst_", StringComparison.Ordinal)));
+        var liveSamples = PrometheusTextParser.ParseAeg(live.ToString());
+        Assert.Equal(script.Stories.Count(s => s.Incomplete), liveSamples.Value("aeg_analytics_incomplete_histories_total"));
+        Assert.Equal(AnalystSamples(samples), AnalystSamples(liveSamples));
 
         var table = await AegProcess.RunAsync(["report", "--config", config, "--from", "2026-09-30", "--to", "2026-10-10"]);
         Assert.True(table.Exit == 0, table.Stderr);
@@ -135,7 +134,11 @@ public sealed partial class AnalystMetricsEndToEndTests
     }
 
     /// <summary>Writes the script's visible edits to the annotation table in time order, polling after each; returns how many rows were written.</summary>
-    private static async Task<int> PlayAsync(AnnotationTestDatabase db, AnalystScript script, Func<Task> poll)
+    private static List<(string Name, string Labels, double Value)> AnalystSamples(PrometheusPage page) =>
+        page.Families.Values.SelectMany(f => f.Samples).Where(s => s.Name.StartsWith("aeg_analyst_", StringComparison.Ordinal))
+            .Select(s => (s.Name, s.LabelKey(), s.Value)).ToList();
+
+    private static async Task<int> PlayAsync(TestDatabase db, AnalystScript script, Func<Task> poll)
     {
         for (var i = 0; i < AnalystScript.Analysts.Length; i++)
         {

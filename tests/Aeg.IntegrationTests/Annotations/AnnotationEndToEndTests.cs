@@ -12,7 +12,7 @@ public sealed class AnnotationEndToEndTests
     private static readonly long HourAgoMs = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds();
     private const string Comment = "a|b=c\\d\nline 2 üñí 日本語";
 
-    private static async Task InsertVariedRowsAsync(AnnotationTestDatabase db)
+    private static async Task InsertVariedRowsAsync(TestDatabase db)
     {
         var line = "2,1795000000123,alice,Follow-Up,,,,\r\n";
         var trail = string.Concat(Enumerable.Repeat(line, 2048 / line.Length + 1))[..2048];

@@ -370,7 +370,7 @@ public sealed class AnnotationPollerTests
     private static int KillConnectionsTo(string database)
     {
         using var admin = Aeg.Annotations.AnnotationDatabase.Provider.CreateConnection()!;
-        admin.ConnectionString = AnnotationTestDatabase.AdminConnectionString;
+        admin.ConnectionString = TestServices.MySqlConnectionString;
         admin.Open();
         var ids = new List<long>();
         using (var list = admin.CreateCommand())

@@ -13,9 +13,9 @@ public sealed class DrainProgressTests
     {
         await using var h = await PollerHarness.CreateAsync();
         await h.Db.InsertRangeAsync(firstId: 1, count: 1000, firstMs: 1_700_000_000_000, stepMs: 1);
-        var sink = new CapturingSink();
+        var sink = new LogCapture();
         var source = new AnnotationSource(h.Db.Database, h.Source);
-        var progress = new DrainProgress(sink.Logger(), source, AnnotationCursor.Before(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000)), batchSize: 100, TimeSpan.Zero);
+        var progress = new DrainProgress(sink.Logger, source, AnnotationCursor.Before(DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000)), batchSize: 100, TimeSpan.Zero);
 
         progress.BatchCommitted(100, CancellationToken.None);
         await WaitUntil.HoldsAsync(() => progress.Total is not null, "the backlog to be counted", TimeSpan.FromSeconds(30));
@@ -35,10 +35,10 @@ public sealed class DrainProgressTests
         await h.Db.InsertRangeAsync(firstId: 1, count: 500, firstMs: 1_700_000_000_000, stepMs: 1);
         h.Options.BatchSize = 50;
         h.Options.LookBack = TimeSpan.Zero;
-        var sink = new CapturingSink();
+        var sink = new LogCapture();
         var sender = new RecordingSyslogSender();
         await using (var poller = new AnnotationPoller(new AnnotationSource(h.Db.Database, h.Source), new AnnotationMapper(PollerHarness.Mappings, new(), "aeg-test.example.com"),
-            sender, h.StateFile, h.Options, sink.Logger()))
+            sender, h.StateFile, h.Options, sink.Logger))
         {
             poller.Initialize();
             Assert.Equal(500, await poller.PollOnceAsync(CancellationToken.None));

@@ -24,7 +24,7 @@ public sealed class PackedFetchTests
     {
         var seed = Random.Shared.Next();
         var random = new Random(seed);
-        await using var db = await AnnotationTestDatabase.CreateAsync();
+        await using var db = await TestDatabase.CreateEsmAsync();
         await db.ExecuteAsync("INSERT INTO arc_resource VALUES (100, 2, 'N,1:x', NULL), (101, 2, '😀 bøb', NULL), (102, 2, '', NULL)");
         var inserted = new List<(long Id, string? Comment, string? Trail)>();
         var ids = new HashSet<long> { long.MaxValue, long.MinValue + 1 };
@@ -89,7 +89,7 @@ public sealed class PackedFetchTests
     [Fact]
     public async Task Datetime_columns_give_the_same_milliseconds_as_row_reading_before_and_after_1970()
     {
-        await using var db = await AnnotationTestDatabase.CreateAsync();
+        await using var db = await TestDatabase.CreateEsmAsync();
         await db.ExecuteAsync("""
             CREATE TABLE site_annotations (id BIGINT PRIMARY KEY, ver INT, changed DATETIME(6), who VARCHAR(50), mrt DATETIME(6) NULL,
               ended DATETIME NULL, KEY (changed, id));
@@ -139,7 +139,7 @@ public sealed class PackedFetchTests
     [Fact]
     public async Task Datetime_chunk_ends_inside_a_second_lose_and_repeat_nothing()
     {
-        await using var db = await AnnotationTestDatabase.CreateAsync();
+        await using var db = await TestDatabase.CreateEsmAsync();
         await db.ExecuteAsync("""
             CREATE TABLE site_annotations (id BIGINT PRIMARY KEY, ver INT, changed DATETIME(6), note VARCHAR(20), KEY (changed, id));
             SET SESSION max_recursive_iterations = 1000;
@@ -185,7 +185,7 @@ public sealed class PackedFetchTests
     [Fact]
     public async Task Names_joined_by_the_database_for_text_ids_come_packed_like_rows()
     {
-        await using var db = await AnnotationTestDatabase.CreateAsync();
+        await using var db = await TestDatabase.CreateEsmAsync();
         await db.ExecuteAsync("""
             CREATE TABLE site_stages (code VARCHAR(10) PRIMARY KEY, title VARCHAR(50), path VARCHAR(100));
             INSERT INTO site_stages VALUES ('S-F', NULL, '/All Stages/Final'), ('S-I', '3:N,😀', '/All Stages/Initial'), ('S-E', '', NULL);
@@ -231,7 +231,7 @@ public sealed class PackedFetchTests
     [Fact]
     public async Task A_row_larger_than_the_servers_limit_switches_to_row_reading_and_nothing_is_lost()
     {
-        await using var db = await AnnotationTestDatabase.CreateAsync();
+        await using var db = await TestDatabase.CreateEsmAsync();
         await db.InsertRangeAsync(firstId: 1, count: 30, firstMs: 1_795_000_000_000, stepMs: 0);
         var packed = new AnnotationSource(db.Database, new SourceOptions { Fetch = FetchMode.Packed })
         {

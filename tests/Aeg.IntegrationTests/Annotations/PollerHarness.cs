@@ -9,13 +9,13 @@ namespace Aeg.IntegrationTests.Annotations;
 /// <summary>A test database, a state directory and a way to build pollers over them.</summary>
 internal sealed class PollerHarness : IAsyncDisposable
 {
-    private PollerHarness(AnnotationTestDatabase db)
+    private PollerHarness(TestDatabase db)
     {
         Db = db;
         StateDirectory = Directory.CreateTempSubdirectory("aeg-poller-").FullName;
     }
 
-    public AnnotationTestDatabase Db { get; }
+    public TestDatabase Db { get; }
     public string StateDirectory { get; }
     public PollerOptions Options { get; } = new()
     {
@@ -27,7 +27,7 @@ internal sealed class PollerHarness : IAsyncDisposable
     public static CefMappings Mappings { get; } = RepoMappings.Load();
     public AnnotationStateFile StateFile => new(StateDirectory);
 
-    public static async Task<PollerHarness> CreateAsync(string? adminConnectionString = null) => new(await AnnotationTestDatabase.CreateAsync(adminConnectionString));
+    public static async Task<PollerHarness> CreateAsync(string? adminConnectionString = null) => new(await TestDatabase.CreateEsmAsync(adminConnectionString));
 
     public AnnotationPoller CreatePoller(ISyslogSender sender, AnnotationDatabase? database = null, SyslogOutputOptions? syslog = null)
     {

@@ -19,7 +19,7 @@ public sealed class Utf8TextReadingTests
     [Fact]
     public async Task Binary_collated_text_is_kept_as_utf8_and_maps_to_the_same_message_as_the_string()
     {
-        await using var db = await AnnotationTestDatabase.CreateAsync();
+        await using var db = await TestDatabase.CreateEsmAsync();
         var inserted = await InsertAsync(db, 300, Pieces);
         var rows = await ReadAsync(db, inserted.Count);
 
@@ -40,7 +40,7 @@ public sealed class Utf8TextReadingTests
     [Fact]
     public async Task A_case_insensitive_latin1_column_is_read_as_strings_with_the_same_values()
     {
-        await using var db = await AnnotationTestDatabase.CreateAsync();
+        await using var db = await TestDatabase.CreateEsmAsync();
         await db.ExecuteAsync("ALTER TABLE arc_event_annotation MODIFY current_comment VARCHAR(1024) CHARACTER SET latin1 COLLATE latin1_swedish_ci NULL");
         var inserted = await InsertAsync(db, 50, ["a", " ", "|", "=", "\\", "\n", "é", "ü", "'"]);
         var rows = await ReadAsync(db, inserted.Count);
@@ -55,7 +55,7 @@ public sealed class Utf8TextReadingTests
         }
     }
 
-    private static async Task<Dictionary<long, (string? Comment, string? Trail)>> InsertAsync(AnnotationTestDatabase db, int count, string[] pieces)
+    private static async Task<Dictionary<long, (string? Comment, string? Trail)>> InsertAsync(TestDatabase db, int count, string[] pieces)
     {
         var random = new Random(count);
         var inserted = new Dictionary<long, (string?, string?)>();
@@ -78,7 +78,7 @@ public sealed class Utf8TextReadingTests
         return inserted;
     }
 
-    private static async Task<AnnotationRow[]> ReadAsync(AnnotationTestDatabase db, int count)
+    private static async Task<AnnotationRow[]> ReadAsync(TestDatabase db, int count)
     {
         var source = new AnnotationSource(db.Database, new SourceOptions { Fetch = FetchMode.Rows });
         var rows = Enumerable.Range(0, count + 1).Select(_ => new AnnotationRow()).ToArray();

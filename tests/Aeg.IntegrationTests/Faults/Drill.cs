@@ -32,7 +32,7 @@ internal static class Drill
         AegProcess.RunAsync(args, Password(dbPassword), wrapper);
 
     /// <summary>Writes an aeg.yaml for <paramref name="db"/> and a TCP/LF syslog destination; <paramref name="extra"/> is appended as is.</summary>
-    public static string WriteConfig(string path, AnnotationTestDatabase db, string stateDirectory, int syslogPort, int batchSize,
+    public static string WriteConfig(string path, TestDatabase db, string stateDirectory, int syslogPort, int batchSize,
         string interval = "1s", string extra = "")
     {
         var o = db.Options;

@@ -123,7 +123,7 @@ public sealed class ActiveStandbyProcessTests(ITestOutputHelper output)
 
     private static async Task<HashSet<long>> TableIdsAsync(PollerHarness h)
     {
-        await using var c = await h.Db.OpenAsync();
+        await using var c = await h.Db.OpenConnectionAsync();
         await using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT event_id FROM arc_event_annotation";
         await using var r = await cmd.ExecuteReaderAsync();

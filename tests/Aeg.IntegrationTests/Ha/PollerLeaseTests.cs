@@ -23,13 +23,13 @@ public sealed class PollerLeaseTests
         Takeover = TimeSpan.FromSeconds(3),
     };
 
-    private static Task<PollerLease> AcquireAsync(AnnotationTestDatabase db, HaOptions o, CancellationToken ct = default) =>
+    private static Task<PollerLease> AcquireAsync(TestDatabase db, HaOptions o, CancellationToken ct = default) =>
         PollerLease.AcquireAsync(db.Database, o, Log, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), ct);
 
     [Fact]
     public async Task A_standby_waits_and_takes_the_lease_as_soon_as_the_holders_connection_dies()
     {
-        await using var db = await AnnotationTestDatabase.CreateAsync();
+        await using var db = await TestDatabase.CreateEsmAsync();
         await using var ha = await TestDatabase.CreateAsync();
         var o = Options(ha);
         var first = await AcquireAsync(db, o);
@@ -58,7 +58,7 @@ public sealed class PollerLeaseTests
     [Fact]
     public async Task Disposing_the_lease_releases_it_at_once_for_the_standby()
     {
-        await using var db = await AnnotationTestDatabase.CreateAsync();
+        await using var db = await TestDatabase.CreateEsmAsync();
         await using var ha = await TestDatabase.CreateAsync();
         var o = Options(ha);
         var first = await AcquireAsync(db, o);
@@ -125,7 +125,7 @@ public sealed class PollerLeaseTests
     [Fact]
     public async Task The_shared_state_round_trips_cursor_recent_keys_and_versions()
     {
-        await using var db = await AnnotationTestDatabase.CreateAsync();
+        await using var db = await TestDatabase.CreateEsmAsync();
         await using var ha = await TestDatabase.CreateAsync();
         var o = Options(ha);
         await using var lease = await AcquireAsync(db, o);

@@ -26,7 +26,7 @@ public sealed class CefToRtEndToEndTests : IDisposable
     private readonly string _id = Guid.NewGuid().ToString("N")[..12];
     // A fresh ESM event id per run: the dedupe key esm-event-<id> is new even in a shared RT.
     private readonly long _eventId = Random.Shared.NextInt64(1L << 40, 1L << 50);
-    private readonly CapturingSink _log = new();
+    private readonly LogCapture _log = new();
     private readonly HttpClient _rt = new() { BaseAddress = new Uri(TestServices.RtUrl.ToString().TrimEnd('/') + "/REST/2.0/") };
 
     public CefToRtEndToEndTests()
@@ -63,7 +63,7 @@ public sealed class CefToRtEndToEndTests : IDisposable
     private async Task<CefTicketPipeline> StartAsync()
     {
         var config = ConfigFile();
-        var pipeline = CefTicketPipeline.Create(AegConfig.Load(config), config, _log.Logger());
+        var pipeline = CefTicketPipeline.Create(AegConfig.Load(config), config, _log.Logger);
         await pipeline.StartAsync();
         return pipeline;
     }

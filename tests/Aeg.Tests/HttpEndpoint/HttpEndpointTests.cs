@@ -139,9 +139,9 @@ public sealed class HttpEndpointTests
     [Fact]
     public async Task A_non_loopback_address_without_a_token_is_served_with_a_warning_and_with_a_token_without_one()
     {
-        var sink = new CapturingSink();
+        var sink = new LogCapture();
         var wildcard = new HttpOptions { Address = "0.0.0.0", Port = 0 };
-        await using (var open = await AegHttpServer.StartAsync(wildcard, "aeg.yaml", [], [], null, sink.Logger()))
+        await using (var open = await AegHttpServer.StartAsync(wildcard, "aeg.yaml", [], [], null, sink.Logger))
         {
             Assert.Equal(IPAddress.Any, open.LocalEndPoint.Address);
             using var client = new HttpClient();
@@ -149,8 +149,8 @@ public sealed class HttpEndpointTests
         }
         Assert.Contains(sink.Lines(Serilog.Events.LogEventLevel.Warning), l => l.Contains("reachable from other machines and no token is set"));
 
-        var quiet = new CapturingSink();
-        await using (await AegHttpServer.StartAsync(wildcard, "aeg.yaml", [], [], "a-token-123", quiet.Logger()))
+        var quiet = new LogCapture();
+        await using (await AegHttpServer.StartAsync(wildcard, "aeg.yaml", [], [], "a-token-123", quiet.Logger))
         {
         }
         Assert.Empty(quiet.Lines(Serilog.Events.LogEventLevel.Warning));

@@ -19,18 +19,18 @@ public sealed class ListenerLimitTests
 
     private static byte[] LfFramed(IEnumerable<byte[]> frames) => [.. frames.SelectMany(f => f.Concat("\n"u8.ToArray()))];
 
-    private static async Task<(ListenerHost Host, CefRecordingHandler Handler, CapturingSink Log)> StartAsync(ListenerOptions options)
+    private static async Task<(ListenerHost Host, CefRecordingHandler Handler, LogCapture Log)> StartAsync(ListenerOptions options)
     {
         options.Address = "127.0.0.1";
         options.Port = 0;
         var handler = new CefRecordingHandler();
-        var log = new CapturingSink();
-        var host = new ListenerHost(new ListenOptions { Listeners = [options] }, handler, log.Logger());
+        var log = new LogCapture();
+        var host = new ListenerHost(new ListenOptions { Listeners = [options] }, handler, log.Logger);
         await host.StartAsync();
         return (host, handler, log);
     }
 
-    private static int Warnings(CapturingSink log, string about)
+    private static int Warnings(LogCapture log, string about)
         => log.Events.Count(e => e.Level == LogEventLevel.Warning && e.MessageTemplate.Text.Contains(about, StringComparison.Ordinal));
 
     private static async Task<TcpClient> ConnectFromAsync(string localAddress, IPEndPoint server)

@@ -34,9 +34,9 @@ public sealed partial class DemoTests(ITestOutputHelper output)
             Environment =
             {
                 ["AEG_DEMO_DIR"] = dir,
-                ["AEG_DEMO_MYSQL_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["AEG_DEMO_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["AEG_DEMO_HTTP_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["AEG_DEMO_MYSQL_PORT"] = FreePorts.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["AEG_DEMO_PORT"] = FreePorts.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["AEG_DEMO_HTTP_PORT"] = FreePorts.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
         };
         try
@@ -104,13 +104,6 @@ public sealed partial class DemoTests(ITestOutputHelper output)
             }
         }
         return found;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     [GeneratedRegex(@"Annotation Events received by Aeg's listener: (\d+)")]

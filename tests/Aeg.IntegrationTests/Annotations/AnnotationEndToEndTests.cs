@@ -135,7 +135,7 @@ public sealed class AnnotationEndToEndTests
     {
         await using var h = await PollerHarness.CreateAsync();
         await h.Db.InsertRangeAsync(firstId: 1, count: 5, firstMs: HourAgoMs, stepMs: 1);
-        var closedPort = ClosedPort();
+        var closedPort = FreePorts.Tcp();
         var config = WriteConfig(h, closedPort, "tcp", batchSize: 100);
         var (exit, output) = await RunAegAsync(h, ["poll", "--once", "--attempts", "2", "--config", config]);
         Assert.True(exit == 1, output);
@@ -283,13 +283,4 @@ public sealed class AnnotationEndToEndTests
     private static Task<AegRun> RunAegAsync(PollerHarness h, string[] args) => AegProcess.RunAsync(args, Password(h));
 
     private static Dictionary<string, string> Password(PollerHarness h) => new() { ["AEG_E2E_DB_PASSWORD"] = h.Db.Password };
-
-    private static int ClosedPort()
-    {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
-    }
 }

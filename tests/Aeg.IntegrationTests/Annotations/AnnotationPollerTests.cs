@@ -317,7 +317,7 @@ public sealed class AnnotationPollerTests
         await h.Db.InsertRangeAsync(firstId: 1, count: 50, firstMs: HourAgoMs, stepMs: 1);
         var options = h.Db.Options;
         var goodPort = options.Port;
-        options.Port = ClosedPort();
+        options.Port = FreePorts.Tcp();
         options.ConnectTimeout = TimeSpan.FromSeconds(2);
         var database = new AnnotationDatabase(options, h.Db.Password);
         var sender = new RecordingSyslogSender();
@@ -400,14 +400,5 @@ public sealed class AnnotationPollerTests
             }
         }
         return ids.Count;
-    }
-
-    private static int ClosedPort()
-    {
-        var l = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((System.Net.IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 }

@@ -63,7 +63,7 @@ internal sealed class OwnService : IAsyncDisposable
         Func<int, string[]>? restartCommand, string? runDir = null)
     {
         runDir ??= NewRunDir(kind);
-        var port = FreeTcpPort();
+        var port = FreePorts.Tcp();
         var (exit, output) = await RunScriptAsync(kind + "-up.sh", runDir, (portVariable, port.ToString()));
         var service = new OwnService(kind, runDir, port, ReadExports(Path.Combine(runDir, kind + ".env")), restartEnvironment, restartCommand);
         if (exit != 0)
@@ -182,14 +182,5 @@ internal sealed class OwnService : IAsyncDisposable
             }
         }
         return exports;
-    }
-
-    internal static int FreeTcpPort()
-    {
-        var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        var port = ((IPEndPoint)l.LocalEndpoint).Port;
-        l.Stop();
-        return port;
     }
 }

@@ -113,7 +113,7 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
     {
         private readonly PrivateTmpfs _tmpfs;
         private readonly string _config;
-        private readonly int _httpPort = OwnService.FreeTcpPort();
+        private readonly int _httpPort = FreePorts.Tcp();
         private readonly long _baseMs = DateTimeOffset.UtcNow.AddHours(-1).ToUnixTimeMilliseconds();
         private long _lastId;
 

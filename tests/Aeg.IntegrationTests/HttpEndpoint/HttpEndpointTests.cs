@@ -71,7 +71,7 @@ public sealed class HttpEndpointTests
     {
         await using var h = await PollerHarness.CreateAsync();
         await h.Db.InsertRangeAsync(1, 3, 1_700_000_000_000, 10);
-        var port = TcpRelay.FreePort();
+        var port = FreePorts.Tcp();
         var unreachable = new DatabaseOptions
         {
             Host = "127.0.0.1",

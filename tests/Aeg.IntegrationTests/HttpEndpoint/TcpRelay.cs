@@ -23,16 +23,6 @@ internal sealed class TcpRelay : IAsyncDisposable
 
     public static TcpRelay Start(int port, string targetHost, int targetPort) => new(port, targetHost, targetPort);
 
-    /// <summary>A loopback TCP port that nothing listens on right now.</summary>
-    public static int FreePort()
-    {
-        var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
-    }
-
     private async Task AcceptAsync(string targetHost, int targetPort)
     {
         while (!_stop.IsCancellationRequested)

@@ -52,13 +52,7 @@ public sealed partial class GrafanaDashboardTests
     private static async Task<HashSet<string>> ServedFamiliesAsync()
     {
         using var files = new RuleTestFiles();
-        var config = files.Write("aeg.yaml", $"""
-            mappings: {TestServices.RepoFile("cef-mappings.yaml")}
-            state:
-              directory: {files.Directory}/state
-            listen:
-              listeners: [{"{"} protocol: tcp, address: 127.0.0.1, port: 0 {"}"}]
-            """);
+        var config = files.WriteListenerConfig();
         var options = AegConfig.Load(config);
         await using var pipeline = CefTicketPipeline.Create(options, config, new Serilog.LoggerConfiguration().CreateLogger());
         await pipeline.StartAsync();

@@ -23,13 +23,7 @@ public sealed class HttpEndpointTests
     public async Task Listener_and_ticket_metrics_count_each_sender_s_messages_over_a_real_tcp_connection()
     {
         using var files = new RuleTestFiles();
-        var config = files.Write("aeg.yaml", $"""
-            mappings: {TestServices.RepoFile("cef-mappings.yaml")}
-            state:
-              directory: {files.Directory}/state
-            listen:
-              listeners: [{"{"} protocol: tcp, address: 127.0.0.1, port: 0 {"}"}]
-            """);
+        var config = files.WriteListenerConfig();
         await using var pipeline = CefTicketPipeline.Create(AegConfig.Load(config), config, Log);
         await using var server = await StartAsync(new DaemonParts(Pipeline: pipeline));
         var (notYet, notYetBody, _) = await GetAsync(server, "/readyz");

@@ -13,14 +13,8 @@ public sealed class SyslogSenderTests
     [Fact]
     public async Task Nobody_listening_fails_with_the_destination_and_reason()
     {
-        var port = ClosedTcpPort();
-        await using var sender = SyslogSenderFactory.Create(new SyslogOutputOptions
-        {
-            Protocol = SyslogProtocol.Tcp,
-            Port = port,
-            ReconnectMinDelay = TimeSpan.FromMilliseconds(1),
-            ReconnectMaxDelay = TimeSpan.FromMilliseconds(10),
-        });
+        var port = FreePorts.Tcp();
+        await using var sender = ToClosedPort(SyslogProtocol.Tcp, port, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(10));
 
         var error = await Assert.ThrowsAsync<SyslogSendException>(
             () => sender.SendAsync(SyslogTestMessages.Message(1, "cs1=x"), CancellationToken.None).AsTask());
@@ -32,14 +26,8 @@ public sealed class SyslogSenderTests
     [Fact]
     public async Task Udp_reports_a_closed_port_on_a_later_send()
     {
-        var port = ClosedUdpPort();
-        await using var sender = SyslogSenderFactory.Create(new SyslogOutputOptions
-        {
-            Protocol = SyslogProtocol.Udp,
-            Port = port,
-            ReconnectMinDelay = TimeSpan.FromMilliseconds(1),
-            ReconnectMaxDelay = TimeSpan.FromMilliseconds(10),
-        });
+        var port = FreePorts.Udp();
+        await using var sender = ToClosedPort(SyslogProtocol.Udp, port, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(10));
 
         // The first datagram leaves; the kernel's ICMP "port unreachable" fails a following send.
         var failure = await SendUntilFailureAsync(sender, Timeout);
@@ -50,14 +38,8 @@ public sealed class SyslogSenderTests
     [Fact]
     public async Task Backoff_wait_honours_cancellation()
     {
-        var port = ClosedTcpPort();
-        await using var sender = SyslogSenderFactory.Create(new SyslogOutputOptions
-        {
-            Protocol = SyslogProtocol.Tcp,
-            Port = port,
-            ReconnectMinDelay = TimeSpan.FromMinutes(5),
-            ReconnectMaxDelay = TimeSpan.FromMinutes(10),
-        });
+        var port = FreePorts.Tcp();
+        await using var sender = ToClosedPort(SyslogProtocol.Tcp, port, TimeSpan.FromMinutes(5), TimeSpan.FromMinutes(10));
         var message = SyslogTestMessages.Message(1, "cs1=x");
         await Assert.ThrowsAsync<SyslogSendException>(() => sender.SendAsync(message, CancellationToken.None).AsTask());
 
@@ -124,17 +106,12 @@ public sealed class SyslogSenderTests
             }).Destination);
     }
 
-    private static int ClosedUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port; // closed again when this returns
-    }
-
-    private static int ClosedTcpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port; // closed again when this returns: connects are refused
-    }
+    private static ISyslogSender ToClosedPort(SyslogProtocol protocol, int port, TimeSpan reconnectMinDelay, TimeSpan reconnectMaxDelay) =>
+        SyslogSenderFactory.Create(new SyslogOutputOptions
+        {
+            Protocol = protocol,
+            Port = port,
+            ReconnectMinDelay = reconnectMinDelay,
+            ReconnectMaxDelay = reconnectMaxDelay,
+        });
 }

@@ -2,7 +2,6 @@ using System.Collections;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Aeg.Configuration;
-using Aeg.Tests.Infrastructure;
 using YamlDotNet.Serialization;
 
 namespace Aeg.Tests;

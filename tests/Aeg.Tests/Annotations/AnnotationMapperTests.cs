@@ -8,7 +8,7 @@ namespace Aeg.Tests.Annotations;
 public sealed class AnnotationMapperTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 22, 3, 4, 5, TimeSpan.Zero);
-    private static CefMappings Default => CefMappingsFile.Load(Path.Combine(AnnotationTestDatabase.RepoRoot, "cef-mappings.yaml"));
+    private static CefMappings Default => RepoMappings.Load();
 
     private static AnnotationRow FullRow() => new()
     {

@@ -5,7 +5,7 @@ namespace Aeg.Tests.Annotations;
 
 public sealed class CefMappingsTests
 {
-    private static CefMappings Default => CefMappingsFile.Load(Path.Combine(AnnotationTestDatabase.RepoRoot, "cef-mappings.yaml"));
+    private static CefMappings Default => RepoMappings.Load();
 
     [Fact]
     public void Default_file_is_the_design_table()

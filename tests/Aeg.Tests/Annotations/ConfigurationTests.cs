@@ -18,14 +18,14 @@ public sealed class ConfigurationTests : IDisposable
 
     private string MinimalWithMappings(string extra = "")
     {
-        File.Copy(Path.Combine(AnnotationTestDatabase.RepoRoot, "cef-mappings.yaml"), Path.Combine(_dir, "cef-mappings.yaml"), overwrite: true);
+        File.Copy(Path.Combine(TestServices.RepoRoot, "cef-mappings.yaml"), Path.Combine(_dir, "cef-mappings.yaml"), overwrite: true);
         return Write("mappings: cef-mappings.yaml\n" + extra);
     }
 
     [Fact]
     public void Example_config_loads_with_the_documented_values()
     {
-        var example = Path.Combine(AnnotationTestDatabase.RepoRoot, "content", "config", "aeg.example.yaml");
+        var example = Path.Combine(TestServices.RepoRoot, "content", "config", "aeg.example.yaml");
         var o = AegConfig.Load(example);
         Assert.Equal("arcsight", o.Database.Database);
         Assert.Equal("AEG_DB_PASSWORD", o.Database.PasswordEnv);
@@ -35,7 +35,7 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal("arc_resource", o.Source.StageLookup!.Table);
         Assert.Equal(SyslogProtocol.Udp, o.Syslog.Protocol);
         Assert.Equal(SyslogMessageFormat.Rfc3164, o.Syslog.Format);
-        Assert.Equal(Path.Combine(AnnotationTestDatabase.RepoRoot, "cef-mappings.yaml"), o.Mappings);
+        Assert.Equal(Path.Combine(TestServices.RepoRoot, "cef-mappings.yaml"), o.Mappings);
     }
 
     [Fact]

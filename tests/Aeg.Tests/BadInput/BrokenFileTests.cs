@@ -1,7 +1,6 @@
 using Aeg.Annotations;
 using Aeg.Configuration;
 using Aeg.Rules;
-using Aeg.Tests.Infrastructure;
 using Serilog;
 using Xunit.Abstractions;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using Aeg.Cli;
-using Aeg.Tests.Infrastructure;
 
 namespace Aeg.Tests.Cli;
 

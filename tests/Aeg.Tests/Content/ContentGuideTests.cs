@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Aeg.Annotations;
-using Aeg.Tests.Infrastructure;
 
 namespace Aeg.Tests.Content;
 
@@ -10,7 +9,7 @@ namespace Aeg.Tests.Content;
 /// </summary>
 public sealed partial class ContentGuideTests
 {
-    private static readonly CefMappings Mappings = CefMappingsFile.Load(TestServices.RepoFile("cef-mappings.yaml"));
+    private static readonly CefMappings Mappings = RepoMappings.Load();
 
     private static Dictionary<string, string> HeaderValues => new()
     {

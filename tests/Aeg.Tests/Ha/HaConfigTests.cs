@@ -11,7 +11,7 @@ public sealed class HaConfigTests : IDisposable
 
     private string Config(string extra)
     {
-        File.Copy(Path.Combine(AnnotationTestDatabase.RepoRoot, "cef-mappings.yaml"), Path.Combine(_dir, "cef-mappings.yaml"), overwrite: true);
+        File.Copy(Path.Combine(TestServices.RepoRoot, "cef-mappings.yaml"), Path.Combine(_dir, "cef-mappings.yaml"), overwrite: true);
         var path = Path.Combine(_dir, "aeg.yaml");
         File.WriteAllText(path, "mappings: cef-mappings.yaml\n" + extra);
         return path;
@@ -22,7 +22,7 @@ public sealed class HaConfigTests : IDisposable
     {
         var defaults = AegConfig.Load(Config(""));
         Assert.False(defaults.Ha.Enabled);
-        var example = AegConfig.Load(Path.Combine(AnnotationTestDatabase.RepoRoot, "content", "config", "aeg.example.yaml"));
+        var example = AegConfig.Load(Path.Combine(TestServices.RepoRoot, "content", "config", "aeg.example.yaml"));
         Assert.False(example.Ha.Enabled);
         Assert.Equal(defaults.Ha.Takeover, example.Ha.Takeover);
         Assert.Equal(TimeSpan.FromSeconds(15), example.Ha.Takeover);

@@ -5,8 +5,6 @@ using Aeg.Configuration;
 using Aeg.HttpEndpoint;
 using Aeg.Rules;
 using Aeg.State;
-using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
 using Aeg.Tests.Rules;
 
 namespace Aeg.Tests.HttpEndpoint;
@@ -54,20 +52,14 @@ public sealed partial class GrafanaDashboardTests
     private static async Task<HashSet<string>> ServedFamiliesAsync()
     {
         using var files = new RuleTestFiles();
-        var config = files.Write("aeg.yaml", $"""
-            mappings: {TestServices.RepoFile("cef-mappings.yaml")}
-            state:
-              directory: {files.Directory}/state
-            listen:
-              listeners: [{"{"} protocol: tcp, address: 127.0.0.1, port: 0 {"}"}]
-            """);
+        var config = files.WriteListenerConfig();
         var options = AegConfig.Load(config);
         await using var pipeline = CefTicketPipeline.Create(options, config, new Serilog.LoggerConfiguration().CreateLogger());
         await pipeline.StartAsync();
         var sender = new RecordingSyslogSender();
         // Never initialised or polled: only its counters are read.
         await using var poller = new AnnotationPoller(new AnnotationSource(new AnnotationDatabase(options.Database, ""), options.Source),
-            new AnnotationMapper(PollerHarness.Mappings, options.Syslog, "aeg-test"), sender, new AnnotationStateFile(options.State.Directory),
+            new AnnotationMapper(RepoMappings.Load(), options.Syslog, "aeg-test"), sender, new AnnotationStateFile(options.State.Directory),
             options.Poller, new Serilog.LoggerConfiguration().CreateLogger());
         var text = new StringWriter();
         var writer = new Aeg.Metrics.PrometheusTextWriter(text);

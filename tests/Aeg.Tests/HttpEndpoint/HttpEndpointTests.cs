@@ -9,113 +9,21 @@ using Aeg.HttpEndpoint;
 using Aeg.Metrics;
 using Aeg.Rules;
 using Aeg.Syslog;
-using Aeg.Tests.Annotations;
-using Aeg.Tests.Infrastructure;
-using Aeg.Tests.Listener;
 using Aeg.Tests.Rules;
+using static Aeg.TestKit.AegHttp;
 
 namespace Aeg.Tests.HttpEndpoint;
 
-/// <summary>The HTTP endpoint over real sockets, with a real poller against MariaDB and real syslog sockets.</summary>
+/// <summary>The HTTP endpoint over real sockets: tokens, addresses, listener and ticket metrics, failing sources.</summary>
 public sealed class HttpEndpointTests
 {
     private static readonly Serilog.ILogger Log = new Serilog.LoggerConfiguration().CreateLogger();
-
-    private static Task<AegHttpServer> StartAsync(DaemonParts parts, string? token = null, HttpOptions? options = null) =>
-        AegHttpServer.StartAsync(options ?? new HttpOptions { Enabled = true, Port = 0 }, "aeg.yaml",
-            DaemonTelemetry.MetricsSources(parts), DaemonTelemetry.HealthChecks(parts), token, Log);
-
-    private static async Task<(HttpStatusCode Status, string Body, HttpResponseMessage Response)> GetAsync(AegHttpServer server, string path, string? token = null)
-    {
-        using var client = new HttpClient();
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{server.LocalEndPoint}{path}");
-        if (token is not null)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-        var response = await client.SendAsync(request);
-        return (response.StatusCode, await response.Content.ReadAsStringAsync(), response);
-    }
-
-    private static async Task<PrometheusPage> ScrapeAsync(AegHttpServer server)
-    {
-        var (status, body, response) = await GetAsync(server, "/metrics");
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(PrometheusTextWriter.ContentType, response.Content.Headers.ContentType?.ToString());
-        var page = PrometheusTextParser.Parse(body);
-        foreach (var family in page.Families.Values)
-        {
-            Assert.StartsWith("aeg_", family.Name);
-            Assert.NotNull(family.Type);
-            Assert.False(string.IsNullOrWhiteSpace(family.Help), $"{family.Name} has no HELP");
-            Assert.True(family.Type != "counter" || family.Name.EndsWith("_total", StringComparison.Ordinal), $"counter {family.Name} does not end in _total");
-        }
-        return page;
-    }
-
-    [Fact]
-    public async Task Metrics_after_a_real_poll_parse_strictly_and_equal_the_counters_and_the_datagrams_received()
-    {
-        await using var h = await PollerHarness.CreateAsync();
-        await h.Db.InsertRangeAsync(1, 25, 1_700_000_000_000, 10);
-        using var receiver = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0));
-        var received = 0;
-        using var stopReceiving = new CancellationTokenSource();
-        var receiving = Task.Run(async () =>
-        {
-            while (!stopReceiving.IsCancellationRequested)
-            {
-                await receiver.ReceiveAsync(stopReceiving.Token);
-                Interlocked.Increment(ref received);
-            }
-        });
-        await using var sender = SyslogSenderFactory.Create(new SyslogOutputOptions { Port = ((IPEndPoint)receiver.Client.LocalEndPoint!).Port }, Log);
-        await using var poller = h.CreatePoller(sender);
-        await using var server = await StartAsync(new DaemonParts(poller, sender));
-
-        Assert.True(await poller.PollOnceWithRetryAsync(1, CancellationToken.None));
-        // Event 1 edited twice between two polls: version 1 → 3 is one gap of one missed version.
-        await h.Db.ExecuteAsync("UPDATE arc_event_annotation SET version = 3, modification_time = 1700000001000 WHERE event_id = 1");
-        Assert.True(await poller.PollOnceWithRetryAsync(1, CancellationToken.None));
-        await Eventually.HoldsAsync(() => Volatile.Read(ref received) == 26, "26 datagrams at the receiver");
-
-        var page = await ScrapeAsync(server);
-        var c = poller.Counters;
-        Assert.Equal(26, c.RowsPolled);
-        Assert.Equal(c.RowsPolled, page.Value("aeg_annotation_rows_polled_total"));
-        Assert.Equal(26, c.EventsSent);
-        Assert.Equal(c.EventsSent, page.Value("aeg_annotation_events_sent_total"));
-        Assert.Equal(received, page.Value("aeg_syslog_messages_sent_total"));
-        Assert.Equal(sender.Stats.BytesSent, page.Value("aeg_syslog_sent_bytes_total"));
-        Assert.Equal(1, c.VersionGaps);
-        Assert.Equal(c.VersionGaps, page.Value("aeg_annotation_version_gaps_total"));
-        Assert.Equal(c.MissedVersions, page.Value("aeg_annotation_missed_versions_total"));
-        Assert.Equal(c.Batches, page.Value("aeg_annotation_batches_total"));
-        Assert.Equal(0, page.Value("aeg_annotation_send_failures_total"));
-        Assert.Equal(0, page.Value("aeg_annotation_database_failures_total"));
-        // The scrape happened after the last poll, so the gauge shows the lag that poll left.
-        Assert.Equal(c.CursorLagMs / 1000.0, page.Value("aeg_annotation_cursor_lag_seconds"));
-        Assert.True(page.Value("aeg_annotation_cursor_lag_seconds") > 86_400, "rows from 2023 are more than a day behind");
-
-        var (status, body, _) = await GetAsync(server, "/readyz");
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal("ready\ndatabase: ok\nstate_directory: ok\nsyslog_destination: ok\n", body);
-
-        await stopReceiving.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receiving);
-    }
 
     [Fact]
     public async Task Listener_and_ticket_metrics_count_each_sender_s_messages_over_a_real_tcp_connection()
     {
         using var files = new RuleTestFiles();
-        var config = files.Write("aeg.yaml", $"""
-            mappings: {TestServices.RepoFile("cef-mappings.yaml")}
-            state:
-              directory: {files.Directory}/state
-            listen:
-              listeners: [{"{"} protocol: tcp, address: 127.0.0.1, port: 0 {"}"}]
-            """);
+        var config = files.WriteListenerConfig();
         await using var pipeline = CefTicketPipeline.Create(AegConfig.Load(config), config, Log);
         await using var server = await StartAsync(new DaemonParts(Pipeline: pipeline));
         var (notYet, notYetBody, _) = await GetAsync(server, "/readyz");
@@ -130,7 +38,7 @@ public sealed class HttpEndpointTests
             var lines = "CEF:0|V|P|1|sig|one|5|src=10.0.0.1\nCEF:0|V|P|1|sig|two|5|src=10.0.0.2\nnot cef at all\n"u8.ToArray();
             await client.GetStream().WriteAsync(lines);
         }
-        await Eventually.HoldsAsync(() => pipeline.Listeners.Senders.Snapshot().Sum(s => s.Parsed + s.Rejected) == 3, "3 messages handled");
+        await WaitUntil.HoldsAsync(() => pipeline.Listeners.Senders.Snapshot().Sum(s => s.Parsed + s.Rejected) == 3, "3 messages handled");
 
         var page = await ScrapeAsync(server);
         var label = ("listener", $"tcp/{listener.LocalEndPoint}");
@@ -148,94 +56,6 @@ public sealed class HttpEndpointTests
         var (ready, readyBody, _) = await GetAsync(server, "/readyz");
         Assert.Equal(HttpStatusCode.OK, ready);
         Assert.Equal("ready\nlisteners: ok (1 bound)\n", readyBody);
-    }
-
-    [Fact]
-    public async Task Readyz_is_503_while_the_database_is_unreachable_and_200_once_a_read_succeeds_again()
-    {
-        await using var h = await PollerHarness.CreateAsync();
-        await h.Db.InsertRangeAsync(1, 3, 1_700_000_000_000, 10);
-        var port = TcpRelay.FreePort();
-        var unreachable = new DatabaseOptions
-        {
-            Host = "127.0.0.1",
-            Port = port,
-            Database = h.Db.Options.Database,
-            User = h.Db.Options.User,
-            SslMode = "None",
-            ConnectTimeout = TimeSpan.FromSeconds(2),
-        };
-        var sender = new RecordingSyslogSender();
-        await using var poller = h.CreatePoller(sender, new AnnotationDatabase(unreachable, h.Db.Password));
-        await using var server = await StartAsync(new DaemonParts(poller, sender));
-        Assert.Equal(HttpStatusCode.OK, (await GetAsync(server, "/readyz")).Status);
-
-        Assert.False(await poller.PollOnceWithRetryAsync(1, CancellationToken.None));
-        var (status, body, _) = await GetAsync(server, "/readyz");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-        Assert.StartsWith("not ready\ndatabase: not ready (", body);
-        Assert.Contains("state_directory: ok", body);
-        Assert.DoesNotContain(h.Db.Password, body);
-        Assert.Equal(HttpStatusCode.OK, (await GetAsync(server, "/healthz")).Status);
-        var down = await ScrapeAsync(server);
-        Assert.Equal(0, down.Value("aeg_health_ready", ("check", "database")));
-        Assert.Equal(1, down.Value("aeg_health_ready", ("check", "state_directory")));
-
-        // The same port now leads to the real MariaDB.
-        await using (TcpRelay.Start(port, h.Db.Options.Host, h.Db.Options.Port))
-        {
-            Assert.True(await poller.PollOnceWithRetryAsync(1, CancellationToken.None));
-            var (after, afterBody, _) = await GetAsync(server, "/readyz");
-            Assert.Equal(HttpStatusCode.OK, after);
-            Assert.Contains("database: ok", afterBody);
-            Assert.Equal(1, (await ScrapeAsync(server)).Value("aeg_health_ready", ("check", "database")));
-            Assert.Equal(3, sender.Flushed.Count);
-        }
-    }
-
-    [Fact]
-    public async Task Readyz_is_503_while_the_cursor_cannot_be_written_and_200_after_a_write_succeeds()
-    {
-        await using var h = await PollerHarness.CreateAsync();
-        await h.Db.InsertRangeAsync(1, 3, 1_700_000_000_000, 10);
-        var sender = new RecordingSyslogSender();
-        await using var poller = h.CreatePoller(sender);
-        await using var server = await StartAsync(new DaemonParts(poller, sender));
-        // A directory where the cursor's temp file must go: the write fails even for root.
-        var blocker = Directory.CreateDirectory(Path.Combine(h.StateDirectory, "annotation-state.json.tmp"));
-
-        Assert.False(await poller.PollOnceWithRetryAsync(1, CancellationToken.None));
-        var (status, body, _) = await GetAsync(server, "/readyz");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-        Assert.Contains("state_directory: not ready (cursor write failed: ", body);
-        Assert.Contains("database: ok", body);
-        Assert.Equal(0, poller.Counters.Batches);
-
-        blocker.Delete();
-        Assert.True(await poller.PollOnceWithRetryAsync(1, CancellationToken.None));
-        var (after, afterBody, _) = await GetAsync(server, "/readyz");
-        Assert.Equal(HttpStatusCode.OK, after);
-        Assert.Contains("state_directory: ok", afterBody);
-        Assert.Equal(1, poller.Counters.Batches);
-    }
-
-    [Fact]
-    public async Task Readyz_is_503_while_the_syslog_destination_fails_and_200_after_a_batch_is_flushed()
-    {
-        await using var h = await PollerHarness.CreateAsync();
-        await h.Db.InsertRangeAsync(1, 3, 1_700_000_000_000, 10);
-        var sender = new RecordingSyslogSender { FailAfter = 0 };
-        await using var poller = h.CreatePoller(sender);
-        await using var server = await StartAsync(new DaemonParts(poller, sender));
-
-        Assert.False(await poller.PollOnceWithRetryAsync(1, CancellationToken.None));
-        var (status, body, _) = await GetAsync(server, "/readyz");
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
-        Assert.Contains("syslog_destination: not ready (test sender: destination down)", body);
-
-        sender.FailAfter = null;
-        Assert.True(await poller.PollOnceWithRetryAsync(1, CancellationToken.None));
-        Assert.Equal(HttpStatusCode.OK, (await GetAsync(server, "/readyz")).Status);
     }
 
     [Fact]
@@ -313,9 +133,9 @@ public sealed class HttpEndpointTests
     [Fact]
     public async Task A_non_loopback_address_without_a_token_is_served_with_a_warning_and_with_a_token_without_one()
     {
-        var sink = new CapturingSink();
+        var sink = new LogCapture();
         var wildcard = new HttpOptions { Address = "0.0.0.0", Port = 0 };
-        await using (var open = await AegHttpServer.StartAsync(wildcard, "aeg.yaml", [], [], null, sink.Logger()))
+        await using (var open = await AegHttpServer.StartAsync(wildcard, "aeg.yaml", [], [], null, sink.Logger))
         {
             Assert.Equal(IPAddress.Any, open.LocalEndPoint.Address);
             using var client = new HttpClient();
@@ -323,8 +143,8 @@ public sealed class HttpEndpointTests
         }
         Assert.Contains(sink.Lines(Serilog.Events.LogEventLevel.Warning), l => l.Contains("reachable from other machines and no token is set"));
 
-        var quiet = new CapturingSink();
-        await using (await AegHttpServer.StartAsync(wildcard, "aeg.yaml", [], [], "a-token-123", quiet.Logger()))
+        var quiet = new LogCapture();
+        await using (await AegHttpServer.StartAsync(wildcard, "aeg.yaml", [], [], "a-token-123", quiet.Logger))
         {
         }
         Assert.Empty(quiet.Lines(Serilog.Events.LogEventLevel.Warning));

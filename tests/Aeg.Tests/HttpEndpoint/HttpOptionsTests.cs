@@ -26,7 +26,7 @@ public sealed class HttpOptionsTests
         try
         {
             var path = Path.Combine(dir, "aeg.yaml");
-            File.WriteAllText(path, $"mappings: {Infrastructure.TestServices.RepoFile("cef-mappings.yaml")}\nstate:\n  directory: {dir}/state\nhttp:\n  {yaml}\n");
+            File.WriteAllText(path, $"mappings: {TestServices.RepoFile("cef-mappings.yaml")}\nstate:\n  directory: {dir}/state\nhttp:\n  {yaml}\n");
             var ex = Assert.Throws<Aeg.Configuration.ConfigException>(() => Aeg.Configuration.AegConfig.Load(path));
             Assert.Contains(ex.Problems, p => p.Key == key && p.Reason.Contains(reason));
         }

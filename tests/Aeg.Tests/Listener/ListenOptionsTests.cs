@@ -14,7 +14,7 @@ public sealed class ListenOptionsTests : IDisposable
 
     private string Config(string listen)
     {
-        File.Copy(Path.Combine(AnnotationTestDatabase.RepoRoot, "cef-mappings.yaml"), Path.Combine(_dir, "cef-mappings.yaml"), overwrite: true);
+        File.Copy(Path.Combine(TestServices.RepoRoot, "cef-mappings.yaml"), Path.Combine(_dir, "cef-mappings.yaml"), overwrite: true);
         var path = Path.Combine(_dir, "aeg.yaml");
         File.WriteAllText(path, "mappings: cef-mappings.yaml\n" + listen);
         return path;

@@ -58,7 +58,7 @@ public sealed class ListenerHostTests
             await client.GetStream().WriteAsync(frame.Append((byte)'\n').ToArray());
         }
 
-        await Eventually.HoldsAsync(() => handler.Count == 1, "the frame");
+        await WaitUntil.HoldsAsync(() => handler.Count == 1, "the frame");
         Assert.Equal("127.0.0.1", handler.Senders[0]);
         Assert.Equal(1, host.Senders.Get(IPAddress.Loopback).Received);
         Assert.Equal(0, host.Listeners[0].Counters.DatagramsRefused + host.Listeners[0].Counters.ConnectionsRefused);

@@ -19,18 +19,18 @@ public sealed class ListenerLimitTests
 
     private static byte[] LfFramed(IEnumerable<byte[]> frames) => [.. frames.SelectMany(f => f.Concat("\n"u8.ToArray()))];
 
-    private static async Task<(ListenerHost Host, CefRecordingHandler Handler, CapturingSink Log)> StartAsync(ListenerOptions options)
+    private static async Task<(ListenerHost Host, CefRecordingHandler Handler, LogCapture Log)> StartAsync(ListenerOptions options)
     {
         options.Address = "127.0.0.1";
         options.Port = 0;
         var handler = new CefRecordingHandler();
-        var log = new CapturingSink();
-        var host = new ListenerHost(new ListenOptions { Listeners = [options] }, handler, log.Logger());
+        var log = new LogCapture();
+        var host = new ListenerHost(new ListenOptions { Listeners = [options] }, handler, log.Logger);
         await host.StartAsync();
         return (host, handler, log);
     }
 
-    private static int Warnings(CapturingSink log, string about)
+    private static int Warnings(LogCapture log, string about)
         => log.Events.Count(e => e.Level == LogEventLevel.Warning && e.MessageTemplate.Text.Contains(about, StringComparison.Ordinal));
 
     private static async Task<TcpClient> ConnectFromAsync(string localAddress, IPEndPoint server)
@@ -55,7 +55,7 @@ public sealed class ListenerLimitTests
         {
             await a.GetStream().WriteAsync(LfFramed(flood));
             await b.GetStream().WriteAsync(LfFramed(calm));
-            await Eventually.HoldsAsync(() => listener.Counters.Frames == flood.Length + calm.Length, "every frame read");
+            await WaitUntil.HoldsAsync(() => listener.Counters.Frames == flood.Length + calm.Length, "every frame read");
         }
 
         var senderA = host.Senders.Get(IPAddress.Parse("127.0.0.1"));
@@ -86,7 +86,7 @@ public sealed class ListenerLimitTests
                 await client.SendAsync(frame, listener.LocalEndPoint!);
             }
 
-            await Eventually.HoldsAsync(() => listener.Counters.Frames == frames.Length, "every datagram read");
+            await WaitUntil.HoldsAsync(() => listener.Counters.Frames == frames.Length, "every datagram read");
         }
 
         Assert.InRange(handler.Frames.Count, 4, 6);
@@ -104,7 +104,7 @@ public sealed class ListenerLimitTests
         using (var client = await ConnectFromAsync("127.0.0.1", host.Listeners[0].LocalEndPoint!))
         {
             await client.GetStream().WriteAsync(LfFramed(frames));
-            await Eventually.HoldsAsync(() => handler.Frames.Count == frames.Length, "all 200 frames");
+            await WaitUntil.HoldsAsync(() => handler.Frames.Count == frames.Length, "all 200 frames");
         }
 
         Assert.Equal(0, host.Listeners[0].Counters.FramesRateLimited);
@@ -130,12 +130,12 @@ public sealed class ListenerLimitTests
 
         await stream.WriteAsync(new byte[] { 0xFF, 0xFE, 0xC0, 0xAF, (byte)'|', (byte)'=', 0x00, 0xED, 0xA0, 0x80, (byte)'\n' });
         await stream.WriteAsync(B("CEF:0|truncated header\n"));
-        await Eventually.HoldsAsync(() => listener.Counters.FramesOversized == 20 && listener.Counters.FramingErrors == 1, "the bad data counted");
+        await WaitUntil.HoldsAsync(() => listener.Counters.FramesOversized == 20 && listener.Counters.FramingErrors == 1, "the bad data counted");
 
         // The same connection, still open, delivers good messages afterwards.
         var good = Numbered("after", 5);
         await stream.WriteAsync(LfFramed(good));
-        await Eventually.HoldsAsync(() => handler.Parsed.Count == 1 + good.Length, "the good messages after the bad ones");
+        await WaitUntil.HoldsAsync(() => handler.Parsed.Count == 1 + good.Length, "the good messages after the bad ones");
 
         Assert.Equal(1, listener.Counters.ConnectionsActive);
         Assert.Equal(new[] { first }.Concat(good), handler.Parsed);

@@ -37,7 +37,7 @@ public sealed class TcpListenerTests
             await client.GetStream().WriteAsync(LfFramed(frames, terminator));
         }
 
-        await Eventually.HoldsAsync(() => listener.Counters.ConnectionsActive == 0 && listener.Handler.Count == frames.Length, "all frames and the connection closed");
+        await WaitUntil.HoldsAsync(() => listener.Counters.ConnectionsActive == 0 && listener.Handler.Count == frames.Length, "all frames and the connection closed");
         Assert.Equal(frames, listener.Handler.Frames);
         Assert.Equal(frames.Length, listener.Counters.Frames);
         Assert.Equal(LfFramed(frames, terminator).Length, listener.Counters.Bytes);
@@ -59,7 +59,7 @@ public sealed class TcpListenerTests
             }
         }
 
-        await Eventually.HoldsAsync(() => listener.Handler.Count == frames.Length && listener.Counters.ConnectionsActive == 0, "all frames");
+        await WaitUntil.HoldsAsync(() => listener.Handler.Count == frames.Length && listener.Counters.ConnectionsActive == 0, "all frames");
         Assert.Equal(frames, listener.Handler.Frames);
         Assert.Equal(0, listener.Counters.FramesTruncated);
     }
@@ -74,7 +74,7 @@ public sealed class TcpListenerTests
             await client.GetStream().WriteAsync(OctetCounted(frames));
         }
 
-        await Eventually.HoldsAsync(() => listener.Handler.Count == 2, "both frames");
+        await WaitUntil.HoldsAsync(() => listener.Handler.Count == 2, "both frames");
         Assert.Equal(frames, listener.Handler.Frames);
     }
 
@@ -93,7 +93,7 @@ public sealed class TcpListenerTests
             await client.GetStream().WriteAsync(bytes);
         }
 
-        await Eventually.HoldsAsync(() => listener.Counters.ConnectionsActive == 0 && listener.Handler.Count == 2, "two good frames and the connection closed");
+        await WaitUntil.HoldsAsync(() => listener.Counters.ConnectionsActive == 0 && listener.Handler.Count == 2, "two good frames and the connection closed");
         Assert.Equal([good1, good2], listener.Handler.Frames);
         Assert.Equal(1, listener.Counters.FramesOversized);
         Assert.Equal(1, listener.Host.Senders.Get(System.Net.IPAddress.Loopback).Oversized);
@@ -118,7 +118,7 @@ public sealed class TcpListenerTests
             }
         }
 
-        await Eventually.HoldsAsync(() => refusing.Counters.ConnectionsRefused == 1, "one refused connection");
+        await WaitUntil.HoldsAsync(() => refusing.Counters.ConnectionsRefused == 1, "one refused connection");
         Assert.Equal(0, refusing.Counters.ConnectionsAccepted);
         Assert.Equal(0, refusing.Handler.Count);
 
@@ -128,7 +128,7 @@ public sealed class TcpListenerTests
             await client.GetStream().WriteAsync(LfFramed(SampleFrames()));
         }
 
-        await Eventually.HoldsAsync(() => allowing.Handler.Count == SampleFrames().Length, "frames from an allowed sender");
+        await WaitUntil.HoldsAsync(() => allowing.Handler.Count == SampleFrames().Length, "frames from an allowed sender");
         Assert.Equal(0, allowing.Counters.ConnectionsRefused);
     }
 
@@ -148,7 +148,7 @@ public sealed class TcpListenerTests
             }
         }));
 
-        await Eventually.HoldsAsync(() => listener.Handler.Count == Connections * PerConnection, $"{Connections * PerConnection} frames");
+        await WaitUntil.HoldsAsync(() => listener.Handler.Count == Connections * PerConnection, $"{Connections * PerConnection} frames");
         var byConnection = listener.Handler.Frames.Select(f => Encoding.UTF8.GetString(f).Split('|')[^1].Split(' ')).GroupBy(p => p[0]).ToList();
         Assert.Equal(Connections, byConnection.Count);
         foreach (var group in byConnection)
@@ -166,12 +166,12 @@ public sealed class TcpListenerTests
         await using var listener = await TestListener.StartAsync(new ListenerOptions { Protocol = SyslogProtocol.Tcp, MaxConnections = 2 });
         using var a = await listener.ConnectAsync();
         using var b = await listener.ConnectAsync();
-        await Eventually.HoldsAsync(() => listener.Counters.ConnectionsActive == 2, "two open connections");
+        await WaitUntil.HoldsAsync(() => listener.Counters.ConnectionsActive == 2, "two open connections");
         using var c = await listener.ConnectAsync();
-        await Eventually.HoldsAsync(() => listener.Counters.ConnectionsRefused == 1, "the third refused");
+        await WaitUntil.HoldsAsync(() => listener.Counters.ConnectionsRefused == 1, "the third refused");
 
         await a.GetStream().WriteAsync(B("CEF:0|V|P|1|1|N|3|from=a\n"));
-        await Eventually.HoldsAsync(() => listener.Handler.Count == 1, "the frame of an accepted connection");
+        await WaitUntil.HoldsAsync(() => listener.Handler.Count == 1, "the frame of an accepted connection");
     }
 
     [Fact]
@@ -179,10 +179,10 @@ public sealed class TcpListenerTests
     {
         var listener = await TestListener.StartAsync(new ListenerOptions { Protocol = SyslogProtocol.Tcp });
         using var client = await listener.ConnectAsync();
-        await Eventually.HoldsAsync(() => listener.Counters.ConnectionsAccepted == 1, "the connection accepted");
+        await WaitUntil.HoldsAsync(() => listener.Counters.ConnectionsAccepted == 1, "the connection accepted");
         var frames = Enumerable.Range(0, 200).Select(i => B($"CEF:0|V|P|1|1|N|3|seq={i}")).ToArray();
         await client.GetStream().WriteAsync(LfFramed(frames).Concat(B("CEF:0|partial")).ToArray());
-        await Eventually.HoldsAsync(() => listener.Counters.Bytes > 0, "the first bytes read");
+        await WaitUntil.HoldsAsync(() => listener.Counters.Bytes > 0, "the first bytes read");
 
         await listener.Host.StopAsync();
 

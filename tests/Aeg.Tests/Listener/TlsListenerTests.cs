@@ -80,13 +80,13 @@ public sealed class TlsListenerTests : IDisposable
             await lf.WriteAsync(frames.SelectMany(f => f.Concat(B("\n"))).ToArray());
         }
 
-        await Eventually.HoldsAsync(() => listener.Handler.Count == frames.Length, "LF frames over TLS");
+        await WaitUntil.HoldsAsync(() => listener.Handler.Count == frames.Length, "LF frames over TLS");
         await using (var octet = await ConnectAsync(listener))
         {
             await octet.WriteAsync(frames.SelectMany(f => B($"{f.Length} ").Concat(f)).ToArray());
         }
 
-        await Eventually.HoldsAsync(() => listener.Handler.Count == 2 * frames.Length, "octet-counted frames over TLS");
+        await WaitUntil.HoldsAsync(() => listener.Handler.Count == 2 * frames.Length, "octet-counted frames over TLS");
         Assert.Equal([.. frames, .. frames], listener.Handler.Frames);
         Assert.Equal(0, listener.Counters.TlsHandshakeFailures);
     }
@@ -106,14 +106,14 @@ public sealed class TlsListenerTests : IDisposable
                 throw new IOException("closed by the server");
             }
         });
-        await Eventually.HoldsAsync(() => listener.Counters.TlsHandshakeFailures == 1, "one failed handshake");
+        await WaitUntil.HoldsAsync(() => listener.Counters.TlsHandshakeFailures == 1, "one failed handshake");
 
         await using (var ssl = await ConnectAsync(listener, _certs.Client))
         {
             await ssl.WriteAsync(B("CEF:0|V|P|1|1|N|3|authenticated=1\n"));
         }
 
-        await Eventually.HoldsAsync(() => listener.Handler.Count == 1, "the frame of the authenticated client");
+        await WaitUntil.HoldsAsync(() => listener.Handler.Count == 1, "the frame of the authenticated client");
         Assert.Equal("CEF:0|V|P|1|1|N|3|authenticated=1", Encoding.UTF8.GetString(listener.Handler.Frames[0]));
     }
 
@@ -128,13 +128,13 @@ public sealed class TlsListenerTests : IDisposable
         {
             await using var old = await ConnectAsync(listener, protocols: SslProtocols.Tls12);
         });
-        await Eventually.HoldsAsync(() => listener.Counters.TlsHandshakeFailures == 1, "the TLS 1.2 handshake counted as failed");
+        await WaitUntil.HoldsAsync(() => listener.Counters.TlsHandshakeFailures == 1, "the TLS 1.2 handshake counted as failed");
 
         await using (var current = await ConnectAsync(listener, protocols: SslProtocols.Tls13))
         {
             Assert.Equal(SslProtocols.Tls13, current.SslProtocol);
             await current.WriteAsync(B("CEF:0|V|P|1|1|N|3|tls=1.3\n"));
         }
-        await Eventually.HoldsAsync(() => listener.Handler.Count == 1, "the frame sent over TLS 1.3");
+        await WaitUntil.HoldsAsync(() => listener.Handler.Count == 1, "the frame sent over TLS 1.3");
     }
 }

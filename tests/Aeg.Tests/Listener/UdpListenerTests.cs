@@ -23,7 +23,7 @@ public sealed class UdpListenerTests
             // One at a time: UDP may reorder or drop under pressure, and order is asserted.
             await client.SendAsync(frames[i].Concat(B(endings[i % endings.Length])).ToArray(), listener.EndPoint);
             var expected = i + 1;
-            await Eventually.HoldsAsync(() => listener.Handler.Count == expected, $"datagram {expected}");
+            await WaitUntil.HoldsAsync(() => listener.Handler.Count == expected, $"datagram {expected}");
         }
 
         Assert.Equal(frames, listener.Handler.Frames);
@@ -39,7 +39,7 @@ public sealed class UdpListenerTests
         await client.SendAsync(B("CEF:0|V|P|1|1|N|3|msg=" + new string('x', 500)), listener.EndPoint);
         await client.SendAsync(B("CEF:0|V|P|1|1|N|3|ok=1"), listener.EndPoint);
 
-        await Eventually.HoldsAsync(() => listener.Counters.FramesOversized == 1 && listener.Handler.Count == 1, "one oversized, one good");
+        await WaitUntil.HoldsAsync(() => listener.Counters.FramesOversized == 1 && listener.Handler.Count == 1, "one oversized, one good");
         Assert.Equal("CEF:0|V|P|1|1|N|3|ok=1", Encoding.UTF8.GetString(listener.Handler.Frames[0]));
         Assert.Equal(1, listener.Host.Senders.Get(IPAddress.Loopback).Oversized);
     }
@@ -54,7 +54,7 @@ public sealed class UdpListenerTests
             await client.SendAsync(B($"CEF:0|V|P|1|1|N|3|n={i}"), listener.EndPoint);
         }
 
-        await Eventually.HoldsAsync(() => listener.Counters.DatagramsRefused == 3, "three refused datagrams");
+        await WaitUntil.HoldsAsync(() => listener.Counters.DatagramsRefused == 3, "three refused datagrams");
         Assert.Equal(0, listener.Handler.Count);
         Assert.Equal(0, listener.Counters.Frames);
         Assert.Empty(listener.Host.Senders.Snapshot());

@@ -1,6 +1,5 @@
 using Aeg.Configuration;
 using Aeg.Logging;
-using Aeg.Tests.Infrastructure;
 using Serilog;
 using Serilog.Events;
 

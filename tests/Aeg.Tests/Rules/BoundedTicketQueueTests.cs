@@ -20,8 +20,8 @@ public class BoundedTicketQueueTests
     [Fact]
     public void Shedding_the_oldest_keeps_the_latest_work_and_counts_the_rest()
     {
-        var sink = new CapturingSink();
-        var queue = new BoundedTicketQueue(new TicketQueueOptions { Capacity = 3, Shed = TicketShedMode.Oldest }, sink.Logger());
+        var sink = new LogCapture();
+        var queue = new BoundedTicketQueue(new TicketQueueOptions { Capacity = 3, Shed = TicketShedMode.Oldest }, sink.Logger);
         for (var i = 0; i < 10; i++)
         {
             Assert.True(queue.TryEnqueue(Work(i)));
@@ -34,8 +34,8 @@ public class BoundedTicketQueueTests
     [Fact]
     public void Shedding_the_newest_refuses_incoming_work_and_counts_it()
     {
-        var sink = new CapturingSink();
-        var queue = new BoundedTicketQueue(new TicketQueueOptions { Capacity = 3, Shed = TicketShedMode.Newest }, sink.Logger());
+        var sink = new LogCapture();
+        var queue = new BoundedTicketQueue(new TicketQueueOptions { Capacity = 3, Shed = TicketShedMode.Newest }, sink.Logger);
         var accepted = Enumerable.Range(0, 10).Count(i => queue.TryEnqueue(Work(i)));
         Assert.Equal(3, accepted);
         Assert.Equal(3, queue.Enqueued);
@@ -47,9 +47,9 @@ public class BoundedTicketQueueTests
     [Fact]
     public void Shedding_is_logged_once_per_interval_with_the_count_not_per_item()
     {
-        var sink = new CapturingSink();
+        var sink = new LogCapture();
         var time = new ManualClock();
-        var queue = new BoundedTicketQueue(new TicketQueueOptions { Capacity = 1, Shed = TicketShedMode.Newest, ShedLogInterval = TimeSpan.FromSeconds(10) }, sink.Logger(), time);
+        var queue = new BoundedTicketQueue(new TicketQueueOptions { Capacity = 1, Shed = TicketShedMode.Newest, ShedLogInterval = TimeSpan.FromSeconds(10) }, sink.Logger, time);
         queue.TryEnqueue(Work(0));
         for (var i = 1; i <= 100; i++)
         {
@@ -76,7 +76,7 @@ public class BoundedTicketQueueTests
     [Fact]
     public async Task A_full_queue_never_blocks_the_writer_while_a_reader_drains_it()
     {
-        var queue = new BoundedTicketQueue(new TicketQueueOptions { Capacity = 16, Shed = TicketShedMode.Oldest }, new CapturingSink().Logger());
+        var queue = new BoundedTicketQueue(new TicketQueueOptions { Capacity = 16, Shed = TicketShedMode.Oldest }, new LogCapture().Logger);
         var received = 0;
         var reader = Task.Run(async () =>
         {

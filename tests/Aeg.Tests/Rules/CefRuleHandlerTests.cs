@@ -25,8 +25,8 @@ public class CefRuleHandlerTests
     [Fact]
     public void Each_matched_rule_counts_once_and_queues_one_work_item_per_action()
     {
-        var queue = new BoundedTicketQueue(new TicketQueueOptions { Capacity = 100 }, new CapturingSink().Logger());
-        var handler = new CefRuleHandler(new RuleMatcher(RuleTestFiles.Compile(Rules)), queue, "-", new CapturingSink().Logger());
+        var queue = new BoundedTicketQueue(new TicketQueueOptions { Capacity = 100 }, new LogCapture().Logger);
+        var handler = new CefRuleHandler(new RuleMatcher(RuleTestFiles.Compile(Rules)), queue, "-", new LogCapture().Logger);
         var sender = new SenderCounters("192.0.2.1");
         const string frame = "CEF:0|a|b|1|c|d|5|src=10.0.0.1";
         handler.Handle(Encoding.UTF8.GetBytes(frame), sender);
@@ -49,8 +49,8 @@ public class CefRuleHandlerTests
     [Fact]
     public void A_failing_queue_is_logged_and_counted_but_never_escapes_the_handler()
     {
-        var sink = new CapturingSink();
-        var handler = new CefRuleHandler(new RuleMatcher(RuleTestFiles.Compile(Rules)), new ThrowingQueue(), "-", sink.Logger());
+        var sink = new LogCapture();
+        var handler = new CefRuleHandler(new RuleMatcher(RuleTestFiles.Compile(Rules)), new ThrowingQueue(), "-", sink.Logger);
         var sender = new SenderCounters("192.0.2.1");
         handler.Handle("CEF:0|a|b|1|c|d|5|src=10.0.0.1"u8, sender);
         handler.Handle("CEF:0|a|b|1|c|d|5|src=10.0.0.2"u8, sender);

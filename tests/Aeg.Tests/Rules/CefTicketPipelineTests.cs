@@ -1,6 +1,5 @@
 using Aeg.Configuration;
 using Aeg.Rules;
-using Aeg.Tests.Infrastructure;
 
 namespace Aeg.Tests.Rules;
 
@@ -11,7 +10,7 @@ public class CefTicketPipelineTests
         using var files = new RuleTestFiles();
         var config = files.Write("aeg.yaml", $"mappings: {TestServices.RepoFile("cef-mappings.yaml")}\nstate:\n  directory: {files.Directory}/state\n" + yamlBody);
         var options = AegConfig.Load(config);
-        return Assert.Throws<ConfigException>(() => CefTicketPipeline.Create(options, config, new CapturingSink().Logger()));
+        return Assert.Throws<ConfigException>(() => CefTicketPipeline.Create(options, config, new LogCapture().Logger));
     }
 
     [Fact]

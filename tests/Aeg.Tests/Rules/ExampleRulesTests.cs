@@ -3,7 +3,6 @@ using Aeg.Annotations;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Syslog;
-using Aeg.Tests.Infrastructure;
 using Aeg.Tickets;
 
 namespace Aeg.Tests.Rules;
@@ -20,7 +19,7 @@ public class ExampleRulesTests
     public ExampleRulesTests()
     {
         var rules = RuleLoader.Load(TestServices.RepoFile("content/rules"), Targets);
-        _handler = new CefRuleHandler(new RuleMatcher(rules), _queue, "(none)", new CapturingSink().Logger());
+        _handler = new CefRuleHandler(new RuleMatcher(rules), _queue, "(none)", new LogCapture().Logger);
     }
 
     /// <summary>An annotation event exactly as the annotation poller sends it (cef-mappings.yaml of the repository).</summary>

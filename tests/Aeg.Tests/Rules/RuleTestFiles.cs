@@ -24,6 +24,15 @@ internal sealed class RuleTestFiles : IDisposable
         return path;
     }
 
+    /// <summary>An aeg.yaml with the shipped mappings, a state directory here and one TCP listener on a free loopback port.</summary>
+    public string WriteListenerConfig() => Write("aeg.yaml", $"""
+        mappings: {TestServices.RepoFile("cef-mappings.yaml")}
+        state:
+          directory: {Directory}/state
+        listen:
+          listeners: [{"{"} protocol: tcp, address: 127.0.0.1, port: 0 {"}"}]
+        """);
+
     /// <summary>Compiles one rule file's text.</summary>
     public static IReadOnlyList<Rule> Compile(string yaml)
     {

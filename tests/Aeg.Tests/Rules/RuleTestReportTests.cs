@@ -1,6 +1,5 @@
 using System.Text;
 using Aeg.Rules;
-using Aeg.Tests.Infrastructure;
 
 namespace Aeg.Tests.Rules;
 

@@ -130,7 +130,7 @@ public sealed class AnnotationSimulatorTests
         var dir = Directory.CreateTempSubdirectory("aeg-sim-target-").FullName;
         try
         {
-            File.Copy(Infrastructure.TestServices.RepoFile("cef-mappings.yaml"), Path.Combine(dir, "cef-mappings.yaml"));
+            File.Copy(TestServices.RepoFile("cef-mappings.yaml"), Path.Combine(dir, "cef-mappings.yaml"));
             File.WriteAllText(Path.Combine(dir, "db-password"), "s3cret\n");
             var config = Path.Combine(dir, "aeg.yaml");
             File.WriteAllText(config, "database:\n  host: esm-test.example.com\n  database: arcsight_test\n  passwordFile: db-password\n");

@@ -4,7 +4,7 @@ using System.Threading.Channels;
 using Aeg.Cli;
 using Aeg.Tickets;
 using Xunit;
-using static Aeg.Tests.Tickets.TicketKit;
+using static Aeg.TestKit.TicketKit;
 
 namespace Aeg.Tests.Tickets;
 
@@ -189,7 +189,7 @@ public sealed class TicketDispatcherTests : IDisposable
         }
         using var stop = new CancellationTokenSource();
         var run = dispatcher.RunAsync(queue.Reader, stop.Token);
-        await WaitUntil(() => server.Requests.Count == 1, TimeSpan.FromSeconds(10), "the first request to hang");
+        await WaitUntil.HoldsAsync(() => server.Requests.Count == 1, "the first request to hang", TimeSpan.FromSeconds(10));
 
         stop.Cancel();
         await run.WaitAsync(TimeSpan.FromSeconds(10));

@@ -2,7 +2,7 @@ using System.Text;
 using System.Threading.Channels;
 using Aeg.Tickets;
 using Xunit;
-using static Aeg.Tests.Tickets.TicketKit;
+using static Aeg.TestKit.TicketKit;
 
 namespace Aeg.Tests.Tickets;
 

@@ -1,7 +1,7 @@
 using Aeg.Configuration;
 using Aeg.Tickets;
 using Xunit;
-using static Aeg.Tests.Tickets.TicketKit;
+using static Aeg.TestKit.TicketKit;
 
 namespace Aeg.Tests.Tickets;
 
@@ -77,7 +77,7 @@ public sealed class TicketServiceTests : IDisposable
         using var shutdown = new CancellationTokenSource();
         var run = service.RunAsync(queue.Reader, shutdown.Token);
         queue.TryEnqueue(Work("jira", "hangs", Fields(("project", "SOC"), ("summary", "s")), null));
-        await WaitUntil(() => server.Requests.Count == 1, TimeSpan.FromSeconds(10), "the request to reach the server");
+        await WaitUntil.HoldsAsync(() => server.Requests.Count == 1, "the request to reach the server", TimeSpan.FromSeconds(10));
 
         var stopping = System.Diagnostics.Stopwatch.StartNew();
         shutdown.Cancel();

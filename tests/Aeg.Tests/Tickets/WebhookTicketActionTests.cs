@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Aeg.Tickets;
 using Xunit;
-using static Aeg.Tests.Tickets.TicketKit;
+using static Aeg.TestKit.TicketKit;
 
 namespace Aeg.Tests.Tickets;
 

@@ -359,7 +359,9 @@ public sealed class AnnotationPoller : IAsyncDisposable
 
     private ResiliencePipeline RetryPipeline(int retries) => PollFailures.RetryPipeline(retries, _options, (exception, attempt, delay) =>
     {
-        if (exception is DbException)
+        // A connection reset in the middle of a result does not always surface as a
+        // DbException; the health source saw the read fail all the same.
+        if (exception is DbException || Counters.DatabaseProblem is not null)
         {
             Counters.DatabaseFailed();
         }

@@ -5,7 +5,7 @@ using BenchmarkDotNet.Attributes;
 namespace Aeg.Benchmarks;
 
 /// <summary>
-/// <see cref="CefWriter"/> writing the Annotation Event of DESIGN.md (every mapped field, a full
+/// <see cref="CefWriter"/> writing the Annotation Event of docs/annotations.md (every mapped field, a full
 /// 2 KB audit trail, a comment that needs escaping) into one reused buffer.
 /// </summary>
 [MemoryDiagnoser]

@@ -16,7 +16,7 @@
 # variant can be the JIT build: dotnet publish ... -p:PublishAot=false -o DIR.
 # The sink stays sink.py although it takes ~1 CPU s of the two cores per run: a leaner sink (one
 # in C, or sink.py reading into a reused buffer) made the baseline ~10-15% slower, since it then
-# wakes once per message of the baseline's one-send-per-row (RESULTS.md, issue 3, eighth session).
+# wakes once per message of the baseline's one-send-per-row (../history/2026-12-sessions-1-8.md, issue 3, eighth session).
 # Installs python3-mysqldb, time, bc, mariadb-client, and gcc, libc6-dev and zlib1g-dev (to link
 # the native aeg) with apt-get when missing.
 set -euo pipefail

@@ -65,7 +65,7 @@ SQL
 spawned=1
 # Buffer pool 1G: a production ESM database serves its annotation table from memory. With the
 # 128M default the 1M-row drain benchmark's table (~250 MB) did not fit, and every drain read
-# ~12,600 pages from disk inside the scan (benchmarks/RESULTS.md, issue 3, eighth session). The
+# ~12,600 pages from disk inside the scan (benchmarks/history/2026-12-sessions-1-8.md, issue 3, eighth session). The
 # memory is touched only as pages are used, so the tests' small tables cost little extra.
 aeg_spawn_detached "$dir/pid" "$dir/stdout.log" mariadbd --no-defaults \
   --datadir="$dir/data" --socket="$dir/mysqld.sock" --pid-file="$dir/mariadbd.pid" \

@@ -19,7 +19,7 @@ internal sealed class RowBatch(int capacity)
 /// <remarks>
 /// Three, not two: one being sent, one handed over and one being read, so the reader (and MariaDB
 /// behind it) does not stop while a batch waits for the sender; ~6% faster 1M-row drains for one
-/// more batch of memory (benchmarks/RESULTS.md, issue 3).
+/// more batch of memory (benchmarks/history/2026-12-sessions-1-8.md, issue 3).
 /// </remarks>
 internal sealed class BatchReader
 {

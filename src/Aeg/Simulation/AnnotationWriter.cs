@@ -96,7 +96,7 @@ public sealed class AnnotationWriter : IAsyncDisposable
     {
         var eventId = _firstEventId + edit.EventNumber - 1;
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        // Most consoles write LF; now and then a line ends in CRLF, as DESIGN.md says real trails do.
+        // Most consoles write LF; now and then a line ends in CRLF, as trails written by some real consoles do.
         var lineEnd = _random.Next(10) == 0 ? "\r\n" : "\n";
         DbCommand command;
         RowState row;

@@ -4,12 +4,12 @@ using Aeg.Cli;
 
 namespace Aeg.Tests.Cli;
 
-/// <summary>`aeg --help` and every subcommand's help are complete (a description everywhere) and match the README.</summary>
+/// <summary>`aeg --help` and every subcommand's help are complete (a description everywhere) and match docs/commands.md.</summary>
 public sealed class HelpConsistencyTests
 {
     private static readonly string[] BuiltIn = ["--help", "-h", "-?", "/?", "/h", "--version"];
 
-    // Documented once for all commands, in the README's "Commands" introduction.
+    // Documented once for all commands, in the introduction of docs/commands.md.
     private static readonly string[] Common = ["--config", "--debug"];
 
     private static IEnumerable<(string Path, Command Command)> Walk()
@@ -50,13 +50,13 @@ public sealed class HelpConsistencyTests
     }
 
     [Fact]
-    public void Every_command_and_each_of_its_options_appears_in_the_readme()
+    public void Every_command_and_each_of_its_options_appears_in_docs_commands()
     {
-        var readme = File.ReadAllText(TestServices.RepoFile("README.md"));
-        var spans = Regex.Matches(readme, "`[^`\n]+`").Select(m => m.Value).ToList();
+        var page = File.ReadAllText(TestServices.RepoFile("docs/commands.md"));
+        var spans = Regex.Matches(page, "`[^`\n]+`").Select(m => m.Value).ToList();
         var missing = new List<string>();
-        var intro = Regex.Match(readme, @"^## Commands\n\n(?<p>(?:.+\n)+)", RegexOptions.Multiline).Groups["p"].Value;
-        missing.AddRange(Common.Where(o => !intro.Contains($"`{o}", StringComparison.Ordinal)).Select(o => $"{o} (in the introduction of ## Commands)"));
+        var intro = Regex.Match(page, @"^# Commands\n\n(?<p>(?:.+\n)+)", RegexOptions.Multiline).Groups["p"].Value;
+        missing.AddRange(Common.Where(o => !intro.Contains($"`{o}", StringComparison.Ordinal)).Select(o => $"{o} (in the introduction under # Commands)"));
         var commands = Walk().ToList();
         Assert.True(commands.Count > 12, $"only {commands.Count} commands found: the walk is broken");
         foreach (var (path, command) in commands)
@@ -70,20 +70,20 @@ public sealed class HelpConsistencyTests
             }
             foreach (var option in command.Options.Where(o => !BuiltIn.Contains(o.Name) && !Common.Contains(o.Name)))
             {
-                // In the command's own synopsis, or in the README section about the command.
-                if (!mine.Concat(Section(readme, path)).Any(s => Regex.IsMatch(s, Regex.Escape(option.Name) + @"\b")))
+                // In the command's own synopsis, or in the section of the page about the command.
+                if (!mine.Concat(Section(page, path)).Any(s => Regex.IsMatch(s, Regex.Escape(option.Name) + @"\b")))
                 {
                     missing.Add($"{path} {option.Name}");
                 }
             }
         }
-        Assert.True(missing.Count == 0, "README.md does not document: " + string.Join(", ", missing));
+        Assert.True(missing.Count == 0, "docs/commands.md does not document: " + string.Join(", ", missing));
     }
 
     // The code spans under a heading that names the command (e.g. "### `aeg cef parse`"), up to the next heading.
-    private static IEnumerable<string> Section(string readme, string path)
+    private static IEnumerable<string> Section(string page, string path)
     {
-        var m = Regex.Match(readme, @"^#+ .*" + Regex.Escape(path) + @".*$\n(?<body>(?:(?!#+ ).*\n)*)", RegexOptions.Multiline);
+        var m = Regex.Match(page, @"^#+ .*" + Regex.Escape(path) + @".*$\n(?<body>(?:(?!#+ ).*\n)*)", RegexOptions.Multiline);
         return m.Success ? Regex.Matches(m.Groups["body"].Value, "`[^`\n]+`").Select(x => x.Value) : [];
     }
 }

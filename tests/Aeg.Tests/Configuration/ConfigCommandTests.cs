@@ -11,7 +11,7 @@ public sealed class ConfigCommandTests
     {
         var example = File.ReadAllText(TestServices.RepoFile("content/config/aeg.example.yaml"));
         var keys = new SortedSet<string>();
-        ReadmeTests.Collect(typeof(AegOptions), "", keys, []);
+        Docs.ConfigurationDocsTests.Collect(typeof(AegOptions), "", keys, []);
         // Keys under a named ticket system appear as `tickets.systems.<name>.…`; any mention of the last segment counts.
         var missing = keys.Where(k => !Regex.IsMatch(example, @"(^|[\s#{,-])" + Regex.Escape(k[(k.LastIndexOf('.') + 1)..]) + ":", RegexOptions.Multiline)).ToList();
         Assert.True(missing.Count == 0, "aeg.example.yaml does not mention: " + string.Join(", ", missing));

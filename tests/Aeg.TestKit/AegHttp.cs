@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Aeg.Daemon;
 using Aeg.HttpEndpoint;
 using Aeg.Metrics;
 

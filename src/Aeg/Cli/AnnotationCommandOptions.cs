@@ -1,6 +1,7 @@
 using System.CommandLine;
-using Aeg.Annotations;
 using Aeg.Configuration;
+using Aeg.Daemon;
+using Aeg.Listener;
 using Aeg.State;
 using Serilog;
 
@@ -27,15 +28,23 @@ internal static class AnnotationCommandOptions
         Description = "Print every received CEF event to standard output as one JSON line (the shape of `aeg cef parse`, plus \"sender\").",
     };
 
-    /// <summary>Runs <paramref name="body"/> with a loaded host; config and state errors exit with code 2 and a clear message.</summary>
+    /// <summary>With <c>--print-events</c>, wraps the inbound rule handler in an <see cref="EventPrinter"/> to standard output.</summary>
+    public static Func<ICefMessageHandler, ICefMessageHandler>? EventPrinting(ParseResult parse, Option<bool> printEvents) =>
+        parse.GetValue(printEvents) ? handler => new EventPrinter(handler, Console.OpenStandardOutput()) : null;
+
+    /// <summary>
+    /// Runs <paramref name="body"/> with a loaded host (without mappings and database password when
+    /// <paramref name="annotations"/> is false); config, state and TLS file errors exit with code 2, a
+    /// listener that cannot bind with 1, each with a clear message.
+    /// </summary>
     public static async Task<int> WithHost(ParseResult parse, Option<FileInfo> config, Option<bool> debug,
-        Func<AnnotationHost, Task<int>> body)
+        Func<AegHost, Task<int>> body, bool annotations = true)
     {
-        var log = AnnotationHost.CreateLogger(parse.GetValue(debug));
+        var log = AegHost.CreateLogger(parse.GetValue(debug));
         ILogger? configured = null;
         try
         {
-            var host = AnnotationHost.Load(parse.GetValue(config)!.FullName, log);
+            var host = AegHost.Load(parse.GetValue(config)!.FullName, log, annotations);
             // The console logger served until the config was read; now its logging: section applies.
             configured = Logging.AegLogging.Create(parse.GetValue(debug), host.Options.Logging);
             host.Log = configured;
@@ -55,6 +64,11 @@ internal static class AnnotationCommandOptions
         {
             log.Error("TLS configuration error: {Reason}", ex.Message);
             return ExitConfig;
+        }
+        catch (InvalidOperationException ex) when (ex.InnerException is System.Net.Sockets.SocketException or UnauthorizedAccessException)
+        {
+            log.Error("{Reason}", ex.Message);
+            return ExitFailed;
         }
         finally
         {

@@ -1,8 +1,5 @@
 using System.CommandLine;
-using Aeg.Annotations;
-using Aeg.Configuration;
-using Aeg.HttpEndpoint;
-using Aeg.Rules;
+using Aeg.Daemon;
 
 namespace Aeg.Cli;
 
@@ -15,42 +12,13 @@ internal static class ListenCommand
         var debug = AnnotationCommandOptions.Debug();
         var printEvents = AnnotationCommandOptions.PrintEvents();
         var command = new Command("listen", "Receive CEF over syslog and turn matching events into tickets (no annotation polling).") { config, debug, printEvents };
-        command.SetAction(async (parse, cancellationToken) =>
+        command.SetAction((parse, cancellationToken) => AnnotationCommandOptions.WithHost(parse, config, debug, async host =>
         {
-            var log = AnnotationHost.CreateLogger(parse.GetValue(debug));
-            var path = parse.GetValue(config)!.FullName;
-            using var signals = new ShutdownSignals(cancellationToken);
-            try
-            {
-                var options = AegConfig.Load(path);
-                var console = log;
-                log = Logging.AegLogging.Create(parse.GetValue(debug), options.Logging);
-                (console as IDisposable)?.Dispose();
-                await using var pipeline = CefTicketPipeline.Create(options, path, log, parse.GetValue(printEvents) ? Console.OpenStandardOutput() : null);
-                await using var http = await AegHttpServer.StartIfEnabledAsync(options, path, new DaemonParts(Pipeline: pipeline), log);
-                await pipeline.RunAsync(signals.Token);
-                return AnnotationCommandOptions.ExitOk;
-            }
-            catch (ConfigException ex)
-            {
-                log.Error("Configuration error:{NewLine}{Problems}", Environment.NewLine, ex.Message);
-                return AnnotationCommandOptions.ExitConfig;
-            }
-            catch (InvalidOperationException ex) when (AnnotationCommandOptions.IsTlsFileError(ex))
-            {
-                log.Error("TLS configuration error: {Reason}", ex.Message);
-                return AnnotationCommandOptions.ExitConfig;
-            }
-            catch (InvalidOperationException ex) when (ex.InnerException is System.Net.Sockets.SocketException or UnauthorizedAccessException)
-            {
-                log.Error("{Reason}", ex.Message);
-                return AnnotationCommandOptions.ExitFailed;
-            }
-            finally
-            {
-                (log as IDisposable)?.Dispose();
-            }
-        });
+            using var stop = new ShutdownSignals(cancellationToken);
+            await using var daemon = await AegDaemon.StartAsync(host, AnnotationCommandOptions.EventPrinting(parse, printEvents));
+            await daemon.RunAsync(stop.Token);
+            return AnnotationCommandOptions.ExitOk;
+        }, annotations: false));
         return command;
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Aeg.Annotations;
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.Simulation;
 using Serilog;
 
@@ -31,7 +32,7 @@ internal static class SimulateCommand
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var log = AnnotationHost.CreateLogger(parse.GetValue(debug));
+            var log = AegHost.CreateLogger(parse.GetValue(debug));
             try
             {
                 if (!SimulationSpeed.TryParse(parse.GetValue(speed), out var pace))

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Data.Common;
 using System.Net.Sockets;
 using Aeg.Annotations;
+using Aeg.Daemon;
 using Aeg.State;
 using Aeg.Syslog;
 
@@ -18,7 +19,7 @@ internal static class TestConnectionCommand
         command.SetAction((parse, cancellationToken) => AnnotationCommandOptions.WithHost(parse, config, debug, async host =>
         {
             var ok = await CheckDatabase(host, Console.Out, cancellationToken);
-            ok &= !host.Options.Ha.Enabled || await Ha.HaConnectionCheck.RunAsync(host, Console.Out, cancellationToken);
+            ok &= !host.Options.Ha.Enabled || await Ha.HaConnectionCheck.RunAsync(host.Database, host.Options.Ha, Console.Out, cancellationToken);
             ok &= await CheckSyslog(host.Options.Syslog, Console.Out, cancellationToken);
             ok &= CheckStateDirectory(host.Options.State.Directory, Console.Out);
             Console.Out.WriteLine(ok ? "RESULT: all checks passed" : "RESULT: some checks FAILED");
@@ -27,7 +28,7 @@ internal static class TestConnectionCommand
         return command;
     }
 
-    internal static async Task<bool> CheckDatabase(AnnotationHost host, TextWriter output, CancellationToken cancellationToken)
+    internal static async Task<bool> CheckDatabase(AegHost host, TextWriter output, CancellationToken cancellationToken)
     {
         var db = host.Database;
         output.WriteLine($"database: {db.Description}");

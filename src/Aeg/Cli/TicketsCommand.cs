@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Aeg.Annotations;
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.Tickets;
 
 namespace Aeg.Cli;
@@ -53,7 +54,7 @@ internal static class TicketsCommand
         var command = new Command("retry", "Send the dead letters again; each is removed only after it succeeded.") { config, debug };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var log = AnnotationHost.CreateLogger(parse.GetValue(debug));
+            var log = AegHost.CreateLogger(parse.GetValue(debug));
             var path = parse.GetValue(config)!.FullName;
             try
             {

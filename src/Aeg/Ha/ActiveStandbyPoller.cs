@@ -1,7 +1,8 @@
 using System.Data.Common;
 using Aeg.Annotations;
+using Aeg.Configuration;
 using Aeg.State;
-using Aeg.Syslog;
+using Serilog;
 
 namespace Aeg.Ha;
 
@@ -9,22 +10,28 @@ namespace Aeg.Ha;
 /// <c>aeg run</c> with <c>ha.enabled</c>: waits as a standby until this instance holds the lease,
 /// then polls with the shared cursor until the lease is lost (back to standby) or a stop is requested.
 /// </summary>
-public sealed class ActiveStandbyPoller(AnnotationHost host, ISyslogSender sender)
+/// <param name="database">ESM's database, where the lease is taken and the shared state kept.</param>
+/// <param name="ha">The lease and the shared state's table.</param>
+/// <param name="poller">The retry delays of the wait for the lease.</param>
+/// <param name="esm">The command timeout of the shared state's statements.</param>
+/// <param name="stateDirectory">The local state, copied into an empty shared row once.</param>
+/// <param name="hostName">Written beside the shared cursor, to say who wrote it.</param>
+/// <param name="createPoller">A poller whose cursor lives in the given store, built afresh for each lease.</param>
+/// <param name="log">Standby, active and lease changes.</param>
+public sealed class ActiveStandbyPoller(AnnotationDatabase database, HaOptions ha, PollerOptions poller, DatabaseOptions esm,
+    string stateDirectory, string hostName, Func<IAnnotationStateStore, AnnotationPoller> createPoller, ILogger log)
 {
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        var ha = host.Options.Ha;
-        var poller = host.Options.Poller;
-        var log = host.Log;
         var delay = poller.RetryMinDelay;
         log.Information("Active/standby: waiting for lease {Lock} on {Database} (takeover {Takeover})",
-            ha.LockName, host.Database.Description, ha.Takeover);
+            ha.LockName, database.Description, ha.Takeover);
         while (!stoppingToken.IsCancellationRequested)
         {
             PollerLease lease;
             try
             {
-                lease = await PollerLease.AcquireAsync(host.Database, ha, log, poller.RetryMinDelay, poller.RetryMaxDelay, stoppingToken);
+                lease = await PollerLease.AcquireAsync(database, ha, log, poller.RetryMinDelay, poller.RetryMaxDelay, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -69,14 +76,13 @@ public sealed class ActiveStandbyPoller(AnnotationHost host, ISyslogSender sende
 
     private async Task PollWhileActiveAsync(PollerLease lease, CancellationToken stoppingToken)
     {
-        var ha = host.Options.Ha;
-        var store = new SharedStateStore(lease, ha, host.HostName, host.Options.Database.CommandTimeout);
+        var store = new SharedStateStore(lease, ha, hostName, esm.CommandTimeout);
         store.EnsureTable(ha.Database);
         SeedFromStateDirectory(store);
-        await using var poller = host.CreatePoller(sender, store);
-        poller.Initialize();
-        using var active = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
-        await poller.RunAsync(active.Token);
+        await using var active = createPoller(store);
+        active.Initialize();
+        using var activeToken = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, lease.Lost);
+        await active.RunAsync(activeToken.Token);
         if (lease.IsLost)
         {
             throw new LeaseLostException($"lease {ha.LockName} lost");
@@ -87,13 +93,13 @@ public sealed class ActiveStandbyPoller(AnnotationHost host, ISyslogSender sende
     // instance copies its local state into the empty shared row.
     private void SeedFromStateDirectory(SharedStateStore store)
     {
-        var file = new AnnotationStateFile(host.Options.State.Directory);
+        var file = new AnnotationStateFile(stateDirectory);
         if (store.Load() is not null || file.Load() is not { } local)
         {
             return;
         }
         store.Save(local);
         store.SaveVersions(file.LoadVersions());
-        host.Log.Information("Shared state was empty: seeded from {File} at {Cursor}", file.Path, local.Cursor);
+        log.Information("Shared state was empty: seeded from {File} at {Cursor}", file.Path, local.Cursor);
     }
 }

@@ -7,13 +7,12 @@ namespace Aeg.Ha;
 /// <summary><c>aeg test-connection</c> with <c>ha.enabled</c>: Aeg's own database, its state table, and who holds the lease.</summary>
 public static class HaConnectionCheck
 {
-    public static async Task<bool> RunAsync(AnnotationHost host, TextWriter output, CancellationToken cancellationToken)
+    public static async Task<bool> RunAsync(AnnotationDatabase database, HaOptions ha, TextWriter output, CancellationToken cancellationToken)
     {
-        var ha = host.Options.Ha;
         output.WriteLine($"active/standby: lease '{ha.LockName}', state in `{ha.Database}`.`{SharedStateStore.TableName}`, takeover {ha.Takeover.TotalSeconds:0}s");
         try
         {
-            await using var connection = await host.Database.OpenDedicatedAsync(cancellationToken);
+            await using var connection = await database.OpenDedicatedAsync(cancellationToken);
             if (Convert.ToInt64(Scalar(connection, "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = @p", ha.Database), CultureInfo.InvariantCulture) == 0)
             {
                 output.WriteLine($"  FAILED: database `{ha.Database}` does not exist or this account cannot see it; see content/esm/README.md for the CREATE DATABASE and GRANT");

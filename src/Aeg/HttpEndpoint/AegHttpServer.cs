@@ -47,9 +47,9 @@ public sealed class AegHttpServer : IAsyncDisposable
     /// Reads the token (if any) and starts serving when <c>http.enabled</c> is set; null otherwise.
     /// Throws <see cref="ConfigException"/> when the token cannot be read or the address cannot be bound.
     /// </summary>
-    public static async Task<AegHttpServer?> StartIfEnabledAsync(AegOptions options, string configFile, DaemonParts parts, ILogger log)
+    public static async Task<AegHttpServer?> StartIfEnabledAsync(HttpOptions http, string configFile, IReadOnlyList<IMetricsSource> sources,
+        IReadOnlyList<IHealthCheck> checks, ILogger log)
     {
-        var http = options.Http;
         if (!http.Enabled)
         {
             return null;
@@ -63,7 +63,7 @@ public sealed class AegHttpServer : IAsyncDisposable
                 log.Warning("{Warning}", warning);
             }
         }
-        return await StartAsync(http, configFile, DaemonTelemetry.MetricsSources(parts), DaemonTelemetry.HealthChecks(parts), token, log);
+        return await StartAsync(http, configFile, sources, checks, token, log);
     }
 
     /// <summary>Binds <paramref name="options"/>' address and port and starts serving; <paramref name="token"/> null means no authentication.</summary>

@@ -6,7 +6,7 @@ namespace Aeg.Tickets;
 
 /// <summary>
 /// Everything ticket dispatch needs, built from the config: actions, store, dead letters and the
-/// dispatcher. <c>aeg listen</c>/<c>aeg run</c> create one and run it over the queue's reader.
+/// dispatcher. The daemon's <c>CefTicketPipeline</c> creates one and run it over the queue's reader.
 /// </summary>
 public sealed class TicketService : IDisposable
 {
@@ -25,14 +25,14 @@ public sealed class TicketService : IDisposable
     public TicketCounters Counters => Dispatcher.Counters;
 
     /// <summary>Reads secrets (a <see cref="ConfigException"/> names a missing one) and opens <c>tickets.db</c> in the state directory.</summary>
-    public static TicketService Create(AegOptions options, string configFile, ILogger log)
+    public static TicketService Create(TicketsOptions options, string stateDirectory, string configFile, ILogger log)
     {
         var counters = new TicketCounters();
-        var systems = TicketSystems.Create(options.Tickets, configFile, log, counters);
-        var store = new TicketStore(TicketStore.DefaultPath(options.State.Directory));
-        var deadLetters = new DeadLetterStore(options.Tickets.DeadLetterPath(options.State.Directory));
-        var dispatcher = new TicketDispatcher(systems.Actions, store, deadLetters, systems.Scrubber, log, counters, options.Tickets.Workers);
-        return new TicketService(systems, dispatcher, options.Tickets.DrainTimeout);
+        var systems = TicketSystems.Create(options, configFile, log, counters);
+        var store = new TicketStore(TicketStore.DefaultPath(stateDirectory));
+        var deadLetters = new DeadLetterStore(options.DeadLetterPath(stateDirectory));
+        var dispatcher = new TicketDispatcher(systems.Actions, store, deadLetters, systems.Scrubber, log, counters, options.Workers);
+        return new TicketService(systems, dispatcher, options.DrainTimeout);
     }
 
     /// <summary>

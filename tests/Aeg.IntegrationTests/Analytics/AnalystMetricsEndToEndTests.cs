@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Aeg.Analytics;
 using Aeg.Annotations;
+using Aeg.Daemon;
 using Aeg.IntegrationTests.Annotations;
 using Aeg.IntegrationTests.Infrastructure;
 using Aeg.Metrics;
@@ -12,7 +13,7 @@ namespace Aeg.IntegrationTests.Analytics;
 
 /// <summary>
 /// Scripted analysts annotate events in the real MariaDB; the real poller (built by
-/// <see cref="AnnotationHost"/> from an aeg.yaml, as <c>aeg poll --once</c> does) reads them; then
+/// <see cref="AegHost"/> from an aeg.yaml, as <c>aeg poll --once</c> does) reads them; then
 /// <c>aeg report</c> as a process must give exactly the figures the script implies, and the
 /// HTML page must draw its charts in headless Chromium.
 /// </summary>
@@ -28,7 +29,7 @@ public sealed partial class AnalystMetricsEndToEndTests
         var script = new AnalystScript();
         var config = WriteConfig(h);
         Environment.SetEnvironmentVariable(PasswordVariable, h.Db.Password);
-        var host = AnnotationHost.Load(config, new Serilog.LoggerConfiguration().CreateLogger());
+        var host = AegHost.Load(config, new Serilog.LoggerConfiguration().CreateLogger());
         var sender = new RecordingSyslogSender();
         await using var poller = host.CreatePoller(sender);
         poller.Initialize();
@@ -110,7 +111,7 @@ public sealed partial class AnalystMetricsEndToEndTests
         var script = new AnalystScript(events: 8);
         var config = WriteConfig(h);
         Environment.SetEnvironmentVariable(PasswordVariable, h.Db.Password);
-        var host = AnnotationHost.Load(config, new Serilog.LoggerConfiguration().CreateLogger());
+        var host = AegHost.Load(config, new Serilog.LoggerConfiguration().CreateLogger());
         await using var poller = host.CreatePoller(new RecordingSyslogSender());
         poller.Initialize();
         await PlayAsync(h.Db, script, async () => await poller.PollOnceAsync(CancellationToken.None));

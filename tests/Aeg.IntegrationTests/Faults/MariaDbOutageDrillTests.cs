@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Aeg.Daemon;
 using Aeg.HttpEndpoint;
 using Aeg.IntegrationTests.Annotations;
 using Aeg.IntegrationTests.Infrastructure;

@@ -32,7 +32,7 @@ public sealed class RtOutageDrillTests(ITestOutputHelper output)
         using var http = RtClient(rt);
 
         var queue = new BoundedTicketQueue(options.Tickets.Queue, log.Logger);
-        using var service = TicketService.Create(options, config, log.Logger);
+        using var service = TicketService.Create(options.Tickets, options.State.Directory, config, log.Logger);
         var run = service.RunAsync(queue.Reader, CancellationToken.None);
 
         // One ticket exists before the outage; its key comes back during it as an update.

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Aeg.Annotations;
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.HttpEndpoint;
 using Aeg.IntegrationTests.Annotations;
 using Aeg.Syslog;

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using Aeg.Annotations;
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.IntegrationTests.Infrastructure;
 using Aeg.Listener;
 using Aeg.Rules;

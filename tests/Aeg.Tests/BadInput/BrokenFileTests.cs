@@ -1,5 +1,6 @@
 using Aeg.Annotations;
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.Rules;
 using Serilog;
 using Xunit.Abstractions;
@@ -72,13 +73,13 @@ public sealed class BrokenFileTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("hunter2", error.Message);
     }
 
-    // The start-up of `aeg run`: config, mappings and password (AnnotationHost.Load), then the
+    // The start-up of `aeg run`: config, mappings and password (AegHost.Load), then the
     // listener pipeline with its rules and ticket systems (CefTicketPipeline.Create). Nothing
     // connects to a database or binds a port before these succeed.
     private static async Task StartUpAsync(string configPath)
     {
         var log = new LoggerConfiguration().CreateLogger();
-        var host = AnnotationHost.Load(configPath, log);
+        var host = AegHost.Load(configPath, log);
         await using var pipeline = CefTicketPipeline.Create(host.Options, host.ConfigPath, host.Log);
     }
 

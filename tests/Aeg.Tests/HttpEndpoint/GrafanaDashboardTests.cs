@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Aeg.Annotations;
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.HttpEndpoint;
 using Aeg.Rules;
 using Aeg.State;

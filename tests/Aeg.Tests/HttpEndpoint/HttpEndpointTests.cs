@@ -4,6 +4,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Aeg.Annotations;
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.Health;
 using Aeg.HttpEndpoint;
 using Aeg.Metrics;
@@ -82,13 +83,13 @@ public sealed class HttpEndpointTests
     {
         var variable = "AEG_TEST_HTTP_TOKEN_" + Guid.NewGuid().ToString("N")[..8];
         var options = new AegOptions { Http = new HttpOptions { Enabled = true, Port = 0, TokenEnv = variable } };
-        var ex = await Assert.ThrowsAsync<ConfigException>(() => AegHttpServer.StartIfEnabledAsync(options, "aeg.yaml", new DaemonParts(), Log));
+        var ex = await Assert.ThrowsAsync<ConfigException>(() => AegHttpServer.StartIfEnabledAsync(options.Http, "aeg.yaml", [], [], Log));
         Assert.Contains(ex.Problems, p => p.Key == "http.tokenEnv" && p.Reason.Contains("is not set"));
 
         Environment.SetEnvironmentVariable(variable, "from-the-env-1234");
         try
         {
-            await using var server = await AegHttpServer.StartIfEnabledAsync(options, "aeg.yaml", new DaemonParts(), Log);
+            await using var server = await AegHttpServer.StartIfEnabledAsync(options.Http, "aeg.yaml", [], [], Log);
             Assert.NotNull(server);
             Assert.Equal(HttpStatusCode.Unauthorized, (await GetAsync(server, "/healthz")).Status);
             Assert.Equal(HttpStatusCode.OK, (await GetAsync(server, "/healthz", "from-the-env-1234")).Status);
@@ -97,7 +98,7 @@ public sealed class HttpEndpointTests
         {
             Environment.SetEnvironmentVariable(variable, null);
         }
-        Assert.Null(await AegHttpServer.StartIfEnabledAsync(new AegOptions(), "aeg.yaml", new DaemonParts(), Log));
+        Assert.Null(await AegHttpServer.StartIfEnabledAsync(new HttpOptions(), "aeg.yaml", [], [], Log));
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class TicketServiceTests : IDisposable
             : new Reply(201, """{"id":"2"}"""));
         var options = Config(server.BaseUrl, "5s");
         var queue = new BoundedTicketQueue(options.Tickets.Queue, _log.Logger);
-        using var service = TicketService.Create(options, _dir.File("aeg.yaml"), _log.Logger);
+        using var service = TicketService.Create(options.Tickets, options.State.Directory, _dir.File("aeg.yaml"), _log.Logger);
         var run = service.RunAsync(queue.Reader, CancellationToken.None);
 
         foreach (var key in new[] { "a", "b", "a", "c", "a" })
@@ -73,7 +73,7 @@ public sealed class TicketServiceTests : IDisposable
         server.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = Config(server.BaseUrl, "500ms");
         var queue = new BoundedTicketQueue(options.Tickets.Queue, _log.Logger);
-        using var service = TicketService.Create(options, _dir.File("aeg.yaml"), _log.Logger);
+        using var service = TicketService.Create(options.Tickets, options.State.Directory, _dir.File("aeg.yaml"), _log.Logger);
         using var shutdown = new CancellationTokenSource();
         var run = service.RunAsync(queue.Reader, shutdown.Token);
         queue.TryEnqueue(Work("jira", "hangs", Fields(("project", "SOC"), ("summary", "s")), null));

@@ -1,10 +1,11 @@
+using Aeg.Analytics;
 using Aeg.Annotations;
 using Aeg.Health;
+using Aeg.HttpEndpoint;
 using Aeg.Metrics;
-using Aeg.Rules;
 using Aeg.Syslog;
 
-namespace Aeg.HttpEndpoint;
+namespace Aeg.Daemon;
 
 /// <summary>The running parts of a daemon that /metrics and /readyz report on; absent parts are null.</summary>
 /// <remarks>
@@ -12,13 +13,13 @@ namespace Aeg.HttpEndpoint;
 /// passes the host's shared <paramref name="Counters"/> and <paramref name="Analytics"/> instead.
 /// </remarks>
 public sealed record DaemonParts(AnnotationPoller? Poller = null, ISyslogSender? Sender = null, CefTicketPipeline? Pipeline = null,
-    AnnotationCounters? Counters = null, Analytics.AnalyticsRecorder? Analytics = null)
+    AnnotationCounters? Counters = null, AnalyticsRecorder? Analytics = null)
 {
     /// <summary>The poller counters to report: the poller's, else the shared ones.</summary>
     public AnnotationCounters? AnnotationCounters => Poller?.Counters ?? Counters;
 
     /// <summary>The analyst metrics recorder to report, if any.</summary>
-    public Analytics.AnalyticsRecorder? AnalyticsRecorder => Analytics;
+    public AnalyticsRecorder? AnalyticsRecorder => Analytics;
 }
 
 /// <summary>The one place that decides which metric sources and health checks a daemon serves.</summary>
@@ -46,7 +47,7 @@ public static class DaemonTelemetry
         if (parts.Pipeline is { } pipeline)
         {
             sources.Add(new ListenerMetrics(pipeline.Listeners));
-            sources.Add(new TicketMetrics(pipeline));
+            sources.Add(new TicketMetrics(pipeline.Handler, pipeline.Queue, pipeline.Tickets.Counters));
         }
         sources.Add(new HealthMetrics(HealthChecks(parts)));
         return sources;

@@ -1,40 +1,57 @@
 using System.Net.NetworkInformation;
 using Aeg.Analytics;
+using Aeg.Annotations;
 using Aeg.Configuration;
 using Aeg.State;
 using Aeg.Syslog;
 using Serilog;
 
-namespace Aeg.Annotations;
+namespace Aeg.Daemon;
 
-/// <summary>Builds the annotation pipeline's parts from a config file, for the commands.</summary>
-public sealed class AnnotationHost
+/// <summary>
+/// A loaded <c>aeg.yaml</c> and the parts every command builds from it (database, mappings,
+/// sender, poller, analytics); <see cref="AegDaemon"/> wires them into the running daemon.
+/// </summary>
+public sealed class AegHost
 {
-    private AnnotationHost(string configPath, AegOptions options, CefMappings mappings, string password, ILogger log)
+    private readonly CefMappings? _mappings;
+    private readonly AnnotationDatabase? _database;
+    private readonly Lazy<AnalyticsRecorder?> _analytics;
+
+    private AegHost(string configPath, AegOptions options, CefMappings? mappings, string? password, ILogger log)
     {
         ConfigPath = configPath;
         Options = options;
-        Mappings = mappings;
+        _mappings = mappings;
         Log = log;
         HostName = string.IsNullOrWhiteSpace(options.HostName) ? LocalFqdn() : options.HostName;
-        Database = new AnnotationDatabase(options.Database, password);
+        _database = password is null ? null : new AnnotationDatabase(options.Database, password);
         _analytics = new Lazy<AnalyticsRecorder?>(CreateAnalytics);
     }
 
-    private readonly Lazy<AnalyticsRecorder?> _analytics;
-
     public string ConfigPath { get; }
     public AegOptions Options { get; }
-    public CefMappings Mappings { get; }
     /// <summary>The command's logger; replaced once the config's <c>logging:</c> section is known.</summary>
     public ILogger Log { get; internal set; }
     public string HostName { get; }
-    public AnnotationDatabase Database { get; }
 
-    /// <summary>Loads and validates the config and the mappings; throws <see cref="ConfigException"/>.</summary>
-    public static AnnotationHost Load(string configPath, ILogger log)
+    /// <summary>Whether the annotation side (mappings, database password) was loaded; <c>aeg listen</c> needs neither.</summary>
+    public bool HasAnnotations => _database is not null;
+
+    public CefMappings Mappings => _mappings ?? throw NoAnnotations();
+    public AnnotationDatabase Database => _database ?? throw NoAnnotations();
+
+    /// <summary>
+    /// Loads and validates the config and, unless <paramref name="annotations"/> is false, the
+    /// mappings and the database password; throws <see cref="ConfigException"/>.
+    /// </summary>
+    public static AegHost Load(string configPath, ILogger log, bool annotations = true)
     {
         var options = AegConfig.Load(configPath);
+        if (!annotations)
+        {
+            return new AegHost(configPath, options, null, null, log);
+        }
         var mappings = CefMappingsFile.Load(options.Mappings);
         var password = DatabasePassword.Resolve(options.Database, configPath);
         if (DatabasePassword.WorldReadableWarning(options.Database) is { } warning)
@@ -45,8 +62,10 @@ public sealed class AnnotationHost
         {
             log.Warning("syslog.tlsInsecureSkipVerify is on: the syslog server's certificate is NOT checked");
         }
-        return new AnnotationHost(configPath, options, mappings, password, log);
+        return new AegHost(configPath, options, mappings, password, log);
     }
+
+    private static InvalidOperationException NoAnnotations() => new("the host was loaded without its annotation parts");
 
     public AnnotationSource CreateSource() => new(Database, Options.Source, Mappings.Fields.Select(f => f.Source).ToHashSet());
 

@@ -1,6 +1,6 @@
-using Aeg.Cli;
+using Aeg.Listener;
 
-namespace Aeg.Listener;
+namespace Aeg.Cli;
 
 /// <summary>
 /// Debug aid for <c>--print-events</c>: writes every received frame to an output as one JSON

@@ -1,9 +1,10 @@
 using Aeg.Configuration;
 using Aeg.Listener;
+using Aeg.Rules;
 using Aeg.Tickets;
 using Serilog;
 
-namespace Aeg.Rules;
+namespace Aeg.Daemon;
 
 /// <summary>
 /// The inbound half of Aeg, built from the config: syslog listeners → <see cref="CefRuleHandler"/>
@@ -35,8 +36,8 @@ public sealed class CefTicketPipeline : IAsyncDisposable
     public ListenerHost Listeners { get; }
 
     /// <summary>Loads the rules, reads the ticket secrets and opens the dedupe store; throws <see cref="ConfigException"/>.</summary>
-    /// <remarks>With <paramref name="printEvents"/> set, every received frame is also written there as a JSON line (<c>--print-events</c>).</remarks>
-    public static CefTicketPipeline Create(AegOptions options, string configFile, ILogger log, Stream? printEvents = null)
+    /// <remarks><paramref name="observe"/> may wrap the rule handler, e.g. to print every received frame (<c>--print-events</c>).</remarks>
+    public static CefTicketPipeline Create(AegOptions options, string configFile, ILogger log, Func<ICefMessageHandler, ICefMessageHandler>? observe = null)
     {
         if (options.Listen.Listeners.Count == 0)
         {
@@ -53,10 +54,10 @@ public sealed class CefTicketPipeline : IAsyncDisposable
         }
         var queue = new BoundedTicketQueue(options.Tickets.Queue ?? new(), log);
         var handler = new CefRuleHandler(new RuleMatcher(rules), queue, options.Rules.MissingValue, log);
-        var tickets = TicketService.Create(options, configFile, log);
+        var tickets = TicketService.Create(options.Tickets, options.State.Directory, configFile, log);
         try
         {
-            ICefMessageHandler received = printEvents is null ? handler : new EventPrinter(handler, printEvents);
+            var received = observe is null ? handler : observe(handler);
             return new CefTicketPipeline(rules, queue, handler, tickets, new ListenerHost(options.Listen, received, log), log);
         }
         catch

@@ -1,8 +1,9 @@
 using Aeg.Annotations;
+using Aeg.Daemon;
 using Aeg.HttpEndpoint;
 using Aeg.Metrics;
 
-namespace Aeg.Tests.HttpEndpoint;
+namespace Aeg.Tests.Daemon;
 
 /// <summary>An active/standby instance has no long-lived poller: /metrics and /readyz use the host's shared counters.</summary>
 public class DaemonTelemetryTests

@@ -1,7 +1,9 @@
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.Rules;
+using Aeg.Tests.Rules;
 
-namespace Aeg.Tests.Rules;
+namespace Aeg.Tests.Daemon;
 
 public class CefTicketPipelineTests
 {

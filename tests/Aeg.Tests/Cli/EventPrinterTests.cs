@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using Aeg.Cli;
 using Aeg.Listener;
 
-namespace Aeg.Tests.Listener;
+namespace Aeg.Tests.Cli;
 
 public sealed class EventPrinterTests
 {

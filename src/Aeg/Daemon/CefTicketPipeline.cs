@@ -9,7 +9,7 @@ namespace Aeg.Daemon;
 /// <summary>
 /// The inbound half of Aeg, built from the config: syslog listeners → <see cref="CefRuleHandler"/>
 /// → <see cref="BoundedTicketQueue"/> → ticket dispatcher (RT, Jira, ExtraHop, webhook), with the
-/// dedupe store in the state directory. Used by <c>aeg listen</c> and <c>aeg run</c>.
+/// dedupe store in the state directory. Built and started by <see cref="AegDaemon"/>.
 /// </summary>
 public sealed class CefTicketPipeline : IAsyncDisposable
 {
@@ -104,20 +104,6 @@ public sealed class CefTicketPipeline : IAsyncDisposable
                 sender.Address, sender.Received, sender.Parsed, sender.Rejected, sender.Matched, sender.Oversized);
         }
         _log.Information("Ticket queue: {Enqueued} enqueued, {Shed} shed", Queue.Enqueued, Queue.Shed);
-    }
-
-    /// <summary>Runs until <paramref name="stop"/> fires, then stops gracefully.</summary>
-    public async Task RunAsync(CancellationToken stop)
-    {
-        await StartAsync().ConfigureAwait(false);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        await StopAsync().ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

@@ -20,10 +20,10 @@ public static partial class DatabaseGrants
     };
 
     /// <summary>The schemas Aeg reads: <c>database.database</c> plus any schema named in a table setting.</summary>
-    public static IReadOnlySet<string> EsmSchemas(AegOptions options)
+    public static IReadOnlySet<string> EsmSchemas(DatabaseOptions database, SourceOptions source)
     {
-        var schemas = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { options.Database.Database };
-        foreach (var table in new[] { options.Source.Table, options.Source.StageLookup?.Table, options.Source.UserLookup?.Table })
+        var schemas = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { database.Database };
+        foreach (var table in new[] { source.Table, source.StageLookup?.Table, source.UserLookup?.Table })
         {
             if (table?.IndexOf('.') is > 0 and var dot)
             {

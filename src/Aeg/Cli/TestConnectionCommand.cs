@@ -49,7 +49,7 @@ internal static class TestConnectionCommand
                     output.WriteLine($"  grant: {grant}");
                 }
             }
-            foreach (var w in DatabaseGrants.WritesTo(grantLines, DatabaseGrants.EsmSchemas(host.Options)))
+            foreach (var w in DatabaseGrants.WritesTo(grantLines, DatabaseGrants.EsmSchemas(host.Options.Database, host.Options.Source)))
             {
                 output.WriteLine($"  WARNING: this account can write to the ESM database: {string.Join(", ", w.Privileges)} on {w.On}; " +
                     "Aeg needs only SELECT there (content/esm/README.md)");

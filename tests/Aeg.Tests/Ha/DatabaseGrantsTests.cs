@@ -36,8 +36,7 @@ public sealed class DatabaseGrantsTests
     [Fact]
     public void Schemas_named_in_table_settings_count_as_esm_schemas()
     {
-        var o = new Aeg.Configuration.AegOptions();
-        o.Source.Table = "esm2.arc_event_annotation";
-        Assert.Equal(["arcsight", "esm2"], DatabaseGrants.EsmSchemas(o).Order());
+        var source = new Aeg.Configuration.SourceOptions { Table = "esm2.arc_event_annotation" };
+        Assert.Equal(["arcsight", "esm2"], DatabaseGrants.EsmSchemas(new Aeg.Configuration.DatabaseOptions(), source).Order());
     }
 }

@@ -50,6 +50,48 @@ public sealed class DatabaseOptions
     public string SslMode { get; set; } = "Preferred";
     public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    private static readonly string[] SslModes = ["None", "Preferred", "Required", "VerifyCA", "VerifyFull"];
+
+    /// <summary>Where the password comes from, with the keys that name its sources.</summary>
+    public SecretSource Password(string keyPrefix) => new(PasswordEnv, PasswordFile, $"{keyPrefix}.passwordEnv", $"{keyPrefix}.passwordFile");
+
+    /// <summary>Every problem of this section, keys prefixed with <paramref name="keyPrefix"/>.</summary>
+    public IEnumerable<ConfigProblem> Validate(string keyPrefix)
+    {
+        if (string.IsNullOrWhiteSpace(Host))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.host", "must not be empty");
+        }
+        if (Port is <= 0 or >= 65536)
+        {
+            yield return new ConfigProblem($"{keyPrefix}.port", "must be 1–65535");
+        }
+        if (string.IsNullOrWhiteSpace(Database))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.database", "must not be empty");
+        }
+        if (string.IsNullOrWhiteSpace(User))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.user", "must not be empty");
+        }
+        if (Password(keyPrefix).NotBoth() is { } both)
+        {
+            yield return both;
+        }
+        if (!SslModes.Contains(SslMode, StringComparer.OrdinalIgnoreCase))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.sslMode", $"must be one of {string.Join(", ", SslModes)}");
+        }
+        if (ConnectTimeout < TimeSpan.FromSeconds(1))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.connectTimeout", "must be at least 1s");
+        }
+        if (CommandTimeout < TimeSpan.FromSeconds(1))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.commandTimeout", "must be at least 1s");
+        }
+    }
 }
 
 /// <summary>How the modification time column is stored.</summary>
@@ -66,6 +108,22 @@ public sealed class SourceOptions
     public LookupOptions? StageLookup { get; set; } = new() { Table = "arc_resource", IdColumn = "id", NameColumn = "name", UriColumn = "uri" };
     /// <summary>Resolves user columns (ids) to names; null when the columns hold the names.</summary>
     public LookupOptions? UserLookup { get; set; } = new() { Table = "arc_resource", IdColumn = "id", NameColumn = "name" };
+
+    /// <summary>Every problem of this section, keys prefixed with <paramref name="keyPrefix"/>.</summary>
+    public IEnumerable<ConfigProblem> Validate(string keyPrefix)
+    {
+        var problems = new List<ConfigProblem>();
+        SqlNames.CheckTable(Table, $"{keyPrefix}.table", problems);
+        foreach (var (key, name, required) in Columns.Named())
+        {
+            SqlNames.CheckColumn(name, $"{keyPrefix}.columns.{key}", required, problems);
+        }
+        foreach (var (lookup, key) in new[] { (StageLookup, $"{keyPrefix}.stageLookup"), (UserLookup, $"{keyPrefix}.userLookup") })
+        {
+            lookup?.Validate(key, problems);
+        }
+        return problems;
+    }
 }
 
 /// <summary>Column names of the annotation table; an empty optional column is read as NULL.</summary>
@@ -83,6 +141,15 @@ public sealed class SourceColumns
     public string? Flags { get; set; } = "flags";
     public string? EndTime { get; set; } = "end_time";
     public string? ManagerReceiptTime { get; set; } = "manager_receipt_time";
+
+    /// <summary>Each column with its YAML key and whether it must be set, in the order they are checked.</summary>
+    internal IEnumerable<(string Key, string? Name, bool Required)> Named() =>
+    [
+        ("eventId", EventId, true), ("version", Version, true), ("modificationTime", ModificationTime, true),
+        ("modifiedBy", ModifiedBy, false), ("stage", Stage, false), ("stageUpdateTime", StageUpdateTime, false),
+        ("stageUser", StageUser, false), ("currentComment", CurrentComment, false), ("auditTrail", AuditTrail, false),
+        ("flags", Flags, false), ("endTime", EndTime, false), ("managerReceiptTime", ManagerReceiptTime, false),
+    ];
 }
 
 /// <summary>A resource table that turns an id column into a name (and optionally a URI).</summary>
@@ -92,6 +159,14 @@ public sealed class LookupOptions
     public string IdColumn { get; set; } = "id";
     public string NameColumn { get; set; } = "name";
     public string? UriColumn { get; set; }
+
+    internal void Validate(string key, List<ConfigProblem> problems)
+    {
+        SqlNames.CheckTable(Table, key + ".table", problems);
+        SqlNames.CheckColumn(IdColumn, key + ".idColumn", required: true, problems);
+        SqlNames.CheckColumn(NameColumn, key + ".nameColumn", required: true, problems);
+        SqlNames.CheckColumn(UriColumn, key + ".uriColumn", required: false, problems);
+    }
 }
 
 /// <summary>Polling cadence, batching, the late-commit window and the first start position.</summary>
@@ -112,10 +187,56 @@ public sealed class PollerOptions
     public int VersionMemory { get; set; } = 100_000;
     public TimeSpan RetryMinDelay { get; set; } = TimeSpan.FromSeconds(1);
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Every problem of this section, keys prefixed with <paramref name="keyPrefix"/>.</summary>
+    public IEnumerable<ConfigProblem> Validate(string keyPrefix)
+    {
+        if (Interval < TimeSpan.FromSeconds(1))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.interval", "must be at least 1s");
+        }
+        if (BatchSize is < 1 or > 1_000_000)
+        {
+            yield return new ConfigProblem($"{keyPrefix}.batchSize", "must be 1–1000000");
+        }
+        if (LookBack > TimeSpan.FromDays(1))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.lookBack", "must be at most 1d");
+        }
+        if (LookBackMaxRemembered < 1)
+        {
+            yield return new ConfigProblem($"{keyPrefix}.lookBackMaxRemembered", "must be at least 1");
+        }
+        if (VersionMemory < 0)
+        {
+            yield return new ConfigProblem($"{keyPrefix}.versionMemory", "must not be negative");
+        }
+        if (!AegConfig.TryParseFirstStart(FirstStart, out _))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.firstStart", "must be 'now', 'beginning' or an ISO 8601 time such as 2026-11-01T00:00:00Z");
+        }
+        if (RetryMinDelay <= TimeSpan.Zero)
+        {
+            yield return new ConfigProblem($"{keyPrefix}.retryMinDelay", "must be positive");
+        }
+        if (RetryMaxDelay < RetryMinDelay)
+        {
+            yield return new ConfigProblem($"{keyPrefix}.retryMaxDelay", "must be at least retryMinDelay");
+        }
+    }
 }
 
 /// <summary>Where the cursor and other durable state live.</summary>
 public sealed class StateOptions
 {
     public string Directory { get; set; } = "/var/lib/aeg";
+
+    /// <summary>Every problem of this section, keys prefixed with <paramref name="keyPrefix"/>.</summary>
+    public IEnumerable<ConfigProblem> Validate(string keyPrefix)
+    {
+        if (string.IsNullOrWhiteSpace(Directory))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.directory", "must not be empty");
+        }
+    }
 }

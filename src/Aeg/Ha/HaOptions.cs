@@ -29,7 +29,7 @@ public sealed class HaOptions
     /// <summary>Every problem of this section, keys prefixed with <paramref name="keyPrefix"/>.</summary>
     public IEnumerable<ConfigProblem> Validate(string keyPrefix, DatabaseOptions esm)
     {
-        if (Database is null || !AegConfig.Identifier().IsMatch(Database))
+        if (Database is null || !SqlNames.Identifier().IsMatch(Database))
         {
             yield return new ConfigProblem(keyPrefix + ".database", $"'{Database}' is not a plain database name (letters, digits, _ and $)");
         }

@@ -4,7 +4,6 @@ using System.Text;
 using Aeg.Configuration;
 using Aeg.Health;
 using Aeg.Metrics;
-using Aeg.Tickets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -57,8 +56,8 @@ public sealed class AegHttpServer : IAsyncDisposable
         string? token = null;
         if (http.RequiresToken)
         {
-            token = TicketSecrets.Read(http.TokenEnv, http.TokenFile, "http.tokenEnv", "http.tokenFile", configFile);
-            if (TokenFileWarning(http) is { } warning)
+            token = Secrets.ReadRequired(http.Token("http"), configFile);
+            if (Secrets.PermissionWarning(http.TokenFile, "http.tokenFile", configFile) is { } warning)
             {
                 log.Warning("{Warning}", warning);
             }
@@ -225,17 +224,5 @@ public sealed class AegHttpServer : IAsyncDisposable
         {
             await response.Body.WriteAsync(bytes);
         }
-    }
-
-    private static string? TokenFileWarning(HttpOptions http)
-    {
-        if (OperatingSystem.IsWindows() || http.TokenFile is not { Length: > 0 } file || !File.Exists(file))
-        {
-            return null;
-        }
-        var mode = File.GetUnixFileMode(file);
-        return (mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0
-            ? $"http.tokenFile {file} is readable by group or other users (mode {Convert.ToString((int)mode, 8)}); run chmod 600 on it"
-            : null;
     }
 }

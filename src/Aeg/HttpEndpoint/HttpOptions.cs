@@ -31,7 +31,10 @@ public sealed class HttpOptions
 
     /// <summary>True when a token is configured (then every request needs <c>Authorization: Bearer …</c>).</summary>
     [YamlIgnore]
-    public bool RequiresToken => TokenEnv is { Length: > 0 } || TokenFile is { Length: > 0 };
+    public bool RequiresToken => Token("http").IsSet;
+
+    /// <summary>Where the bearer token comes from, keys under <paramref name="keyPrefix"/>.</summary>
+    public SecretSource Token(string keyPrefix) => new(TokenEnv, TokenFile, $"{keyPrefix}.tokenEnv", $"{keyPrefix}.tokenFile");
 
     public void ResolvePaths(string baseDir)
     {
@@ -52,9 +55,9 @@ public sealed class HttpOptions
         {
             yield return new ConfigProblem($"{keyPrefix}.port", "must be 0–65535");
         }
-        if (TokenEnv is { Length: > 0 } && TokenFile is { Length: > 0 })
+        if (Token(keyPrefix).NotBoth() is { } both)
         {
-            yield return new ConfigProblem($"{keyPrefix}.tokenEnv", "set tokenEnv or tokenFile, not both");
+            yield return both;
         }
     }
 }

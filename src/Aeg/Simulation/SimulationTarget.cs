@@ -65,8 +65,7 @@ public static class SimulationTarget
                 throw new ConfigException("--db", "--db", $"unknown parameter '{key}' (only sslMode)");
             }
         }
-        var problems = AegConfig.Validate(new AegOptions { Database = options, Mappings = "" })
-            .Where(p => p.Key.StartsWith("database.", StringComparison.Ordinal)).ToList();
+        var problems = options.Validate("database").ToList();
         return problems.Count == 0 ? options : throw new ConfigException("--db", problems);
     }
 }

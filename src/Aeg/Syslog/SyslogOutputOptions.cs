@@ -1,3 +1,5 @@
+using Aeg.Configuration;
+
 namespace Aeg.Syslog;
 
 /// <summary>Transport for syslog out and in.</summary>
@@ -65,56 +67,54 @@ public sealed class SyslogOutputOptions
     public TimeSpan DeadPeerTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// Checks the values; returns one message per problem, each starting with the YAML key
-    /// (e.g. <c>port: must be between 1 and 65535, was 0</c>), so a config loader can prefix the file.
-    /// Only checks that files exist; their content is read by <see cref="SyslogSenderFactory"/>.
+    /// Every problem of this section, keys prefixed with <paramref name="keyPrefix"/> (none when it is empty,
+    /// as in <see cref="SyslogSenderFactory"/>'s message). Only checks that files exist; their content is read
+    /// by <see cref="SyslogSenderFactory"/>.
     /// </summary>
-    public IReadOnlyList<string> Validate()
+    public IEnumerable<ConfigProblem> Validate(string keyPrefix)
     {
-        var errors = new List<string>();
+        var errors = new List<ConfigProblem>();
+        void Add(string key, string reason) => errors.Add(new ConfigProblem(keyPrefix.Length == 0 ? key : $"{keyPrefix}.{key}", reason));
+
         if (string.IsNullOrWhiteSpace(Host))
-            errors.Add("host: must not be empty");
+            Add("host", "must not be empty");
         if (Port is < 1 or > 65535)
-            errors.Add($"port: must be between 1 and 65535, was {Port}");
+            Add("port", $"must be between 1 and 65535, was {Port}");
         if (!Enum.IsDefined(Protocol))
-            errors.Add($"protocol: unknown value {Protocol}");
+            Add("protocol", $"unknown value {Protocol}");
         if (!Enum.IsDefined(Framing))
-            errors.Add($"framing: unknown value {Framing}");
+            Add("framing", $"unknown value {Framing}");
         if (Facility is < 0 or > 23)
-            errors.Add($"facility: must be between 0 and 23, was {Facility}");
+            Add("facility", $"must be between 0 and 23, was {Facility}");
         if (ConnectTimeout <= TimeSpan.Zero)
-            errors.Add($"connectTimeout: must be positive, was {ConnectTimeout}");
+            Add("connectTimeout", $"must be positive, was {ConnectTimeout}");
         if (ReconnectMinDelay < TimeSpan.Zero)
-            errors.Add($"reconnectMinDelay: must not be negative, was {ReconnectMinDelay}");
+            Add("reconnectMinDelay", $"must not be negative, was {ReconnectMinDelay}");
         if (ReconnectMaxDelay < ReconnectMinDelay)
-            errors.Add($"reconnectMaxDelay: must be at least reconnectMinDelay ({ReconnectMinDelay}), was {ReconnectMaxDelay}");
+            Add("reconnectMaxDelay", $"must be at least reconnectMinDelay ({ReconnectMinDelay}), was {ReconnectMaxDelay}");
         if (DeadPeerTimeout <= TimeSpan.Zero || DeadPeerTimeout.TotalMilliseconds > int.MaxValue)
-            errors.Add($"deadPeerTimeout: must be positive and below 24 days, was {DeadPeerTimeout}");
+            Add("deadPeerTimeout", $"must be positive and below 24 days, was {DeadPeerTimeout}");
         if (UdpMaxMessageSize is < MinUdpDatagram or > MaxUdpDatagram)
-            errors.Add($"udpMaxMessageSize: must be between {MinUdpDatagram} and {MaxUdpDatagram}, was {UdpMaxMessageSize}");
+            Add("udpMaxMessageSize", $"must be between {MinUdpDatagram} and {MaxUdpDatagram}, was {UdpMaxMessageSize}");
 
         if (Protocol == SyslogProtocol.Tls)
         {
-            CheckFile(errors, "tlsCaFile", TlsCaFile);
-            CheckFile(errors, "tlsClientCertFile", TlsClientCertFile);
-            CheckFile(errors, "tlsClientKeyFile", TlsClientKeyFile);
+            foreach (var (key, path) in new[] { ("tlsCaFile", TlsCaFile), ("tlsClientCertFile", TlsClientCertFile), ("tlsClientKeyFile", TlsClientKeyFile) })
+            {
+                if (path is not null && !File.Exists(path))
+                    Add(key, $"file not found: {path}");
+            }
             if (TlsClientKeyFile is not null && TlsClientCertFile is null)
-                errors.Add("tlsClientKeyFile: set without tlsClientCertFile");
+                Add("tlsClientKeyFile", "set without tlsClientCertFile");
             if (TlsInsecureSkipVerify && TlsCaFile is not null)
-                errors.Add("tlsInsecureSkipVerify: cannot be combined with tlsCaFile");
+                Add("tlsInsecureSkipVerify", "cannot be combined with tlsCaFile");
         }
         else if (TlsCaFile is not null || TlsClientCertFile is not null || TlsClientKeyFile is not null
                  || TlsServerName is not null || TlsInsecureSkipVerify || TlsMinVersion != TlsMinimumVersion.Tls12)
         {
-            errors.Add($"protocol: the tls* keys are set but protocol is {Protocol}, not Tls");
+            Add("protocol", $"the tls* keys are set but protocol is {Protocol}, not Tls");
         }
 
         return errors;
-    }
-
-    private static void CheckFile(List<string> errors, string key, string? path)
-    {
-        if (path is not null && !File.Exists(path))
-            errors.Add($"{key}: file not found: {path}");
     }
 }

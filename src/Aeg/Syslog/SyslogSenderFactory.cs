@@ -11,9 +11,9 @@ public static class SyslogSenderFactory
     public static ISyslogSender Create(SyslogOutputOptions options, ILogger? log = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = options.Validate();
-        if (errors.Count > 0)
-            throw new ArgumentException("invalid syslog options: " + string.Join("; ", errors), nameof(options));
+        var problems = options.Validate("").ToList();
+        if (problems.Count > 0)
+            throw new ArgumentException("invalid syslog options: " + string.Join("; ", problems.Select(p => $"{p.Key}: {p.Reason}")), nameof(options));
 
         return options.Protocol == SyslogProtocol.Udp
             ? new UdpSyslogSender(options, log)

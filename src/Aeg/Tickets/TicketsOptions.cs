@@ -139,6 +139,12 @@ public sealed class TicketSystemOptions
         [TicketSystemType.Webhook] = [TicketAuth.Hmac, TicketAuth.None],
     };
 
+    /// <summary>Where the token, API key or HMAC secret comes from, keys under <paramref name="key"/>.</summary>
+    public SecretSource Token(string key) => new(TokenEnv, TokenFile, $"{key}.tokenEnv", $"{key}.tokenFile");
+
+    /// <summary>Where the basic-auth password comes from, keys under <paramref name="key"/>.</summary>
+    public SecretSource Password(string key) => new(PasswordEnv, PasswordFile, $"{key}.passwordEnv", $"{key}.passwordFile");
+
     public IEnumerable<ConfigProblem> Validate(string key)
     {
         if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -155,15 +161,10 @@ public sealed class TicketSystemOptions
         {
             yield return new ConfigProblem($"{key}.auth", $"{auth.ToString().ToLowerInvariant()} is not supported by {Type.ToString().ToLowerInvariant()}; use {string.Join(" or ", AllowedAuth[Type].Select(a => a.ToString().ToLowerInvariant()))}");
         }
-        var hasToken = TokenEnv is { Length: > 0 } || TokenFile is { Length: > 0 };
-        var hasPassword = PasswordEnv is { Length: > 0 } || PasswordFile is { Length: > 0 };
-        if (TokenEnv is { Length: > 0 } && TokenFile is { Length: > 0 })
+        var (token, password) = (Token(key), Password(key));
+        foreach (var both in new[] { token.NotBoth(), password.NotBoth() }.OfType<ConfigProblem>())
         {
-            yield return new ConfigProblem($"{key}.tokenEnv", "set tokenEnv or tokenFile, not both");
-        }
-        if (PasswordEnv is { Length: > 0 } && PasswordFile is { Length: > 0 })
-        {
-            yield return new ConfigProblem($"{key}.passwordEnv", "set passwordEnv or passwordFile, not both");
+            yield return both;
         }
         switch (auth)
         {
@@ -172,13 +173,13 @@ public sealed class TicketSystemOptions
                 {
                     yield return new ConfigProblem($"{key}.user", "is required for basic auth");
                 }
-                if (!hasPassword)
+                if (!password.IsSet)
                 {
                     yield return new ConfigProblem($"{key}.passwordEnv", "basic auth needs passwordEnv or passwordFile");
                 }
                 break;
             case TicketAuth.Token or TicketAuth.Bearer or TicketAuth.ApiKey or TicketAuth.Hmac:
-                if (!hasToken)
+                if (!token.IsSet)
                 {
                     yield return new ConfigProblem($"{key}.tokenEnv", $"{auth.ToString().ToLowerInvariant()} auth needs tokenEnv or tokenFile");
                 }

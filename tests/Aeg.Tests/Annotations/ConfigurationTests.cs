@@ -1,26 +1,14 @@
 using Aeg.Configuration;
 using Aeg.Syslog;
+using Aeg.Tests.Configuration;
 
 namespace Aeg.Tests.Annotations;
 
 public sealed class ConfigurationTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("aeg-config-").FullName;
+    private readonly ConfigFolder _config = new();
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string Write(string yaml, string name = "aeg.yaml")
-    {
-        var path = Path.Combine(_dir, name);
-        File.WriteAllText(path, yaml);
-        return path;
-    }
-
-    private string MinimalWithMappings(string extra = "")
-    {
-        File.Copy(Path.Combine(TestServices.RepoRoot, "cef-mappings.yaml"), Path.Combine(_dir, "cef-mappings.yaml"), overwrite: true);
-        return Write("mappings: cef-mappings.yaml\n" + extra);
-    }
+    public void Dispose() => _config.Dispose();
 
     [Fact]
     public void Example_config_loads_with_the_documented_values()
@@ -41,9 +29,9 @@ public sealed class ConfigurationTests : IDisposable
     [Fact]
     public void Defaults_apply_when_keys_are_absent_and_relative_paths_resolve_against_the_file()
     {
-        var o = AegConfig.Load(MinimalWithMappings("state:\n  directory: st\n"));
+        var o = _config.Load("state:\n  directory: st\n");
         Assert.Equal(new SourceOptions().Columns.ModificationTime, o.Source.Columns.ModificationTime);
-        Assert.Equal(Path.Combine(_dir, "st"), o.State.Directory);
+        Assert.Equal(_config.File("st"), o.State.Directory);
         Assert.Equal(TimeSpan.FromSeconds(30), o.Poller.LookBack);
         Assert.Equal("now", o.Poller.FirstStart);
     }
@@ -51,7 +39,7 @@ public sealed class ConfigurationTests : IDisposable
     [Fact]
     public void Unknown_key_is_an_error_naming_file_and_dotted_key()
     {
-        var path = MinimalWithMappings("poller:\n  interval: 5s\n  intervall: 6s\n");
+        var path = _config.WithMappings("poller:\n  interval: 5s\n  intervall: 6s\n");
         var ex = Assert.Throws<ConfigException>(() => AegConfig.Load(path));
         Assert.Equal(path, ex.File);
         var problem = Assert.Single(ex.Problems);
@@ -63,7 +51,7 @@ public sealed class ConfigurationTests : IDisposable
     [Fact]
     public void Password_in_the_config_file_is_refused_and_not_echoed()
     {
-        var path = MinimalWithMappings("database:\n  password: s3cr3t-value\n");
+        var path = _config.WithMappings("database:\n  password: s3cr3t-value\n");
         var ex = Assert.Throws<ConfigException>(() => AegConfig.Load(path));
         Assert.Equal("database.password", ex.Problems[0].Key);
         Assert.Contains("passwordEnv or passwordFile", ex.Message);
@@ -83,22 +71,21 @@ public sealed class ConfigurationTests : IDisposable
     [InlineData("database:\n  passwordEnv: A\n  passwordFile: /x\n", "database.passwordEnv", "not both")]
     public void Bad_values_name_the_key_and_the_reason(string yaml, string key, string reason)
     {
-        var ex = Assert.Throws<ConfigException>(() => AegConfig.Load(MinimalWithMappings(yaml)));
-        var problem = Assert.Single(ex.Problems, p => p.Key == key);
+        var problem = Assert.Single(_config.Problems(yaml), p => p.Key == key);
         Assert.Contains(reason, problem.Reason);
     }
 
     [Fact]
     public void A_site_without_lookup_tables_and_with_datetime_columns_builds_the_matching_query()
     {
-        var o = AegConfig.Load(MinimalWithMappings("""
+        var o = _config.Load("""
             source:
               table: arcsight.annotations
               timeKind: datetime
               columns: { modifiedBy: modifier_name, stage: stage_name, endTime: "" }
               stageLookup: null
               userLookup: null
-            """));
+            """);
         Assert.Null(o.Source.StageLookup);
         Assert.Equal(TimeKind.Datetime, o.Source.TimeKind);
         var q = new Aeg.Annotations.AnnotationQuery(o.Source).After;
@@ -112,7 +99,7 @@ public sealed class ConfigurationTests : IDisposable
     [Fact]
     public void Missing_mappings_file_is_reported()
     {
-        var ex = Assert.Throws<ConfigException>(() => AegConfig.Load(Write("mappings: nowhere.yaml\n")));
+        var ex = Assert.Throws<ConfigException>(() => AegConfig.Load(_config.Write("mappings: nowhere.yaml\n")));
         Assert.Contains(ex.Problems, p => p.Key == "mappings" && p.Reason.Contains("nowhere.yaml"));
     }
 
@@ -141,27 +128,13 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Fact]
-    public void Password_comes_from_env_or_first_line_of_file_and_world_readable_file_warns()
+    public void The_database_password_is_read_through_its_database_keys_and_is_empty_when_unset()
     {
         var env = "AEG_TEST_PW_" + Guid.NewGuid().ToString("N")[..6];
-        Environment.SetEnvironmentVariable(env, "from-env");
-        Assert.Equal("from-env", DatabasePassword.Resolve(new DatabaseOptions { PasswordEnv = env }, "x.yaml"));
-        var missing = Assert.Throws<ConfigException>(() => DatabasePassword.Resolve(new DatabaseOptions { PasswordEnv = env + "_MISSING" }, "x.yaml"));
-        Assert.Equal("database.passwordEnv", missing.Problems[0].Key);
-
-        if (OperatingSystem.IsWindows())
-        {
-            return; // file modes are a Unix notion
-        }
-        var file = Path.Combine(_dir, "pw");
-        File.WriteAllText(file, "from-file\nignored\n");
-        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        var db = new DatabaseOptions { PasswordFile = file };
-        Assert.Equal("from-file", DatabasePassword.Resolve(db, "x.yaml"));
-        Assert.Null(DatabasePassword.WorldReadableWarning(db));
-        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
-        var warning = DatabasePassword.WorldReadableWarning(db);
-        Assert.NotNull(warning);
-        Assert.DoesNotContain("from-file", warning);
+        Assert.Equal("", DatabasePassword.Resolve(new DatabaseOptions(), "x.yaml"));
+        var missing = Assert.Throws<ConfigException>(() => DatabasePassword.Resolve(new DatabaseOptions { PasswordEnv = env }, "x.yaml"));
+        Assert.Equal("database.passwordEnv", Assert.Single(missing.Problems).Key);
+        var unreadable = Assert.Throws<ConfigException>(() => DatabasePassword.Resolve(new DatabaseOptions { PasswordFile = _config.File("none") }, "x.yaml"));
+        Assert.Equal("database.passwordFile", Assert.Single(unreadable.Problems).Key);
     }
 }

@@ -1,30 +1,22 @@
 using Aeg.Configuration;
 using Aeg.Listener;
 using Aeg.Syslog;
-using Aeg.Tests.Annotations;
+using Aeg.Tests.Configuration;
 
 namespace Aeg.Tests.Listener;
 
 /// <summary>The <c>listen:</c> config section: YAML keys, defaults, and validation with key paths.</summary>
 public sealed class ListenOptionsTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("aeg-listen-").FullName;
+    private readonly ConfigFolder _config = new("aeg-listen-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private string Config(string listen)
-    {
-        File.Copy(Path.Combine(TestServices.RepoRoot, "cef-mappings.yaml"), Path.Combine(_dir, "cef-mappings.yaml"), overwrite: true);
-        var path = Path.Combine(_dir, "aeg.yaml");
-        File.WriteAllText(path, "mappings: cef-mappings.yaml\n" + listen);
-        return path;
-    }
+    public void Dispose() => _config.Dispose();
 
     [Fact]
     public void Listeners_load_with_defaults_and_relative_tls_paths_resolved()
     {
-        File.WriteAllText(Path.Combine(_dir, "server.pem"), "x");
-        var o = AegConfig.Load(Config("""
+        File.WriteAllText(_config.File("server.pem"), "x");
+        var o = _config.Load("""
             listen:
               maxSenders: 50
               listeners:
@@ -32,7 +24,7 @@ public sealed class ListenOptionsTests : IDisposable
                 - protocol: tls
                   tlsCertificateFile: server.pem
                   allow: [10.0.0.0/8, 192.0.2.7]
-            """));
+            """);
 
         var udp = o.Listen.Listeners[0];
         Assert.Equal(SyslogProtocol.Udp, udp.Protocol);
@@ -41,7 +33,7 @@ public sealed class ListenOptionsTests : IDisposable
         Assert.Equal(65536, udp.MaxFrameSize);
         var tls = o.Listen.Listeners[1];
         Assert.Equal(6514, tls.EffectivePort);
-        Assert.Equal(Path.Combine(_dir, "server.pem"), tls.TlsCertificateFile);
+        Assert.Equal(_config.File("server.pem"), tls.TlsCertificateFile);
         Assert.Equal(["10.0.0.0/8", "192.0.2.7"], tls.Allow);
         Assert.Equal(50, o.Listen.MaxSenders);
     }
@@ -49,7 +41,7 @@ public sealed class ListenOptionsTests : IDisposable
     [Fact]
     public void Bad_listener_values_are_reported_with_their_keys()
     {
-        var ex = Assert.Throws<ConfigException>(() => AegConfig.Load(Config("""
+        var problems = _config.Problems("""
             listen:
               listeners:
                 - protocol: tcp
@@ -61,16 +53,11 @@ public sealed class ListenOptionsTests : IDisposable
                 - protocol: udp
                   maxFrameSize: 100000
                   tlsRequireClientCertificate: true
-            """)));
+            """);
 
-        var keys = ex.Problems.Select(p => p.Key).ToList();
-        Assert.Contains("listen.listeners[0].address", keys);
-        Assert.Contains("listen.listeners[0].port", keys);
-        Assert.Contains("listen.listeners[0].maxFrameSize", keys);
-        Assert.Contains("listen.listeners[0].allow[0]", keys);
-        Assert.Contains("listen.listeners[1].tlsCertificateFile", keys);
-        Assert.Contains("listen.listeners[2].maxFrameSize", keys);
-        Assert.Contains("listen.listeners[2].protocol", keys);
+        ConfigFolder.AssertKeys(problems,
+            "listen.listeners[0].address", "listen.listeners[0].port", "listen.listeners[0].maxFrameSize", "listen.listeners[0].allow[0]",
+            "listen.listeners[1].tlsCertificateFile", "listen.listeners[2].maxFrameSize", "listen.listeners[2].protocol");
     }
 
     [Fact]

@@ -17,12 +17,9 @@ public class RuleTestReportTests
     public void A_match_shows_the_dedupe_key_and_the_rendered_fields_per_action()
     {
         var report = Report("CEF:0|ArcSight|ArcSight|7.6|rule:1|Brute|8|eventId=9 type=2 src=1.2.3.4 dst=5.6.7.8");
-        Assert.Contains("rule esm-correlation: MATCH (esm-correlation.yaml)", report);
-        Assert.Contains("dedupe key: esm-event-9", report);
-        Assert.Contains("action 1: target rt", report);
-        Assert.Contains("Subject: [ESM] Brute (1.2.3.4 -> 5.6.7.8)", report);
-        Assert.Contains("CF.DestinationIP: 5.6.7.8", report);
-        Assert.Contains("Comment: ESM sent correlation event 9 again: Brute", report);
+        string[] lines = ["rule esm-correlation: MATCH (esm-correlation.yaml)", "dedupe key: esm-event-9", "action 1: target rt",
+            "Subject: [ESM] Brute (1.2.3.4 -> 5.6.7.8)", "CF.DestinationIP: 5.6.7.8", "Comment: ESM sent correlation event 9 again: Brute"];
+        Assert.All(lines, line => Assert.Contains(line, report));
     }
 
     [Fact]

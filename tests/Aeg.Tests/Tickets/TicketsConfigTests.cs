@@ -1,4 +1,5 @@
 using Aeg.Configuration;
+using Aeg.Tests.Configuration;
 using Aeg.Tickets;
 using Xunit;
 
@@ -8,25 +9,21 @@ namespace Aeg.Tests.Tickets;
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class TicketsConfigTests : IDisposable
 {
-    private readonly TempDirectory _dir = new();
+    private readonly ConfigFolder _config = new("aeg-tickets-");
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose() => _config.Dispose();
 
-    private string Write(string tickets)
-    {
-        File.WriteAllText(_dir.File("cef-mappings.yaml"), "");
-        var path = _dir.File("aeg.yaml");
-        File.WriteAllText(path, "state:\n  directory: ./state\ntickets:\n" + tickets);
-        return path;
-    }
+    private const string Section = "state:\n  directory: ./state\ntickets:\n";
 
-    private List<ConfigProblem> Problems(string tickets) =>
-        Assert.Throws<ConfigException>(() => AegConfig.Load(Write(tickets))).Problems.ToList();
+    private List<ConfigProblem> Problems(string tickets) => _config.Problems(Section + tickets);
+
+    private ConfigProblem OnlyProblemOfSystemRt(string type, string? extraKey = null) =>
+        Assert.Single(Problems($"  systems:\n    rt:\n      type: {type}\n      url: https://rt.example\n" + (extraKey is null ? "" : $"      {extraKey}\n")));
 
     [Fact]
     public void Loads_every_system_type_with_durations_and_resolves_paths_against_the_config_folder()
     {
-        var options = AegConfig.Load(Write("""
+        var options = _config.Load(Section + """
               workers: 2
               drainTimeout: 3s
               systems:
@@ -51,14 +48,14 @@ public sealed class TicketsConfigTests : IDisposable
                   type: webhook
                   url: https://hooks.example/aeg
                   tokenFile: /etc/aeg/hook.secret
-            """));
+            """);
 
         var t = options.Tickets;
         Assert.Equal((2, TimeSpan.FromSeconds(3)), (t.Workers, t.DrainTimeout));
-        Assert.Equal(Path.Combine(_dir.Path, "state", "dead-letter"), t.DeadLetterPath(options.State.Directory));
+        Assert.Equal(Path.Combine(_config.Dir, "state", "dead-letter"), t.DeadLetterPath(options.State.Directory));
         var rt = t.Systems["rt-main"];
         Assert.Equal((TicketSystemType.Rt, TicketAuth.Basic, "cefbot"), (rt.Type, rt.EffectiveAuth, rt.User));
-        Assert.Equal(_dir.File("secrets/rt.pw"), rt.PasswordFile);
+        Assert.Equal(_config.File("secrets/rt.pw"), rt.PasswordFile);
         Assert.Equal((7, TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(2), TimeSpan.FromSeconds(15)),
             (rt.Retry.MaxAttempts, rt.Retry.BaseDelay, rt.Retry.MaxDelay, rt.Timeout));
         Assert.Equal((TicketSystemType.Jira, TicketAuth.Basic), (t.Systems["jira"].Type, t.Systems["jira"].EffectiveAuth));
@@ -84,28 +81,22 @@ public sealed class TicketsConfigTests : IDisposable
                   tokenFile: b
             """);
 
-        var keys = problems.Select(p => p.Key).ToList();
-        Assert.Contains("tickets.workers", keys);
-        Assert.Contains("tickets.systems.rt.url", keys);
-        Assert.Contains("tickets.systems.rt.auth", keys);
-        Assert.Contains("tickets.systems.rt.retry.maxAttempts", keys);
-        Assert.Contains("tickets.systems.rt.retry.maxDelay", keys);
-        Assert.Contains("tickets.systems.jira.user", keys);
-        Assert.Contains("tickets.systems.jira.passwordEnv", keys);
-        Assert.Contains("tickets.systems.jira.tokenEnv", keys);
+        ConfigFolder.AssertKeys(problems,
+            "tickets.workers", "tickets.systems.rt.url", "tickets.systems.rt.auth", "tickets.systems.rt.retry.maxAttempts",
+            "tickets.systems.rt.retry.maxDelay", "tickets.systems.jira.user", "tickets.systems.jira.passwordEnv", "tickets.systems.jira.tokenEnv");
         Assert.Contains(problems, p => p.Key == "tickets.systems.rt.auth" && p.Reason.Contains("token or basic"));
     }
 
     [Fact]
     public void A_url_with_credentials_is_rejected_without_echoing_them()
     {
-        var ex = Assert.Throws<ConfigException>(() => AegConfig.Load(Write("""
+        var ex = Assert.Throws<ConfigException>(() => _config.Load(Section + """
               systems:
                 rt:
                   type: rt
                   url: https://cefbot:S3cret-in-url@rt.example
                   tokenEnv: X
-            """)));
+            """));
 
         Assert.Contains(ex.Problems, p => p.Key == "tickets.systems.rt.url");
         Assert.DoesNotContain("S3cret-in-url", ex.Message);
@@ -114,38 +105,19 @@ public sealed class TicketsConfigTests : IDisposable
     [Fact]
     public void Secrets_in_the_config_file_and_unknown_keys_are_rejected_with_their_key()
     {
-        var password = Assert.Single(Problems("""
-              systems:
-                rt:
-                  type: rt
-                  url: https://rt.example
-                  password: hunter2
-            """));
-        var unknown = Assert.Single(Problems("""
-              systems:
-                rt:
-                  type: rt
-                  url: https://rt.example
-                  tokn: x
-            """));
-        var badType = Assert.Single(Problems("""
-              systems:
-                rt:
-                  type: servicenow
-                  url: https://rt.example
-            """));
+        var password = OnlyProblemOfSystemRt("rt", "password: hunter2");
+        var unknown = OnlyProblemOfSystemRt("rt", "tokn: x");
+        var badType = OnlyProblemOfSystemRt("servicenow");
 
-        Assert.Equal("tickets.systems.rt.password", password.Key);
+        Assert.Equal(("tickets.systems.rt.password", "tickets.systems.rt.tokn", "tickets.systems.rt.type"), (password.Key, unknown.Key, badType.Key));
         Assert.Contains("passwordEnv or passwordFile", password.Reason);
-        Assert.Equal("tickets.systems.rt.tokn", unknown.Key);
-        Assert.Equal("tickets.systems.rt.type", badType.Key);
     }
 
     [Fact]
-    public void Secrets_come_from_environment_or_file_and_group_readable_files_are_warned_about()
+    public void Credentials_are_read_through_each_systems_keys_and_readable_files_are_warned_about_by_system()
     {
-        var file = _dir.File("token");
-        File.WriteAllText(file, "  tok-123  \nsecond line ignored\n");
+        var file = _config.File("token");
+        File.WriteAllText(file, "tok-123\n");
         var env = "AEG_TEST_T_" + Guid.NewGuid().ToString("N")[..8];
         var options = new TicketsOptions
         {
@@ -164,8 +136,7 @@ public sealed class TicketsConfigTests : IDisposable
         var basic = TicketSecrets.Resolve("b", options.Systems["b"], "aeg.yaml");
         Environment.SetEnvironmentVariable(env, null);
 
-        Assert.Contains("tickets.systems.a", warning);
-        Assert.Contains("chmod 600", warning);
+        Assert.StartsWith($"tickets.systems.a: secret file {file} is readable", warning);
         Assert.Empty(TicketSecrets.PermissionWarnings(options));
         Assert.Equal(new TicketCredential(TicketAuth.Token, null, "tok-123"), TicketSecrets.Resolve("a", options.Systems["a"], "aeg.yaml"));
         Assert.Equal("tickets.systems.b.passwordEnv", missingEnv.Problems.Single().Key);

@@ -1,0 +1,85 @@
+namespace Aeg.Configuration;
+
+/// <summary>Where one secret comes from: an environment variable or a file, with the config keys that name each.</summary>
+public readonly record struct SecretSource(string? Env, string? File, string EnvKey, string FileKey)
+{
+    /// <summary>True when either source is configured.</summary>
+    public bool IsSet => Env is { Length: > 0 } || File is { Length: > 0 };
+
+    /// <summary>The problem when both sources are set (keyed on the environment key), else null.</summary>
+    public ConfigProblem? NotBoth() => Env is { Length: > 0 } && File is { Length: > 0 }
+        ? new ConfigProblem(EnvKey, $"set {LastSegment(EnvKey)} or {LastSegment(FileKey)}, not both")
+        : null;
+
+    private static string LastSegment(string key) => key[(key.LastIndexOf('.') + 1)..];
+}
+
+/// <summary>
+/// The one reader of secrets (database password, ticket-system credentials, the HTTP token): from an
+/// environment variable or the first line of a file, never from the config file or the command line.
+/// Errors name the file, the key and the reason, never the value.
+/// </summary>
+public static class Secrets
+{
+    /// <summary>
+    /// The raw value (the variable, or the file's first line), or null when neither source is set.
+    /// A relative file path is taken against the config file's folder.
+    /// </summary>
+    public static string? ReadOptional(SecretSource source, string configFile)
+    {
+        if (source.Env is { Length: > 0 } env)
+        {
+            return Environment.GetEnvironmentVariable(env)
+                ?? throw new ConfigException(configFile, source.EnvKey, $"environment variable {env} is not set");
+        }
+        if (source.File is not { Length: > 0 } file)
+        {
+            return null;
+        }
+        var path = Path.GetFullPath(file, ConfigFolder(configFile));
+        try
+        {
+            using var reader = new StreamReader(path);
+            return reader.ReadLine() ?? "";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException(configFile, source.FileKey, $"cannot read {file}: {ex.GetType().Name}");
+        }
+    }
+
+    /// <summary>The trimmed value; a source that is missing or yields an empty value is an error.</summary>
+    public static string ReadRequired(SecretSource source, string configFile)
+    {
+        var value = ReadOptional(source, configFile)?.Trim()
+            ?? throw new ConfigException(configFile, source.EnvKey, "no secret configured");
+        return value.Length > 0
+            ? value
+            : throw new ConfigException(configFile, source.Env is { Length: > 0 } ? source.EnvKey : source.FileKey, "the secret is empty");
+    }
+
+    /// <summary>
+    /// A warning when the secret file can be read by group or other users, else null;
+    /// <paramref name="subject"/> says which file it is (e.g. <c>password file</c>). Without
+    /// <paramref name="configFile"/> a relative path is taken against the working directory.
+    /// </summary>
+    public static string? PermissionWarning(string? file, string subject, string? configFile = null)
+    {
+        if (OperatingSystem.IsWindows() || file is not { Length: > 0 })
+        {
+            return null;
+        }
+        var path = Path.GetFullPath(file, ConfigFolder(configFile));
+        if (!System.IO.File.Exists(path))
+        {
+            return null;
+        }
+        var mode = System.IO.File.GetUnixFileMode(path);
+        return (mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0
+            ? $"{subject} {file} is readable by group or other users (mode {Convert.ToString((int)mode, 8)}); run chmod 600 on it"
+            : null;
+    }
+
+    private static string ConfigFolder(string? configFile) =>
+        configFile is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(configFile)) ?? ".";
+}

@@ -66,7 +66,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
         var state = _stateFile.Load();
         if (state is null)
         {
-            AegConfig.TryParseFirstStart(_options.FirstStart, out var start);
+            PollerOptions.TryParseFirstStart(_options.FirstStart, out var start);
             _cursor = start switch
             {
                 null => AnnotationCursor.Before(_time.GetUtcNow()),

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using Aeg.Configuration;
+using Aeg.Daemon;
 
 namespace Aeg.Cli;
 

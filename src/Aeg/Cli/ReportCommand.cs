@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Aeg.Analytics;
 using Aeg.Configuration;
+using Aeg.Daemon;
 
 namespace Aeg.Cli;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.Rules;
 
 namespace Aeg.Cli;
@@ -43,7 +44,7 @@ internal static class RulesCommand
                     Console.Error.WriteLine("No rules: set rules.path in the config or give --rules.");
                     return AnnotationCommandOptions.ExitConfig;
                 }
-                var matcher = new RuleMatcher(RuleLoader.Load(path, RuleTargets.From(options)));
+                var matcher = new RuleMatcher(RuleLoader.Load(path, options.Tickets.TargetKinds()));
                 Console.Out.WriteLine($"{matcher.Rules.Count} rule(s) from {path}");
                 Console.Out.WriteLine();
                 var number = 0;

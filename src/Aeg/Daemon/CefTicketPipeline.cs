@@ -46,7 +46,7 @@ public sealed class CefTicketPipeline : IAsyncDisposable
         IReadOnlyList<Rule> rules = [];
         if (options.Rules.Path is { Length: > 0 } path)
         {
-            rules = RuleLoader.Load(path, RuleTargets.From(options));
+            rules = RuleLoader.Load(path, options.Tickets.TargetKinds());
         }
         else
         {

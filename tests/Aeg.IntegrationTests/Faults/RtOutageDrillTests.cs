@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.IntegrationTests.Infrastructure;
 using Aeg.IntegrationTests.Tickets;
 using Aeg.Tickets;

@@ -2,6 +2,7 @@ using System.Globalization;
 using Aeg.Analytics;
 using Aeg.Annotations;
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.Metrics;
 using Aeg.State;
 using Serilog;

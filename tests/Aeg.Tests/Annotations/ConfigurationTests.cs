@@ -1,4 +1,5 @@
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.Syslog;
 using Aeg.Tests.Configuration;
 
@@ -118,13 +119,13 @@ public sealed class ConfigurationTests : IDisposable
     [Fact]
     public void First_start_accepts_now_beginning_and_iso_times()
     {
-        Assert.True(AegConfig.TryParseFirstStart("now", out var now));
+        Assert.True(PollerOptions.TryParseFirstStart("now", out var now));
         Assert.Null(now);
-        Assert.True(AegConfig.TryParseFirstStart("beginning", out var b));
+        Assert.True(PollerOptions.TryParseFirstStart("beginning", out var b));
         Assert.Equal(DateTimeOffset.MinValue, b);
-        Assert.True(AegConfig.TryParseFirstStart("2026-11-01T00:00:00Z", out var t));
+        Assert.True(PollerOptions.TryParseFirstStart("2026-11-01T00:00:00Z", out var t));
         Assert.Equal(new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero), t);
-        Assert.False(AegConfig.TryParseFirstStart("soon", out _));
+        Assert.False(PollerOptions.TryParseFirstStart("soon", out _));
     }
 
     [Fact]

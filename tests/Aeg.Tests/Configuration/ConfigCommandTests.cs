@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Aeg.Configuration;
+using Aeg.Daemon;
 
 namespace Aeg.Tests.Configuration;
 

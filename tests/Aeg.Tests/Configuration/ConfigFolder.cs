@@ -1,4 +1,5 @@
 using Aeg.Configuration;
+using Aeg.Daemon;
 
 namespace Aeg.Tests.Configuration;
 

@@ -2,6 +2,7 @@ using System.Collections;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Aeg.Configuration;
+using Aeg.Daemon;
 using YamlDotNet.Serialization;
 
 namespace Aeg.Tests.Docs;

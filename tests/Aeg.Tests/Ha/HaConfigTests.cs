@@ -1,4 +1,5 @@
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.Tests.Annotations;
 
 namespace Aeg.Tests.Ha;

@@ -1,3 +1,4 @@
+using Aeg.Daemon;
 using Aeg.HttpEndpoint;
 
 namespace Aeg.Tests.HttpEndpoint;
@@ -27,7 +28,7 @@ public sealed class HttpOptionsTests
         {
             var path = Path.Combine(dir, "aeg.yaml");
             File.WriteAllText(path, $"mappings: {TestServices.RepoFile("cef-mappings.yaml")}\nstate:\n  directory: {dir}/state\nhttp:\n  {yaml}\n");
-            var ex = Assert.Throws<Aeg.Configuration.ConfigException>(() => Aeg.Configuration.AegConfig.Load(path));
+            var ex = Assert.Throws<Aeg.Configuration.ConfigException>(() => Aeg.Daemon.AegConfig.Load(path));
             Assert.Contains(ex.Problems, p => p.Key == key && p.Reason.Contains(reason));
         }
         finally

@@ -1,4 +1,5 @@
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.Logging;
 using Serilog;
 using Serilog.Events;

@@ -1,4 +1,5 @@
 using System.Text;
+using Aeg.Cli;
 using Aeg.Configuration;
 using Aeg.Simulation;
 

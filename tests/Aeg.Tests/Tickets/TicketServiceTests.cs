@@ -1,4 +1,5 @@
 using Aeg.Configuration;
+using Aeg.Daemon;
 using Aeg.Tickets;
 using Xunit;
 using static Aeg.TestKit.TicketKit;

@@ -1,39 +1,6 @@
-using Aeg.Analytics;
-using Aeg.Ha;
-using Aeg.HttpEndpoint;
-using Aeg.Listener;
-using Aeg.Rules;
-using Aeg.Syslog;
-using Aeg.Tickets;
+using System.Globalization;
 
 namespace Aeg.Configuration;
-
-/// <summary>The whole <c>aeg.yaml</c> as typed options; see docs/configuration.md for every key.</summary>
-public sealed class AegOptions
-{
-    public DatabaseOptions Database { get; set; } = new();
-    public SourceOptions Source { get; set; } = new();
-    public PollerOptions Poller { get; set; } = new();
-    public StateOptions State { get; set; } = new();
-    /// <summary>Active/standby polling across instances; see docs/scaling.md.</summary>
-    public HaOptions Ha { get; set; } = new();
-    public SyslogOutputOptions Syslog { get; set; } = new();
-    /// <summary>Syslog listeners for CEF input (docs/listener.md).</summary>
-    public ListenOptions Listen { get; set; } = new();
-    /// <summary>Ticket systems, dead letters and the dispatcher; see docs/tickets.md.</summary>
-    public TicketsOptions Tickets { get; set; } = new();
-    public RulesOptions Rules { get; set; } = new();
-    /// <summary>The /metrics, /healthz and /readyz endpoint; see docs/http.md.</summary>
-    public HttpOptions Http { get; set; } = new();
-    /// <summary>Analyst metrics: which stages and flags mean responded, reviewed, closed; see docs/metrics.md.</summary>
-    public AnalyticsOptions Analytics { get; set; } = new();
-    /// <summary>Path of cef-mappings.yaml; relative paths are relative to the config file.</summary>
-    public string Mappings { get; set; } = "cef-mappings.yaml";
-    /// <summary>Name sent as syslog host and <c>shost</c>; this machine's FQDN when empty.</summary>
-    public string? HostName { get; set; }
-    /// <summary>Log level and the optional rolling log file (docs/configuration.md, <c>logging</c>).</summary>
-    public Logging.LoggingOptions Logging { get; set; } = new();
-}
 
 /// <summary>Where the ESM MySQL database is and how to log in (read-only access suffices).</summary>
 public sealed class DatabaseOptions
@@ -211,7 +178,7 @@ public sealed class PollerOptions
         {
             yield return new ConfigProblem($"{keyPrefix}.versionMemory", "must not be negative");
         }
-        if (!AegConfig.TryParseFirstStart(FirstStart, out _))
+        if (!TryParseFirstStart(FirstStart, out _))
         {
             yield return new ConfigProblem($"{keyPrefix}.firstStart", "must be 'now', 'beginning' or an ISO 8601 time such as 2026-11-01T00:00:00Z");
         }
@@ -223,6 +190,27 @@ public sealed class PollerOptions
         {
             yield return new ConfigProblem($"{keyPrefix}.retryMaxDelay", "must be at least retryMinDelay");
         }
+    }
+
+    /// <summary>Parses <c>poller.firstStart</c>: null for "now", <see cref="DateTimeOffset.MinValue"/> for "beginning".</summary>
+    public static bool TryParseFirstStart(string text, out DateTimeOffset? start)
+    {
+        start = null;
+        if (text.Equals("now", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+        if (text.Equals("beginning", StringComparison.OrdinalIgnoreCase))
+        {
+            start = DateTimeOffset.MinValue;
+            return true;
+        }
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+        {
+            start = t;
+            return true;
+        }
+        return false;
     }
 }
 

@@ -1,6 +1,7 @@
 using Aeg.Configuration;
+using Aeg.Daemon;
 
-namespace Aeg.Simulation;
+namespace Aeg.Cli;
 
 /// <summary>
 /// Where <c>aeg simulate</c> writes: an aeg.yaml (its <c>database:</c> section and password

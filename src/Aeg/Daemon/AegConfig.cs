@@ -1,6 +1,7 @@
 using System.Globalization;
+using Aeg.Configuration;
 
-namespace Aeg.Configuration;
+namespace Aeg.Daemon;
 
 /// <summary>Loads and validates <c>aeg.yaml</c>; resolves relative paths against the file's folder.</summary>
 public static class AegConfig
@@ -62,26 +63,5 @@ public static class AegConfig
             .. o.Analytics.Validate("analytics"),
             .. mappings,
         ];
-    }
-
-    /// <summary>Parses <c>poller.firstStart</c>: null for "now", <see cref="DateTimeOffset.MinValue"/> for "beginning".</summary>
-    public static bool TryParseFirstStart(string text, out DateTimeOffset? start)
-    {
-        start = null;
-        if (text.Equals("now", StringComparison.OrdinalIgnoreCase))
-        {
-            return true;
-        }
-        if (text.Equals("beginning", StringComparison.OrdinalIgnoreCase))
-        {
-            start = DateTimeOffset.MinValue;
-            return true;
-        }
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
-        {
-            start = t;
-            return true;
-        }
-        return false;
     }
 }

@@ -1,8 +1,9 @@
 using Aeg.Annotations;
+using Aeg.Configuration;
 using Aeg.Rules;
 using Aeg.Tickets;
 
-namespace Aeg.Configuration;
+namespace Aeg.Daemon;
 
 /// <summary>One problem found by <see cref="ConfigChecker"/>: which file, which key, why.</summary>
 public sealed record ConfigFinding(string File, string Key, string Reason, bool IsWarning = false)
@@ -95,7 +96,7 @@ public static class ConfigChecker
                 continue;
             }
             var problems = new List<ConfigProblem>();
-            foreach (var (rule, index) in RuleLoader.Compile(model, file, RuleTargets.From(options), problems))
+            foreach (var (rule, index) in RuleLoader.Compile(model, file, options.Tickets.TargetKinds(), problems))
             {
                 if (!names.TryAdd(rule.Name, file))
                 {

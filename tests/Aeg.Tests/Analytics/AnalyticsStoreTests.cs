@@ -128,15 +128,15 @@ public sealed class AnalyticsStoreTests : IDisposable
         void Record(IEnumerable<AnalyticsRow> batch)
         {
             var late = batch.Select(r => new Aeg.Annotations.AnnotationRow
-                {
-                    EventId = r.EventId,
-                    Version = r.Version,
-                    ModificationTimeMs = r.ModificationTimeMs,
-                    ModifiedBy = r.ModifiedBy,
-                    StageName = r.Stage,
-                    Flags = r.Flags,
-                    ManagerReceiptTimeMs = r.ManagerReceiptTimeMs,
-                }).ToArray();
+            {
+                EventId = r.EventId,
+                Version = r.Version,
+                ModificationTimeMs = r.ModificationTimeMs,
+                ModifiedBy = r.ModifiedBy,
+                StageName = r.Stage,
+                Flags = r.Flags,
+                ManagerReceiptTimeMs = r.ManagerReceiptTimeMs,
+            }).ToArray();
             recorder.Committed(new CommittedBatch(late, late.Length, From: null, default, Full: false));
         }
 

@@ -83,21 +83,8 @@ public sealed class TestDatabase : IAsyncDisposable
     }
 
     /// <summary>Opens a new connection to this database.</summary>
-    public async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default)
-    {
-        var connection = TestServices.MySqlFactory.CreateConnection()!;
-        connection.ConnectionString = ConnectionString;
-        try
-        {
-            await connection.OpenAsync(cancellationToken);
-        }
-        catch
-        {
-            await connection.DisposeAsync();
-            throw;
-        }
-        return connection;
-    }
+    public Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
+        AnnotationDatabase.OpenAsync(ConnectionString, cancellationToken);
 
     /// <summary>Runs all statements of a SQL file (separated by ';', no DELIMITER) in this database.</summary>
     public async Task ExecuteSqlFileAsync(string path, CancellationToken cancellationToken = default)
@@ -135,9 +122,7 @@ public sealed class TestDatabase : IAsyncDisposable
 
     private static async Task ExecuteOnAsync(string connectionString, string sql, CancellationToken cancellationToken)
     {
-        await using var connection = TestServices.MySqlFactory.CreateConnection()!;
-        connection.ConnectionString = connectionString;
-        await connection.OpenAsync(cancellationToken);
+        await using var connection = await AnnotationDatabase.OpenAsync(connectionString, cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         await command.ExecuteNonQueryAsync(cancellationToken);

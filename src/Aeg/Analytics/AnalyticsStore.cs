@@ -15,9 +15,7 @@ public sealed class AnalyticsStore
     public AnalyticsStore(string path)
     {
         Path = path;
-        _connectionString = SqliteStateFile.Create(path);
-        using var connection = Open();
-        SqliteStateFile.Execute(connection, """
+        _connectionString = SqliteStateFile.Create(path, """
             CREATE TABLE IF NOT EXISTS analytics_events (
                 event_id          INTEGER PRIMARY KEY,
                 version           INTEGER NOT NULL,

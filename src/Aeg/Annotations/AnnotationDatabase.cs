@@ -29,7 +29,8 @@ public sealed class AnnotationDatabase(DatabaseOptions options, string password)
         return OpenAsync(b.ConnectionString, cancellationToken);
     }
 
-    private static async Task<DbConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
+    /// <summary>Opens a connection with the provider, disposing it when opening fails (the test kit opens its databases with it too).</summary>
+    internal static async Task<DbConnection> OpenAsync(string connectionString, CancellationToken cancellationToken)
     {
         var connection = Provider.CreateConnection()!;
         connection.ConnectionString = connectionString;

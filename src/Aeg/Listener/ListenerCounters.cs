@@ -1,52 +1,54 @@
+using Aeg.Metrics;
+
 namespace Aeg.Listener;
 
 /// <summary>Counters of one listener (all its connections); thread-safe.</summary>
 public sealed class ListenerCounters
 {
-    private long _connectionsAccepted, _connectionsRefused, _connectionsActive, _tlsHandshakeFailures;
-    private long _datagramsRefused, _frames, _framesOversized, _framingErrors, _framesTruncated, _bytes, _handlerErrors;
-    private long _framesRateLimited;
+    private AtomicCounter _connectionsAccepted, _connectionsRefused, _connectionsActive, _tlsHandshakeFailures;
+    private AtomicCounter _datagramsRefused, _frames, _framesOversized, _framingErrors, _framesTruncated, _bytes, _handlerErrors;
+    private AtomicCounter _framesRateLimited;
 
     /// <summary>TCP/TLS connections taken on.</summary>
-    public long ConnectionsAccepted => Interlocked.Read(ref _connectionsAccepted);
+    public long ConnectionsAccepted => _connectionsAccepted.Value;
     /// <summary>TCP/TLS connections closed at once: sender not on the allow-list, or maxConnections reached.</summary>
-    public long ConnectionsRefused => Interlocked.Read(ref _connectionsRefused);
+    public long ConnectionsRefused => _connectionsRefused.Value;
     /// <summary>TCP/TLS connections open now.</summary>
-    public long ConnectionsActive => Interlocked.Read(ref _connectionsActive);
+    public long ConnectionsActive => _connectionsActive.Value;
     /// <summary>TLS handshakes that failed or timed out.</summary>
-    public long TlsHandshakeFailures => Interlocked.Read(ref _tlsHandshakeFailures);
+    public long TlsHandshakeFailures => _tlsHandshakeFailures.Value;
     /// <summary>UDP datagrams dropped because the sender is not on the allow-list.</summary>
-    public long DatagramsRefused => Interlocked.Read(ref _datagramsRefused);
+    public long DatagramsRefused => _datagramsRefused.Value;
     /// <summary>Frames handed to the handler.</summary>
-    public long Frames => Interlocked.Read(ref _frames);
+    public long Frames => _frames.Value;
     /// <summary>Frames over maxFrameSize, skipped.</summary>
-    public long FramesOversized => Interlocked.Read(ref _framesOversized);
+    public long FramesOversized => _framesOversized.Value;
     /// <summary>Frames dropped because their sender was over senderMessagesPerSecond.</summary>
-    public long FramesRateLimited => Interlocked.Read(ref _framesRateLimited);
+    public long FramesRateLimited => _framesRateLimited.Value;
     /// <summary>Malformed octet-counting headers (the connection went on with LF framing).</summary>
-    public long FramingErrors => Interlocked.Read(ref _framingErrors);
+    public long FramingErrors => _framingErrors.Value;
     /// <summary>Connections that ended in the middle of a frame (the partial frame is dropped).</summary>
-    public long FramesTruncated => Interlocked.Read(ref _framesTruncated);
+    public long FramesTruncated => _framesTruncated.Value;
     /// <summary>Bytes received from allowed senders (TLS: after decryption).</summary>
-    public long Bytes => Interlocked.Read(ref _bytes);
+    public long Bytes => _bytes.Value;
     /// <summary>Exceptions thrown by the handler (the frame is lost; the connection goes on).</summary>
-    public long HandlerErrors => Interlocked.Read(ref _handlerErrors);
+    public long HandlerErrors => _handlerErrors.Value;
 
     internal void ConnectionAccepted()
     {
-        Interlocked.Increment(ref _connectionsAccepted);
-        Interlocked.Increment(ref _connectionsActive);
+        _connectionsAccepted.Increment();
+        _connectionsActive.Increment();
     }
 
-    internal void ConnectionClosed() => Interlocked.Decrement(ref _connectionsActive);
-    internal void ConnectionRefused() => Interlocked.Increment(ref _connectionsRefused);
-    internal void TlsHandshakeFailed() => Interlocked.Increment(ref _tlsHandshakeFailures);
-    internal void DatagramRefused() => Interlocked.Increment(ref _datagramsRefused);
-    internal void AddFrames(long n) => Interlocked.Add(ref _frames, n);
-    internal void FrameOversized() => Interlocked.Increment(ref _framesOversized);
-    internal void FrameRateLimited() => Interlocked.Increment(ref _framesRateLimited);
-    internal void FramingError() => Interlocked.Increment(ref _framingErrors);
-    internal void FrameTruncated() => Interlocked.Increment(ref _framesTruncated);
-    internal void AddBytes(long n) => Interlocked.Add(ref _bytes, n);
-    internal void HandlerError() => Interlocked.Increment(ref _handlerErrors);
+    internal void ConnectionClosed() => _connectionsActive.Decrement();
+    internal void ConnectionRefused() => _connectionsRefused.Increment();
+    internal void TlsHandshakeFailed() => _tlsHandshakeFailures.Increment();
+    internal void DatagramRefused() => _datagramsRefused.Increment();
+    internal void AddFrames(long n) => _frames.Add(n);
+    internal void FrameOversized() => _framesOversized.Increment();
+    internal void FrameRateLimited() => _framesRateLimited.Increment();
+    internal void FramingError() => _framingErrors.Increment();
+    internal void FrameTruncated() => _framesTruncated.Increment();
+    internal void AddBytes(long n) => _bytes.Add(n);
+    internal void HandlerError() => _handlerErrors.Increment();
 }

@@ -1,3 +1,5 @@
+using Aeg.Metrics;
+
 namespace Aeg.Listener;
 
 /// <summary>Per-sender message counters; one instance per sender address, reused for every message.</summary>
@@ -8,25 +10,25 @@ namespace Aeg.Listener;
 /// </remarks>
 public sealed class SenderCounters(string address)
 {
-    private long _received, _parsed, _rejected, _matched, _oversized, _rateLimited;
+    private AtomicCounter _received, _parsed, _rejected, _matched, _oversized, _rateLimited;
 
     /// <summary>The sender's IP address as text (no port: one sender, many connections).</summary>
     public string Address { get; } = address;
 
-    public long Received => Interlocked.Read(ref _received);
-    public long Parsed => Interlocked.Read(ref _parsed);
-    public long Rejected => Interlocked.Read(ref _rejected);
-    public long Matched => Interlocked.Read(ref _matched);
+    public long Received => _received.Value;
+    public long Parsed => _parsed.Value;
+    public long Rejected => _rejected.Value;
+    public long Matched => _matched.Value;
     /// <summary>Frames over the configured maximum size, skipped without being handed on.</summary>
-    public long Oversized => Interlocked.Read(ref _oversized);
+    public long Oversized => _oversized.Value;
 
     /// <summary>Frames dropped because this sender was over the listener's senderMessagesPerSecond.</summary>
-    public long RateLimited => Interlocked.Read(ref _rateLimited);
+    public long RateLimited => _rateLimited.Value;
 
-    public void CountRateLimited() => Interlocked.Increment(ref _rateLimited);
-    public void CountReceived() => Interlocked.Increment(ref _received);
-    public void CountParsed() => Interlocked.Increment(ref _parsed);
-    public void CountRejected() => Interlocked.Increment(ref _rejected);
-    public void CountMatched() => Interlocked.Increment(ref _matched);
-    public void CountOversized() => Interlocked.Increment(ref _oversized);
+    public void CountRateLimited() => _rateLimited.Increment();
+    public void CountReceived() => _received.Increment();
+    public void CountParsed() => _parsed.Increment();
+    public void CountRejected() => _rejected.Increment();
+    public void CountMatched() => _matched.Increment();
+    public void CountOversized() => _oversized.Increment();
 }

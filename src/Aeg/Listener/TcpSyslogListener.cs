@@ -12,7 +12,7 @@ namespace Aeg.Listener;
 /// Syslog over TCP or TLS (RFC 5425): an accept loop on a raw socket, and per connection a
 /// <see cref="PipeReader"/> over the network (or TLS) stream whose frames go to the handler.
 /// </summary>
-public sealed class TcpSyslogListener : ISyslogListener
+public sealed class TcpSyslogListener : SyslogListener
 {
     private static readonly TimeSpan RefusalLogInterval = TimeSpan.FromSeconds(10);
 
@@ -30,30 +30,17 @@ public sealed class TcpSyslogListener : ISyslogListener
 
     /// <summary>Creates the listener; <see cref="Start"/> binds it.</summary>
     public TcpSyslogListener(ListenerOptions options, ICefMessageHandler handler, SenderRegistry senders, ILogger? log = null)
+        : base(options, log)
     {
-        Options = options;
         _handler = handler;
         _senders = senders;
         _log = log;
         _allow = new SenderAllowList(options.Allow);
         _tls = options.Protocol == Syslog.SyslogProtocol.Tls ? ListenerTls.CreateServerOptions(options) : null;
-        Limits = new ListenerLimits(options, Counters, log);
     }
 
-    /// <summary>The per-sender rate limit and throttled warnings of this listener.</summary>
-    internal ListenerLimits Limits { get; }
-
     /// <inheritdoc/>
-    public ListenerOptions Options { get; }
-
-    /// <inheritdoc/>
-    public ListenerCounters Counters { get; } = new();
-
-    /// <inheritdoc/>
-    public IPEndPoint? LocalEndPoint { get; private set; }
-
-    /// <inheritdoc/>
-    public void Start()
+    public override void Start()
     {
         var socket = ListenerSockets.Bind(Options, SocketType.Stream, ProtocolType.Tcp);
         socket.Listen(512);
@@ -221,7 +208,7 @@ public sealed class TcpSyslogListener : ISyslogListener
     }
 
     /// <inheritdoc/>
-    public async Task StopAsync(TimeSpan drainTimeout)
+    public override async Task StopAsync(TimeSpan drainTimeout)
     {
         if (_stopping)
         {
@@ -266,9 +253,6 @@ public sealed class TcpSyslogListener : ISyslogListener
 
         Limits.Dispose();
     }
-
-    /// <inheritdoc/>
-    public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
 
     private sealed class Connection(Socket socket, SenderCounters sender)
     {

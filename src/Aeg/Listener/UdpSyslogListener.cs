@@ -8,7 +8,7 @@ namespace Aeg.Listener;
 /// Syslog over UDP: one datagram is one frame. One receive loop with a reused buffer and the
 /// allocation-free <see cref="Socket.ReceiveFromAsync(Memory{byte}, SocketFlags, SocketAddress, CancellationToken)"/>.
 /// </summary>
-public sealed class UdpSyslogListener : ISyslogListener
+public sealed class UdpSyslogListener : SyslogListener
 {
     private const int DatagramBufferSize = 64 * 1024;
 
@@ -22,28 +22,15 @@ public sealed class UdpSyslogListener : ISyslogListener
 
     /// <summary>Creates the listener; <see cref="Start"/> binds it.</summary>
     public UdpSyslogListener(ListenerOptions options, ICefMessageHandler handler, SenderRegistry senders, ILogger? log = null)
+        : base(options, log)
     {
-        Options = options;
         _handler = handler;
         _log = log;
         _senderCache = new UdpSenderCache(senders, new SenderAllowList(options.Allow));
-        Limits = new ListenerLimits(options, Counters, log);
     }
 
-    /// <summary>The per-sender rate limit and throttled warnings of this listener.</summary>
-    internal ListenerLimits Limits { get; }
-
     /// <inheritdoc/>
-    public ListenerOptions Options { get; }
-
-    /// <inheritdoc/>
-    public ListenerCounters Counters { get; } = new();
-
-    /// <inheritdoc/>
-    public IPEndPoint? LocalEndPoint { get; private set; }
-
-    /// <inheritdoc/>
-    public void Start()
+    public override void Start()
     {
         _socket = ListenerSockets.Bind(Options, SocketType.Dgram, ProtocolType.Udp);
         LocalEndPoint = (IPEndPoint?)_socket.LocalEndPoint;
@@ -134,7 +121,7 @@ public sealed class UdpSyslogListener : ISyslogListener
     }
 
     /// <inheritdoc/>
-    public async Task StopAsync(TimeSpan drainTimeout)
+    public override async Task StopAsync(TimeSpan drainTimeout)
     {
         if (_stopping || _socket is null)
         {
@@ -153,7 +140,4 @@ public sealed class UdpSyslogListener : ISyslogListener
         await _receiveLoop.ConfigureAwait(false);
         Limits.Dispose();
     }
-
-    /// <inheritdoc/>
-    public async ValueTask DisposeAsync() => await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
 }

@@ -8,9 +8,10 @@ internal static class SqliteStateFile
 {
     /// <summary>
     /// Creates the file's folder and the file in WAL mode (readers such as <c>aeg report</c> do not
-    /// block the daemon's writer) and returns the connection string to open it with.
+    /// block the daemon's writer), runs <paramref name="schema"/> (idempotent DDL) and returns the
+    /// connection string to open it with.
     /// </summary>
-    public static string Create(string path)
+    public static string Create(string path, string schema)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         var connectionString = new SqliteConnectionStringBuilder
@@ -21,6 +22,7 @@ internal static class SqliteStateFile
         }.ToString();
         using var connection = Open(connectionString);
         Execute(connection, "PRAGMA journal_mode=WAL");
+        Execute(connection, schema);
         return connectionString;
     }
 

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Net.Security;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using System.Security.Authentication;
 using Serilog;
 
 namespace Aeg.Syslog;
@@ -38,20 +36,17 @@ namespace Aeg.Syslog;
 public sealed class TcpSyslogSender : ISyslogSender
 {
     private const int BufferSize = 64 * 1024;
-    private const int IpProtoTcp = 6;
-    private const int TcpUserTimeout = 18;
 
     private readonly SyslogOutputOptions _options;
     private readonly SslClientAuthenticationOptions? _tls;
     private readonly ILogger? _log;
-    private readonly ReconnectBackoff _backoff;
+    private readonly ReconnectTracker _reconnects;
     private readonly bool _octetCounting;
     private readonly byte[] _buffer = GC.AllocateUninitializedArray<byte>(BufferSize);
     private int _buffered;
     private int _bufferedMessages;
     private long _writtenSinceFlush;
-    private Connection? _connection;
-    private bool _everConnected;
+    private SyslogConnection? _connection;
     private bool _disposed;
 
     /// <summary>Creates the sender; nothing is connected until the first send.</summary>
@@ -68,8 +63,8 @@ public sealed class TcpSyslogSender : ISyslogSender
         _options = options;
         _log = log?.ForContext<TcpSyslogSender>();
         _octetCounting = options.Framing == SyslogFraming.OctetCounting;
-        _backoff = new ReconnectBackoff(options.ReconnectMinDelay, options.ReconnectMaxDelay, time);
         Destination = SyslogDestination.Describe(options);
+        _reconnects = new ReconnectTracker(options, Destination, Stats, _log, time);
         if (options.Protocol == SyslogProtocol.Tls)
         {
             _tls = SyslogTlsClientOptions.Create(options);
@@ -143,9 +138,9 @@ public sealed class TcpSyslogSender : ISyslogSender
                     await connection.Stream.WriteAsync(_buffer.AsMemory(0, _buffered), timeout.Token);
                 await connection.CloseGracefullyAsync(timeout.Token);
             }
-            catch (Exception e) when (IsTransportError(e) || e is OperationCanceledException)
+            catch (Exception e) when (SyslogTransportError.Is(e) || e is OperationCanceledException)
             {
-                _log?.Warning("Syslog {Destination}: {Count} messages not written at shutdown: {Reason}", Destination, _bufferedMessages, Describe(e));
+                _log?.Warning("Syslog {Destination}: {Count} messages not written at shutdown: {Reason}", Destination, _bufferedMessages, SyslogTransportError.Describe(e));
             }
             finally
             {
@@ -221,7 +216,7 @@ public sealed class TcpSyslogSender : ISyslogSender
                 _bufferedMessages = 1; // complete once its LF is written
             }
         }
-        catch (Exception e) when (IsTransportError(e))
+        catch (Exception e) when (SyslogTransportError.Is(e))
         {
             throw Fail(e);
         }
@@ -247,7 +242,7 @@ public sealed class TcpSyslogSender : ISyslogSender
             await connection.Stream.FlushAsync(cancellationToken);
             _writtenSinceFlush = 0;
         }
-        catch (Exception e) when (IsTransportError(e))
+        catch (Exception e) when (SyslogTransportError.Is(e))
         {
             throw Fail(e);
         }
@@ -272,49 +267,10 @@ public sealed class TcpSyslogSender : ISyslogSender
             DropConnection();
         }
 
-        await _backoff.WaitAsync(cancellationToken);
-        _connection = await ConnectAsync(cancellationToken);
-        if (_everConnected || _backoff.HasFailed)
-            Stats.AddReconnect();
-        _everConnected = true;
-        _backoff.Reset();
+        await _reconnects.WaitAsync(cancellationToken);
+        _connection = await SyslogConnection.OpenAsync(_options, _tls, cancellationToken);
+        _reconnects.Connected();
         _log?.Information("Syslog connected to {Destination}", Destination);
-    }
-
-    private async Task<Connection> ConnectAsync(CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(_options.ConnectTimeout);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        Stream? stream = null;
-        try
-        {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
-            if (OperatingSystem.IsLinux())
-                socket.SetRawSocketOption(IpProtoTcp, TcpUserTimeout, BitConverter.GetBytes((int)_options.DeadPeerTimeout.TotalMilliseconds));
-            await socket.ConnectAsync(_options.Host, _options.Port, timeout.Token);
-            stream = new NetworkStream(socket, ownsSocket: true);
-            if (_tls is not null)
-            {
-                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
-                stream = ssl;
-                await ssl.AuthenticateAsClientAsync(_tls, timeout.Token);
-            }
-
-            return new Connection(socket, stream);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            stream?.Dispose();
-            socket.Dispose();
-            throw new TimeoutException($"no connection within {_options.ConnectTimeout.TotalSeconds:0.###} s");
-        }
-        catch
-        {
-            stream?.Dispose();
-            socket.Dispose();
-            throw;
-        }
     }
 
     private async ValueTask WriteBufferAsync(CancellationToken cancellationToken)
@@ -339,11 +295,7 @@ public sealed class TcpSyslogSender : ISyslogSender
     private SyslogSendException Fail(Exception e)
     {
         DropConnection();
-        Stats.AddFailure();
-        var delay = _backoff.RecordFailure();
-        var reason = Describe(e);
-        _log?.Warning("Syslog {Destination}: {Reason}; next attempt in {Delay} ms", Destination, reason, (int)delay.TotalMilliseconds);
-        return new SyslogSendException($"syslog send to {Destination} failed: {reason}", e);
+        return _reconnects.Failed(SyslogTransportError.Describe(e), e);
     }
 
     private void DropConnection()
@@ -353,69 +305,5 @@ public sealed class TcpSyslogSender : ISyslogSender
         _buffered = 0;
         _bufferedMessages = 0;
         _writtenSinceFlush = 0;
-    }
-
-    private static bool IsTransportError(Exception e) =>
-        e is IOException or SocketException or AuthenticationException or TimeoutException or ObjectDisposedException;
-
-    private static string Describe(Exception e) => e switch
-    {
-        SocketException s => $"{s.SocketErrorCode}: {s.Message}",
-        IOException { InnerException: SocketException s } => $"{s.SocketErrorCode}: {s.Message}",
-        AuthenticationException a => $"TLS handshake failed: {a.Message}{(a.InnerException is { } inner ? $" ({inner.Message})" : "")}{TlsHint(a.Message)}",
-        _ => e.Message,
-    };
-
-    private static string TlsHint(string message) =>
-        message.Contains("RemoteCertificateNameMismatch", StringComparison.Ordinal)
-            ? "; the certificate does not name tlsServerName (or host)"
-            : message.Contains("certificate chain", StringComparison.Ordinal)
-                ? "; is tlsCaFile the CA that issued the receiver's certificate?"
-                : "";
-
-    /// <summary>One open socket and its stream, with a pending read that notices when the receiver closes.</summary>
-    private sealed class Connection : IDisposable
-    {
-        private readonly Socket _socket;
-        private volatile bool _peerClosed;
-
-        public Connection(Socket socket, Stream stream)
-        {
-            _socket = socket;
-            Stream = stream;
-            _ = WatchForCloseAsync();
-        }
-
-        public Stream Stream { get; }
-
-        public bool PeerClosed => _peerClosed;
-
-        public async Task CloseGracefullyAsync(CancellationToken cancellationToken)
-        {
-            if (Stream is SslStream ssl)
-                await ssl.ShutdownAsync();
-            await Stream.FlushAsync(cancellationToken);
-            _socket.Shutdown(SocketShutdown.Send);
-        }
-
-        public void Dispose() => Stream.Dispose();
-
-        private async Task WatchForCloseAsync()
-        {
-            // Syslog receivers never send; a completed read means FIN, a reset, or a closed stream.
-            var sink = new byte[256];
-            try
-            {
-                while (await Stream.ReadAsync(sink) > 0)
-                {
-                }
-            }
-            catch (Exception)
-            {
-                // Any read error means the connection is unusable; the write path reports it.
-            }
-
-            _peerClosed = true;
-        }
     }
 }

@@ -16,9 +16,8 @@ public sealed class UdpSyslogSender : ISyslogSender
 {
     private readonly SyslogOutputOptions _options;
     private readonly ILogger? _log;
-    private readonly ReconnectBackoff _backoff;
+    private readonly ReconnectTracker _reconnects;
     private Socket? _socket;
-    private bool _everConnected;
     private bool _disposed;
 
     /// <summary>Creates the sender; the socket is opened on the first send.</summary>
@@ -33,8 +32,8 @@ public sealed class UdpSyslogSender : ISyslogSender
             throw new ArgumentException("UdpSyslogSender needs protocol Udp", nameof(options));
         _options = options;
         _log = log?.ForContext<UdpSyslogSender>();
-        _backoff = new ReconnectBackoff(options.ReconnectMinDelay, options.ReconnectMaxDelay, time);
         Destination = SyslogDestination.Describe(options);
+        _reconnects = new ReconnectTracker(options, Destination, Stats, _log, time);
     }
 
     /// <inheritdoc />
@@ -68,11 +67,7 @@ public sealed class UdpSyslogSender : ISyslogSender
         {
             _socket?.Dispose();
             _socket = null;
-            Stats.AddFailure();
-            var delay = _backoff.RecordFailure();
-            var reason = $"{e.SocketErrorCode}: {e.Message}";
-            _log?.Warning("Syslog {Destination}: {Reason}; next attempt in {Delay} ms", Destination, reason, (int)delay.TotalMilliseconds);
-            throw new SyslogSendException($"syslog send to {Destination} failed: {reason}", e);
+            throw _reconnects.Failed($"{e.SocketErrorCode}: {e.Message}", e);
         }
     }
 
@@ -94,7 +89,7 @@ public sealed class UdpSyslogSender : ISyslogSender
 
     private async ValueTask<Socket> OpenAsync(CancellationToken cancellationToken)
     {
-        await _backoff.WaitAsync(cancellationToken);
+        await _reconnects.WaitAsync(cancellationToken);
         var socket = new Socket(SocketType.Dgram, ProtocolType.Udp);
         try
         {
@@ -107,10 +102,7 @@ public sealed class UdpSyslogSender : ISyslogSender
             throw;
         }
 
-        if (_everConnected || _backoff.HasFailed)
-            Stats.AddReconnect();
-        _everConnected = true;
-        _backoff.Reset();
+        _reconnects.Connected();
         _socket = socket;
         _log?.Information("Syslog sending to {Destination}", Destination);
         return socket;

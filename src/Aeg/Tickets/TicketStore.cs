@@ -19,9 +19,7 @@ public sealed class TicketStore
     public TicketStore(string path)
     {
         Path = path;
-        _connectionString = SqliteStateFile.Create(path);
-        using var connection = Open();
-        Execute(connection, """
+        _connectionString = SqliteStateFile.Create(path, """
             CREATE TABLE IF NOT EXISTS tickets (
                 target       TEXT    NOT NULL,
                 dedupe_key   TEXT    NOT NULL,
@@ -93,12 +91,6 @@ public sealed class TicketStore
         r.GetInt64(6));
 
     private DbConnection Open() => SqliteStateFile.Open(_connectionString);
-
-    private static void Execute(DbConnection connection, string sql)
-    {
-        using var command = Command(connection, sql);
-        command.ExecuteNonQuery();
-    }
 
     private static DbCommand Command(DbConnection connection, string sql, params (string Name, object Value)[] parameters)
     {

@@ -19,13 +19,31 @@ public sealed class AnalyticsPollerTests
         return poller;
     }
 
+    /// <summary>A harness with 2500 rows an hour old at <paramref name="stage"/>, read in batches of 1000.</summary>
+    private static async Task<PollerHarness> BacklogAsync(int stage)
+    {
+        var h = await PollerHarness.CreateAsync();
+        try
+        {
+            h.Options.BatchSize = 1000;
+            await h.Db.InsertRangeAsync(firstId: 1, count: 2500, firstMs: HourAgoMs, stepMs: 1, stage: stage);
+            return h;
+        }
+        catch
+        {
+            await h.DisposeAsync();
+            throw;
+        }
+    }
+
+    private static AnalyticsRecorder OpenRecorder(PollerHarness h) =>
+        AnalyticsRecorder.Open(new AnalyticsOptions(), h.StateDirectory, new LoggerConfiguration().CreateLogger());
+
     [Fact]
     public async Task Every_sent_row_is_recorded_once_even_when_the_cycle_is_repeated()
     {
-        await using var h = await PollerHarness.CreateAsync();
-        h.Options.BatchSize = 1000;
-        await h.Db.InsertRangeAsync(firstId: 1, count: 2500, firstMs: HourAgoMs, stepMs: 1, stage: 2);
-        var recorder = AnalyticsRecorder.Open(new AnalyticsOptions(), h.StateDirectory, new LoggerConfiguration().CreateLogger());
+        await using var h = await BacklogAsync(stage: 2);
+        var recorder = OpenRecorder(h);
         var sender = new RecordingSyslogSender();
         AnnotationCursor sentUpTo;
         await using (var poller = CreatePoller(h, sender, recorder))
@@ -53,10 +71,8 @@ public sealed class AnalyticsPollerTests
     [Fact]
     public async Task A_backlog_is_sent_first_and_its_metrics_follow_from_the_database_in_later_cycles()
     {
-        await using var h = await PollerHarness.CreateAsync();
-        h.Options.BatchSize = 1000;
-        await h.Db.InsertRangeAsync(firstId: 1, count: 2500, firstMs: HourAgoMs, stepMs: 1, stage: 2);
-        var recorder = AnalyticsRecorder.Open(new AnalyticsOptions(), h.StateDirectory, new LoggerConfiguration().CreateLogger());
+        await using var h = await BacklogAsync(stage: 2);
+        var recorder = OpenRecorder(h);
         var sender = new RecordingSyslogSender();
         await using var poller = CreatePoller(h, sender, recorder);
         var start = recorder.RecordedUpTo;
@@ -77,10 +93,8 @@ public sealed class AnalyticsPollerTests
     [Fact]
     public async Task Metrics_catching_up_never_record_rows_that_were_not_sent_yet()
     {
-        await using var h = await PollerHarness.CreateAsync();
-        h.Options.BatchSize = 1000;
-        await h.Db.InsertRangeAsync(firstId: 1, count: 2500, firstMs: HourAgoMs, stepMs: 1, stage: 2);
-        var recorder = AnalyticsRecorder.Open(new AnalyticsOptions(), h.StateDirectory, new LoggerConfiguration().CreateLogger());
+        await using var h = await BacklogAsync(stage: 2);
+        var recorder = OpenRecorder(h);
         // Ten rows commit while the backlog's last event is sent: after the cycle's last read, before the catch-up.
         var sender = new RecordingSyslogSender
         {
@@ -108,10 +122,8 @@ public sealed class AnalyticsPollerTests
     [Fact]
     public async Task A_broken_history_is_counted_per_batch_and_every_event_is_still_sent()
     {
-        await using var h = await PollerHarness.CreateAsync();
-        h.Options.BatchSize = 1000;
-        await h.Db.InsertRangeAsync(firstId: 1, count: 2500, firstMs: HourAgoMs, stepMs: 1);
-        var recorder = AnalyticsRecorder.Open(new AnalyticsOptions(), h.StateDirectory, new LoggerConfiguration().CreateLogger());
+        await using var h = await BacklogAsync(stage: 1);
+        var recorder = OpenRecorder(h);
         using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={recorder.Store.Path}"))
         {
             connection.Open();
@@ -132,7 +144,7 @@ public sealed class AnalyticsPollerTests
         Assert.Equal(0, recorder.Histograms.Counters.RowsRecorded);
 
         // Repaired (the store creates missing tables when opened): the same rows are recorded, once.
-        var repaired = AnalyticsRecorder.Open(new AnalyticsOptions(), h.StateDirectory, new LoggerConfiguration().CreateLogger());
+        var repaired = OpenRecorder(h);
         await using var next = CreatePoller(h, sender, repaired);
         Assert.Equal(0, await next.PollOnceAsync(CancellationToken.None));
         Assert.Equal(2500, repaired.Histograms.Counters.RowsRecorded);

@@ -1,6 +1,3 @@
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using Aeg.IntegrationTests.Infrastructure;
 using Aeg.Tickets;
 using Xunit;

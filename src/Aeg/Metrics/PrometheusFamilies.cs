@@ -1,6 +1,4 @@
-using Aeg.Metrics;
-
-namespace Aeg.HttpEndpoint;
+namespace Aeg.Metrics;
 
 /// <summary>Shorthands for the common case of a family with one unlabelled sample.</summary>
 internal static class PrometheusFamilies

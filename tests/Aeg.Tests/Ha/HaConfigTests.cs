@@ -1,22 +1,17 @@
 using Aeg.Configuration;
 using Aeg.Daemon;
 using Aeg.Tests.Annotations;
+using Aeg.Tests.Configuration;
 
 namespace Aeg.Tests.Ha;
 
 public sealed class HaConfigTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("aeg-ha-config-").FullName;
+    private readonly ConfigFolder _folder = new("aeg-ha-config-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _folder.Dispose();
 
-    private string Config(string extra)
-    {
-        File.Copy(Path.Combine(TestServices.RepoRoot, "cef-mappings.yaml"), Path.Combine(_dir, "cef-mappings.yaml"), overwrite: true);
-        var path = Path.Combine(_dir, "aeg.yaml");
-        File.WriteAllText(path, "mappings: cef-mappings.yaml\n" + extra);
-        return path;
-    }
+    private string Config(string extra) => _folder.WithMappings(extra);
 
     [Fact]
     public void Ha_is_off_by_default_and_the_example_config_documents_the_defaults()

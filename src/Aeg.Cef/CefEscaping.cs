@@ -99,14 +99,14 @@ public static class CefEscaping
     internal static bool TryUnescape(ReadOnlySpan<byte> window, int start, int length, Span<byte> destination, bool header, out int bytesWritten)
     {
         var raw = window.Slice(start, length);
-        if (Avx512Vbmi2.IsSupported && Vector512.IsHardwareAccelerated && length <= Vector512<byte>.Count
+        if (Isa.Vector512Compress && length <= Vector512<byte>.Count
             && window.Length - start >= Vector512<byte>.Count && destination.Length >= Vector512<byte>.Count && !destination.Overlaps(window))
         {
             bytesWritten = UnescapeAvx512(ref Unsafe.Add(ref MemoryMarshal.GetReference(window), start), length, ref MemoryMarshal.GetReference(destination), header);
             return true;
         }
 
-        if (Vector128.IsHardwareAccelerated && length <= destination.Length && !destination.Overlaps(window))
+        if (Isa.Vector128 && length <= destination.Length && !destination.Overlaps(window))
         {
             bytesWritten = UnescapeVector128(ref Unsafe.Add(ref MemoryMarshal.GetReference(window), start), length, window.Length - start,
                 ref MemoryMarshal.GetReference(destination), header);

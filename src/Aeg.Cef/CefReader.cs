@@ -200,7 +200,7 @@ public ref struct CefReader
     private static bool TryReadPlainHeader(ReadOnlySpan<byte> line, int p, int end, ref HeaderOffsets header, out int extensionStart)
     {
         extensionStart = 0;
-        var width = Vector256.IsHardwareAccelerated ? 32 : Vector128.IsHardwareAccelerated ? 16 : 0;
+        var width = Isa.Vector256 ? 32 : Isa.Vector128 ? 16 : 0;
         if (width == 0)
         {
             return false;
@@ -606,7 +606,7 @@ public ref struct CefReader
     private static bool TrySplitRfc5424Tokens(ReadOnlySpan<byte> line, ref int p, int end,
         ref int timestampStart, ref int timestampLength, ref int hostStart, ref int hostLength)
     {
-        if (!Vector256.IsHardwareAccelerated || end - p < 64)
+        if (!Isa.Vector256 || end - p < 64)
         {
             return false;
         }

@@ -1,8 +1,3 @@
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-
 namespace Aeg.Cef;
 
 // The CEF header: the version after "CEF:" and the six pipe-separated fields.

@@ -1,8 +1,3 @@
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-
 namespace Aeg.Cef;
 
 /// <summary>Where the syslog header in front of a CEF message put its parts, as offsets into the line.</summary>

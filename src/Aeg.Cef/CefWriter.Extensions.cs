@@ -138,13 +138,31 @@ public sealed partial class CefWriter
     }
 
     // Writes the pair's prefix (" key=", or nothing when the key is written already) and the
-    // value, cut to the limit and escaped: both into one span, as one piece unless the value is
-    // too long for that.
+    // value, cut to the limit and escaped: both into one span unless the value is too long for one.
     private void WriteValue<TText, T>(ReadOnlySpan<byte> prefix, ReadOnlySpan<T> value, int limit)
         where TText : ICefText<T>
         where T : unmanaged, IBinaryInteger<T>
     {
         value = Truncate<TText, T>(value, limit);
+        if (value.Length <= MaxSingleSpanValue)
+        {
+            var span = _output.GetSpan(prefix.Length + (TText.MaxEscapedBytes * value.Length));
+            prefix.CopyTo(span);
+            _output.Advance(prefix.Length + CefEscaping.Escape<TText, T>(value, span[prefix.Length..], header: false));
+        }
+        else
+        {
+            WritePieces<TText, T>(prefix, value);
+        }
+
+        _state = State.Extension;
+    }
+
+    // Long values piece by piece, each piece into a span of bounded size.
+    private void WritePieces<TText, T>(ReadOnlySpan<byte> prefix, ReadOnlySpan<T> value)
+        where TText : ICefText<T>
+        where T : unmanaged, IBinaryInteger<T>
+    {
         do
         {
             var length = TText.PieceLength(value, MaxSingleSpanValue);
@@ -155,7 +173,6 @@ public sealed partial class CefWriter
             value = value[length..];
         }
         while (!value.IsEmpty);
-        _state = State.Extension;
     }
 
     private void WriteNumber(ReadOnlySpan<byte> prefix, long value)

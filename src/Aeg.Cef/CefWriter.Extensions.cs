@@ -5,12 +5,16 @@ using System.Text;
 namespace Aeg.Cef;
 
 // The extension: key=value pairs, for keys given each time or prepared once.
+// Each public WriteExtension is one call from the caller, with everything but the escaper inlined
+// into it (WriteValue, WriteNumber): left small, the JIT inlined them into a caller writing twenty
+// pairs, ran out of inlining budget there and left the pieces as calls (~3-7% per message).
 public sealed partial class CefWriter
 {
     // Longer values are written piece by piece rather than into one span sized for the worst case.
     private const int MaxSingleSpanValue = 64 * 1024;
 
     /// <summary>Writes one <c>key=value</c> pair for a key prepared once, escaping the value and truncating it to the key's limit.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void WriteExtension(CefPreparedKey key, ReadOnlySpan<char> value)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -23,6 +27,7 @@ public sealed partial class CefWriter
     /// to the key's limit (counted in UTF-16 units, as for a string): for valid UTF-8 the same bytes as the
     /// string overload writes for the decoded text. Invalid UTF-8 is copied as it is; callers validate.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void WriteExtension(CefPreparedKey key, ReadOnlySpan<byte> utf8Value)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -31,6 +36,7 @@ public sealed partial class CefWriter
     }
 
     /// <summary>Writes one <c>key=number</c> pair for a key prepared once.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void WriteExtension(CefPreparedKey key, long value)
     {
         ArgumentNullException.ThrowIfNull(key);
@@ -52,6 +58,7 @@ public sealed partial class CefWriter
 
     /// <summary>Writes one <c>key=value</c> pair, escaping the value and truncating it to the key's limit.</summary>
     /// <exception cref="ArgumentException">The key is not a valid CEF key.</exception>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void WriteExtension(ReadOnlySpan<char> key, ReadOnlySpan<char> value)
     {
         BeginExtension(key);
@@ -89,6 +96,7 @@ public sealed partial class CefWriter
         WriteValue<Utf8Text, byte>(default, utf8Value, limit);
     }
 
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public void WriteExtension(ReadOnlySpan<char> key, long value)
     {
         BeginExtension(key);
@@ -139,6 +147,7 @@ public sealed partial class CefWriter
 
     // Writes the pair's prefix (" key=", or nothing when the key is written already) and the
     // value, cut to the limit and escaped: both into one span unless the value is too long for one.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void WriteValue<TText, T>(ReadOnlySpan<byte> prefix, ReadOnlySpan<T> value, int limit)
         where TText : ICefText<T>
         where T : unmanaged, IBinaryInteger<T>
@@ -175,6 +184,7 @@ public sealed partial class CefWriter
         while (!value.IsEmpty);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void WriteNumber(ReadOnlySpan<byte> prefix, long value)
     {
         var span = _output.GetSpan(prefix.Length + 20);

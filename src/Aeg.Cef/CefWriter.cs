@@ -157,7 +157,10 @@ public sealed partial class CefWriter
     {
         value = Truncate<Utf16Text, char>(value, CefLimits.MaxHeaderLength(field));
         var span = _output.GetSpan((Utf16Text.MaxEscapedBytes * value.Length) + 1);
-        var written = CefEscaping.Escape<Utf16Text, char>(value, span, header: true);
+        // Header fields seldom hold a special: those are only encoded, without the escaper's call.
+        var written = value.IndexOfAny(CefEscaping.HeaderSpecialChars) < 0
+            ? Utf16Text.Encode(value, span)
+            : CefEscaping.Escape<Utf16Text, char>(value, span, header: true);
         span[written] = (byte)'|';
         _output.Advance(written + 1);
     }

@@ -1,8 +1,3 @@
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-
 namespace Aeg.Cef;
 
 /// <summary>
@@ -56,14 +51,14 @@ internal struct ByteScanner
         if (end - start >= BlockSize)
         {
             ref var at = ref Unsafe.Add(ref MemoryMarshal.GetReference(data), start);
-            if (Vector256.IsHardwareAccelerated)
+            if (Isa.Vector256)
             {
                 var block = Vector256.LoadUnsafe(ref at);
                 return (Vector256.Equals(block, Vector256.Create(first)) | Vector256.Equals(block, Vector256.Create(second)))
                     .ExtractMostSignificantBits();
             }
 
-            if (Vector128.IsHardwareAccelerated)
+            if (Isa.Vector128)
             {
                 var low = Vector128.LoadUnsafe(ref at);
                 var high = Vector128.LoadUnsafe(ref at, 16);

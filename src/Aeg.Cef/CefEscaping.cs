@@ -1,15 +1,78 @@
 using System.Buffers;
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
+using System.Text;
 
 namespace Aeg.Cef;
 
 /// <summary>Unescaping and in-place comparison of raw CEF header fields and extension values.</summary>
-public static class CefEscaping
+/// <remarks>
+/// This file holds the escaping rules, both directions, and the public entry points; the unescapers
+/// are in CefEscaping.Unescape.cs and the escapers (for <see cref="CefWriter"/>) in CefEscaping.Escape.cs,
+/// each vector or search path beside the scalar reference it must agree with.
+/// </remarks>
+public static partial class CefEscaping
 {
+    // The rules. Extension values escape \ = CR LF as \\ \= \r \n. Header fields escape \ and |
+    // as \\ \|, and cannot carry a line break (a SmartConnector would split the event), so one is
+    // written as a space. Reading is lenient: \| is also read in values, as real senders use it,
+    // and a backslash before anything else stays as it is, since dropping it would lose data.
+    internal const string ExtensionSpecials = "\\=\r\n";
+    internal const string HeaderSpecials = "\\|\r\n";
+
+    internal static readonly SearchValues<char> ExtensionSpecialChars = SearchValues.Create(ExtensionSpecials);
+    internal static readonly SearchValues<char> HeaderSpecialChars = SearchValues.Create(HeaderSpecials);
+    internal static readonly SearchValues<byte> ExtensionSpecialBytes = SearchValues.Create(Encoding.ASCII.GetBytes(ExtensionSpecials));
+    internal static readonly SearchValues<byte> HeaderSpecialBytes = SearchValues.Create(Encoding.ASCII.GetBytes(HeaderSpecials));
+
+    internal static readonly SearchValues<byte> KeyBytes =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.,[]"u8);
+
+    // Writes the escape of a special (one of the specials above); returns its length.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int WriteEscape(int special, Span<byte> destination, bool header)
+    {
+        if (header && special is '\r' or '\n')
+        {
+            destination[0] = (byte)' ';
+            return 1;
+        }
+
+        destination[0] = (byte)'\\';
+        destination[1] = special switch
+        {
+            '\r' => (byte)'r',
+            '\n' => (byte)'n',
+            _ => (byte)special,
+        };
+        return 2;
+    }
+
+    // The byte an escape stands for, given the byte after its backslash; 0 when it is no escape
+    // and the backslash stays literal.
+    private static byte Unescaped(byte escaped, bool header) => escaped switch
+    {
+        (byte)'\\' => (byte)'\\',
+        (byte)'|' => (byte)'|',
+        (byte)'=' when !header => (byte)'=',
+        (byte)'n' when !header => (byte)'\n',
+        (byte)'r' when !header => (byte)'\r',
+        _ => 0,
+    };
+
+    // The scalar reading of the rules: the unescaped byte at raw[r], with r moved past it.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte NextUnescaped(ReadOnlySpan<byte> raw, ref int r, bool header)
+    {
+        var b = raw[r];
+        if (b == (byte)'\\' && r + 1 < raw.Length && Unescaped(raw[r + 1], header) is var u && u != 0)
+        {
+            r += 2;
+            return u;
+        }
+
+        r++;
+        return b;
+    }
+
     /// <summary>True when <paramref name="raw"/> holds a backslash and so may need unescaping.</summary>
     public static bool NeedsUnescaping(ReadOnlySpan<byte> raw) => raw.IndexOf((byte)'\\') >= 0;
 
@@ -38,15 +101,9 @@ public static class CefEscaping
             }
 
             i += slash;
-            if (i + 1 < raw.Length && Unescaped(raw[i + 1], header) != 0)
-            {
-                length--;
-                i += 2;
-            }
-            else
-            {
-                i++;
-            }
+            var escape = i;
+            NextUnescaped(raw, ref i, header);
+            length -= i - escape - 1;
         }
     }
 
@@ -67,17 +124,7 @@ public static class CefEscaping
         int r = slash, t = slash;
         while (r < raw.Length)
         {
-            byte b = raw[r];
-            if (b == (byte)'\\' && r + 1 < raw.Length && Unescaped(raw[r + 1], header) is var u && u != 0)
-            {
-                b = u;
-                r += 2;
-            }
-            else
-            {
-                r++;
-            }
-
+            var b = NextUnescaped(raw, ref r, header);
             if (t >= text.Length || text[t] != b)
             {
                 return false;
@@ -88,263 +135,4 @@ public static class CefEscaping
 
         return t == text.Length;
     }
-
-    internal static bool TryUnescape(ReadOnlySpan<byte> raw, Span<byte> destination, bool header, out int bytesWritten)
-        => TryUnescape(raw, 0, raw.Length, destination, header, out bytesWritten);
-
-    /// <summary>
-    /// Unescapes <c>window[start..(start + length)]</c>. Bytes of <paramref name="window"/> after
-    /// the value may be read (never used), so a value inside a line is read in whole vectors.
-    /// </summary>
-    internal static bool TryUnescape(ReadOnlySpan<byte> window, int start, int length, Span<byte> destination, bool header, out int bytesWritten)
-    {
-        var raw = window.Slice(start, length);
-        if (Avx512Vbmi2.IsSupported && Vector512.IsHardwareAccelerated && length <= Vector512<byte>.Count
-            && window.Length - start >= Vector512<byte>.Count && destination.Length >= Vector512<byte>.Count && !destination.Overlaps(window))
-        {
-            bytesWritten = UnescapeAvx512(ref Unsafe.Add(ref MemoryMarshal.GetReference(window), start), length, ref MemoryMarshal.GetReference(destination), header);
-            return true;
-        }
-
-        if (Vector128.IsHardwareAccelerated && length <= destination.Length && !destination.Overlaps(window))
-        {
-            bytesWritten = UnescapeVector128(ref Unsafe.Add(ref MemoryMarshal.GetReference(window), start), length, window.Length - start,
-                ref MemoryMarshal.GetReference(destination), header);
-            return true;
-        }
-
-        // Typical escaped values are short: one byte loop beats a search per backslash.
-        var ok = raw.Length <= 64
-            ? TryUnescapeShort(raw, destination, header, out bytesWritten)
-            : TryUnescapeLong(raw, destination, header, out bytesWritten);
-        if (!ok)
-        {
-            bytesWritten = 0;
-        }
-
-        return ok;
-    }
-
-    // Most escaped values are short (a domain user, a message, a base64 id): one 64-byte load,
-    // the backslashes that start an escape found from the bit masks, and one vpcompressb that
-    // drops them. \n and \r are the only escapes whose second byte changes; they are patched after
-    // the store. All 64 bytes of destination are stored, hence destination.Length >= 64.
-    private static int UnescapeAvx512(ref byte source, int length, ref byte destination, bool header)
-    {
-        var v = Vector512.LoadUnsafe(ref source);
-        var inValue = length == 64 ? ulong.MaxValue : (1UL << length) - 1;
-        var backslashes = Vector512.Equals(v, Vector512.Create((byte)'\\')).ExtractMostSignificantBits() & inValue;
-        var escapable = Vector512.Equals(v, Vector512.Create((byte)'\\')) | Vector512.Equals(v, Vector512.Create((byte)'|'));
-        var lineBreaks = 0UL;
-        if (!header)
-        {
-            var n = Vector512.Equals(v, Vector512.Create((byte)'n'));
-            var r = Vector512.Equals(v, Vector512.Create((byte)'r'));
-            escapable |= n | r | Vector512.Equals(v, Vector512.Create((byte)'='));
-            lineBreaks = (n | r).ExtractMostSignificantBits();
-        }
-
-        // A backslash starts an escape when the byte after it, inside the value, can be escaped;
-        // the escaped byte is then taken, so "\\\\" is one escape, not two starts.
-        var valid = (escapable.ExtractMostSignificantBits() & inValue) >> 1;
-        ulong drop = 0;
-        while (backslashes != 0)
-        {
-            var bit = backslashes & (0 - backslashes);
-            if ((valid & bit) != 0)
-            {
-                drop |= bit;
-                backslashes &= ~(bit << 1);
-            }
-
-            backslashes &= ~bit;
-        }
-
-        var keep = ~drop & inValue;
-        Avx512Vbmi2.Compress(Vector512<byte>.Zero, BitsToBytes(keep), v).StoreUnsafe(ref destination);
-        var patches = lineBreaks & (drop << 1);
-        while (patches != 0)
-        {
-            var at = BitOperations.TrailingZeroCount(patches);
-            var to = at - BitOperations.PopCount(drop & ((1UL << at) - 1));
-            Unsafe.Add(ref destination, to) = Unsafe.Add(ref source, at) == (byte)'n' ? (byte)'\n' : (byte)'\r';
-            patches &= patches - 1;
-        }
-
-        return length - BitOperations.PopCount(drop);
-    }
-
-    // Bit i of mask becomes 0xFF in byte i: each 16-byte lane of the broadcast holds all eight
-    // mask bytes twice, so an in-lane shuffle gives byte i the mask byte i / 8.
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<byte> BitsToBytes(ulong mask)
-    {
-        var spread = Avx512BW.Shuffle(Vector512.Create(mask).AsByte(), Vector512.Create(
-            (byte)0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
-            2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
-            4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5,
-            6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7));
-        var bits = Vector512.Create(0x8040201008040201UL).AsByte();
-        return Vector512.Equals(spread & bits, bits);
-    }
-
-    // Copies 16 bytes at a time and jumps from backslash to backslash by the compare mask.
-    // Stores stay inside destination[0..length): unescaping never lengthens, and a store that
-    // runs past the bytes written so far is overwritten by what follows (or lies past the end
-    // of the result), since the source is the unchanged raw value, not the destination.
-    private static int UnescapeVector128(ref byte source, int length, int readable, ref byte destination, bool header)
-    {
-        int r = 0, w = 0;
-        while (true)
-        {
-            if (w + 16 <= length && r + 16 <= readable)
-            {
-                var v = Vector128.LoadUnsafe(ref source, (nuint)r);
-                v.StoreUnsafe(ref destination, (nuint)w);
-                var backslashes = Vector128.Equals(v, Vector128.Create((byte)'\\')).ExtractMostSignificantBits();
-                var rest = length - r;
-                if (rest < 16)
-                {
-                    backslashes &= (1u << rest) - 1;
-                }
-
-                if (backslashes == 0)
-                {
-                    if (rest <= 16)
-                    {
-                        return w + rest;
-                    }
-
-                    r += 16;
-                    w += 16;
-                    continue;
-                }
-
-                var skip = BitOperations.TrailingZeroCount(backslashes);
-                r += skip;
-                w += skip;
-            }
-            else
-            {
-                // The last few bytes of the destination: byte by byte up to the next backslash.
-                while (r < length && Unsafe.Add(ref source, r) != (byte)'\\')
-                {
-                    Unsafe.Add(ref destination, w++) = Unsafe.Add(ref source, r++);
-                }
-
-                if (r >= length)
-                {
-                    return w;
-                }
-            }
-
-            // source[r] is a backslash.
-            var unescaped = r + 1 < length ? Unescaped(Unsafe.Add(ref source, r + 1), header) : (byte)0;
-            Unsafe.Add(ref destination, w++) = unescaped != 0 ? unescaped : (byte)'\\';
-            r += unescaped != 0 ? 2 : 1;
-        }
-    }
-
-    private static bool TryUnescapeLong(ReadOnlySpan<byte> raw, Span<byte> destination, bool header, out int bytesWritten)
-    {
-        bytesWritten = 0;
-        while (true)
-        {
-            var slash = raw.IndexOf((byte)'\\');
-            var plain = slash < 0 ? raw : raw[..slash];
-            if (!plain.TryCopyTo(destination[bytesWritten..]))
-            {
-                return false;
-            }
-
-            bytesWritten += plain.Length;
-            if (slash < 0)
-            {
-                return true;
-            }
-
-            byte b = (byte)'\\';
-            var consumed = 1;
-            if (slash + 1 < raw.Length && Unescaped(raw[slash + 1], header) is var u && u != 0)
-            {
-                b = u;
-                consumed = 2;
-            }
-
-            if (bytesWritten >= destination.Length)
-            {
-                return false;
-            }
-
-            destination[bytesWritten++] = b;
-            raw = raw[(slash + consumed)..];
-        }
-    }
-
-    private static bool TryUnescapeShort(ReadOnlySpan<byte> raw, Span<byte> destination, bool header, out int bytesWritten)
-    {
-        if (raw.Length <= destination.Length)
-        {
-            // Unescaping never lengthens: copy in bulk, then compact from the first backslash.
-            raw.CopyTo(destination);
-            var first = raw.IndexOf((byte)'\\');
-            if (first < 0)
-            {
-                bytesWritten = raw.Length;
-                return true;
-            }
-
-            var w = first;
-            for (var r = first; r < raw.Length; r++)
-            {
-                var b = raw[r];
-                if (b == (byte)'\\' && r + 1 < raw.Length && Unescaped(raw[r + 1], header) is var u && u != 0)
-                {
-                    b = u;
-                    r++;
-                }
-
-                destination[w++] = b;
-            }
-
-            bytesWritten = w;
-            return true;
-        }
-
-        var written = 0;
-        for (var i = 0; i < raw.Length; i++)
-        {
-            var b = raw[i];
-            if (b == (byte)'\\' && i + 1 < raw.Length && Unescaped(raw[i + 1], header) is var u && u != 0)
-            {
-                b = u;
-                i++;
-            }
-
-            if ((uint)written >= (uint)destination.Length)
-            {
-                bytesWritten = written;
-                return false;
-            }
-
-            destination[written++] = b;
-        }
-
-        bytesWritten = written;
-        return true;
-    }
-
-    // 0 means "not an escape": the backslash stays literal.
-    private static byte Unescaped(byte escaped, bool header) => escaped switch
-    {
-        (byte)'\\' => (byte)'\\',
-        (byte)'|' => (byte)'|',
-        (byte)'=' when !header => (byte)'=',
-        (byte)'n' when !header => (byte)'\n',
-        (byte)'r' when !header => (byte)'\r',
-        _ => 0,
-    };
-
-    internal static readonly SearchValues<byte> KeyBytes =
-        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.,[]"u8);
 }

@@ -30,7 +30,7 @@ public sealed class CefPreparedKey
         ArgumentNullException.ThrowIfNull(key);
         if (!CefLimits.IsValidKey(key))
         {
-            throw new ArgumentException($"'{key}' is not a valid CEF extension key (letters, digits, '_', '.', ',', '[', ']').", nameof(key));
+            throw CefWriter.InvalidKey(key);
         }
 
         var bytes = new byte[key.Length + 2];

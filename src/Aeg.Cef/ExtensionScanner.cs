@@ -1,8 +1,4 @@
 using System.Diagnostics;
-using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Aeg.Cef;
@@ -195,17 +191,17 @@ internal struct ExtensionScanner
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Masks Classify(ref byte at)
     {
-        if (Vector512.IsHardwareAccelerated && Avx512BW.IsSupported)
+        if (Isa.Vector512)
         {
             return ClassifyAvx512(ref at);
         }
 
-        if (Avx2.IsSupported)
+        if (Isa.Vector256)
         {
             return ClassifyAvx2(ref at);
         }
 
-        return Vector128.IsHardwareAccelerated ? ClassifyVector128(ref at) : ClassifyScalar(ref at);
+        return Isa.Vector128 ? ClassifyVector128(ref at) : ClassifyScalar(ref at);
     }
 
     /// <summary>AVX-512BW: the AVX2 method on the whole block in one register.</summary>

@@ -40,4 +40,29 @@ public sealed class CefEscapingTests
         Assert.False(CefEscaping.TryUnescapeExtensionValue(raw, destination, out var written));
         Assert.Equal(0, written);
     }
+
+    // The scalar references are what every other path is held to, so they are held to the rules here.
+    [Theory]
+    [InlineData(@"a\=b\\c\nd\re\|f\x\", false, "a=b\\c\nd\re|f\\x\\")]
+    [InlineData(@"a\|b\\c\=d\n\", true, "a|b\\c\\=d\\n\\")]
+    [InlineData(@"\\\", false, "\\\\")]
+    [InlineData("", false, "")]
+    public void The_scalar_unescape_reference_follows_the_rules(string raw, bool header, string expected)
+    {
+        var destination = new byte[raw.Length];
+        Assert.True(CefEscaping.TryUnescapeScalar(Encoding.UTF8.GetBytes(raw), destination, header, out var written));
+        Assert.Equal(expected, Encoding.UTF8.GetString(destination, 0, written));
+        Assert.False(raw.Length > 0 && CefEscaping.TryUnescapeScalar(Encoding.UTF8.GetBytes(raw), new byte[written - 1], header, out _));
+    }
+
+    [Theory]
+    [InlineData("a=b\\c\nd\re|f", false, @"a\=b\\c\nd\re|f")]
+    [InlineData("a=b\\c\nd\re|f", true, @"a=b\\c d e\|f")]
+    [InlineData("", true, "")]
+    public void The_scalar_escape_reference_follows_the_rules(string text, bool header, string expected)
+    {
+        var destination = new byte[2 * text.Length];
+        var written = CefEscaping.EscapeScalar(Encoding.UTF8.GetBytes(text), destination, header);
+        Assert.Equal(expected, Encoding.UTF8.GetString(destination, 0, written));
+    }
 }

@@ -1,7 +1,5 @@
 using System.Text;
 using Aeg.Cef;
-using FsCheck;
-using FsCheck.Fluent;
 
 namespace Aeg.Cef.Tests;
 

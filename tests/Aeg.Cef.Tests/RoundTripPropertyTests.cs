@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Text;
 using Aeg.Cef;
-using FsCheck;
-using FsCheck.Fluent;
 
 namespace Aeg.Cef.Tests;
 

@@ -89,7 +89,7 @@ public sealed class AegHost
     public AnalyticsRecorder? Analytics => _analytics.Value;
 
     /// <summary>The analyst metrics recorder, or null when analytics are off or the history cannot be opened (events flow regardless).</summary>
-    public AnalyticsRecorder? CreateAnalytics()
+    private AnalyticsRecorder? CreateAnalytics()
     {
         if (!Options.Analytics.Enabled)
         {

@@ -17,9 +17,6 @@ public sealed record DaemonParts(AnnotationPoller? Poller = null, ISyslogSender?
 {
     /// <summary>The poller counters to report: the poller's, else the shared ones.</summary>
     public AnnotationCounters? AnnotationCounters => Poller?.Counters ?? Counters;
-
-    /// <summary>The analyst metrics recorder to report, if any.</summary>
-    public AnalyticsRecorder? AnalyticsRecorder => Analytics;
 }
 
 /// <summary>The one place that decides which metric sources and health checks a daemon serves.</summary>
@@ -36,7 +33,7 @@ public static class DaemonTelemetry
         {
             sources.Add(new AnnotationMetrics(counters));
         }
-        if (parts.AnalyticsRecorder is { } analytics)
+        if (parts.Analytics is { } analytics)
         {
             sources.Add(analytics.Histograms);
         }

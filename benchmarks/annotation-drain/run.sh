@@ -10,7 +10,7 @@
 # Aeg's batch size: AEG_BENCH_BATCH (default: Aeg's own default, poller.batchSize unset).
 # AEG_BENCH_EXTRA_YAML: more lines for aeg.yaml, e.g. "analytics: { enabled: false }".
 # AEG_BENCH_REPS (default 1): how many times each method drains the backlog (fresh state each
-# time); medians are printed. AEG_BENCH_VARIANTS: extra Aeg builds to compare in the same run,
+# time), each round in a rotated order; medians are printed. AEG_BENCH_BASELINE=0: Aeg builds only. AEG_BENCH_VARIANTS: extra Aeg builds to compare in the same run,
 # space-separated label=/path/to/published/dir (each run as label=dir/aeg), e.g. to A/B a change.
 # Aeg is the Native AOT build that README "Install" gives (dotnet publish -r linux-x64); a
 # variant can be the JIT build: dotnet publish ... -p:PublishAot=false -o DIR.
@@ -120,15 +120,22 @@ YAML
 }
 
 LABELS="baseline aeg"
+# AEG_BENCH_BASELINE=0 leaves the original method out (an A/B of Aeg builds only; ratios are then to aeg).
+[ "${AEG_BENCH_BASELINE:-1}" = 0 ] && LABELS="aeg"
 declare -A BIN=([aeg]="$WORK/aeg")
 for v in $VARIANTS; do LABELS="$LABELS ${v%%=*}"; BIN[${v%%=*}]=${v#*=}; done
 echo "== draining $ROWS rows, $REPS round(s) of: $LABELS"
+# The order rotates each round: with a fixed order the build that always ran right after the
+# baseline (which leaves MariaDB busy) looked ~6% slower than the same code one place later.
+read -r -a ORDER <<< "$LABELS"
 for r in $(seq "$REPS"); do
-  for l in $LABELS; do run_one "$l" "${BIN[$l]:-}"; done
+  for _ in $(seq $(( (r - 1) % ${#ORDER[@]} ))); do ORDER=("${ORDER[@]:1}" "${ORDER[0]}"); done
+  for l in "${ORDER[@]}"; do run_one "$l" "${BIN[$l]:-}"; done
+  read -r -a ORDER <<< "$LABELS"
 done
 
 col() { awk -v c="$2" '{ print $c }' "$WORK/$1.runs" | median; }
-BASE_S=$(col baseline 1)
+BASE_S=$(col "${LABELS%% *}" 1)
 echo
 printf '%-28s %10s %10s %10s %10s %12s %8s\n' "method ($ROWS rows, median)" "delivered" "rows/s" "finished" "CPU s" "peak RSS MB" "ratio"
 for l in $LABELS; do

@@ -24,6 +24,10 @@ public sealed class AnnotationRow
     public long? ManagerReceiptTimeMs { get; set; }
     /// <summary>Versions missed since the last one seen for this event (set by the gap detector).</summary>
     public long MissedVersions { get; set; }
+    /// <summary>What was changed or could not be resolved on the way from the database to the event.</summary>
+    public RowChanges Changes { get; set; }
+    /// <summary>Why this row cannot be sent at all (a column that could not be read); null for a good row. Such a row is quarantined.</summary>
+    public string? Fault { get; set; }
 
     /// <summary>The comment as the batch reader stored it (UTF-8 bytes) or as it was set (a string).</summary>
     internal Utf8Text CurrentCommentValue => _currentComment;
@@ -52,7 +56,30 @@ public sealed class AnnotationRow
         EndTimeMs = EndTimeMs,
         ManagerReceiptTimeMs = ManagerReceiptTimeMs,
         MissedVersions = MissedVersions,
+        Changes = Changes,
+        Fault = Fault,
     };
+}
+
+/// <summary>What Aeg changed in a row, or could not resolve, before sending it: counted per kind and marked in the event.</summary>
+[Flags]
+public enum RowChanges
+{
+    None = 0,
+    /// <summary>A field was cut to its CEF length limit.</summary>
+    Truncated = 1,
+    /// <summary>A text column held bytes that are not valid UTF-8; they were replaced with U+FFFD.</summary>
+    InvalidText = 2,
+    /// <summary>The stage id was not found in the resource table: no stage name.</summary>
+    UnresolvedStage = 4,
+    /// <summary>A user id (modified_by, stage user) was not found in the resource table.</summary>
+    UnresolvedUser = 8,
+    /// <summary>modification_time is 0 or NULL.</summary>
+    MissingTime = 16,
+    /// <summary>A date lies outside the range CEF can carry (years 1970-9999): the field was left out.</summary>
+    TimeOutOfRange = 32,
+    /// <summary>modification_time lies beyond now + poller.maxClockSkew: sent, but the cursor does not follow it.</summary>
+    FutureTime = 64,
 }
 
 /// <summary>

@@ -241,6 +241,8 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
         row.EndTimeMs = ReadTime(reader, AnnotationQuery.EndTime);
         row.ManagerReceiptTimeMs = ReadTime(reader, AnnotationQuery.ManagerReceiptTime);
         row.MissedVersions = 0;
+        row.Changes = RowChanges.None;
+        row.Fault = null;
     }
 
     private async IAsyncEnumerable<AnnotationRow> ReadRows(DbCommand command, [EnumeratorCancellation] CancellationToken cancellationToken)

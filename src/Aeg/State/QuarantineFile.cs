@@ -31,9 +31,28 @@ public sealed class QuarantineFile(string path)
         lock (_lock)
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(Path))!);
+            using var exclusive = LockAcrossProcesses();
             using var file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.Read);
             file.Write(buffer.WrittenSpan);
             file.Flush(flushToDisk: true);
+        }
+    }
+
+    // The daemon appends while `aeg quarantine retry` rewrites: a lock file keeps an append from
+    // landing in the file the rewrite is about to replace.
+    private FileStream LockAcrossProcesses()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(Path + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(20);
+            }
         }
     }
 
@@ -82,6 +101,7 @@ public sealed class QuarantineFile(string path)
     {
         lock (_lock)
         {
+            using var exclusive = LockAcrossProcesses();
             var keep = Load().Where(r => !released(r)).ToList();
             var buffer = new ArrayBufferWriter<byte>(4096);
             foreach (var row in keep)

@@ -188,6 +188,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 // The cursor follows the rows up to now + maxClockSkew only: rows dated beyond it
                 // (sorted last) are sent once and remembered, and the cursor stays before them.
                 var next = _cursor;
+                var batchSent = 0;
                 for (var i = 0; i < batch.Count; i++)
                 {
                     var row = batch.Rows[i];
@@ -206,10 +207,11 @@ public sealed class AnnotationPoller : IAsyncDisposable
                         next = new AnnotationCursor(row.ModificationTimeMs, row.EventId);
                     }
                     await SendAsync(row, windowStart, cancellationToken);
+                    batchSent++;
                 }
                 await _sender.FlushAsync(cancellationToken);
                 Commit(next, nowMs, new CommittedBatch(batch.Rows, batch.Count, _cursor, next, Full: batch.Count == _options.BatchSize));
-                sent += batch.Count;
+                sent += batchSent;
                 progress.BatchCommitted(batch.Count, readAhead.Token);
                 batches.Recycle(batch);
             }

@@ -119,6 +119,12 @@ public sealed class AnnotationPoller : IAsyncDisposable
         catch (SyslogSendException ex)
         {
             Counters.SetSyslogProblem(ex.Message);
+            SetLagAfterFailure();
+            throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            SetLagAfterFailure();
             throw;
         }
         finally
@@ -126,6 +132,9 @@ public sealed class AnnotationPoller : IAsyncDisposable
             await _source.ReleaseAsync();
         }
     }
+
+    // Nothing is known past the cursor while a dependency fails: the lag grows with the clock.
+    private void SetLagAfterFailure() => Counters.SetCursorLag(_time.GetUtcNow().ToUnixTimeMilliseconds() - _cursor.ModificationTimeMs);
 
     private async Task<long> PollCycleAsync(CancellationToken cancellationToken, CancellationToken stopAfterBatch)
     {
@@ -179,6 +188,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
         // sending, which roughly halves a backlog drain on two cores.
         using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var batches = new BatchReader(_source, _options.BatchSize, _cursor, Counters, stopAfterBatch, readAhead.Token);
+        var caughtUp = true;
         var progress = new DrainProgress(_log, _source, _cursor, _options.BatchSize, DrainProgress.Interval);
         try
         {
@@ -212,6 +222,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 await _sender.FlushAsync(cancellationToken);
                 Commit(next, nowMs, new CommittedBatch(batch.Rows, batch.Count, _cursor, next, Full: batch.Count == _options.BatchSize));
                 sent += batchSent;
+                caughtUp = batch.Count < _options.BatchSize;
                 progress.BatchCommitted(batch.Count, readAhead.Token);
                 batches.Recycle(batch);
             }
@@ -222,7 +233,9 @@ public sealed class AnnotationPoller : IAsyncDisposable
             await readAhead.CancelAsync();
             await batches.StopAsync();
         }
-        Counters.SetCursorLag(_time.GetUtcNow().ToUnixTimeMilliseconds() - _cursor.ModificationTimeMs);
+        // Caught up (the last read came back short), the cursor is at the newest row the database
+        // holds up to now + maxClockSkew: no lag, however long ago that row was written.
+        Counters.SetCursorLag(caughtUp ? 0 : _time.GetUtcNow().ToUnixTimeMilliseconds() - _cursor.ModificationTimeMs);
         _versions.SaveIfDue(force: false);
         return sent;
     }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What an idle `aeg run` costs the ESM database: MariaDB's global status counters (Questions,
-# Com_*, Handler_read_*, Innodb_rows_read, bytes) over a quiet stretch of polling, per poll.
+# Com_*, Handler_read_*, bytes) over a quiet stretch of polling, per poll.
 #
 #   benchmarks/poller-load/idle.sh [SECONDS] [ROWS]      # defaults: 60 s, 1000000 rows
 #
@@ -17,16 +17,12 @@ SECONDS_=${1:-60}
 ROWS=${2:-1000000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-HOST=${AEG_BENCH_DB_HOST:-127.0.0.1}
-PORT=${AEG_BENCH_DB_PORT:-33306}
-USER_=${AEG_BENCH_DB_USER:-aeg_admin}
-export AEG_BENCH_DB_PASSWORD=${AEG_BENCH_DB_PASSWORD:-aeg-test}
+. "$HERE/../bench-db.sh"
 INTERVAL=${AEG_BENCH_INTERVAL:-1s}
 DB=aeg_idle_$$
 WORK=$(mktemp -d /tmp/aeg-idle-XXXXXX)
 AEG_PID=""
 
-sql() { MYSQL_PWD=$AEG_BENCH_DB_PASSWORD mysql -h "$HOST" -P "$PORT" -u "$USER_" "$@"; }
 cleanup() {
   [ -n "$AEG_PID" ] && kill "$AEG_PID" 2>/dev/null || true
   sql -e "DROP DATABASE IF EXISTS $DB" || true
@@ -38,7 +34,7 @@ trap cleanup EXIT
 snapshot() {
   sql -N -e "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_select', 'Com_stmt_prepare', 'Com_stmt_execute',
     'Com_stmt_close', 'Com_set_option', 'Connections', 'Handler_read_key', 'Handler_read_next', 'Handler_read_prev',
-    'Handler_read_first', 'Handler_read_rnd_next', 'Innodb_rows_read', 'Bytes_received', 'Bytes_sent')" | sort
+    'Handler_read_first', 'Handler_read_rnd_next', 'Bytes_received', 'Bytes_sent')" | sort
 }
 # Prints each counter's increase from $1 to $2 less the cost of one snapshot ($3 to $4), per poll.
 report() {

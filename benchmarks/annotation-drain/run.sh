@@ -23,10 +23,7 @@ set -euo pipefail
 ROWS=${1:-1000000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-HOST=${AEG_BENCH_DB_HOST:-127.0.0.1}
-PORT=${AEG_BENCH_DB_PORT:-33306}
-USER_=${AEG_BENCH_DB_USER:-aeg_admin}
-export AEG_BENCH_DB_PASSWORD=${AEG_BENCH_DB_PASSWORD:-aeg-test}
+. "$HERE/../bench-db.sh"
 BATCH=${AEG_BENCH_BATCH:-}
 REPS=${AEG_BENCH_REPS:-1}
 VARIANTS=${AEG_BENCH_VARIANTS:-}
@@ -44,7 +41,6 @@ need gcc
 need libc6-dev
 need zlib1g-dev
 
-sql() { MYSQL_PWD=$AEG_BENCH_DB_PASSWORD mysql -h "$HOST" -P "$PORT" -u "$USER_" "$@"; }
 cleanup() {
   [ -n "$SINK_PID" ] && kill "$SINK_PID" 2>/dev/null || true
   sql -e "DROP DATABASE IF EXISTS $DB" || true

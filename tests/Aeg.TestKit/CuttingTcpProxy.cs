@@ -8,6 +8,8 @@ namespace Aeg.TestKit;
 /// of bytes came back from the server, and relays faithfully before and after: a connection lost in
 /// the middle of a result. (A KILL on the server is no substitute: it may land between two queries,
 /// where the pool's reconnect absorbs it, and MariaDB may even finish a query it was told to kill.)
+/// <see cref="Down"/> and <see cref="Up"/> make an outage of the server for whoever connects
+/// through the relay, without stopping the server for anyone else.
 /// </summary>
 internal sealed class CuttingTcpProxy : IAsyncDisposable
 {
@@ -20,6 +22,7 @@ internal sealed class CuttingTcpProxy : IAsyncDisposable
     private readonly Task _accepting;
     private long _serverBytes;
     private int _cuts;
+    private volatile bool _down;
 
     public CuttingTcpProxy(string targetHost, int targetPort, long cutAfterServerBytes)
     {
@@ -36,6 +39,22 @@ internal sealed class CuttingTcpProxy : IAsyncDisposable
     /// <summary>How many connections the cut reset (0 until it happened).</summary>
     public int ConnectionsCut { get; private set; }
 
+    /// <summary>Connections attempted (and reset at once) while the relay was down.</summary>
+    public int Refused { get; private set; }
+
+    /// <summary>Resets every relayed connection and, until <see cref="Up"/>, every new one: the server seems gone.</summary>
+    public void Down()
+    {
+        _down = true;
+        CutAll();
+    }
+
+    /// <summary>Relays new connections again.</summary>
+    public void Up() => _down = false;
+
+    /// <summary>A relay that never cuts by itself; outages come from <see cref="Down"/>.</summary>
+    public static CuttingTcpProxy Switchable(string targetHost, int targetPort) => new(targetHost, targetPort, long.MaxValue);
+
     private async Task AcceptAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -48,6 +67,12 @@ internal sealed class CuttingTcpProxy : IAsyncDisposable
             catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
             {
                 return;
+            }
+            if (_down)
+            {
+                Refused++;
+                Reset(client);
+                continue;
             }
             var server = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
             try
@@ -102,14 +127,19 @@ internal sealed class CuttingTcpProxy : IAsyncDisposable
         {
             foreach (var (client, server) in _open)
             {
-                // Linger 0: the client sees a reset at once, as when a firewall or the server drops it.
-                client.LingerState = new LingerOption(true, 0);
-                client.Dispose();
+                Reset(client);
                 server.Dispose();
             }
-            ConnectionsCut = _open.Count;
+            ConnectionsCut += _open.Count;
             _open.Clear();
         }
+    }
+
+    // Linger 0: the client sees a reset at once, as when a firewall or the server drops it.
+    private static void Reset(Socket client)
+    {
+        client.LingerState = new LingerOption(true, 0);
+        client.Dispose();
     }
 
     public async ValueTask DisposeAsync()

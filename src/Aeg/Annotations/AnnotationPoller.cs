@@ -13,7 +13,6 @@ namespace Aeg.Annotations;
 /// </summary>
 public sealed class AnnotationPoller : IAsyncDisposable
 {
-    private static readonly TimeSpan CountersLogInterval = TimeSpan.FromMinutes(5);
 
     private readonly IAnnotationSource _source;
     private readonly AnnotationMapper _mapper;
@@ -240,33 +239,23 @@ public sealed class AnnotationPoller : IAsyncDisposable
         return sent;
     }
 
-    /// <summary>Polls until cancelled, retrying failures with exponential backoff; stops after the current batch.</summary>
+    /// <summary>
+    /// Asks the database whether it answers while it is down (<see cref="PollerRunLoop"/>); null:
+    /// a database outage is retried with the backoff alone. The syslog destination is asked
+    /// through the sender.
+    /// </summary>
+    public DependencyProbe? DatabaseProbe { get; set; }
+
+    /// <summary>Polls until cancelled, retrying failures (<see cref="PollerRunLoop"/>); stops after the current batch.</summary>
     public async Task RunAsync(CancellationToken stoppingToken)
     {
-        var pipeline = RetryPipeline(int.MaxValue);
-        var reportedAt = _time.GetUtcNow();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                // A stop request ends the cycle after the batch in progress; it does not abort a
-                // batch half sent (that would only cause a resend). The retry wait is cancelled.
-                // A consumer catching up after a backlog (analyst metrics) gets one poll interval (at
-                // least a second) per cycle, so new annotations still go out within about two intervals.
-                var catchUpBudget = _options.Interval > TimeSpan.FromSeconds(1) ? _options.Interval : TimeSpan.FromSeconds(1);
-                await pipeline.ExecuteAsync(async ct => await PollOnceAsync(CancellationToken.None, stoppingToken, catchUpBudget), stoppingToken);
-                if (_time.GetUtcNow() - reportedAt >= CountersLogInterval)
-                {
-                    reportedAt = _time.GetUtcNow();
-                    _log.Information("Poller at {Cursor}; {Counters}", _cursor, Counters);
-                }
-                await Task.Delay(_options.Interval, _time, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-        }
+        // A stop request ends the cycle after the batch in progress; it does not abort a batch
+        // half sent (that would only cause a resend). The retry wait is cancelled. A consumer
+        // catching up after a backlog (analyst metrics) gets one poll interval (at least a second)
+        // per cycle, so new annotations still go out within about two intervals.
+        var catchUpBudget = _options.Interval > TimeSpan.FromSeconds(1) ? _options.Interval : TimeSpan.FromSeconds(1);
+        var loop = new PollerRunLoop(_options, Counters, _log, _time, DatabaseProbe, DependencyProbe.Syslog(_sender));
+        await loop.RunAsync(() => PollOnceAsync(CancellationToken.None, stoppingToken, catchUpBudget), () => _cursor, stoppingToken);
         _versions.SaveIfDue(force: true);
         _log.Information("Poller stopped at {Cursor}; {Counters}", _cursor, Counters);
     }
@@ -385,12 +374,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
 
     private ResiliencePipeline RetryPipeline(int retries) => PollFailures.RetryPipeline(retries, _options, (exception, attempt, delay) =>
     {
-        // A connection reset in the middle of a result does not always surface as a
-        // DbException; the health source saw the read fail all the same.
-        if (exception is DbException || Counters.DatabaseProblem is not null)
-        {
-            Counters.DatabaseFailed();
-        }
+        PollFailures.CountDatabaseFailure(exception, Counters);
         _log.Warning("Poll failed ({Reason}); cursor stays at {Cursor}; retry {Attempt} in {Delay}",
             PollFailures.Describe(exception), _cursor, attempt + 1, delay);
     });

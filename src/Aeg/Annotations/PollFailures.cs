@@ -36,6 +36,21 @@ internal static class PollFailures
             .Build();
     }
 
+    /// <summary>
+    /// Counts <paramref name="ex"/> in <c>aeg_annotation_database_failures_total</c> when it is the
+    /// database's and says whether it was. A connection reset in the middle of a result does not
+    /// always surface as a DbException; the health source saw the read fail all the same.
+    /// </summary>
+    public static bool CountDatabaseFailure(Exception? ex, AnnotationCounters counters)
+    {
+        if (ex is DbException || counters.DatabaseProblem is not null)
+        {
+            counters.DatabaseFailed();
+            return true;
+        }
+        return false;
+    }
+
     public static bool IsTransient(Exception ex) =>
         // UnauthorizedAccessException: an unwritable state directory is retried (and /readyz says so) until fixed.
         ex is DbException or SyslogSendException or SocketException or IOException or TimeoutException or UnauthorizedAccessException

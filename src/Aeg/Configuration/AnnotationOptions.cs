@@ -139,8 +139,8 @@ public sealed class LookupOptions
 /// <summary>Polling cadence, batching, the late-commit window and the first start position.</summary>
 public sealed class PollerOptions
 {
-    /// <summary>Pause between polls once caught up (at least 1 s); a full batch is followed at once.</summary>
-    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Pause between polls once caught up (at least <see cref="MinInterval"/>); a full batch is followed at once.</summary>
+    public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(1);
     public int BatchSize { get; set; } = 5000;
     /// <summary>Rows committed this late (by this machine's clock) with an older timestamp are still sent once.</summary>
     public TimeSpan LookBack { get; set; } = TimeSpan.FromSeconds(30);
@@ -161,12 +161,19 @@ public sealed class PollerOptions
     public TimeSpan RetryMinDelay { get; set; } = TimeSpan.FromSeconds(1);
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The shortest <see cref="Interval"/>: an idle poll costs one or two indexed range queries
+    /// (docs/annotations.md), so five a second is still light, and below that the latency is
+    /// dominated by ESM's own commit and the network rather than the wait.
+    /// </summary>
+    public static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Every problem of this section, keys prefixed with <paramref name="keyPrefix"/>.</summary>
     public IEnumerable<ConfigProblem> Validate(string keyPrefix)
     {
-        if (Interval < TimeSpan.FromSeconds(1))
+        if (Interval < MinInterval)
         {
-            yield return new ConfigProblem($"{keyPrefix}.interval", "must be at least 1s");
+            yield return new ConfigProblem($"{keyPrefix}.interval", "must be at least 200ms (each poll is a database query)");
         }
         if (BatchSize is < 1 or > 1_000_000)
         {

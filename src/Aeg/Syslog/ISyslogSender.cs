@@ -25,6 +25,15 @@ public interface ISyslogSender : IAsyncDisposable
 
     /// <summary>Running totals (messages, bytes, failures, reconnects) for logs and /metrics.</summary>
     SyslogSenderStats Stats => SyslogSenderStats.NotCounted;
+
+    /// <summary>
+    /// Whether the destination takes a connection now, without sending anything: true when a
+    /// connection is open or one could be opened (it is then kept for the next send, and the
+    /// reconnect backoff is over), false when it could not; null when there is nothing to probe
+    /// (UDP has no connection). Never throws for a transport error; the caller bounds it with
+    /// <paramref name="cancellationToken"/>.
+    /// </summary>
+    ValueTask<bool?> ProbeAsync(CancellationToken cancellationToken) => ValueTask.FromResult<bool?>(null);
 }
 
 /// <summary>A syslog send failed; the message was not handed to the transport.</summary>

@@ -122,6 +122,38 @@ public sealed class TcpSyslogSender : ISyslogSender
         return FlushSlowAsync(cancellationToken);
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Connects at once, whatever the reconnect backoff says: the caller paces its probes, and the
+    /// point of probing is to resume the moment the receiver is back rather than when the backoff
+    /// ends. A failed probe is not counted as a send failure. A connection carrying messages not yet
+    /// flushed is never replaced.
+    /// </remarks>
+    public async ValueTask<bool?> ProbeAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_connection is { PeerClosed: false })
+            return true;
+        if (_buffered > 0 || _writtenSinceFlush > 0)
+            return false;
+        try
+        {
+            var connection = await SyslogConnection.OpenAsync(_options, _tls, cancellationToken);
+            DropConnection();
+            _connection = connection;
+        }
+        catch (Exception e) when (SyslogTransportError.Is(e) || e is OperationCanceledException)
+        {
+            _log?.Debug("Syslog {Destination}: probe failed: {Reason}", Destination,
+                e is OperationCanceledException ? "no connection before the probe's deadline" : SyslogTransportError.Describe(e));
+            return false;
+        }
+
+        _reconnects.Connected();
+        _log?.Information("Syslog connected to {Destination}", Destination);
+        return true;
+    }
+
     /// <summary>Writes what is buffered (best effort, bounded by the connect timeout) and closes the connection.</summary>
     public async ValueTask DisposeAsync()
     {

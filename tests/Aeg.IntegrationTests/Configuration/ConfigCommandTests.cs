@@ -53,7 +53,7 @@ public sealed class ConfigCommandTests : IDisposable
         var (exit, stdout, _) = await Aeg("config", "check", "--config", config);
         Assert.Equal(2, exit);
         Assert.Contains($"{config}: database.port: ", stdout);
-        Assert.Contains($"{config}: poller.interval: must be at least 1s", stdout);
+        Assert.Contains($"{config}: poller.interval: must be at least 200ms", stdout);
         Assert.Contains($"{config}: logging.retainedFiles: must be at least 1", stdout);
         Assert.Contains($"{config}: database.passwordEnv: environment variable AEG_CHECK_TEST_UNSET_VARIABLE is not set", stdout);
         Assert.Contains($"{mappings}: header.defaultSeverity", stdout);

@@ -18,7 +18,7 @@ public sealed class ConfigurationTests : IDisposable
         var o = AegConfig.Load(example);
         Assert.Equal("arcsight", o.Database.Database);
         Assert.Equal("AEG_DB_PASSWORD", o.Database.PasswordEnv);
-        Assert.Equal(TimeSpan.FromSeconds(5), o.Poller.Interval);
+        Assert.Equal(TimeSpan.FromSeconds(1), o.Poller.Interval);
         Assert.Equal(5000, o.Poller.BatchSize);
         Assert.Equal(TimeKind.EpochMs, o.Source.TimeKind);
         Assert.Equal("arc_resource", o.Source.StageLookup!.Table);
@@ -60,7 +60,7 @@ public sealed class ConfigurationTests : IDisposable
     }
 
     [Theory]
-    [InlineData("poller:\n  interval: 500ms\n", "poller.interval", "at least 1s")]
+    [InlineData("poller:\n  interval: 150ms\n", "poller.interval", "at least 200ms")]
     [InlineData("poller:\n  interval: five\n", "poller.interval", "not a duration")]
     [InlineData("poller:\n  batchSize: 0\n", "poller.batchSize", "1–1000000")]
     [InlineData("poller:\n  firstStart: yesterday\n", "poller.firstStart", "ISO 8601")]

@@ -209,12 +209,8 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
     {
         row.EventId = c.Required(AnnotationQuery.EventId);
         row.Version = c.Required(AnnotationQuery.Version);
-        var mt = c.Time(AnnotationQuery.ModificationTime);
-        row.ModificationTimeMs = mt ?? 0;
-        if (mt is null or 0)
-        {
-            row.Changes |= RowChanges.MissingTime;
-        }
+        // NULL as 0: the mapper marks both MissingTime.
+        row.ModificationTimeMs = c.Time(AnnotationQuery.ModificationTime) ?? 0;
         if (userIds)
         {
             row.ModifiedById = c.Int64(AnnotationQuery.ModifiedBy);

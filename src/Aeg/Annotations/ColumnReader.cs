@@ -51,7 +51,7 @@ internal sealed class ColumnReader
         }
         // A mismatch is configuration, not a bad row: the keyset parameter would compare unlike values.
         var mt = _kinds[AnnotationQuery.ModificationTime];
-        if (options.TimeKind == TimeKind.Datetime ? mt == Kind.Integer : mt == Kind.DateTime)
+        if (options.TimeKind == TimeKind.Datetime ? mt is not (Kind.DateTime or Kind.String) : mt == Kind.DateTime)
         {
             throw new InvalidOperationException(
                 $"source.columns.modificationTime ({options.Columns.ModificationTime}) is of type {reader.GetDataTypeName(AnnotationQuery.ModificationTime)}, " +
@@ -91,6 +91,8 @@ internal sealed class ColumnReader
         {
             Kind.Integer => _reader.GetInt64(ordinal),
             Kind.DateTime => ToEpochMs(_reader.GetDateTime(ordinal)),
+            // The provider parses a date held as text.
+            Kind.String when _options.TimeKind == TimeKind.Datetime => ToEpochMs(_reader.GetDateTime(ordinal)),
             _ => ConvertToInt64(_reader.GetValue(ordinal)),
         };
     }

@@ -156,6 +156,27 @@ public sealed class ColumnTypeReadingTests
         Assert.Contains("modification_time", error.Message);
     }
 
+    [Fact]
+    public async Task Time_columns_are_read_by_their_type_and_a_datetime_table_may_hold_the_modification_time_as_text()
+    {
+        await using var db = await TestDatabase.CreateEsmAsync();
+        await db.ExecuteAsync("""
+            ALTER TABLE arc_event_annotation MODIFY modification_time VARCHAR(30) NOT NULL, MODIFY end_time DATETIME(3) NULL,
+              MODIFY manager_receipt_time DECIMAL(20,0) NULL
+            """);
+        var at = new DateTimeOffset(2026, 12, 3, 4, 5, 6, 250, TimeSpan.Zero);
+        await db.ExecuteAsync("""
+            INSERT INTO arc_event_annotation (event_id, version, modification_time, stage_update_time, end_time, manager_receipt_time)
+            VALUES (1, 1, '2026-12-03 04:05:06.250', @ms, '2026-12-03 04:05:06.250', @ms)
+            """, ("@ms", at.ToUnixTimeMilliseconds()));
+
+        var row = Assert.Single(await SourceReading.ReadAllAsync(db, new SourceOptions { TimeKind = TimeKind.Datetime }));
+
+        var ms = at.ToUnixTimeMilliseconds();
+        Assert.Equal((ms, ms, ms, ms), (row.ModificationTimeMs, row.StageUpdateTimeMs, row.EndTimeMs, row.ManagerReceiptTimeMs));
+        Assert.Null(row.Fault);
+    }
+
     // Rows 1-5: resolved, unknown stage, unknown modifier, unknown stage user, no ids at all.
     private static async Task<TestDatabase> UnresolvedRowsAsync()
     {

@@ -46,6 +46,33 @@ public sealed class AnnotationCounters
     internal void SetSyslogProblem(string? problem) => Volatile.Write(ref _syslogProblem, problem);
     internal void SetCursorLag(long ms) => _cursorLagMs.Set(Math.Max(0, ms));
 
+    private readonly AtomicCounter[] _rowChanges = new AtomicCounter[RowChangeNames.Kinds.Count];
+    /// <summary>Rows sent with a change of this kind (one of <see cref="RowChangeNames.Kinds"/>).</summary>
+    public long RowsChanged(RowChanges kind)
+    {
+        for (var i = 0; i < _rowChanges.Length; i++)
+        {
+            if (RowChangeNames.Kinds[i].Kind == kind)
+            {
+                return _rowChanges[i].Value;
+            }
+        }
+        throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a single kind");
+    }
+    internal void RowChanged(int kindIndex) => _rowChanges[kindIndex].Increment();
+
+    private AtomicCounter _quarantined;
+    private string? _lastQuarantined;
+    /// <summary>Rows set aside because they could not be sent (a column that cannot be read, a mapping failure).</summary>
+    public long Quarantined => _quarantined.Value;
+    /// <summary>The last row set aside and why, for /readyz; null when none since start.</summary>
+    public string? LastQuarantined => Volatile.Read(ref _lastQuarantined);
+    internal void RowQuarantined(long eventId, long version, string reason)
+    {
+        _quarantined.Increment();
+        Volatile.Write(ref _lastQuarantined, $"event {eventId} version {version}: {reason}");
+    }
+
     private AtomicCounter _stateWriteFailures;
     /// <summary>Cursor saves that failed (full or read-only state directory).</summary>
     public long StateWriteFailures => _stateWriteFailures.Value;

@@ -15,12 +15,16 @@ public sealed class AnnotationMapper
     private const int SyslogSeverityNotice = 5;
     private const string AppName = "aeg";
 
+    /// <summary>The last millisecond of 9999-12-31 UTC: the latest date an event can carry.</summary>
+    public const long MaxCefDateMs = 253_402_300_799_999;
+
     private readonly CefMappings _mappings;
     private readonly SyslogOutputOptions _syslog;
     private readonly string _hostName;
     private readonly ArrayBufferWriter<byte> _buffer = new(8192);
     private readonly CefWriter _writer;
     private readonly Field[] _fields;
+    private readonly Field? _changesField;
     private readonly CefPreparedHeader _header;
     private readonly (long Mask, string Label)[] _flagBits;
     private readonly Dictionary<long, string> _flagLabelCache = [];
@@ -35,7 +39,8 @@ public sealed class AnnotationMapper
         _writer = new CefWriter(_buffer);
         // Keys, labels and the constant header fields are checked, escaped and encoded here once,
         // not on every row: per field the row then costs one copy of "key=" and its value.
-        _fields = mappings.Fields.Select(f => PrepareField(f, hostName)).ToArray();
+        _fields = mappings.Fields.Where(f => f.Source != AnnotationField.Changes).Select(f => PrepareField(f, hostName)).ToArray();
+        _changesField = mappings.Fields.Where(f => f.Source == AnnotationField.Changes).Select(f => PrepareField(f, hostName)).FirstOrDefault();
         var h = mappings.Header;
         _header = CefPreparedHeader.Create(h.DeviceVendor, h.DeviceProduct, h.DeviceVersion, h.DeviceEventClassId, h.Name);
         _flagBits = mappings.Flags.OrderBy(kv => kv.Key).Select(kv => (1L << kv.Key, kv.Value)).ToArray();
@@ -60,6 +65,10 @@ public sealed class AnnotationMapper
             _writer.WriteSyslogRfc3164(priority, now, _hostName, AppName);
         }
         _writer.WriteHeader(_header, Severity(row));
+        if (row.ModificationTimeMs <= 0)
+        {
+            row.Changes |= RowChanges.MissingTime;
+        }
         foreach (var field in _fields)
         {
             if (WriteValue(field, row) && field.Label is { } label)
@@ -67,7 +76,20 @@ public sealed class AnnotationMapper
                 _writer.WriteExtension(label);
             }
         }
-        TruncatedFields += _writer.TruncatedFields;
+        if (_writer.TruncatedFields > 0)
+        {
+            row.Changes |= RowChanges.Truncated;
+            TruncatedFields += _writer.TruncatedFields;
+        }
+        // Last, whatever its place in the mappings: only now is every change of the row known.
+        if (_changesField is { } changes && row.Changes != RowChanges.None)
+        {
+            _writer.WriteExtension(changes.Key, RowChangeNames.Of(row.Changes));
+            if (changes.Label is { } label)
+            {
+                _writer.WriteExtension(label);
+            }
+        }
         return _buffer.WrittenMemory;
     }
 
@@ -120,15 +142,16 @@ public sealed class AnnotationMapper
             case AnnotationField.Stage: return WriteText(key, row.StageName);
             case AnnotationField.StageUri: return WriteText(key, row.StageUri);
             case AnnotationField.StageUser: return WriteText(key, row.StageUser);
-            case AnnotationField.StageUpdateTime: return WriteDate(key, row.StageUpdateTimeMs);
+            case AnnotationField.StageUpdateTime: return WriteDate(key, row.StageUpdateTimeMs, row);
             case AnnotationField.FlagLabels:
                 return row.Flags is { } f && WriteText(key, FlagLabels(f));
             case AnnotationField.Flags: return WriteNumber(key, row.Flags);
             case AnnotationField.Version: return WriteNumber(key, row.Version);
             case AnnotationField.EventId: return WriteNumber(key, row.EventId);
-            case AnnotationField.ModificationTime: return WriteDate(key, row.ModificationTimeMs);
-            case AnnotationField.ManagerReceiptTime: return WriteDate(key, row.ManagerReceiptTimeMs);
-            case AnnotationField.EndTime: return WriteDate(key, row.EndTimeMs);
+            // 0 stands for a missing time (MissingTime): leaving it out beats claiming 1970.
+            case AnnotationField.ModificationTime: return row.ModificationTimeMs > 0 && WriteDate(key, row.ModificationTimeMs, row);
+            case AnnotationField.ManagerReceiptTime: return WriteDate(key, row.ManagerReceiptTimeMs, row);
+            case AnnotationField.EndTime: return WriteDate(key, row.EndTimeMs, row);
             case AnnotationField.MissedVersions:
                 return row.MissedVersions > 0 && WriteNumber(key, row.MissedVersions);
             default: return false;
@@ -170,14 +193,20 @@ public sealed class AnnotationMapper
         return true;
     }
 
-    private bool WriteDate(CefPreparedKey key, long? epochMs)
+    private bool WriteDate(CefPreparedKey key, long? epochMs, AnnotationRow row)
     {
         if (epochMs is not { } ms)
         {
             return false;
         }
-        // Through DateTimeOffset as before: a value outside its range fails the row the same way.
-        _writer.WriteExtension(key, DateTimeOffset.FromUnixTimeMilliseconds(ms).ToUnixTimeMilliseconds());
+        // A date CEF cannot carry (before 1970 or after 9999, e.g. a year-10000 placeholder) is
+        // left out and marked: a SmartConnector would reject the event or misread it.
+        if (ms is < 0 or > MaxCefDateMs)
+        {
+            row.Changes |= RowChanges.TimeOutOfRange;
+            return false;
+        }
+        _writer.WriteExtension(key, ms);
         return true;
     }
 

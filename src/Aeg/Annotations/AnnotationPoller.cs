@@ -13,7 +13,6 @@ namespace Aeg.Annotations;
 /// </summary>
 public sealed class AnnotationPoller : IAsyncDisposable
 {
-    private static readonly TimeSpan VersionsSaveInterval = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan CountersLogInterval = TimeSpan.FromMinutes(5);
 
     private readonly IAnnotationSource _source;
@@ -24,22 +23,26 @@ public sealed class AnnotationPoller : IAsyncDisposable
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly LookBackWindow _window;
-    private readonly VersionTracker _versions;
     private readonly List<SentKey> _pendingKeys = [];
-    private readonly Dictionary<long, long> _pendingVersions = [];
     private readonly ICommittedBatchConsumer? _consumer;
     private readonly List<AnnotationRow> _lateRows = [];
     private AnnotationCursor _cursor;
-    private DateTimeOffset _versionsSavedAt;
-    private bool _versionsDirty;
+    // Rows dated after this (now + maxClockSkew, set per cycle) do not move the cursor.
+    private long _futureFromMs = long.MaxValue;
     private AnnotationState? _unsavedState;
+    private readonly RowQuarantine _quarantine;
+    private readonly LateCommitSearch _lateCommits;
+    private readonly RowChangeLog _changes;
+    private readonly VersionMemory _versions;
 
     /// <summary>
     /// The poller owns <paramref name="stateFile"/> and disposes it; <paramref name="consumer"/>
-    /// (analyst metrics, or null) gets every committed batch.
+    /// (analyst metrics, or null) gets every committed batch; rows that cannot be sent go to
+    /// <paramref name="quarantine"/> (null: they are only counted and logged).
     /// </summary>
     public AnnotationPoller(IAnnotationSource source, AnnotationMapper mapper, ISyslogSender sender, IAnnotationStateStore stateFile,
-        PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null, ICommittedBatchConsumer? consumer = null)
+        PollerOptions options, ILogger log, TimeProvider? time = null, AnnotationCounters? counters = null, ICommittedBatchConsumer? consumer = null,
+        QuarantineFile? quarantine = null)
     {
         Counters = counters ?? new AnnotationCounters();
         _source = new DatabaseHealthSource(source, Counters);
@@ -50,8 +53,11 @@ public sealed class AnnotationPoller : IAsyncDisposable
         _log = log;
         _time = time ?? TimeProvider.System;
         _window = new LookBackWindow(options.LookBackMaxRemembered);
-        _versions = new VersionTracker(options.VersionMemory);
         _consumer = consumer;
+        _quarantine = new RowQuarantine(quarantine, Counters, log, _time);
+        _lateCommits = new LateCommitSearch(options);
+        _changes = new RowChangeLog(log, Counters, _time);
+        _versions = new VersionMemory(stateFile, options, log, _time, Counters);
     }
 
     public AnnotationCounters Counters { get; }
@@ -86,11 +92,8 @@ public sealed class AnnotationPoller : IAsyncDisposable
             }
             _log.Information("Resuming at {Cursor} with {Remembered} keys in the look-back window", _cursor, state.Recent.Count);
         }
-        foreach (var (id, v) in _stateFile.LoadVersions())
-        {
-            _versions.Set(id, v);
-        }
-        _versionsSavedAt = _time.GetUtcNow();
+        _window.Start(_cursor);
+        _versions.Load();
         _consumer?.Start(_cursor);
     }
 
@@ -116,6 +119,12 @@ public sealed class AnnotationPoller : IAsyncDisposable
         catch (SyslogSendException ex)
         {
             Counters.SetSyslogProblem(ex.Message);
+            SetLagAfterFailure();
+            throw;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            SetLagAfterFailure();
             throw;
         }
         finally
@@ -123,6 +132,9 @@ public sealed class AnnotationPoller : IAsyncDisposable
             await _source.ReleaseAsync();
         }
     }
+
+    // Nothing is known past the cursor while a dependency fails: the lag grows with the clock.
+    private void SetLagAfterFailure() => Counters.SetCursorLag(_time.GetUtcNow().ToUnixTimeMilliseconds() - _cursor.ModificationTimeMs);
 
     private async Task<long> PollCycleAsync(CancellationToken cancellationToken, CancellationToken stopAfterBatch)
     {
@@ -134,25 +146,27 @@ public sealed class AnnotationPoller : IAsyncDisposable
             SaveState(unsaved);
         }
         long sent = 0;
-        var nowMs = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var lookBackMs = (long)_options.LookBack.TotalMilliseconds;
-        var windowStart = nowMs - lookBackMs;
+        var now = _time.GetUtcNow();
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var windowStart = nowMs - _lateCommits.RememberMs;
         _window.Prune(windowStart);
-
-        if (lookBackMs > 0 && _cursor.ModificationTimeMs >= windowStart)
+        _futureFromMs = nowMs + (long)_options.MaxClockSkew.TotalMilliseconds;
+        if (_lateCommits.From(now, _cursor, _window) is { } searchFrom)
         {
             ClearPending();
             var n = 0;
-            await foreach (var row in _source.ReadWindowAsync(windowStart, _cursor, cancellationToken))
+            await foreach (var row in _source.ReadWindowAsync(searchFrom, _cursor, cancellationToken))
             {
                 Counters.RowPolled();
-                if (_window.Contains(row.EventId, row.Version) || _pendingVersions.GetValueOrDefault(row.EventId) == row.Version)
+                if (_window.Contains(row.EventId, row.Version) || _versions.IsPending(row.EventId, row.Version))
                 {
                     continue;
                 }
                 Counters.LateRow();
-                _log.Information("Late row behind the cursor: event {EventId} version {Version} modified {ModificationTime}",
-                    row.EventId, row.Version, row.ModificationTimeMs);
+                _log.Information(_lateCommits.BeyondLookBack(row.ModificationTimeMs, now)
+                        ? "Late row behind the cursor, older than poller.lookBack (found by the late-commit search): event {EventId} version {Version} modified {ModificationTime}"
+                        : "Late row behind the cursor: event {EventId} version {Version} modified {ModificationTime}",
+                    row.EventId, row.Version, DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(row.ModificationTimeMs, 0, AnnotationMapper.MaxCefDateMs)));
                 await SendAsync(row, windowStart, cancellationToken);
                 if (_consumer is not null)
                 {
@@ -174,19 +188,41 @@ public sealed class AnnotationPoller : IAsyncDisposable
         // sending, which roughly halves a backlog drain on two cores.
         using var readAhead = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var batches = new BatchReader(_source, _options.BatchSize, _cursor, Counters, stopAfterBatch, readAhead.Token);
+        var caughtUp = true;
         var progress = new DrainProgress(_log, _source, _cursor, _options.BatchSize, DrainProgress.Interval);
         try
         {
             await foreach (var batch in batches.ReadAllAsync(cancellationToken))
             {
                 ClearPending();
+                // The cursor follows the rows up to now + maxClockSkew only: rows dated beyond it
+                // (sorted last) are sent once and remembered, and the cursor stays before them.
+                var next = _cursor;
+                var batchSent = 0;
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    await SendAsync(batch.Rows[i], windowStart, cancellationToken);
+                    var row = batch.Rows[i];
+                    if (row.ModificationTimeMs > _futureFromMs)
+                    {
+                        if (_window.Contains(row.EventId, row.Version))
+                        {
+                            continue;
+                        }
+                        row.Changes |= RowChanges.FutureTime;
+                        _log.Warning("Event {EventId} version {Version} is dated {ModificationTime}, beyond now + poller.maxClockSkew: sent, but the cursor stays before it",
+                            row.EventId, row.Version, DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(row.ModificationTimeMs, 0, AnnotationMapper.MaxCefDateMs)));
+                    }
+                    else
+                    {
+                        next = new AnnotationCursor(row.ModificationTimeMs, row.EventId);
+                    }
+                    await SendAsync(row, windowStart, cancellationToken);
+                    batchSent++;
                 }
                 await _sender.FlushAsync(cancellationToken);
-                Commit(batch.Last, nowMs, new CommittedBatch(batch.Rows, batch.Count, _cursor, batch.Last, Full: batch.Count == _options.BatchSize));
-                sent += batch.Count;
+                Commit(next, nowMs, new CommittedBatch(batch.Rows, batch.Count, _cursor, next, Full: batch.Count == _options.BatchSize));
+                sent += batchSent;
+                caughtUp = batch.Count < _options.BatchSize;
                 progress.BatchCommitted(batch.Count, readAhead.Token);
                 batches.Recycle(batch);
             }
@@ -197,8 +233,10 @@ public sealed class AnnotationPoller : IAsyncDisposable
             await readAhead.CancelAsync();
             await batches.StopAsync();
         }
-        Counters.SetCursorLag(_time.GetUtcNow().ToUnixTimeMilliseconds() - _cursor.ModificationTimeMs);
-        SaveVersionsIfDue(force: false);
+        // Caught up (the last read came back short), the cursor is at the newest row the database
+        // holds up to now + maxClockSkew: no lag, however long ago that row was written.
+        Counters.SetCursorLag(caughtUp ? 0 : _time.GetUtcNow().ToUnixTimeMilliseconds() - _cursor.ModificationTimeMs);
+        _versions.SaveIfDue(force: false);
         return sent;
     }
 
@@ -229,7 +267,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 break;
             }
         }
-        SaveVersionsIfDue(force: true);
+        _versions.SaveIfDue(force: true);
         _log.Information("Poller stopped at {Cursor}; {Counters}", _cursor, Counters);
     }
 
@@ -248,7 +286,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
         }
         finally
         {
-            SaveVersionsIfDue(force: true);
+            _versions.SaveIfDue(force: true);
         }
     }
 
@@ -260,16 +298,29 @@ public sealed class AnnotationPoller : IAsyncDisposable
 
     private async ValueTask SendAsync(AnnotationRow row, long windowStart, CancellationToken cancellationToken)
     {
-        long? previous = _pendingVersions.TryGetValue(row.EventId, out var pv) ? pv : _versions.LastVersion(row.EventId);
-        var missed = VersionTracker.Missed(previous, row.Version, _options.GapOnFirstSight);
-        row.MissedVersions = missed;
-        if (missed > 0)
+        _versions.CheckGap(row);
+        ReadOnlyMemory<byte> message = default;
+        if (row.Fault is null)
         {
-            Counters.VersionGap(missed);
-            _log.Warning("Event {EventId}: version {Version} follows {Previous}; {Missed} edit(s) were overwritten before Aeg saw them",
-                row.EventId, row.Version, previous?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "nothing", missed);
+            try
+            {
+                message = _mapper.Map(row);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                row.Fault = $"mapping failed: {ex.GetType().Name}: {ex.Message}";
+            }
         }
-        var message = _mapper.Map(row);
+        if (row.ModificationTimeMs >= windowStart)
+        {
+            // Quarantined or sent, the row is done: a re-read must not take it for a late row.
+            _pendingKeys.Add(new SentKey(row.EventId, row.Version, row.ModificationTimeMs));
+        }
+        if (row.Fault is { } fault)
+        {
+            _quarantine.Add(row, fault);
+            return;
+        }
         try
         {
             await _sender.SendAsync(message, cancellationToken);
@@ -280,18 +331,16 @@ public sealed class AnnotationPoller : IAsyncDisposable
             throw;
         }
         Counters.EventSent();
-        _pendingVersions[row.EventId] = row.Version;
-        if (row.ModificationTimeMs >= windowStart)
-        {
-            _pendingKeys.Add(new SentKey(row.EventId, row.Version, row.ModificationTimeMs));
-        }
+        _changes.Record(row);
+        _versions.Sent(row.EventId, row.Version);
     }
+
 
     private void ClearPending()
     {
         _lateRows.Clear();
         _pendingKeys.Clear();
-        _pendingVersions.Clear();
+        _versions.ClearPending();
     }
 
     // Called only after FlushAsync returned: the events are on the wire, so the cursor may move.
@@ -301,11 +350,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
         {
             _window.Add(k);
         }
-        foreach (var (id, v) in _pendingVersions)
-        {
-            _versions.Set(id, v);
-        }
-        _versionsDirty |= _pendingVersions.Count > 0;
+        _versions.Commit();
         // Before the cursor moves, so a consumer never sees the cursor ahead of what it was given;
         // one that keeps its own position re-reads whatever a crash kept from it.
         _consumer?.Committed(committed);
@@ -335,25 +380,6 @@ public sealed class AnnotationPoller : IAsyncDisposable
             Counters.SetStateWriteProblem($"cursor write failed: {ex.GetType().Name}: {ex.Message}");
             throw new StateWriteException(
                 $"cannot write the state file {_stateFile.Description} ({ex.Message}); it keeps the previous cursor, nothing more is sent until it can be written", ex);
-        }
-    }
-
-    private void SaveVersionsIfDue(bool force)
-    {
-        var now = _time.GetUtcNow();
-        if (_versionsDirty && (force || now - _versionsSavedAt >= VersionsSaveInterval))
-        {
-            try
-            {
-                _stateFile.SaveVersions(_versions.Entries);
-                _versionsDirty = false;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Advisory data (gap detection only): keep it in memory and try again later.
-                _log.Warning("Cannot write {File} ({Reason}); version memory is kept in memory", _stateFile.Description, ex.Message);
-            }
-            _versionsSavedAt = now;
         }
     }
 

@@ -47,6 +47,7 @@ public sealed class AnnotationQuery
         Count = $"SELECT COUNT(*) FROM {QTable(source.Table)}";
         CountAfter = $"SELECT COUNT(*) FROM {QTable(source.Table)} a WHERE ({mt} > @t) OR ({mt} = @t AND {id} > @id)";
         Newest = $"{all} ORDER BY {mt} DESC, {id} DESC LIMIT 1";
+        ByEventId = $"{all} WHERE {id} = @id";
     }
 
     /// <summary>The next batch after the cursor (@t, @id, @batch), every column, names resolved by joins.</summary>
@@ -70,6 +71,8 @@ public sealed class AnnotationQuery
     /// <summary>Rows after the cursor (@t, @id): the size of a backlog, for drain progress.</summary>
     public string CountAfter { get; }
     public string Newest { get; }
+    /// <summary>The row of one event (@id), every column: for <c>aeg quarantine retry</c>.</summary>
+    public string ByEventId { get; }
 
     /// <summary>Id, name and URI (or NULL) of the resources in <paramref name="ids"/> (integers, so inlined).</summary>
     public static string Lookup(LookupOptions lookup, IEnumerable<long> ids)

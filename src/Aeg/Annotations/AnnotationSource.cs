@@ -78,6 +78,18 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
         }
     }
 
+    /// <summary>The current row of one event (the row object is reused), or nothing when the event has no annotation.</summary>
+    public async IAsyncEnumerable<AnnotationRow> ReadEventAsync(long eventId, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var connection = await ConnectionAsync(cancellationToken);
+        await using var command = database.CreateCommand(connection, _query.ByEventId);
+        AnnotationDatabase.AddParameter(command, "@id", eventId);
+        await foreach (var row in ReadRows(command, cancellationToken))
+        {
+            yield return row;
+        }
+    }
+
     public async Task<long?> CountAfterAsync(AnnotationCursor cursor, CancellationToken cancellationToken)
     {
         // Its own connection: the cycle's connection is busy with the batches meanwhile.

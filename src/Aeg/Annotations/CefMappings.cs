@@ -36,7 +36,7 @@ public sealed class CefFieldMapping
 public enum AnnotationField
 {
     HostName, ModifiedBy, AuditTrail, CurrentComment, Stage, StageUri, StageUser, StageUpdateTime,
-    FlagLabels, Flags, Version, EventId, ModificationTime, ManagerReceiptTime, EndTime, MissedVersions,
+    FlagLabels, Flags, Version, EventId, ModificationTime, ManagerReceiptTime, EndTime, MissedVersions, Changes,
 }
 
 /// <summary>Loads and validates cef-mappings.yaml.</summary>

@@ -19,6 +19,21 @@ public sealed class LookBackWindow(int capacity)
     /// <summary>Keys dropped because the window held more than its capacity.</summary>
     public long Overflowed { get; private set; }
 
+    /// <summary>
+    /// The window knows every key sent with a modification time from here on: past its capacity it
+    /// forgot keys up to just before this, and a late-row search must not start earlier, or it would
+    /// take a forgotten key for a late row and send it twice.
+    /// </summary>
+    public long CompleteFromMs { get; private set; } = long.MinValue;
+
+    /// <summary>
+    /// Starts the memory at a restart or first start: complete only from the oldest key kept (keys
+    /// before it were pruned), or from the cursor when none is kept (rows before a first start, or
+    /// sent by a version of Aeg that kept less, are not ours to send again).
+    /// </summary>
+    public void Start(AnnotationCursor cursor) =>
+        CompleteFromMs = _order.Count > 0 ? _order.Min(k => k.ModificationTimeMs) : cursor.ModificationTimeMs + 1;
+
     public bool Contains(long eventId, long version) => _keys.Contains((eventId, version));
 
     public void Add(SentKey key)
@@ -32,6 +47,7 @@ public sealed class LookBackWindow(int capacity)
             if (_keys.Remove((old.EventId, old.Version)))
             {
                 Overflowed++;
+                CompleteFromMs = Math.Max(CompleteFromMs, old.ModificationTimeMs + 1);
             }
         }
     }

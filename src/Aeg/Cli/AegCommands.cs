@@ -13,6 +13,7 @@ internal static class AegCommands
         yield return TestConnectionCommand.Create();
         yield return EmitSampleCommand.Create();
         yield return TicketsCommand.Create();
+        yield return QuarantineCommand.Create();
         yield return RulesCommand.Create();
         yield return ListenCommand.Create();
         yield return SimulateCommand.Create();

@@ -152,6 +152,12 @@ public sealed class PollerOptions
     public bool GapOnFirstSight { get; set; }
     /// <summary>How many event ids' last versions are remembered for gap detection.</summary>
     public int VersionMemory { get; set; } = 100_000;
+    /// <summary>Rows dated further ahead of this machine's clock are sent, but the cursor does not follow them.</summary>
+    public TimeSpan MaxClockSkew { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>How far back the periodic search for late commits (rows behind the cursor never sent) reaches.</summary>
+    public TimeSpan LateCommitHorizon { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>How often that search runs (the look-back window is searched on every poll).</summary>
+    public TimeSpan LateCommitCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
     public TimeSpan RetryMinDelay { get; set; } = TimeSpan.FromSeconds(1);
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -177,6 +183,18 @@ public sealed class PollerOptions
         if (VersionMemory < 0)
         {
             yield return new ConfigProblem($"{keyPrefix}.versionMemory", "must not be negative");
+        }
+        if (MaxClockSkew < TimeSpan.Zero || MaxClockSkew > TimeSpan.FromDays(1))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.maxClockSkew", "must be 0s–1d");
+        }
+        if (LateCommitHorizon < TimeSpan.Zero || LateCommitHorizon > TimeSpan.FromDays(7))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.lateCommitHorizon", "must be 0s–7d (0s turns the search off)");
+        }
+        if (LateCommitCheckInterval < TimeSpan.FromSeconds(1))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.lateCommitCheckInterval", "must be at least 1s");
         }
         if (!TryParseFirstStart(FirstStart, out _))
         {

@@ -77,7 +77,8 @@ public sealed class AegHost
 
     /// <summary>A poller whose cursor lives in <paramref name="store"/> (the shared table of an active/standby group).</summary>
     public AnnotationPoller CreatePoller(ISyslogSender sender, IAnnotationStateStore store) =>
-        new(CreateSource(), CreateMapper(), sender, store, Options.Poller, Log, counters: Counters, consumer: Analytics);
+        new(CreateSource(), CreateMapper(), sender, store, Options.Poller, Log, counters: Counters, consumer: Analytics,
+            quarantine: QuarantineFile.In(Options.State.Directory));
 
     /// <summary>
     /// The poller counters of this process. Every poller the host creates shares them, so an

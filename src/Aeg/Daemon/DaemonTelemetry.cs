@@ -58,6 +58,7 @@ public static class DaemonTelemetry
             checks.Add(new DatabaseHealthCheck(counters));
             checks.Add(new StateDirectoryHealthCheck(counters));
             checks.Add(new SyslogDestinationHealthCheck(counters));
+            checks.Add(new QuarantineHealthCheck(counters));
         }
         if (parts.Pipeline is { } pipeline)
         {

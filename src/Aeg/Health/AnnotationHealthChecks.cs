@@ -25,3 +25,13 @@ public sealed class SyslogDestinationHealthCheck(AnnotationCounters counters) : 
 
     public HealthStatus Check() => counters.SyslogProblem is { } problem ? HealthStatus.NotReady(problem) : HealthStatus.Ok();
 }
+
+/// <summary>Always ready (the rows behind a quarantined one flow on), but says that rows were set aside and the last one's reason.</summary>
+public sealed class QuarantineHealthCheck(AnnotationCounters counters) : IHealthCheck
+{
+    public string Name => "annotation_quarantine";
+
+    public HealthStatus Check() => counters.LastQuarantined is { } last
+        ? HealthStatus.Ok($"{counters.Quarantined} row(s) quarantined since start, last {last}; see aeg quarantine list")
+        : HealthStatus.Ok();
+}

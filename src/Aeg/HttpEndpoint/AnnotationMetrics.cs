@@ -15,6 +15,13 @@ public sealed class AnnotationMetrics(AnnotationCounters counters) : IMetricsSou
         writer.Counter("aeg_annotation_version_gaps_total", "Events whose version jumped by more than one (edits overwritten between two polls).", counters.VersionGaps);
         writer.Counter("aeg_annotation_missed_versions_total", "Versions never seen, summed over all version gaps.", counters.MissedVersions);
         writer.Counter("aeg_annotation_late_rows_total", "Rows found behind the cursor inside the look-back window (late commits).", counters.LateRows);
+        writer.Family("aeg_annotation_row_changes_total", "counter",
+            "Annotation Events sent with a change, per kind (the event's cs6 names them; docs/annotations.md).");
+        foreach (var (kind, name) in RowChangeNames.Kinds)
+        {
+            writer.Sample("aeg_annotation_row_changes_total", counters.RowsChanged(kind), ("kind", name));
+        }
+        writer.Counter("aeg_annotation_quarantined_total", "Annotation rows that could not be sent and were set aside (aeg quarantine list).", counters.Quarantined);
         writer.Counter("aeg_annotation_batches_total", "Batches sent and committed to the cursor file.", counters.Batches);
         writer.Gauge("aeg_annotation_cursor_lag_seconds", "Seconds between now and the cursor's modification time after the last poll.", counters.CursorLagMs / 1000.0);
     }

@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Buffers.Text;
+using System.Globalization;
 using System.Text.Json;
 
 namespace Aeg.State;
@@ -18,6 +20,7 @@ public sealed class AnnotationStateFile : IAnnotationStateStore
 {
     private const int FormatVersion = 1;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
+    private readonly ArrayBufferWriter<byte> _journal = new(4096);
     private FileStream? _lock;
 
     public AnnotationStateFile(string directory)
@@ -25,7 +28,15 @@ public sealed class AnnotationStateFile : IAnnotationStateStore
         Directory.CreateDirectory(directory);
         Path = System.IO.Path.Combine(directory, "annotation-state.json");
         VersionsPath = System.IO.Path.Combine(directory, "annotation-versions.json");
+        VersionsJournalPath = System.IO.Path.Combine(directory, "annotation-versions.journal");
     }
+
+    /// <summary>
+    /// The versions of each committed batch since <see cref="VersionsPath"/> was last written, one
+    /// <c>event_id version</c> line each, appended before the batch's cursor is written: after a
+    /// crash the memory holds exactly the versions sent, so a gap is never over-reported.
+    /// </summary>
+    public string VersionsJournalPath { get; }
 
     /// <summary>
     /// Last version seen per event id, for version-gap detection. Kept apart from the cursor and
@@ -57,11 +68,44 @@ public sealed class AnnotationStateFile : IAnnotationStateStore
 
     public List<KeyValuePair<long, long>> LoadVersions()
     {
-        if (!File.Exists(VersionsPath))
+        var list = File.Exists(VersionsPath) ? ParseVersions(File.ReadAllBytes(VersionsPath)) : [];
+        if (File.Exists(VersionsJournalPath))
         {
-            return [];
+            // Later lines win; the tracker keeps the higher version, so a journal line older than a
+            // snapshot written just before a crash (the journal not yet emptied) changes nothing.
+            foreach (var line in File.ReadLines(VersionsJournalPath))
+            {
+                var space = line.IndexOf(' ');
+                if (space > 0 && long.TryParse(line.AsSpan(0, space), NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+                    && long.TryParse(line.AsSpan(space + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var version))
+                {
+                    list.Add(new(id, version));
+                }
+            }
         }
-        return ParseVersions(File.ReadAllBytes(VersionsPath));
+        return list;
+    }
+
+    public void AppendVersions(IReadOnlyCollection<KeyValuePair<long, long>> versions)
+    {
+        if (versions.Count == 0)
+        {
+            return;
+        }
+        _journal.ResetWrittenCount();
+        foreach (var (id, version) in versions)
+        {
+            var span = _journal.GetSpan(42);
+            Utf8Formatter.TryFormat(id, span, out var n);
+            span[n++] = (byte)' ';
+            Utf8Formatter.TryFormat(version, span[n..], out var m);
+            n += m;
+            span[n++] = (byte)'\n';
+            _journal.Advance(n);
+        }
+        // No fsync: a kill -9 keeps what was written, and the journal is advisory (gap detection).
+        using var file = new FileStream(VersionsJournalPath, FileMode.Append, FileAccess.Write, FileShare.Read);
+        file.Write(_journal.WrittenSpan);
     }
 
     /// <summary>Reads the versions JSON; advisory data, so anything unreadable gives an empty list.</summary>
@@ -89,6 +133,8 @@ public sealed class AnnotationStateFile : IAnnotationStateStore
         var buffer = new ArrayBufferWriter<byte>();
         WriteVersions(versions, buffer);
         AtomicFile.Write(VersionsPath, buffer.WrittenSpan);
+        // The snapshot holds everything the journal did.
+        File.Delete(VersionsJournalPath);
     }
 
     internal static void WriteVersions(IEnumerable<KeyValuePair<long, long>> versions, IBufferWriter<byte> buffer)

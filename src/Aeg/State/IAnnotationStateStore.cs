@@ -24,5 +24,15 @@ public interface IAnnotationStateStore : IDisposable
     /// <summary>Last version seen per event id (advisory: empty when missing or unreadable).</summary>
     List<KeyValuePair<long, long>> LoadVersions();
 
+    /// <summary>Replaces the version memory with <paramref name="versions"/> (a snapshot).</summary>
     void SaveVersions(IEnumerable<KeyValuePair<long, long>> versions);
+
+    /// <summary>
+    /// Records the versions of a batch about to be committed, before its cursor is saved, so that a
+    /// crash forgets none; the next <see cref="SaveVersions"/> supersedes them. A store that cannot
+    /// do this cheaply keeps only its snapshots (a crash may then over-report a gap).
+    /// </summary>
+    void AppendVersions(IReadOnlyCollection<KeyValuePair<long, long>> versions)
+    {
+    }
 }

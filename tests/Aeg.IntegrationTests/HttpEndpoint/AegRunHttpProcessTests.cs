@@ -60,7 +60,7 @@ public sealed partial class AegRunHttpProcessTests
             Assert.Equal(7, page.Value("aeg_syslog_messages_sent_total"));
             var ready = await client.GetAsync(baseUrl + "/readyz");
             Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-            Assert.Equal("ready\ndatabase: ok\nstate_directory: ok\nsyslog_destination: ok\n", await ready.Content.ReadAsStringAsync());
+            Assert.Equal("ready\ndatabase: ok\nstate_directory: ok\nsyslog_destination: ok\nannotation_quarantine: ok\n", await ready.Content.ReadAsStringAsync());
         }
         finally
         {

@@ -55,13 +55,13 @@ public sealed class HttpEndpointTests
         Assert.Equal(c.Batches, page.Value("aeg_annotation_batches_total"));
         Assert.Equal(0, page.Value("aeg_annotation_send_failures_total"));
         Assert.Equal(0, page.Value("aeg_annotation_database_failures_total"));
-        // The scrape happened after the last poll, so the gauge shows the lag that poll left.
+        // The scrape happened after the last poll, which caught up: rows from 2023, but no lag.
         Assert.Equal(c.CursorLagMs / 1000.0, page.Value("aeg_annotation_cursor_lag_seconds"));
-        Assert.True(page.Value("aeg_annotation_cursor_lag_seconds") > 86_400, "rows from 2023 are more than a day behind");
+        Assert.Equal(0, page.Value("aeg_annotation_cursor_lag_seconds"));
 
         var (status, body, _) = await GetAsync(server, "/readyz");
         Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal("ready\ndatabase: ok\nstate_directory: ok\nsyslog_destination: ok\n", body);
+        Assert.Equal("ready\ndatabase: ok\nstate_directory: ok\nsyslog_destination: ok\nannotation_quarantine: ok\n", body);
 
         await stopReceiving.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receiving);

@@ -162,6 +162,79 @@ public sealed class AnnotationMapperTests
         var cef = ParsedCef.Parse(Encoding.UTF8.GetString(mapper.Map(row).Span));
         Assert.Equal(1023, cef["duser"].Length);
         Assert.Equal(1, mapper.TruncatedFields);
+        Assert.Equal(RowChanges.Truncated, row.Changes);
+        Assert.Equal("truncated", cef["cs6"]);
+        Assert.Equal("aeg_changes", cef["cs6Label"]);
+    }
+
+    [Fact]
+    public void A_row_without_changes_has_no_cs6()
+    {
+        var row = FullRow();
+        var cef = MapAndParse(row);
+        Assert.Equal(RowChanges.None, row.Changes);
+        Assert.DoesNotContain("cs6", cef.Extensions.Keys);
+        Assert.DoesNotContain("cs6Label", cef.Extensions.Keys);
+    }
+
+    [Theory]
+    [InlineData(253_402_300_800_000)] // 10000-01-01, the placeholder an ESM export once wrote
+    [InlineData(long.MaxValue)]
+    [InlineData(-1)]
+    [InlineData(long.MinValue)]
+    public void A_date_CEF_cannot_carry_is_left_out_and_marked_instead_of_failing_the_row(long ms)
+    {
+        var row = FullRow();
+        row.ManagerReceiptTimeMs = ms;
+        row.EndTimeMs = ms;
+        var cef = MapAndParse(row);
+        Assert.DoesNotContain("deviceCustomDate2", cef.Extensions.Keys);
+        Assert.DoesNotContain("deviceCustomDate2Label", cef.Extensions.Keys);
+        Assert.Equal(row.EventId.ToString(System.Globalization.CultureInfo.InvariantCulture), cef["cn2"]);
+        Assert.Equal("time_out_of_range", cef["cs6"]);
+    }
+
+    [Fact]
+    public void The_last_date_CEF_can_carry_is_written()
+    {
+        var row = FullRow();
+        row.ManagerReceiptTimeMs = AnnotationMapper.MaxCefDateMs;
+        var cef = MapAndParse(row);
+        Assert.Equal(DateTimeOffset.MaxValue.ToUnixTimeMilliseconds().ToString(System.Globalization.CultureInfo.InvariantCulture), cef["deviceCustomDate2"]);
+        Assert.DoesNotContain("cs6", cef.Extensions.Keys);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-5)]
+    public void A_missing_modification_time_is_left_out_and_marked(long ms)
+    {
+        var row = FullRow();
+        row.ModificationTimeMs = ms;
+        var cef = MapAndParse(row);
+        Assert.DoesNotContain("deviceCustomDate1", cef.Extensions.Keys);
+        Assert.Contains("missing_time", cef["cs6"].Split(','));
+    }
+
+    [Fact]
+    public void Changes_set_before_mapping_are_written_with_the_ones_the_mapper_finds_in_a_fixed_order()
+    {
+        var row = FullRow();
+        row.Changes = RowChanges.FutureTime | RowChanges.UnresolvedStage;
+        row.ModifiedBy = new string('u', 2000);
+        Assert.Equal("truncated,unresolved_stage,future_time", MapAndParse(row)["cs6"]);
+    }
+
+    [Fact]
+    public void Every_combination_of_changes_has_a_name_listing_exactly_its_kinds()
+    {
+        var all = RowChangeNames.Kinds.Aggregate(RowChanges.None, (a, k) => a | k.Kind);
+        for (var c = RowChanges.None; c <= all; c++)
+        {
+            var names = RowChangeNames.Of(c).Split(',', StringSplitOptions.RemoveEmptyEntries);
+            var expected = RowChangeNames.Kinds.Where(k => (c & k.Kind) != 0).Select(k => k.Name);
+            Assert.Equal(expected, names);
+        }
     }
 
     [Fact]

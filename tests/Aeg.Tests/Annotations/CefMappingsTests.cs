@@ -21,6 +21,7 @@ public sealed class CefMappingsTests
             ("cs3", AnnotationField.Stage, "stage"),
             ("cs4", AnnotationField.FlagLabels, "flag_labels"),
             ("cs5", AnnotationField.MissedVersions, "missed_versions"),
+            ("cs6", AnnotationField.Changes, "aeg_changes"),
             ("deviceCustomDate1", AnnotationField.ModificationTime, "modification_time"),
             ("deviceCustomDate2", AnnotationField.ManagerReceiptTime, "event_mrt"),
             ("cn1", AnnotationField.Version, "version"),

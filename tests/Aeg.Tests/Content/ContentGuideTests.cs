@@ -118,8 +118,8 @@ public sealed partial class ContentGuideTests
         // The same patterns over a deliberately wrong line must find both mistakes.
         Assert.Matches(LabelPair(), "`cs3Label=stages`");
         Assert.NotEqual("stages", Field("cs3")!.Label);
-        Assert.Null(Field("cs6"));
-        Assert.True(EsmCustomField().Match("`Device Custom String6 Label` `=` `x`").Success);
+        Assert.Null(Field("cs7"));
+        Assert.True(EsmCustomField().Match("`Device Custom String7 Label` `=` `x`").Success);
     }
 
     private static CefFieldMapping? Field(string key) => Mappings.Fields.FirstOrDefault(f => f.Key == key);

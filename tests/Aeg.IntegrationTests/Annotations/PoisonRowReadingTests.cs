@@ -1,5 +1,6 @@
 using Aeg.Annotations;
 using Aeg.Configuration;
+using Aeg.State;
 
 namespace Aeg.IntegrationTests.Annotations;
 
@@ -78,6 +79,24 @@ public sealed class PoisonRowReadingTests
         Assert.Equal("column modification_time: FormatException", poison.Fault);
         Assert.Equal((PoisonId, 1L, 0L), (poison.EventId, poison.Version, poison.ModificationTimeMs));
         AssertGood(rows.Where(r => r.Fault is null).ToList());
+    }
+
+    [Fact]
+    public async Task Through_the_poller_a_row_the_reader_faulted_is_quarantined_with_its_reason_and_the_others_are_sent()
+    {
+        await using var h = await PollerHarness.CreateAsync();
+        await h.Db.InsertRangeAsync(FirstId, Rows, FirstMs, stepMs: 1);
+        await h.Db.ExecuteAsync("ALTER TABLE arc_event_annotation MODIFY flags BIGINT UNSIGNED NOT NULL DEFAULT 0");
+        await h.Db.ExecuteAsync($"UPDATE arc_event_annotation SET flags = 9223372036854775809 WHERE event_id = {PoisonId}");
+        var sender = new RecordingSyslogSender();
+        await using var poller = h.CreatePoller(sender);
+
+        await poller.PollOnceAsync(CancellationToken.None);
+
+        Assert.Equal(Enumerable.Range(0, Rows).Select(i => FirstId + i).Where(id => id != PoisonId), ParsedCef.EventIds(sender.Flushed));
+        Assert.Equal(1, poller.Counters.Quarantined);
+        Assert.Equal($"event {PoisonId} version 1: column flags: OverflowException", poller.Counters.LastQuarantined);
+        Assert.Equal(new AnnotationCursor(MsOf(FirstId + Rows - 1), FirstId + Rows - 1), poller.Cursor);
     }
 
     // The default schema and 10,000 rows one millisecond apart, then the column change.

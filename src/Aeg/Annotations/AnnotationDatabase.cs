@@ -75,6 +75,10 @@ public sealed class AnnotationDatabase(DatabaseOptions options, string password)
         b["Connection Timeout"] = (int)Math.Ceiling(Options.ConnectTimeout.TotalSeconds);
         b["Default Command Timeout"] = (int)Math.Ceiling(Options.CommandTimeout.TotalSeconds);
         b["Character Set"] = "utf8mb4";
+        // Columns as the server types them: a CHAR(36) stage or user column is text, not a Guid (whose
+        // parse fails on any other text), and a TINYINT(1) flags column keeps its value, not a bool.
+        b["GUID Format"] = "None";
+        b["Treat Tiny As Boolean"] = false;
         return b.ConnectionString;
     }
 }

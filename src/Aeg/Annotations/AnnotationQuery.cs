@@ -10,6 +10,14 @@ public sealed class AnnotationQuery
     internal const int EventId = 0, Version = 1, ModificationTime = 2, ModifiedBy = 3, StageName = 4, StageUri = 5,
         StageUser = 6, StageUpdateTime = 7, CurrentComment = 8, AuditTrail = 9, Flags = 10, EndTime = 11, ManagerReceiptTime = 12;
 
+    /// <summary>
+    /// After the columns, in a query with lookup joins only: which joined ids are not NULL (1 stage, 2 modified by,
+    /// 4 stage user), so that a NULL name tells an id the lookup did not find from no id at all. Last, so the
+    /// ordinals before it stay, and read only for a row with a NULL name.
+    /// </summary>
+    internal const int IdsPresent = 13;
+    internal const int StagePresent = 1, ModifiedByPresent = 2, StageUserPresent = 4;
+
     private readonly SourceOptions _source;
 
     /// <param name="source">Table, columns and lookups.</param>
@@ -80,14 +88,18 @@ public sealed class AnnotationQuery
         return $"SELECT {string.Join(", ", columns)} FROM {QTable(_source.Table)} a{from}";
     }
 
-    /// <summary>The select expressions in ordinal order ("NULL" for a column not read) and the joins after the table.</summary>
+    /// <summary>
+    /// The select expressions in ordinal order ("NULL" for a column not read), then <see cref="IdsPresent"/> when
+    /// there are lookup joins, and the joins after the table.
+    /// </summary>
     internal (string[] Columns, string From) Columns(bool joins, IReadOnlySet<AnnotationField>? used)
     {
         var source = _source;
         var c = source.Columns;
         bool Uses(params AnnotationField[] fields) => used is null || fields.Any(used.Contains);
         var from = new StringBuilder();
-        string UserName(string? column, string alias, bool needed)
+        var present = new List<string>();
+        string UserName(string? column, string alias, bool needed, int bit)
         {
             if (string.IsNullOrEmpty(column) || !needed)
             {
@@ -98,6 +110,7 @@ public sealed class AnnotationQuery
                 return $"a.{Q(column)}";
             }
             from.Append($" LEFT JOIN {QTable(u.Table)} {alias} ON {alias}.{Q(u.IdColumn)} = a.{Q(column)}");
+            present.Add($"{bit} * (a.{Q(column)} IS NOT NULL)");
             return $"{alias}.{Q(u.NameColumn)}";
         }
         // The stage is always read: the CEF severity depends on it.
@@ -111,6 +124,7 @@ public sealed class AnnotationQuery
             from.Append($" LEFT JOIN {QTable(s.Table)} st ON st.{Q(s.IdColumn)} = a.{Q(c.Stage)}");
             stageName = $"st.{Q(s.NameColumn)}";
             stageUri = string.IsNullOrEmpty(s.UriColumn) ? "NULL" : $"st.{Q(s.UriColumn)}";
+            present.Add($"{StagePresent} * (a.{Q(c.Stage)} IS NOT NULL)");
         }
         else
         {
@@ -121,12 +135,16 @@ public sealed class AnnotationQuery
         string[] columns =
         [
             $"a.{Q(c.EventId)}", $"a.{Q(c.Version)}", $"a.{Q(c.ModificationTime)}",
-            UserName(c.ModifiedBy, "mu", Uses(AnnotationField.ModifiedBy)), stageName, stageUri,
-            UserName(c.StageUser, "su", Uses(AnnotationField.StageUser)), Col(c.StageUpdateTime, Uses(AnnotationField.StageUpdateTime)),
+            UserName(c.ModifiedBy, "mu", Uses(AnnotationField.ModifiedBy), ModifiedByPresent), stageName, stageUri,
+            UserName(c.StageUser, "su", Uses(AnnotationField.StageUser), StageUserPresent), Col(c.StageUpdateTime, Uses(AnnotationField.StageUpdateTime)),
             Col(c.CurrentComment, Uses(AnnotationField.CurrentComment)), Col(c.AuditTrail, Uses(AnnotationField.AuditTrail)),
             Col(c.Flags, Uses(AnnotationField.Flags, AnnotationField.FlagLabels)), Col(c.EndTime, Uses(AnnotationField.EndTime)),
             Col(c.ManagerReceiptTime, Uses(AnnotationField.ManagerReceiptTime)),
         ];
+        if (present.Count > 0)
+        {
+            columns = [.. columns, string.Join(" + ", present)];
+        }
         return (columns, from.ToString());
     }
 

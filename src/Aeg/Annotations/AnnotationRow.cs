@@ -92,7 +92,10 @@ internal sealed class Utf8Text
     // -1: no bytes held (the value is _text, possibly null).
     private int _length = -1;
     private string? _text;
+    // Whether the bytes held are valid UTF-8: 0 not checked yet, 1 valid, -1 not (checked once per value).
+    private sbyte _validity;
 
+    /// <summary>The value; bytes that are not valid UTF-8 are replaced with U+FFFD.</summary>
     public string? Text
     {
         get => _text ??= _length < 0 ? null : Encoding.UTF8.GetString(_bytes, 0, _length);
@@ -107,7 +110,21 @@ internal sealed class Utf8Text
     public bool TryGetUtf8(out ReadOnlySpan<byte> utf8)
     {
         utf8 = _length < 0 ? default : _bytes.AsSpan(0, _length);
-        return _length >= 0 && Utf8.IsValid(utf8);
+        return _length >= 0 && HoldsValidUtf8();
+    }
+
+    /// <summary>False when bytes are held that are not valid UTF-8 (<see cref="Text"/> then has U+FFFD in their place).</summary>
+    public bool HoldsValidUtf8()
+    {
+        if (_length < 0)
+        {
+            return true;
+        }
+        if (_validity == 0)
+        {
+            _validity = Utf8.IsValid(_bytes.AsSpan(0, _length)) ? (sbyte)1 : (sbyte)-1;
+        }
+        return _validity > 0;
     }
 
     /// <summary>A buffer of <paramref name="length"/> bytes that becomes the value (the previous one is dropped).</summary>
@@ -119,6 +136,28 @@ internal sealed class Utf8Text
         }
         _length = length;
         _text = null;
+        _validity = 0;
         return _bytes;
+    }
+
+    /// <summary>Keeps only the first <paramref name="length"/> bytes held (drops the zero padding of a BINARY(n) column).</summary>
+    public void Shorten(int length)
+    {
+        if (length < _length)
+        {
+            _length = length;
+            _text = null;
+            _validity = 0;
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="utf8"/> as a string, each invalid sequence replaced with U+FFFD as <see cref="Encoding.UTF8"/>
+    /// does; <paramref name="invalid"/> says whether there was one.
+    /// </summary>
+    public static string Decode(ReadOnlySpan<byte> utf8, out bool invalid)
+    {
+        invalid = !Utf8.IsValid(utf8);
+        return Encoding.UTF8.GetString(utf8);
     }
 }

@@ -165,7 +165,7 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
         // the integer columns to and from decimal text (~8% less MariaDB CPU on a drain).
         await command.PrepareAsync(cancellationToken);
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
-        var text = TextColumns(reader);
+        var columns = new ColumnReader(reader, options, _textAsBytes);
         var userIds = ids && options.UserLookup is not null;
         var stageIds = ids && options.StageLookup is not null;
         if ((userIds && _query.SelectsModifiedBy && !IsInteger(reader, AnnotationQuery.ModifiedBy))
@@ -181,40 +181,7 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
         while (n < rows.Length && reader.Read())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var row = rows[n++];
-            row.EventId = reader.GetInt64(AnnotationQuery.EventId);
-            row.Version = reader.GetInt64(AnnotationQuery.Version);
-            row.ModificationTimeMs = ReadTime(reader, AnnotationQuery.ModificationTime) ?? 0;
-            if (userIds)
-            {
-                row.ModifiedById = ReadInt64(reader, AnnotationQuery.ModifiedBy);
-                row.ModifiedBy = null;
-            }
-            else
-            {
-                row.ModifiedBy = ReadText(reader, AnnotationQuery.ModifiedBy, text);
-            }
-            if (stageIds)
-            {
-                row.StageId = ReadInt64(reader, AnnotationQuery.StageName);
-                row.StageName = row.StageUri = null;
-            }
-            else
-            {
-                row.StageName = ReadText(reader, AnnotationQuery.StageName, text);
-                row.StageUri = ReadText(reader, AnnotationQuery.StageUri, text);
-                DeriveStageName(row);
-            }
-            if (userIds)
-            {
-                row.StageUserId = ReadInt64(reader, AnnotationQuery.StageUser);
-                row.StageUser = null;
-            }
-            else
-            {
-                row.StageUser = ReadText(reader, AnnotationQuery.StageUser, text);
-            }
-            ReadRest(reader, row, text);
+            ReadRow(columns, rows[n++], userIds, stageIds);
         }
         return n;
     }
@@ -222,8 +189,6 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
     private static bool IsInteger(DbDataReader reader, int ordinal) =>
         Type.GetTypeCode(reader.GetFieldType(ordinal)) is TypeCode.Int64 or TypeCode.Int32 or TypeCode.Int16 or TypeCode.SByte
             or TypeCode.UInt32 or TypeCode.UInt16 or TypeCode.Byte;
-
-    private static long? ReadInt64(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetInt64(ordinal);
 
     internal static void DeriveStageName(AnnotationRow row)
     {
@@ -233,28 +198,84 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
         }
     }
 
-    private static TextColumn[] TextColumns(DbDataReader reader)
+    // One value that cannot be read costs its row only: the row comes back with a Fault (quarantined
+    // downstream) and the rows behind it are read as usual (the provider holds the whole row, so the reader
+    // is not left mid-row whatever SequentialAccess says).
+    private static void ReadRow(ColumnReader columns, AnnotationRow row, bool userIds, bool stageIds)
     {
-        var text = new TextColumn[AnnotationQuery.ManagerReceiptTime + 1];
-        for (var i = 0; i < text.Length; i++)
-        {
-            text[i] = new TextColumn(reader.GetFieldType(i) == typeof(string));
-        }
-        return text;
-    }
-
-    // The columns after the stage user, in select order (sequential access).
-    private void ReadRest(DbDataReader reader, AnnotationRow row, TextColumn[] text)
-    {
-        row.StageUpdateTimeMs = ReadTime(reader, AnnotationQuery.StageUpdateTime);
-        ReadUtf8Text(reader, AnnotationQuery.CurrentComment, text, row.CurrentCommentValue);
-        ReadUtf8Text(reader, AnnotationQuery.AuditTrail, text, row.AuditTrailValue);
-        row.Flags = reader.IsDBNull(AnnotationQuery.Flags) ? null : reader.GetInt64(AnnotationQuery.Flags);
-        row.EndTimeMs = ReadTime(reader, AnnotationQuery.EndTime);
-        row.ManagerReceiptTimeMs = ReadTime(reader, AnnotationQuery.ManagerReceiptTime);
         row.MissedVersions = 0;
         row.Changes = RowChanges.None;
         row.Fault = null;
+        try
+        {
+            ReadColumns(columns, row, userIds, stageIds);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            columns.Fail(row, ex);
+        }
+    }
+
+    // In select order (sequential access).
+    private static void ReadColumns(ColumnReader c, AnnotationRow row, bool userIds, bool stageIds)
+    {
+        row.EventId = c.Required(AnnotationQuery.EventId);
+        row.Version = c.Required(AnnotationQuery.Version);
+        // NULL as 0: the mapper marks both MissingTime.
+        row.ModificationTimeMs = c.Time(AnnotationQuery.ModificationTime) ?? 0;
+        if (userIds)
+        {
+            row.ModifiedById = c.Int64(AnnotationQuery.ModifiedBy);
+            row.ModifiedBy = null;
+        }
+        else
+        {
+            row.ModifiedBy = c.Text(AnnotationQuery.ModifiedBy, row);
+        }
+        if (stageIds)
+        {
+            row.StageId = c.Int64(AnnotationQuery.StageName);
+            row.StageName = row.StageUri = null;
+        }
+        else
+        {
+            row.StageName = c.Text(AnnotationQuery.StageName, row);
+            row.StageUri = c.Text(AnnotationQuery.StageUri, row);
+            DeriveStageName(row);
+        }
+        if (userIds)
+        {
+            row.StageUserId = c.Int64(AnnotationQuery.StageUser);
+            row.StageUser = null;
+        }
+        else
+        {
+            row.StageUser = c.Text(AnnotationQuery.StageUser, row);
+        }
+        row.StageUpdateTimeMs = c.Time(AnnotationQuery.StageUpdateTime);
+        c.Utf8(AnnotationQuery.CurrentComment, row, row.CurrentCommentValue);
+        c.Utf8(AnnotationQuery.AuditTrail, row, row.AuditTrailValue);
+        row.Flags = c.Int64(AnnotationQuery.Flags);
+        row.EndTimeMs = c.Time(AnnotationQuery.EndTime);
+        row.ManagerReceiptTimeMs = c.Time(AnnotationQuery.ManagerReceiptTime);
+        if (c.HasIdsPresent && (row.StageName is null || row.ModifiedBy is null || row.StageUser is null))
+        {
+            MarkUnresolved(row, c.Int64(AnnotationQuery.IdsPresent) ?? 0);
+        }
+    }
+
+    // A joined name that is NULL while its id is not: the lookup table does not know the id.
+    private static void MarkUnresolved(AnnotationRow row, long present)
+    {
+        if ((present & AnnotationQuery.StagePresent) != 0 && row.StageName is null)
+        {
+            row.Changes |= RowChanges.UnresolvedStage;
+        }
+        if (((present & AnnotationQuery.ModifiedByPresent) != 0 && row.ModifiedBy is null)
+            || ((present & AnnotationQuery.StageUserPresent) != 0 && row.StageUser is null))
+        {
+            row.Changes |= RowChanges.UnresolvedUser;
+        }
     }
 
     private async IAsyncEnumerable<AnnotationRow> ReadRows(DbCommand command, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -283,76 +304,19 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
     {
         // Sequential access: columns are read in select order, so the reader need not keep the whole row.
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, cancellationToken);
-        var text = TextColumns(reader);
+        var columns = new ColumnReader(reader, options, _textAsBytes);
         // Read(), not ReadAsync(): the rows of a batch are already buffered by the time the first one
         // is read, and a Task per row costs more than the row itself on a backlog drain.
         while (reader.Read())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            row.EventId = reader.GetInt64(AnnotationQuery.EventId);
-            row.Version = reader.GetInt64(AnnotationQuery.Version);
-            row.ModificationTimeMs = ReadTime(reader, AnnotationQuery.ModificationTime) ?? 0;
-            row.ModifiedBy = ReadText(reader, AnnotationQuery.ModifiedBy, text);
-            row.StageName = ReadText(reader, AnnotationQuery.StageName, text);
-            row.StageUri = ReadText(reader, AnnotationQuery.StageUri, text);
-            DeriveStageName(row);
-            row.StageUser = ReadText(reader, AnnotationQuery.StageUser, text);
-            ReadRest(reader, row, text);
+            ReadRow(columns, row, userIds: false, stageIds: false);
             yield return row;
         }
     }
 
-    private readonly record struct TextColumn(bool IsString);
-
     // Per select ordinal: whether the provider hands out the raw bytes of this text column (null: not tried yet).
-    private readonly bool?[] _textAsBytes = new bool?[AnnotationQuery.ManagerReceiptTime + 1];
-
-    // The comment and audit trail are kept as the UTF-8 bytes the server sent (the connection's character set
-    // is utf8mb4, so text arrives as UTF-8 whatever the column stores), copied into the row's own buffer: no
-    // string, and the CEF writer escapes them as they are. MySqlConnector hands out the bytes of a column
-    // flagged binary only (a _bin collation, as in content/esm/schema.sql); others are read as strings.
-    private void ReadUtf8Text(DbDataReader reader, int ordinal, TextColumn[] columns, Utf8Text target)
-    {
-        if (!columns[ordinal].IsString || reader.IsDBNull(ordinal) || _textAsBytes[ordinal] == false)
-        {
-            target.Text = ReadText(reader, ordinal, columns);
-            return;
-        }
-        long length;
-        try
-        {
-            length = reader.GetBytes(ordinal, 0, null, 0, 0);
-            _textAsBytes[ordinal] = true;
-        }
-        catch (InvalidCastException)
-        {
-            _textAsBytes[ordinal] = false;
-            target.Text = ReadText(reader, ordinal, columns);
-            return;
-        }
-        var read = reader.GetBytes(ordinal, 0, target.Reserve((int)length), 0, (int)length);
-        if (read != length)
-        {
-            throw new InvalidOperationException($"column {ordinal}: {read} of {length} bytes read");
-        }
-    }
-
-    // A configured column may hold a name (string) or, without a lookup table, an id (number).
-    private static string? ReadText(DbDataReader reader, int ordinal, TextColumn[] columns) =>
-        reader.IsDBNull(ordinal) ? null
-        : columns[ordinal].IsString ? reader.GetString(ordinal)
-        : Convert.ToString(reader.GetValue(ordinal), System.Globalization.CultureInfo.InvariantCulture);
-
-    private long? ReadTime(DbDataReader reader, int ordinal)
-    {
-        if (reader.IsDBNull(ordinal))
-        {
-            return null;
-        }
-        return options.TimeKind == TimeKind.Datetime
-            ? new DateTimeOffset(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc)).ToUnixTimeMilliseconds()
-            : reader.GetInt64(ordinal);
-    }
+    private readonly bool?[] _textAsBytes = new bool?[AnnotationQuery.IdsPresent + 1];
 
     private object TimeParameter(long ms) => options.TimeKind == TimeKind.Datetime
         ? DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(ms, MinDateTimeMs, MaxDateTimeMs)).UtcDateTime

@@ -41,13 +41,31 @@ internal sealed class ResourceNames(AnnotationDatabase database, SourceOptions o
                 row.StageName = s.Name;
                 row.StageUri = s.Uri;
                 AnnotationSource.DeriveStageName(row);
+                if (row.StageId is not null && (row.StageName is null || s.InvalidText))
+                {
+                    row.Changes |= row.StageName is null ? RowChanges.UnresolvedStage : RowChanges.InvalidText;
+                }
             }
             if (options.UserLookup is not null)
             {
-                row.ModifiedBy = row.ModifiedById is { } m ? _userNames[m].Name : null;
-                row.StageUser = row.StageUserId is { } u ? _userNames[u].Name : null;
+                row.ModifiedBy = UserName(row, row.ModifiedById);
+                row.StageUser = UserName(row, row.StageUserId);
             }
         }
+    }
+
+    private string? UserName(AnnotationRow row, long? id)
+    {
+        if (id is not { } i)
+        {
+            return null;
+        }
+        var name = _userNames[i];
+        if (name.Name is null || name.InvalidText)
+        {
+            row.Changes |= name.Name is null ? RowChanges.UnresolvedUser : RowChanges.InvalidText;
+        }
+        return name.Name;
     }
 
     // An id missing from the lookup table resolves to no name, as the LEFT JOIN did.
@@ -94,9 +112,9 @@ internal sealed class ResourceNames(AnnotationDatabase database, SourceOptions o
             {
                 if (ReadId(reader, 0) is { } id)
                 {
-                    cache[id] = new ResourceName(
-                        reader.IsDBNull(1) ? null : Convert.ToString(reader.GetValue(1), CultureInfo.InvariantCulture),
-                        reader.IsDBNull(2) ? null : Convert.ToString(reader.GetValue(2), CultureInfo.InvariantCulture));
+                    var name = ReadName(reader, 1, out var invalidName);
+                    var uri = ReadName(reader, 2, out var invalidUri);
+                    cache[id] = new ResourceName(name, uri, invalidName || invalidUri);
                 }
             }
             foreach (var id in chunk)
@@ -106,11 +124,24 @@ internal sealed class ResourceNames(AnnotationDatabase database, SourceOptions o
         }
     }
 
-    private readonly record struct ResourceName(string? Name, string? Uri);
+    // InvalidText: the name or URI held bytes that are not valid UTF-8 (replaced with U+FFFD).
+    private readonly record struct ResourceName(string? Name, string? Uri, bool InvalidText);
+
+    // A binary name column (VARBINARY) is decoded as UTF-8, anything else as invariant text.
+    private static string? ReadName(DbDataReader reader, int ordinal, out bool invalid)
+    {
+        invalid = false;
+        return reader.GetValue(ordinal) switch
+        {
+            DBNull => null,
+            byte[] bytes => Utf8Text.Decode(bytes, out invalid),
+            var value => ColumnReader.Format(value),
+        };
+    }
 
     // The lookup table's id column may be of another type than the annotation column it is joined on.
     private static long? ReadId(DbDataReader reader, int ordinal) =>
         reader.IsDBNull(ordinal) ? null
-        : reader.GetValue(ordinal) is var v && long.TryParse(Convert.ToString(v, CultureInfo.InvariantCulture),
+        : long.TryParse(ColumnReader.Format(reader.GetValue(ordinal)),
             NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) ? id : null;
 }

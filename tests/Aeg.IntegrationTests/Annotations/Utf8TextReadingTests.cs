@@ -113,5 +113,7 @@ public sealed class Utf8TextReadingTests
         to.EndTimeMs = from.EndTimeMs;
         to.ManagerReceiptTimeMs = from.ManagerReceiptTimeMs;
         to.MissedVersions = from.MissedVersions;
+        // The rows' modified_by (100) is not in arc_resource: the copy must carry the UnresolvedUser mark too.
+        to.Changes = from.Changes;
     }
 }

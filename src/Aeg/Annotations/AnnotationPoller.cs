@@ -211,9 +211,10 @@ public sealed class AnnotationPoller : IAsyncDisposable
                         _log.Warning("Event {EventId} version {Version} is dated {ModificationTime}, beyond now + poller.maxClockSkew: sent, but the cursor stays before it",
                             row.EventId, row.Version, DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(row.ModificationTimeMs, 0, AnnotationMapper.MaxCefDateMs)));
                     }
-                    else
+                    else if (new AnnotationCursor(row.ModificationTimeMs, row.EventId) is var key && key > next)
                     {
-                        next = new AnnotationCursor(row.ModificationTimeMs, row.EventId);
+                        // Only forward: a quarantined row whose key could not be read carries 0.
+                        next = key;
                     }
                     await SendAsync(row, windowStart, cancellationToken);
                     batchSent++;

@@ -9,7 +9,23 @@ internal sealed class RowBatch(int capacity)
 {
     public AnnotationRow[] Rows { get; } = Enumerable.Range(0, capacity).Select(_ => new AnnotationRow()).ToArray();
     public int Count { get; set; }
-    public AnnotationCursor Last => new(Rows[Count - 1].ModificationTimeMs, Rows[Count - 1].EventId);
+    /// <summary>
+    /// Where the next batch starts: the highest key of the batch. Rows come in key order, but a row
+    /// whose key columns could not be read (quarantined) carries 0 there and must not pull it back.
+    /// </summary>
+    public AnnotationCursor Last
+    {
+        get
+        {
+            var last = new AnnotationCursor(Rows[Count - 1].ModificationTimeMs, Rows[Count - 1].EventId);
+            for (var i = Count - 2; i >= 0 && Rows[Count - 1].Fault is not null; i--)
+            {
+                var key = new AnnotationCursor(Rows[i].ModificationTimeMs, Rows[i].EventId);
+                last = key > last ? key : last;
+            }
+            return last;
+        }
+    }
 }
 
 /// <summary>
@@ -79,6 +95,12 @@ internal sealed class BatchReader
                 await _full.Writer.WriteAsync(batch, cancellationToken);
                 if (batch.Count < batchSize || stopAfterBatch.IsCancellationRequested)
                 {
+                    break;
+                }
+                if (batch.Last <= cursor)
+                {
+                    // A full batch of rows whose keys could not be read: no position to read on
+                    // from. The cycle ends (the rows are quarantined) instead of reading it forever.
                     break;
                 }
                 cursor = batch.Last;

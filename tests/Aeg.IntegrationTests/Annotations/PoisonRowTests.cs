@@ -36,13 +36,14 @@ public sealed class PoisonRowTests
     }
 
     [Fact]
-    public async Task A_row_dated_in_2100_is_sent_once_and_the_1000_rows_written_after_it_arrive_across_a_restart()
+    public async Task A_row_dated_in_2100_is_sent_once_and_the_1000_rows_written_during_a_40_s_stop_arrive_after_the_restart()
     {
         await using var h = await PollerHarness.CreateAsync();
         h.Options.FirstStart = "now";
         var year2100Ms = new DateTimeOffset(2100, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
         var sender = new RecordingSyslogSender();
-        var startMs = NowMs;
+        // After the first start's cursor (now), whatever the time the start takes.
+        var startMs = NowMs + 1000;
         await using (var first = h.CreatePoller(sender))
         {
             await h.Db.InsertRangeAsync(firstId: 1, count: 1, firstMs: year2100Ms, stepMs: 0);
@@ -56,9 +57,10 @@ public sealed class PoisonRowTests
         Assert.Equal("1", future["cn2"]);
         Assert.Equal("future_time", future["cs6"]);
 
-        // Written while Aeg was stopped, stamped "now" (behind the 2100 row, ahead of the cursor).
-        await h.Db.InsertRangeAsync(firstId: 100, count: 1000, firstMs: NowMs, stepMs: 1);
-        await using var second = h.CreatePoller(sender);
+        // Written while Aeg was stopped for 40 s (behind the 2100 row, ahead of the cursor), and read
+        // 40 s later: outside the 30 s look-back, where a cursor trapped in 2100 lost them.
+        await h.Db.InsertRangeAsync(firstId: 100, count: 1000, firstMs: startMs + 100, stepMs: 1);
+        await using var second = h.CreatePoller(sender, time: new ShiftedClock(TimeSpan.FromSeconds(40)));
         Assert.Equal(1000, await second.PollOnceAsync(CancellationToken.None));
 
         var ids = ParsedCef.EventIds(sender.Flushed);

@@ -29,12 +29,13 @@ internal sealed class PollerHarness : IAsyncDisposable
 
     public static async Task<PollerHarness> CreateAsync(string? adminConnectionString = null) => new(await TestDatabase.CreateEsmAsync(adminConnectionString));
 
-    public AnnotationPoller CreatePoller(ISyslogSender sender, AnnotationDatabase? database = null, SyslogOutputOptions? syslog = null)
+    public AnnotationPoller CreatePoller(ISyslogSender sender, AnnotationDatabase? database = null, SyslogOutputOptions? syslog = null,
+        TimeProvider? time = null)
     {
         var poller = new AnnotationPoller(
             new AnnotationSource(database ?? Db.Database, Source, Mappings.Fields.Select(f => f.Source).ToHashSet()),
             new AnnotationMapper(Mappings, syslog ?? new SyslogOutputOptions(), "aeg-test.example.com"),
-            sender, StateFile, Options, new LoggerConfiguration().CreateLogger());
+            sender, StateFile, Options, new LoggerConfiguration().CreateLogger(), time);
         poller.Initialize();
         return poller;
     }
@@ -44,4 +45,10 @@ internal sealed class PollerHarness : IAsyncDisposable
         await Db.DisposeAsync();
         Directory.Delete(StateDirectory, recursive: true);
     }
+}
+
+/// <summary>This machine's clock moved on by <paramref name="offset"/>: a poller restarted after a stop of that length, without the wait.</summary>
+internal sealed class ShiftedClock(TimeSpan offset) : TimeProvider
+{
+    public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + offset;
 }

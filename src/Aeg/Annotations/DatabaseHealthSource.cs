@@ -45,6 +45,12 @@ internal sealed class DatabaseHealthSource(IAnnotationSource inner, AnnotationCo
 
     public ValueTask ReleaseAsync() => inner.ReleaseAsync();
 
+    // Forwarded (the interface's defaults answer "unknown"): the drain's progress line needs the
+    // total, the poller the count of rows no time-ordered read can reach.
+    public Task<long?> CountAfterAsync(AnnotationCursor cursor, CancellationToken cancellationToken) => inner.CountAfterAsync(cursor, cancellationToken);
+
+    public Task<RowsWithoutTime?> CountWithoutTimeAsync(CancellationToken cancellationToken) => inner.CountWithoutTimeAsync(cancellationToken);
+
     // An async iterator cannot yield inside try/catch, so the enumerator is driven by hand.
     private async IAsyncEnumerable<AnnotationRow> Observe(IAsyncEnumerable<AnnotationRow> rows, [EnumeratorCancellation] CancellationToken cancellationToken)
     {

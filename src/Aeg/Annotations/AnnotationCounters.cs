@@ -61,6 +61,11 @@ public sealed class AnnotationCounters
     }
     internal void RowChanged(int kindIndex) => _rowChanges[kindIndex].Increment();
 
+    private AtomicCounter _rowsWithoutTime;
+    /// <summary>Rows in the table with modification_time 0 or NULL when last counted (no time-ordered poll reaches them).</summary>
+    public long RowsWithoutTime => _rowsWithoutTime.Value;
+    internal void SetRowsWithoutTime(long n) => _rowsWithoutTime.Set(n);
+
     private AtomicCounter _quarantined;
     private string? _lastQuarantined;
     /// <summary>Rows set aside because they could not be sent (a column that cannot be read, a mapping failure).</summary>

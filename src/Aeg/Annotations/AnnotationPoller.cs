@@ -54,7 +54,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
         _window = new LookBackWindow(options.LookBackMaxRemembered);
         _consumer = consumer;
         _quarantine = new RowQuarantine(quarantine, Counters, log, _time);
-        _lateCommits = new LateCommitSearch(options);
+        _lateCommits = new LateCommitSearch(options, Counters, log);
         _changes = new RowChangeLog(log, Counters, _time);
         _versions = new VersionMemory(stateFile, options, log, _time, Counters);
     }
@@ -181,6 +181,8 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 sent += n;
             }
         }
+
+        await _lateCommits.CountRowsWithoutTimeAsync(now, _cursor, _source, cancellationToken);
 
         // The next batch is read from the database while this one is mapped, sent and committed
         // (three row buffers, so memory stays constant): database latency and parsing overlap the

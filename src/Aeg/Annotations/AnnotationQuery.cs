@@ -48,6 +48,7 @@ public sealed class AnnotationQuery
         CountAfter = $"SELECT COUNT(*) FROM {QTable(source.Table)} a WHERE ({mt} > @t) OR ({mt} = @t AND {id} > @id)";
         Newest = $"{all} ORDER BY {mt} DESC, {id} DESC LIMIT 1";
         ByEventId = $"{all} WHERE {id} = @id";
+        WithoutTime = $"SELECT COUNT(*), MIN({id}) FROM {QTable(source.Table)} a WHERE {mt} <= @zero OR {mt} IS NULL";
     }
 
     /// <summary>The next batch after the cursor (@t, @id, @batch), every column, names resolved by joins.</summary>
@@ -71,6 +72,8 @@ public sealed class AnnotationQuery
     /// <summary>Rows after the cursor (@t, @id): the size of a backlog, for drain progress.</summary>
     public string CountAfter { get; }
     public string Newest { get; }
+    /// <summary>How many rows have modification time 0 (@zero) or NULL, and the smallest of their event ids.</summary>
+    public string WithoutTime { get; }
     /// <summary>The row of one event (@id), every column: for <c>aeg quarantine retry</c>.</summary>
     public string ByEventId { get; }
 

@@ -25,7 +25,13 @@ public interface IAnnotationSource
 
     /// <summary>How many rows lie after <paramref name="cursor"/> (drain progress), on a connection of its own; null when unknown.</summary>
     Task<long?> CountAfterAsync(AnnotationCursor cursor, CancellationToken cancellationToken) => Task.FromResult<long?>(null);
+
+    /// <summary>Rows whose modification time is 0 or NULL (no keyset read after a first start reaches them), on a connection of its own; null when unknown.</summary>
+    Task<RowsWithoutTime?> CountWithoutTimeAsync(CancellationToken cancellationToken) => Task.FromResult<RowsWithoutTime?>(null);
 }
+
+/// <summary>How many rows have no modification time (0 or NULL), and one of their event ids.</summary>
+public readonly record struct RowsWithoutTime(long Count, long? ExampleEventId);
 
 /// <summary>
 /// Reads the annotation table with a keyset query, streaming rows from a <see cref="DbDataReader"/>
@@ -88,6 +94,19 @@ public sealed class AnnotationSource(AnnotationDatabase database, SourceOptions 
         {
             yield return row;
         }
+    }
+
+    public async Task<RowsWithoutTime?> CountWithoutTimeAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var command = database.CreateCommand(connection, _query.WithoutTime);
+        AnnotationDatabase.AddParameter(command, "@zero", TimeParameter(0));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken) || reader.IsDBNull(1))
+        {
+            return new RowsWithoutTime(0, null);
+        }
+        return new RowsWithoutTime(reader.GetInt64(0), reader.GetInt64(1));
     }
 
     public async Task<long?> CountAfterAsync(AnnotationCursor cursor, CancellationToken cancellationToken)

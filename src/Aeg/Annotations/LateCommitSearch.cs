@@ -1,5 +1,6 @@
 using Aeg.Configuration;
 using Aeg.State;
+using Serilog;
 
 namespace Aeg.Annotations;
 
@@ -8,9 +9,10 @@ namespace Aeg.Annotations;
 /// on every poll, the whole late-commit horizon every <c>poller.lateCommitCheckInterval</c>, and
 /// never before the point from which the poller remembers every key it sent.
 /// </summary>
-internal sealed class LateCommitSearch(PollerOptions options)
+internal sealed class LateCommitSearch(PollerOptions options, AnnotationCounters counters, ILogger log)
 {
     private DateTimeOffset _checkedAt;
+    private DateTimeOffset _withoutTimeCheckedAt;
 
     private long LookBackMs => (long)options.LookBack.TotalMilliseconds;
 
@@ -29,6 +31,33 @@ internal sealed class LateCommitSearch(PollerOptions options)
         }
         from = Math.Max(from, window.CompleteFromMs);
         return from < nowMs && cursor.ModificationTimeMs >= from ? from : null;
+    }
+
+    /// <summary>
+    /// Once per <c>poller.lateCommitCheckInterval</c>, counts the rows with modification_time 0 or NULL.
+    /// Such a row sorts before every cursor past 0, so no poll reaches it (after a first start from
+    /// <c>beginning</c> it was sent once, marked missing_time): counted, and said when the count grows,
+    /// with an example, since only a fix in ESM's database brings it back.
+    /// </summary>
+    public async Task CountRowsWithoutTimeAsync(DateTimeOffset now, AnnotationCursor cursor, IAnnotationSource source, CancellationToken cancellationToken)
+    {
+        if (cursor.ModificationTimeMs <= 0 || now - _withoutTimeCheckedAt < options.LateCommitCheckInterval)
+        {
+            return;
+        }
+        _withoutTimeCheckedAt = now;
+        if (await source.CountWithoutTimeAsync(cancellationToken) is not { } found)
+        {
+            return;
+        }
+        var before = counters.RowsWithoutTime;
+        counters.SetRowsWithoutTime(found.Count);
+        if (found.Count > before)
+        {
+            log.Warning("{Count} annotation row(s) have modification_time 0 or NULL, e.g. event {EventId}: no time-ordered poll reaches them "
+                + "(only a first start from poller.firstStart=beginning sends them, marked missing_time); an edit in ESM gives them a time",
+                found.Count, found.ExampleEventId);
+        }
     }
 
     /// <summary>True for a row the look-back window would not have found (only the periodic search does).</summary>

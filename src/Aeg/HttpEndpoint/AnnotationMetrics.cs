@@ -22,6 +22,7 @@ public sealed class AnnotationMetrics(AnnotationCounters counters) : IMetricsSou
             writer.Sample("aeg_annotation_row_changes_total", counters.RowsChanged(kind), ("kind", name));
         }
         writer.Counter("aeg_annotation_quarantined_total", "Annotation rows that could not be sent and were set aside (aeg quarantine list).", counters.Quarantined);
+        writer.Gauge("aeg_annotation_rows_without_time", "Rows with modification_time 0 or NULL, which no time-ordered poll reaches (counted every poller.lateCommitCheckInterval).", counters.RowsWithoutTime);
         writer.Counter("aeg_annotation_batches_total", "Batches sent and committed to the cursor file.", counters.Batches);
         writer.Gauge("aeg_annotation_cursor_lag_seconds", "Seconds between now and the cursor's modification time after the last poll.", counters.CursorLagMs / 1000.0);
     }

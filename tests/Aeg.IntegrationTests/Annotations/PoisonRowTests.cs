@@ -108,6 +108,21 @@ public sealed class PoisonRowTests
     }
 
     [Fact]
+    public async Task Rows_with_no_modification_time_which_no_poll_reaches_are_counted()
+    {
+        await using var h = await PollerHarness.CreateAsync();
+        h.Options.FirstStart = "now";
+        await h.Db.InsertRangeAsync(firstId: 40, count: 3, firstMs: 0, stepMs: 0);
+        await h.Db.InsertRangeAsync(firstId: 50, count: 2, firstMs: HourAgoMs, stepMs: 0);
+        var sender = new RecordingSyslogSender();
+        await using var poller = h.CreatePoller(sender);
+
+        Assert.Equal(0, await poller.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(3, poller.Counters.RowsWithoutTime);
+        Assert.Empty(sender.Flushed);
+    }
+
+    [Fact]
     public async Task After_a_crash_the_reported_gap_counts_only_the_versions_never_sent()
     {
         await using var h = await PollerHarness.CreateAsync();

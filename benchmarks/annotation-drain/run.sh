@@ -13,7 +13,8 @@
 # time), each round in a rotated order; medians are printed. AEG_BENCH_BASELINE=0: Aeg builds only. AEG_BENCH_VARIANTS: extra Aeg builds to compare in the same run,
 # space-separated label=/path/to/published/dir (each run as label=dir/aeg), e.g. to A/B a change.
 # Aeg is the Native AOT build that README "Install" gives (dotnet publish -r linux-x64); a
-# variant can be the JIT build: dotnet publish ... -p:PublishAot=false -o DIR.
+# variant can be the JIT build: dotnet publish ... -p:PublishAot=false -o DIR. A variant whose DIR
+# holds a cef-mappings.yaml uses it (an older build may not know a newer file's sources).
 # The sink stays sink.py although it takes ~1 CPU s of the two cores per run: a leaner sink (one
 # in C, or sink.py reading into a reused buffer) made the baseline ~10-15% slower, since it then
 # wakes once per message of the baseline's one-send-per-row (../history/2026-12-sessions-1-8.md, issue 3, eighth session).
@@ -100,7 +101,7 @@ database: { host: $HOST, port: $PORT, database: $DB, user: $USER_, passwordEnv: 
 poller: { ${BATCH_YAML}firstStart: beginning }
 state: { directory: $WORK/state }
 syslog: { host: 127.0.0.1, port: $SINK_PORT, protocol: tcp, framing: lf }
-mappings: $REPO/cef-mappings.yaml
+mappings: $([ -f "$bin/cef-mappings.yaml" ] && echo "$bin/cef-mappings.yaml" || echo "$REPO/cef-mappings.yaml")
 ${AEG_BENCH_EXTRA_YAML:-}
 YAML
     /usr/bin/time -v -o "$WORK/run.time" "$bin/aeg" poll --once --config "$WORK/aeg.yaml" >"$WORK/aeg.log" 2>&1 \

@@ -46,7 +46,19 @@ internal sealed class LateCommitSearch(PollerOptions options, AnnotationCounters
             return;
         }
         _withoutTimeCheckedAt = now;
-        if (await source.CountWithoutTimeAsync(cancellationToken) is not { } found)
+        RowsWithoutTime? counted;
+        try
+        {
+            counted = await source.CountWithoutTimeAsync(cancellationToken);
+        }
+        catch (Exception ex) when (PollFailures.IsTransient(ex))
+        {
+            // Only a count: the poll's own reads, next, meet the same outage and report it (/readyz,
+            // the retry); failing here would fail the poll without saying why in /readyz.
+            log.Debug("Counting the rows without modification_time failed ({Reason}); tried again next interval", PollFailures.Describe(ex));
+            return;
+        }
+        if (counted is not { } found)
         {
             return;
         }

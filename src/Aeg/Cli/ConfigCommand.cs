@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Reflection;
 using Aeg.Configuration;
 using Aeg.Daemon;
 
@@ -23,21 +22,18 @@ internal static class ConfigCommand
             Console.Out.WriteLine(errors == 0 ? $"OK: {summary}" : $"{errors} problem(s) found");
             return errors == 0 ? AnnotationCommandOptions.ExitOk : AnnotationCommandOptions.ExitConfig;
         });
-        var example = new Command("example", "Print a commented aeg.yaml with every key (the file content/config/aeg.example.yaml).");
-        example.SetAction(_ =>
-        {
-            Console.Out.Write(Example());
-            return AnnotationCommandOptions.ExitOk;
-        });
+        var example = Print("example", "Print a commented aeg.yaml with every key (the file content/config/aeg.example.yaml).", BuiltInFiles.Example);
         return new Command("config", "Check a configuration or print an example.") { check, example };
     }
 
-    /// <summary>content/config/aeg.example.yaml, embedded in the binary: the one source of the example.</summary>
-    public static string Example()
+    private static Command Print(string name, string description, Func<string> text)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Aeg.Configuration.aeg.example.yaml")
-            ?? throw new InvalidOperationException("aeg.example.yaml is not embedded in this build");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        var command = new Command(name, description);
+        command.SetAction(_ =>
+        {
+            Console.Out.Write(text());
+            return AnnotationCommandOptions.ExitOk;
+        });
+        return command;
     }
 }

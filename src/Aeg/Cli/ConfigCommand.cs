@@ -4,7 +4,7 @@ using Aeg.Daemon;
 
 namespace Aeg.Cli;
 
-/// <summary><c>aeg config check</c> (every problem of a config, its mappings and rules) and <c>aeg config example</c> (a commented full config).</summary>
+/// <summary><c>aeg config check</c> (every problem of a config, its mappings and rules), <c>aeg config example</c> (a commented full config) and <c>aeg config mappings</c> (the built-in CEF mappings).</summary>
 internal static class ConfigCommand
 {
     public static Command Create()
@@ -23,7 +23,8 @@ internal static class ConfigCommand
             return errors == 0 ? AnnotationCommandOptions.ExitOk : AnnotationCommandOptions.ExitConfig;
         });
         var example = Print("example", "Print a commented aeg.yaml with every key (the file content/config/aeg.example.yaml).", BuiltInFiles.Example);
-        return new Command("config", "Check a configuration or print an example.") { check, example };
+        var mappings = Print("mappings", "Print the CEF mappings built into aeg (used when aeg.yaml has no mappings: key); a start for a site's own file.", BuiltInFiles.Mappings);
+        return new Command("config", "Check a configuration or print an example or the built-in mappings.") { check, example, mappings };
     }
 
     private static Command Print(string name, string description, Func<string> text)

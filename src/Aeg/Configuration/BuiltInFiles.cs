@@ -7,7 +7,7 @@ namespace Aeg.Configuration;
 public static class BuiltInFiles
 {
     /// <summary>How the built-in mappings are named in messages and in <c>aeg config check</c>'s summary.</summary>
-    public const string MappingsName = "(built-in cef-mappings.yaml)";
+    public const string MappingsName = "built-in cef-mappings.yaml";
 
     /// <summary>content/config/aeg.example.yaml: what <c>aeg config example</c> prints.</summary>
     public static string Example() => Text("Aeg.Configuration.aeg.example.yaml");

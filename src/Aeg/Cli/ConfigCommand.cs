@@ -1,11 +1,10 @@
 using System.CommandLine;
-using System.Reflection;
 using Aeg.Configuration;
 using Aeg.Daemon;
 
 namespace Aeg.Cli;
 
-/// <summary><c>aeg config check</c> (every problem of a config, its mappings and rules) and <c>aeg config example</c> (a commented full config).</summary>
+/// <summary><c>aeg config check</c> (every problem of a config, its mappings and rules), <c>aeg config example</c> (a commented full config) and <c>aeg config mappings</c> (the built-in CEF mappings).</summary>
 internal static class ConfigCommand
 {
     public static Command Create()
@@ -23,21 +22,19 @@ internal static class ConfigCommand
             Console.Out.WriteLine(errors == 0 ? $"OK: {summary}" : $"{errors} problem(s) found");
             return errors == 0 ? AnnotationCommandOptions.ExitOk : AnnotationCommandOptions.ExitConfig;
         });
-        var example = new Command("example", "Print a commented aeg.yaml with every key (the file content/config/aeg.example.yaml).");
-        example.SetAction(_ =>
-        {
-            Console.Out.Write(Example());
-            return AnnotationCommandOptions.ExitOk;
-        });
-        return new Command("config", "Check a configuration or print an example.") { check, example };
+        var example = Print("example", "Print a commented aeg.yaml with every key (the file content/config/aeg.example.yaml).", BuiltInFiles.Example);
+        var mappings = Print("mappings", "Print the CEF mappings built into aeg (used when aeg.yaml has no mappings: key); a start for a site's own file.", BuiltInFiles.Mappings);
+        return new Command("config", "Check a configuration or print an example or the built-in mappings.") { check, example, mappings };
     }
 
-    /// <summary>content/config/aeg.example.yaml, embedded in the binary: the one source of the example.</summary>
-    public static string Example()
+    private static Command Print(string name, string description, Func<string> text)
     {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Aeg.Configuration.aeg.example.yaml")
-            ?? throw new InvalidOperationException("aeg.example.yaml is not embedded in this build");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
+        var command = new Command(name, description);
+        command.SetAction(_ =>
+        {
+            Console.Out.Write(text());
+            return AnnotationCommandOptions.ExitOk;
+        });
+        return command;
     }
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Aeg.Annotations;
 using Aeg.Configuration;
 
 namespace Aeg.Daemon;
@@ -22,7 +23,7 @@ public static class AegConfig
     {
         var options = YamlFile.Load<AegOptions>(path);
         var baseDir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
-        options.Mappings = Path.GetFullPath(options.Mappings, baseDir);
+        options.Mappings = Resolve(options.Mappings, baseDir);
         options.State.Directory = Path.GetFullPath(options.State.Directory, baseDir);
         if (options.Database.PasswordFile is { Length: > 0 } pf)
         {
@@ -46,7 +47,7 @@ public static class AegConfig
     /// <summary>Every semantic problem of the options (the YAML already parsed), section by section in file order.</summary>
     public static List<ConfigProblem> Validate(AegOptions o)
     {
-        IEnumerable<ConfigProblem> mappings = File.Exists(o.Mappings) ? [] : [new ConfigProblem("mappings", $"file not found: {o.Mappings}")];
+        IEnumerable<ConfigProblem> mappings = o.Mappings is null || File.Exists(o.Mappings) ? [] : [new ConfigProblem("mappings", $"file not found: {o.Mappings}")];
         return
         [
             .. o.Database.Validate("database"),
@@ -64,4 +65,11 @@ public static class AegConfig
             .. mappings,
         ];
     }
+
+    /// <summary>The file named by <c>mappings:</c>, or the mappings built into aeg when the key is absent; throws <see cref="ConfigException"/>.</summary>
+    public static CefMappings LoadMappings(AegOptions o) =>
+        o.Mappings is null ? CefMappingsFile.Parse(BuiltInFiles.MappingsName, BuiltInFiles.Mappings()) : CefMappingsFile.Load(o.Mappings);
+
+    /// <summary>Where <see cref="LoadMappings"/> reads from, for messages.</summary>
+    public static string MappingsSource(AegOptions o) => o.Mappings ?? BuiltInFiles.MappingsName;
 }

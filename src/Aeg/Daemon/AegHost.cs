@@ -52,7 +52,7 @@ public sealed class AegHost
         {
             return new AegHost(configPath, options, null, null, log);
         }
-        var mappings = CefMappingsFile.Load(options.Mappings);
+        var mappings = AegConfig.LoadMappings(options);
         var password = DatabasePassword.Resolve(options.Database, configPath);
         if (DatabasePassword.WorldReadableWarning(options.Database) is { } warning)
         {

@@ -28,8 +28,8 @@ public sealed class AegOptions
     public HttpOptions Http { get; set; } = new();
     /// <summary>Analyst metrics: which stages and flags mean responded, reviewed, closed; see docs/metrics.md.</summary>
     public AnalyticsOptions Analytics { get; set; } = new();
-    /// <summary>Path of cef-mappings.yaml; relative paths are relative to the config file.</summary>
-    public string Mappings { get; set; } = "cef-mappings.yaml";
+    /// <summary>Path of a cef-mappings.yaml, relative to the config file; null: the mappings built into aeg.</summary>
+    public string? Mappings { get; set; }
     /// <summary>Name sent as syslog host and <c>shost</c>; this machine's FQDN when empty.</summary>
     public string? HostName { get; set; }
     /// <summary>Log level and the optional rolling log file (docs/configuration.md, <c>logging</c>).</summary>

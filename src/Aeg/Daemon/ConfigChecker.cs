@@ -1,4 +1,3 @@
-using Aeg.Annotations;
 using Aeg.Configuration;
 using Aeg.Rules;
 using Aeg.Tickets;
@@ -37,9 +36,9 @@ public static class ConfigChecker
         findings.AddRange(AegConfig.Validate(options).Select(p => new ConfigFinding(configPath, p.Key, p.Reason)));
 
         var mappings = "not checked";
-        if (File.Exists(options.Mappings))
+        if (options.Mappings is null || File.Exists(options.Mappings))
         {
-            Collect(findings, () => mappings = $"{CefMappingsFile.Load(options.Mappings).Fields.Count} fields");
+            Collect(findings, () => mappings = $"{AegConfig.LoadMappings(options).Fields.Count} fields");
         }
 
         var rules = "no rules.path";
@@ -61,7 +60,7 @@ public static class ConfigChecker
             }
         }
         findings.AddRange(TicketSecrets.PermissionWarnings(options.Tickets).Select(w => new ConfigFinding(configPath, "tickets.systems", w, IsWarning: true)));
-        summary = $"config {configPath}; mappings {options.Mappings} ({mappings}); rules: {rules}";
+        summary = $"config {configPath}; mappings {AegConfig.MappingsSource(options)} ({mappings}); rules: {rules}";
         return findings;
     }
 

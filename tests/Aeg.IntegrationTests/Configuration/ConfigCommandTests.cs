@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Aeg.Cli;
 using Aeg.Configuration;
 using Aeg.IntegrationTests.Infrastructure;
 
@@ -18,7 +17,7 @@ public sealed class ConfigCommandTests : IDisposable
         var (exit, stdout, _) = await Aeg("config", "example");
         Assert.Equal(0, exit);
         Assert.Equal(File.ReadAllText(TestServices.RepoFile("content/config/aeg.example.yaml")), stdout);
-        Assert.Equal(stdout, ConfigCommand.Example());
+        Assert.Equal(stdout, BuiltInFiles.Example());
     }
 
     [Fact]

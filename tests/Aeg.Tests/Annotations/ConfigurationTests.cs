@@ -24,7 +24,7 @@ public sealed class ConfigurationTests : IDisposable
         Assert.Equal("arc_resource", o.Source.StageLookup!.Table);
         Assert.Equal(SyslogProtocol.Udp, o.Syslog.Protocol);
         Assert.Equal(SyslogMessageFormat.Rfc3164, o.Syslog.Format);
-        Assert.Equal(Path.Combine(TestServices.RepoRoot, "cef-mappings.yaml"), o.Mappings);
+        Assert.Null(o.Mappings);   // the built-in mappings: the example passes its check wherever it is copied
     }
 
     [Fact]

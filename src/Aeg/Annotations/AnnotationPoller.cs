@@ -165,7 +165,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 _log.Information(_lateCommits.BeyondLookBack(row.ModificationTimeMs, now)
                         ? "Late row behind the cursor, older than poller.lookBack (found by the late-commit search): event {EventId} version {Version} modified {ModificationTime}"
                         : "Late row behind the cursor: event {EventId} version {Version} modified {ModificationTime}",
-                    row.EventId, row.Version, DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(row.ModificationTimeMs, 0, AnnotationMapper.MaxCefDateMs)));
+                    row.EventId, row.Version, Logging.LogText.Time(row.ModificationTimeMs));
                 await SendAsync(row, windowStart, cancellationToken);
                 if (_consumer is not null)
                 {
@@ -211,7 +211,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
                         }
                         row.Changes |= RowChanges.FutureTime;
                         _log.Warning("Event {EventId} version {Version} is dated {ModificationTime}, beyond now + poller.maxClockSkew: sent, but the cursor stays before it",
-                            row.EventId, row.Version, DateTimeOffset.FromUnixTimeMilliseconds(Math.Clamp(row.ModificationTimeMs, 0, AnnotationMapper.MaxCefDateMs)));
+                            row.EventId, row.Version, Logging.LogText.Time(row.ModificationTimeMs));
                     }
                     else if (new AnnotationCursor(row.ModificationTimeMs, row.EventId) is var key && key > next)
                     {
@@ -379,6 +379,6 @@ public sealed class AnnotationPoller : IAsyncDisposable
     {
         PollFailures.CountDatabaseFailure(exception, Counters);
         _log.Warning("Poll failed ({Reason}); cursor stays at {Cursor}; retry {Attempt} in {Delay}",
-            PollFailures.Describe(exception), _cursor, attempt + 1, delay);
+            PollFailures.Describe(exception), _cursor, attempt + 1, Logging.LogText.Duration(delay));
     });
 }

@@ -89,7 +89,7 @@ internal sealed class PollerRunLoop(PollerOptions options, AnnotationCounters co
             if (probe is null || await probe.AnswersAsync(stop) != false)
             {
                 log.Warning("Poll failed ({Reason}); cursor stays at {Cursor}; retry {Attempt} in {Delay}",
-                    reason, cursor, _failures, delay);
+                    reason, cursor, _failures, Logging.LogText.Duration(delay));
                 await DelayUntilAsync(retryAt, stop);
                 return;
             }

@@ -89,7 +89,7 @@ public sealed class AegDaemon : IAsyncDisposable
         if (_host.HasAnnotations)
         {
             _host.Log.Information("Polling {Database} every {Interval}, sending to {Destination}",
-                _host.Database.Description, _host.Options.Poller.Interval, _sender!.Destination);
+                _host.Database.Description, Logging.LogText.Duration(_host.Options.Poller.Interval), _sender!.Destination);
             await (_poller?.RunAsync(stop) ?? CreateActiveStandby(_sender).RunAsync(stop));
         }
         else

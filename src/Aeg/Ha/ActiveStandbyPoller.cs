@@ -54,7 +54,7 @@ public sealed class ActiveStandbyPoller(AnnotationDatabase database, HaOptions h
                     // E.g. the state table cannot be created: give the lease to another instance
                     // (it may be set up better) and try again later.
                     log.Error("Active: cannot use the shared state ({Reason}); releasing the lease, retrying in {Delay}",
-                        ex is StateFileException ? ex.Message : PollFailures.Describe(ex), delay);
+                        ex is StateFileException ? ex.Message : PollFailures.Describe(ex), Logging.LogText.Duration(delay));
                     await lease.DisposeAsync();
                     try
                     {

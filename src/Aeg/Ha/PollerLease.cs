@@ -97,7 +97,7 @@ public sealed class PollerLease : IAsyncDisposable
                 // Any failure (the server away, a refused lock, a driver fault) costs this
                 // connection only: wait and start again on a new one.
                 log.Warning("Standby: cannot wait for lease {Lock} ({Reason}); retrying in {Delay}",
-                    options.LockName, PollFailures.Describe(ex), delay);
+                    options.LockName, PollFailures.Describe(ex), Logging.LogText.Duration(delay));
                 await Task.Delay(delay, cancellationToken);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, retryMax.Ticks));
                 announced = false;

@@ -15,6 +15,12 @@ public readonly record struct AnnotationCursor(long ModificationTimeMs, long Eve
         return c != 0 ? c : EventId.CompareTo(other.EventId);
     }
 
+    /// <summary>As a log line shows it: <c>2026-12-05T08:35:07.123Z / event 1002</c>, <c>before 2026-12-05T08:35:07.124Z</c>, <c>the beginning</c>.</summary>
+    public override string ToString() =>
+        this == Beginning ? "the beginning"
+        : EventId == long.MaxValue ? $"before {Logging.LogText.Time(ModificationTimeMs + 1)}"
+        : $"{Logging.LogText.Time(ModificationTimeMs)} / event {EventId.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+
     public static bool operator <(AnnotationCursor a, AnnotationCursor b) => a.CompareTo(b) < 0;
     public static bool operator >(AnnotationCursor a, AnnotationCursor b) => a.CompareTo(b) > 0;
     public static bool operator <=(AnnotationCursor a, AnnotationCursor b) => a.CompareTo(b) <= 0;

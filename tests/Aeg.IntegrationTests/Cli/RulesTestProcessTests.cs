@@ -15,13 +15,13 @@ public sealed class RulesTestProcessTests : IDisposable
     public RulesTestProcessTests()
     {
         _config = Path.Combine(_dir, "aeg.yaml");
-        File.WriteAllText(_config, $"""
-            mappings: {TestServices.RepoFile("cef-mappings.yaml")}
-            rules:
-              path: {Path.Combine(_dir, "rules.yaml")}
+        // The webhook is never called: rules test only renders what it would send.
+        File.WriteAllText(_config, $$"""
+            mappings: {{TestServices.RepoFile("cef-mappings.yaml")}}
+            rules: { path: {{Path.Combine(_dir, "rules.yaml")}} }
             tickets:
               systems:
-                hook: {"{"} type: webhook, url: http://127.0.0.1:9/, auth: none {"}"}
+                hook: { type: webhook, url: "http://127.0.0.1:9/", auth: none }
             """);
         File.WriteAllText(Path.Combine(_dir, "rules.yaml"), """
             rules:

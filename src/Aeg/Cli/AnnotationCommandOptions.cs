@@ -34,8 +34,8 @@ internal static class AnnotationCommandOptions
 
     /// <summary>
     /// Runs <paramref name="body"/> with a loaded host (without mappings and database password when
-    /// <paramref name="annotations"/> is false); config, state and TLS file errors exit with code 2, a
-    /// listener that cannot bind with 1, each with a clear message.
+    /// <paramref name="annotations"/> is false); config, state and TLS file errors and a listener that
+    /// cannot bind (port in use, no permission) exit with code 2, each with a one-line message.
     /// </summary>
     public static async Task<int> WithHost(ParseResult parse, Option<FileInfo> config, Option<bool> debug,
         Func<AegHost, Task<int>> body, bool annotations = true)
@@ -67,8 +67,10 @@ internal static class AnnotationCommandOptions
         }
         catch (InvalidOperationException ex) when (ex.InnerException is System.Net.Sockets.SocketException or UnauthorizedAccessException)
         {
+            // The environment, not the data, is wrong: a restart cannot help until someone frees the
+            // port or grants it, which is what code 2 tells systemd and scripts.
             log.Error("{Reason}", ex.Message);
-            return ExitFailed;
+            return ExitConfig;
         }
         finally
         {

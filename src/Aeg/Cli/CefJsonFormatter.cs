@@ -37,13 +37,14 @@ internal sealed class CefJsonFormatter : IDisposable
     private static readonly JsonEncodedText[] ErrorCodes = EncodeErrorCodes();
 
     private readonly ArrayBufferWriter<byte> _output = new(4096);
+    private byte[] _string = ArrayPool<byte>.Shared.Rent(4096);
     private readonly Utf8JsonWriter _json;
     private byte[] _unescaped = ArrayPool<byte>.Shared.Rent(4096);
 
     public CefJsonFormatter()
     {
-        // Relaxed escaping keeps non-ASCII text readable; the output is a data stream, not HTML.
-        // The encoder replaces ill-formed UTF-8 with U+FFFD, so any input yields valid JSON.
+        // The encoder only sees the names (ASCII: CEF keys and fixed names); text values go through
+        // JsonUtf8String, which keeps non-ASCII as UTF-8 and turns ill-formed input into U+FFFD.
         _json = new Utf8JsonWriter(_output, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
@@ -102,6 +103,7 @@ internal sealed class CefJsonFormatter : IDisposable
     {
         _json.Dispose();
         ArrayPool<byte>.Shared.Return(_unescaped);
+        ArrayPool<byte>.Shared.Return(_string);
     }
 
     private void Restart()
@@ -164,7 +166,7 @@ internal sealed class CefJsonFormatter : IDisposable
     {
         if (!reader.ValueNeedsUnescaping)
         {
-            _json.WriteStringValue(reader.RawValue);
+            WriteStringValue(reader.RawValue);
             return;
         }
 
@@ -174,7 +176,7 @@ internal sealed class CefJsonFormatter : IDisposable
             throw new InvalidOperationException("CefReader unescaped a value to more bytes than it had raw");
         }
 
-        _json.WriteStringValue(_unescaped.AsSpan(0, length));
+        WriteStringValue(_unescaped.AsSpan(0, length));
     }
 
     private void EnsureUnescapeCapacity(int length)
@@ -186,7 +188,31 @@ internal sealed class CefJsonFormatter : IDisposable
         }
     }
 
-    private void WriteText(JsonEncodedText name, ReadOnlySpan<byte> utf8) => _json.WriteString(name, utf8);
+    private void WriteText(JsonEncodedText name, ReadOnlySpan<byte> utf8)
+    {
+        _json.WritePropertyName(name);
+        WriteStringValue(utf8);
+    }
+
+    private void WriteStringValue(ReadOnlySpan<byte> utf8)
+    {
+        if (JsonUtf8String.IsPlain(utf8))
+        {
+            // The writer's own path is faster, and for such text its output is the same.
+            _json.WriteStringValue(utf8);
+            return;
+        }
+
+        var capacity = JsonUtf8String.MaxLength(utf8.Length);
+        if (_string.Length < capacity)
+        {
+            ArrayPool<byte>.Shared.Return(_string);
+            _string = ArrayPool<byte>.Shared.Rent(capacity);
+        }
+
+        var length = JsonUtf8String.Write(utf8, _string);
+        _json.WriteRawValue(_string.AsSpan(0, length), skipInputValidation: true);
+    }
 
     private static JsonEncodedText[] EncodeErrorCodes()
     {

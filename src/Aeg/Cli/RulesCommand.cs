@@ -22,9 +22,10 @@ internal static class RulesCommand
         var cefEvent = new Option<string[]>("--event", "-e") { Description = "A CEF event (with or without syslog header); repeatable." };
         var file = new Option<FileInfo?>("--file", "-f") { Description = "A file with one event per line ('-' for standard input)." };
         var rulesPath = new Option<string?>("--rules") { Description = "Rules file or directory to use instead of the config's rules.path." };
+        var allowNoMatch = new Option<bool>("--allow-no-match") { Description = "Exit 0 even when an event matches no rule (by default that exits 1, for CI)." };
         var command = new Command("test", "Show which rules match the events, the dedupe keys and the rendered ticket fields; sends nothing.")
         {
-            config, cefEvent, file, rulesPath,
+            config, cefEvent, file, rulesPath, allowNoMatch,
         };
         command.SetAction(parse =>
         {
@@ -48,11 +49,23 @@ internal static class RulesCommand
                 Console.Out.WriteLine($"{matcher.Rules.Count} rule(s) from {path}");
                 Console.Out.WriteLine();
                 var number = 0;
+                var unmatched = new List<int>();
                 foreach (var line in events.Concat(ReadLines(eventFile)))
                 {
-                    RuleTestReport.Write(Console.Out, matcher, Encoding.UTF8.GetBytes(line), options.Rules.MissingValue, ++number);
+                    if (RuleTestReport.Write(Console.Out, matcher, Encoding.UTF8.GetBytes(line), options.Rules.MissingValue, ++number) == 0)
+                    {
+                        unmatched.Add(number);
+                    }
                 }
-                return AnnotationCommandOptions.ExitOk;
+
+                if (unmatched.Count == 0 || parse.GetValue(allowNoMatch))
+                {
+                    return AnnotationCommandOptions.ExitOk;
+                }
+
+                // A rules change that stops matching a known event must fail a CI job.
+                Console.Error.WriteLine($"{unmatched.Count} of {number} event(s) matched no rule: event {string.Join(", ", unmatched)} (--allow-no-match exits 0 anyway)");
+                return AnnotationCommandOptions.ExitFailed;
             }
             catch (ConfigException ex)
             {

@@ -107,6 +107,25 @@ public class CefParseTests
     }
 
     [Fact]
+    public async Task TheOutputHasNoUnicodeEscapesOnlyUtf8()
+    {
+        // Ill-formed bytes, a cut-off sequence at the end, and characters System.Text.Json escapes
+        // even when relaxed (emoji, no-break space, U+2028, BOM) all come out as UTF-8; the quote,
+        // the backslash and control characters keep the escapes JSON requires.
+        byte[] line = [.. "<13>Nov 22 02:14:07 h\u00f6st CEF:0|a|b|c|d|e|5|msg=x"u8, 0xFF, .. " \U0001F600 \u00a0\u2028\ufeff \" \\\\ \t\u0001 k=end"u8, 0xE2, 0x82];
+
+        var run = await RunAsync(line);
+
+        var json = Encoding.UTF8.GetString(run.Stdout).TrimEnd('\n');
+        Assert.Equal(
+            "{\"syslog\":{\"pri\":13,\"timestamp\":\"Nov 22 02:14:07\",\"host\":\"h\u00f6st\"},\"version\":0,\"deviceVendor\":\"a\",\"deviceProduct\":\"b\"," +
+            "\"deviceVersion\":\"c\",\"deviceEventClassId\":\"d\",\"name\":\"e\",\"severity\":\"5\"," +
+            "\"extensions\":{\"msg\":\"x\uFFFD \U0001F600 \u00a0\u2028\ufeff \\\" \\\\ \\t\\u0001\",\"k\":\"end\uFFFD\"}}",
+            json);
+        Assert.Equal([("msg", "x\uFFFD \U0001F600 \u00a0\u2028\ufeff \" \\ \t\u0001"), ("k", "end\uFFFD")], Extensions(run.Objects[0]));
+    }
+
+    [Fact]
     public async Task ReadsFilesInOrderAndDashMeansStandardInput()
     {
         using var dir = new TempDirectory();

@@ -98,7 +98,7 @@ internal sealed class PollerRunLoop(PollerOptions options, AnnotationCounters co
                 probe.Name, probe.Description, reason, cursor, (int)DependencyProbe.Interval.TotalMilliseconds);
         }
 
-        if (await ProbeUntilAsync(_outage.Probe, retryAt, stop))
+        if (await ProbeUntilAsync(_outage, cursor, retryAt, stop))
         {
             EndOutage();
             ResetBackoff();
@@ -112,8 +112,10 @@ internal sealed class PollerRunLoop(PollerOptions options, AnnotationCounters co
     }
 
     // True when the probe answered; false when the backoff is due first (the poll is then retried anyway).
-    private async Task<bool> ProbeUntilAsync(DependencyProbe probe, long retryAt, CancellationToken stop)
+    private async Task<bool> ProbeUntilAsync(Outage outage, AnnotationCursor cursor, long retryAt, CancellationToken stop)
     {
+        var probe = outage.Probe;
+        Escalate(outage, cursor);
         var probeAt = time.GetTimestamp() + Ticks(DependencyProbe.Interval);
         while (true)
         {
@@ -128,6 +130,19 @@ internal sealed class PollerRunLoop(PollerOptions options, AnnotationCounters co
             {
                 return true;
             }
+            Escalate(outage, cursor);
+        }
+    }
+
+    // A WRN is easy to miss; an outage this long (a wrong password, a firewall change) is someone's job.
+    private void Escalate(Outage outage, AnnotationCursor cursor)
+    {
+        var down = time.GetElapsedTime(outage.Since);
+        if (!outage.Escalated && down >= options.EscalateAfter)
+        {
+            outage.Escalated = true;
+            log.Error("The {Dependency} {Description} has not answered for {Down} (poller.escalateAfter); cursor stays at {Cursor}; no Annotation Event is sent until it answers",
+                outage.Probe.Name, outage.Probe.Description, Logging.LogText.Duration(down), cursor);
         }
     }
 
@@ -150,5 +165,9 @@ internal sealed class PollerRunLoop(PollerOptions options, AnnotationCounters co
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * time.TimestampFrequency);
 
     /// <summary>A dependency that did not answer its probe, since the poll that first failed on it.</summary>
-    private sealed record Outage(DependencyProbe Probe, long Since);
+    private sealed record Outage(DependencyProbe Probe, long Since)
+    {
+        /// <summary>Whether the ERR of <c>poller.escalateAfter</c> was logged.</summary>
+        public bool Escalated { get; set; }
+    }
 }

@@ -158,6 +158,8 @@ public sealed class PollerOptions
     public TimeSpan LateCommitHorizon { get; set; } = TimeSpan.FromHours(1);
     /// <summary>How often that search runs (the look-back window is searched on every poll).</summary>
     public TimeSpan LateCommitCheckInterval { get; set; } = TimeSpan.FromMinutes(1);
+    /// <summary>A database or syslog destination that has not answered this long is logged at ERR (once per outage).</summary>
+    public TimeSpan EscalateAfter { get; set; } = TimeSpan.FromMinutes(5);
     public TimeSpan RetryMinDelay { get; set; } = TimeSpan.FromSeconds(1);
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -198,6 +200,10 @@ public sealed class PollerOptions
         if (LateCommitHorizon < TimeSpan.Zero || LateCommitHorizon > TimeSpan.FromDays(7))
         {
             yield return new ConfigProblem($"{keyPrefix}.lateCommitHorizon", "must be 0s–7d (0s turns the search off)");
+        }
+        if (EscalateAfter < TimeSpan.FromSeconds(1))
+        {
+            yield return new ConfigProblem($"{keyPrefix}.escalateAfter", "must be at least 1s");
         }
         if (LateCommitCheckInterval < TimeSpan.FromSeconds(1))
         {

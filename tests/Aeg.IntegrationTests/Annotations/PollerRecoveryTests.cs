@@ -78,6 +78,36 @@ public sealed class PollerRecoveryTests
     }
 
     [Fact]
+    public async Task A_database_that_stays_away_longer_than_escalateAfter_is_logged_once_at_error()
+    {
+        await using var h = await PollerHarness.CreateAsync();
+        h.Options.Interval = TimeSpan.FromMilliseconds(200);
+        h.Options.EscalateAfter = TimeSpan.FromSeconds(1);
+        await h.Db.InsertRangeAsync(firstId: 1, count: 1, firstMs: HourAgoMs, stepMs: 1);
+        await using var proxy = CuttingTcpProxy.Switchable(h.Db.Options.Host, h.Db.Options.Port);
+        var database = new AnnotationDatabase(ThroughProxy(h.Db.Options, proxy.Port), h.Db.Password);
+        var sender = new RecordingSyslogSender();
+        using var log = new LogCapture();
+        await using var poller = CreatePoller(h, sender, database, log);
+        poller.DatabaseProbe = DependencyProbe.Database(database);
+        await WhileRunningAsync(poller, async () =>
+        {
+            await WaitUntil.HoldsAsync(() => sender.Flushed.Count == 1, "the first row");
+            proxy.Down();
+            await WaitUntil.HoldsAsync(() => log.Lines(LogEventLevel.Error).Any(), "the outage to be escalated");
+            // Probes go on failing after the ERR: it is said once per outage.
+            var refused = proxy.Refused;
+            await WaitUntil.HoldsAsync(() => proxy.Refused >= refused + 3, "three more refused probes");
+            var error = Assert.Single(log.Lines(LogEventLevel.Error));
+            Assert.Matches(@"has not answered for ""?\d+(\.\d)?s""? \(poller\.escalateAfter\)", error);
+            Assert.Contains("cursor stays at ", error);
+            Assert.DoesNotContain(h.Db.Password, log.Text);
+            proxy.Up();
+            await WaitUntil.HoldsAsync(() => log.Lines(LogEventLevel.Information).Any(l => l.Contains("answers again after")), "the database back");
+        });
+    }
+
+    [Fact]
     public async Task A_query_that_fails_while_the_database_answers_is_retried_with_the_backoff()
     {
         await using var h = await PollerHarness.CreateAsync();

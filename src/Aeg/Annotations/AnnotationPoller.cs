@@ -31,6 +31,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
     private AnnotationState? _unsavedState;
     private readonly RowQuarantine _quarantine;
     private readonly LateCommitSearch _lateCommits;
+    private readonly Logging.MinuteNote _lateNote;
     private readonly RowChangeLog _changes;
     private readonly VersionMemory _versions;
 
@@ -55,6 +56,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
         _consumer = consumer;
         _quarantine = new RowQuarantine(quarantine, Counters, log, _time);
         _lateCommits = new LateCommitSearch(options, Counters, log);
+        _lateNote = new Logging.MinuteNote(_time);
         _changes = new RowChangeLog(log, Counters, _time);
         _versions = new VersionMemory(stateFile, options, log, _time, Counters);
     }
@@ -162,10 +164,13 @@ public sealed class AnnotationPoller : IAsyncDisposable
                     continue;
                 }
                 Counters.LateRow();
-                _log.Information(_lateCommits.BeyondLookBack(row.ModificationTimeMs, now)
-                        ? "Late row behind the cursor, older than poller.lookBack (found by the late-commit search): event {EventId} version {Version} modified {ModificationTime}"
-                        : "Late row behind the cursor: event {EventId} version {Version} modified {ModificationTime}",
-                    row.EventId, row.Version, Logging.LogText.Time(row.ModificationTimeMs));
+                if (_lateNote.Due(out var held))
+                {
+                    _log.Information(_lateCommits.BeyondLookBack(row.ModificationTimeMs, now)
+                            ? "Late row behind the cursor, older than poller.lookBack (found by the late-commit search): event {EventId} version {Version} modified {ModificationTime}{More}"
+                            : "Late row behind the cursor: event {EventId} version {Version} modified {ModificationTime}{More}",
+                        row.EventId, row.Version, Logging.LogText.Time(row.ModificationTimeMs), Logging.MinuteNote.More(held, "late row(s), counted in aeg_annotation_late_rows_total"));
+                }
                 await SendAsync(row, windowStart, cancellationToken);
                 if (_consumer is not null)
                 {

@@ -16,6 +16,7 @@ internal sealed class VersionMemory(IAnnotationStateStore store, PollerOptions o
 
     private readonly VersionTracker _committed = new(options.VersionMemory);
     private readonly Dictionary<long, long> _pending = [];
+    private readonly Logging.MinuteNote _gapNote = new(time);
     private DateTimeOffset _savedAt;
     private bool _dirty;
     // Versions journaled since the last snapshot.
@@ -46,8 +47,12 @@ internal sealed class VersionMemory(IAnnotationStateStore store, PollerOptions o
         if (missed > 0)
         {
             counters.VersionGap(missed);
-            log.Warning("Event {EventId}: version {Version} follows {Previous}; {Missed} edit(s) were overwritten before Aeg saw them",
-                row.EventId, row.Version, previous?.ToString(CultureInfo.InvariantCulture) ?? "nothing", missed);
+            if (_gapNote.Due(out var held))
+            {
+                log.Warning("Event {EventId}: version {Version} follows {Previous}; {Missed} edit(s) were overwritten before Aeg saw them{More}",
+                    row.EventId, row.Version, previous?.ToString(CultureInfo.InvariantCulture) ?? "nothing", missed,
+                    Logging.MinuteNote.More(held, "version gap(s), counted in aeg_annotation_version_gaps_total"));
+            }
         }
     }
 

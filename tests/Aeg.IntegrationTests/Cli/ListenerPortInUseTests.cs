@@ -49,7 +49,7 @@ public sealed class ListenerPortInUseTests : IDisposable
 
         Assert.Equal(2, exit);
         Assert.Equal("", stdout);
-        var errors = stderr.Split('\n').Where(l => l.Contains(" ERR] ", StringComparison.Ordinal)).ToList();
+        var errors = stderr.Split('\n').Where(l => l.Contains("[ERR] ", StringComparison.Ordinal)).ToList();
         var error = Assert.Single(errors);
         Assert.EndsWith($"Listener tcp/127.0.0.1:{port} cannot bind: Address already in use", error.TrimEnd());
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);

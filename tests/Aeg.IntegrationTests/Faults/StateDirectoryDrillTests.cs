@@ -106,7 +106,7 @@ public sealed class StateDirectoryDrillTests(ITestOutputHelper output)
         Assert.Equal(0, result.Duplicated);
     }
 
-    private static string ErrorLine(string text) => text.Split('\n').FirstOrDefault(l => l.Contains(" ERR] ", StringComparison.Ordinal)) ?? "(no error line)";
+    private static string ErrorLine(string text) => text.Split('\n').FirstOrDefault(l => l.Contains("[ERR] ", StringComparison.Ordinal)) ?? "(no error line)";
 
     /// <summary>Database, receiver and config, with a first poll done so a valid cursor (row <see cref="Rows"/>) is on the tmpfs.</summary>
     private sealed class Setup : IAsyncDisposable

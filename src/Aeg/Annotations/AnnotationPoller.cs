@@ -111,6 +111,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
         try
         {
             var sent = await PollCycleAsync(cancellationToken, stopAfterBatch);
+            _log.Debug("Poll cycle: {Sent} event(s) sent; cursor {Cursor}", sent, _cursor);
             if (_consumer is not null)
             {
                 await _consumer.CatchUpAsync(_source, _cursor, catchUpBudget, stopAfterBatch, cancellationToken);
@@ -229,6 +230,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
                 await _sender.FlushAsync(cancellationToken);
                 Commit(next, nowMs, new CommittedBatch(batch.Rows, batch.Count, _cursor, next, Full: batch.Count == _options.BatchSize));
                 sent += batchSent;
+                _log.Debug("Batch of {Rows} row(s) committed; cursor {Cursor}", batch.Count, _cursor);
                 caughtUp = batch.Count < _options.BatchSize;
                 progress.BatchCommitted(batch.Count, readAhead.Token);
                 batches.Recycle(batch);

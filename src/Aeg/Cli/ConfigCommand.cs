@@ -10,7 +10,7 @@ internal static class ConfigCommand
     public static Command Create()
     {
         var config = AnnotationCommandOptions.Config();
-        var check = new Command("check", "Validate aeg.yaml, its cef-mappings.yaml, its rule files and the secrets' sources; print every problem as <file>: <key>: <reason>.") { config };
+        var check = new Command("check", "Validate aeg.yaml, its cef-mappings.yaml, its rule files and the secrets' sources; print every problem as <file>: <key>: <reason>.") { config, AnnotationCommandOptions.Debug() };
         check.SetAction(parse =>
         {
             var findings = ConfigChecker.Check(parse.GetValue(config)!.FullName, out var summary);

@@ -22,7 +22,7 @@ internal static class QuarantineCommand
     private static Command List()
     {
         var config = AnnotationCommandOptions.Config();
-        var command = new Command("list", "Show the quarantined rows: event id, version, when, and why.") { config };
+        var command = new Command("list", "Show the quarantined rows: event id, version, when, and why.") { config, AnnotationCommandOptions.Debug() };
         command.SetAction(parse =>
         {
             AegOptions options;

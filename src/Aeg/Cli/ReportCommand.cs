@@ -17,7 +17,7 @@ internal static class ReportCommand
         var format = new Option<string>("--format") { Description = "table, csv or json.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "csv", "json");
         var html = new Option<FileInfo>("--html") { Description = "Also write a self-contained HTML page with charts to this file." };
-        var command = new Command("report", "Analyst metrics (time to respond, review, close) per analyst for a period.") { config, from, to, format, html };
+        var command = new Command("report", "Analyst metrics (time to respond, review, close) per analyst for a period.") { config, from, to, format, html, AnnotationCommandOptions.Debug() };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;

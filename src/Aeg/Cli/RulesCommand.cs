@@ -25,7 +25,7 @@ internal static class RulesCommand
         var allowNoMatch = new Option<bool>("--allow-no-match") { Description = "Exit 0 even when an event matches no rule (by default that exits 1, for CI)." };
         var command = new Command("test", "Show which rules match the events, the dedupe keys and the rendered ticket fields; sends nothing.")
         {
-            config, cefEvent, file, rulesPath, allowNoMatch,
+            config, cefEvent, file, rulesPath, allowNoMatch, AnnotationCommandOptions.Debug(),
         };
         command.SetAction(parse =>
         {

@@ -22,7 +22,7 @@ internal static class TicketsCommand
     {
         var config = AnnotationCommandOptions.Config();
         var limit = new Option<int>("--limit") { Description = "Show at most this many mappings, newest first.", DefaultValueFactory = _ => 1000 };
-        var command = new Command("list", "Show the dedupe store: which dedupe key maps to which ticket.") { config, limit };
+        var command = new Command("list", "Show the dedupe store: which dedupe key maps to which ticket.") { config, limit, AnnotationCommandOptions.Debug() };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(config)!.FullName;

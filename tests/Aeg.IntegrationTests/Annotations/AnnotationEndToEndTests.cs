@@ -122,11 +122,14 @@ public sealed class AnnotationEndToEndTests
         await InsertVariedRowsAsync(h.Db);
         var config = WriteConfig(h, receiver.TcpLfPort, "tcp", batchSize: 100);
 
-        var (exit, output) = await RunAegAsync(h, ["poll", "--once", "--config", config]);
+        var (exit, output) = await RunAegAsync(h, ["poll", "--once", "--config", config, "--debug"]);
 
         Assert.True(exit == 0, output);
         AssertVariedRows(await receiver.WaitForLinesAsync(302, Deadline), SyslogMessageFormat.Rfc3164);
         Assert.Contains("Poll complete", output);
+        // --debug shows each cycle and each committed batch.
+        Assert.Contains("[DBG] Batch of 100 row(s) committed; cursor ", output);
+        Assert.Matches(@"\[DBG\] Poll cycle: 302 event\(s\) sent; cursor \d{4}-", output);
         Assert.DoesNotContain(h.Db.Password, output);
     }
 

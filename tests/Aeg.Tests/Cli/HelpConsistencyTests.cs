@@ -35,6 +35,14 @@ public sealed class HelpConsistencyTests
     }
 
     [Fact]
+    public void Every_command_that_reads_a_configuration_takes_debug_as_docs_commands_says()
+    {
+        var missing = Walk().Where(c => c.Command.Options.Any(o => o.Name == "--config") && c.Command.Options.All(o => o.Name != "--debug"))
+            .Select(c => c.Path).ToList();
+        Assert.True(missing.Count == 0, "take --config but reject --debug: " + string.Join(", ", missing));
+    }
+
+    [Fact]
     public void Every_command_and_option_has_a_description()
     {
         var missing = new List<string>();

@@ -93,6 +93,29 @@ public sealed class AnnotationMapper
         return _buffer.WrittenMemory;
     }
 
+    /// <summary>
+    /// The message for a row that can be sent; false, with <see cref="AnnotationRow.Fault"/> saying why,
+    /// for one the source could not read or the mapping cannot write (the caller quarantines it).
+    /// </summary>
+    public bool TryMap(AnnotationRow row, out ReadOnlyMemory<byte> message)
+    {
+        message = default;
+        if (row.Fault is not null)
+        {
+            return false;
+        }
+        try
+        {
+            message = Map(row);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            row.Fault = $"mapping failed: {ex.GetType().Name}: {ex.Message}";
+            return false;
+        }
+    }
+
     /// <summary>The comma-separated labels of the set bits known to the flag table.</summary>
     public string FlagLabels(long flags)
     {

@@ -298,26 +298,15 @@ public sealed class AnnotationPoller : IAsyncDisposable
     private async ValueTask SendAsync(AnnotationRow row, long windowStart, CancellationToken cancellationToken)
     {
         _versions.CheckGap(row);
-        ReadOnlyMemory<byte> message = default;
-        if (row.Fault is null)
-        {
-            try
-            {
-                message = _mapper.Map(row);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                row.Fault = $"mapping failed: {ex.GetType().Name}: {ex.Message}";
-            }
-        }
+        var mapped = _mapper.TryMap(row, out var message);
         if (row.ModificationTimeMs >= windowStart)
         {
             // Quarantined or sent, the row is done: a re-read must not take it for a late row.
             _pendingKeys.Add(new SentKey(row.EventId, row.Version, row.ModificationTimeMs));
         }
-        if (row.Fault is { } fault)
+        if (!mapped)
         {
-            _quarantine.Add(row, fault);
+            _quarantine.Add(row, row.Fault!);
             return;
         }
         try

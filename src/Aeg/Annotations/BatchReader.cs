@@ -18,7 +18,11 @@ internal sealed class RowBatch(int capacity)
         get
         {
             var last = new AnnotationCursor(Rows[Count - 1].ModificationTimeMs, Rows[Count - 1].EventId);
-            for (var i = Count - 2; i >= 0 && Rows[Count - 1].Fault is not null; i--)
+            if (Rows[Count - 1].Fault is null)
+            {
+                return last;
+            }
+            for (var i = 0; i < Count - 1; i++)
             {
                 var key = new AnnotationCursor(Rows[i].ModificationTimeMs, Rows[i].EventId);
                 last = key > last ? key : last;

@@ -12,6 +12,25 @@ internal static class AnnotationCommandOptions
 {
     public const int ExitOk = 0, ExitFailed = 1, ExitConfig = 2;
 
+    /// <summary>
+    /// Loads aeg.yaml for a command that needs only its values (no host, no logger); false after writing
+    /// the problems to <paramref name="error"/> (exit with <see cref="ExitConfig"/>).
+    /// </summary>
+    public static bool TryLoad(ParseResult parse, Option<FileInfo> config, TextWriter error, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out AegOptions? options)
+    {
+        try
+        {
+            options = AegConfig.Load(parse.GetValue(config)!.FullName);
+            return true;
+        }
+        catch (ConfigException ex)
+        {
+            error.WriteLine($"Configuration error:{Environment.NewLine}{ex.Message}");
+            options = null;
+            return false;
+        }
+    }
+
     public static Option<FileInfo> Config() => new("--config", "-c")
     {
         Description = "Path of aeg.yaml.",

@@ -25,14 +25,8 @@ internal static class QuarantineCommand
         var command = new Command("list", "Show the quarantined rows: event id, version, when, and why.") { config, AnnotationCommandOptions.Debug() };
         command.SetAction(parse =>
         {
-            AegOptions options;
-            try
+            if (!AnnotationCommandOptions.TryLoad(parse, config, Console.Error, out var options))
             {
-                options = AegConfig.Load(parse.GetValue(config)!.FullName);
-            }
-            catch (ConfigException ex)
-            {
-                Console.Error.WriteLine($"Configuration error:{Environment.NewLine}{ex.Message}");
                 return AnnotationCommandOptions.ExitConfig;
             }
             var file = QuarantineFile.In(options.State.Directory);
@@ -117,22 +111,9 @@ internal static class QuarantineCommand
     {
         await foreach (var row in source.ReadEventAsync(q.EventId, cancellationToken))
         {
-            var fault = row.Fault;
-            ReadOnlyMemory<byte> message = default;
-            if (fault is null)
+            if (!mapper.TryMap(row, out var message))
             {
-                try
-                {
-                    message = mapper.Map(row);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    fault = $"mapping failed: {ex.GetType().Name}: {ex.Message}";
-                }
-            }
-            if (fault is not null)
-            {
-                return new Outcome(false, $"still cannot be sent: {fault}", fault);
+                return new Outcome(false, $"still cannot be sent: {row.Fault}", row.Fault);
             }
             var current = row.Version == q.Version ? "" : $" (now at version {row.Version}, sent as it is now)";
             if (dry)

@@ -22,14 +22,8 @@ internal static class ReportCommand
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
-            AegOptions options;
-            try
+            if (!AnnotationCommandOptions.TryLoad(parse, config, error, out var options))
             {
-                options = AegConfig.Load(parse.GetValue(config)!.FullName);
-            }
-            catch (ConfigException ex)
-            {
-                error.WriteLine($"Configuration error:{Environment.NewLine}{ex.Message}");
                 return AnnotationCommandOptions.ExitConfig;
             }
             if (!TryParseTime(parse.GetValue(to), DateTimeOffset.UtcNow, out var end))

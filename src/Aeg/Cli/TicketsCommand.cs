@@ -25,15 +25,8 @@ internal static class TicketsCommand
         var command = new Command("list", "Show the dedupe store: which dedupe key maps to which ticket.") { config, limit, AnnotationCommandOptions.Debug() };
         command.SetAction(parse =>
         {
-            var path = parse.GetValue(config)!.FullName;
-            AegOptions options;
-            try
+            if (!AnnotationCommandOptions.TryLoad(parse, config, Console.Error, out var options))
             {
-                options = AegConfig.Load(path);
-            }
-            catch (ConfigException ex)
-            {
-                Console.Error.WriteLine($"Configuration error:{Environment.NewLine}{ex.Message}");
                 return AnnotationCommandOptions.ExitConfig;
             }
             var dbPath = TicketStore.DefaultPath(options.State.Directory);

@@ -8,9 +8,12 @@ namespace Aeg.Logging;
 /// </summary>
 public static class LogText
 {
+    private static readonly long MinMs = DateTimeOffset.MinValue.ToUnixTimeMilliseconds();
+    private static readonly long MaxMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
+
     /// <summary><c>2026-12-05T08:35:07.123Z</c>; a value beyond what a date can hold is written as the number it is.</summary>
     public static string Time(long epochMs) =>
-        epochMs is >= -62_135_596_800_000 and <= 253_402_300_799_999
+        epochMs >= MinMs && epochMs <= MaxMs
             ? DateTimeOffset.FromUnixTimeMilliseconds(epochMs).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)
             : $"{epochMs.ToString(CultureInfo.InvariantCulture)} ms since 1970 (no date)";
 

@@ -43,13 +43,7 @@ public sealed class PollerRecoveryTests
         h.Options.RetryMinDelay = TimeSpan.FromSeconds(60);
         h.Options.RetryMaxDelay = TimeSpan.FromSeconds(60);
         await h.Db.InsertRangeAsync(firstId: 1, count: 1, firstMs: HourAgoMs, stepMs: 1);
-        await using var proxy = CuttingTcpProxy.Switchable(h.Db.Options.Host, h.Db.Options.Port);
-        var database = new AnnotationDatabase(ThroughProxy(h.Db.Options, proxy.Port), h.Db.Password);
-        var sender = new RecordingSyslogSender();
-        using var log = new LogCapture();
-        await using var poller = CreatePoller(h, sender, database, log);
-        poller.DatabaseProbe = DependencyProbe.Database(database);
-        await WhileRunningAsync(poller, async () =>
+        await WhileRunningBehindProxyAsync(h, async (proxy, database, sender, log, poller) =>
         {
             await WaitUntil.HoldsAsync(() => sender.Flushed.Count == 1, "the first row");
             proxy.Down();
@@ -84,13 +78,7 @@ public sealed class PollerRecoveryTests
         h.Options.Interval = TimeSpan.FromMilliseconds(200);
         h.Options.EscalateAfter = TimeSpan.FromSeconds(1);
         await h.Db.InsertRangeAsync(firstId: 1, count: 1, firstMs: HourAgoMs, stepMs: 1);
-        await using var proxy = CuttingTcpProxy.Switchable(h.Db.Options.Host, h.Db.Options.Port);
-        var database = new AnnotationDatabase(ThroughProxy(h.Db.Options, proxy.Port), h.Db.Password);
-        var sender = new RecordingSyslogSender();
-        using var log = new LogCapture();
-        await using var poller = CreatePoller(h, sender, database, log);
-        poller.DatabaseProbe = DependencyProbe.Database(database);
-        await WhileRunningAsync(poller, async () =>
+        await WhileRunningBehindProxyAsync(h, async (proxy, database, sender, log, poller) =>
         {
             await WaitUntil.HoldsAsync(() => sender.Flushed.Count == 1, "the first row");
             proxy.Down();
@@ -127,6 +115,19 @@ public sealed class PollerRecoveryTests
             Assert.DoesNotContain(log.Lines(LogEventLevel.Warning), l => l.Contains("does not answer"));
             Assert.Contains(log.Lines(LogEventLevel.Warning), l => l.Contains("doesn't exist") && l.Contains("retry 2 in"));
         });
+    }
+
+    // A running poller whose only way to the database is a proxy that can be taken down, probing through it.
+    private static async Task WhileRunningBehindProxyAsync(PollerHarness h,
+        Func<CuttingTcpProxy, AnnotationDatabase, RecordingSyslogSender, LogCapture, AnnotationPoller, Task> test)
+    {
+        await using var proxy = CuttingTcpProxy.Switchable(h.Db.Options.Host, h.Db.Options.Port);
+        var database = new AnnotationDatabase(ThroughProxy(h.Db.Options, proxy.Port), h.Db.Password);
+        var sender = new RecordingSyslogSender();
+        using var log = new LogCapture();
+        await using var poller = CreatePoller(h, sender, database, log);
+        poller.DatabaseProbe = DependencyProbe.Database(database);
+        await WhileRunningAsync(poller, () => test(proxy, database, sender, log, poller));
     }
 
     private static async Task WhileRunningAsync(AnnotationPoller poller, Func<Task> test)

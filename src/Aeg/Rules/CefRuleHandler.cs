@@ -2,6 +2,7 @@ using Aeg.Cef;
 using Aeg.Listener;
 using Aeg.Tickets;
 using Serilog;
+using Serilog.Events;
 
 namespace Aeg.Rules;
 
@@ -68,7 +69,10 @@ public sealed class CefRuleHandler(RuleMatcher matcher, ITicketQueue queue, stri
                 sender.CountMatched();
                 foreach (var work in Render(rule, cefEvent, missingValue, receivedAt))
                 {
-                    log.Debug("Rule {Rule} matched an event from {Sender}: {Target} key {DedupeKey}", rule.Name, sender.Address, work.Target, work.DedupeKey);
+                    if (log.IsEnabled(LogEventLevel.Debug))
+                    {
+                        log.Debug("Rule {Rule} matched an event from {Sender}: {Target} key {DedupeKey}", rule.Name, sender.Address, work.Target, work.DedupeKey);
+                    }
                     queue.TryEnqueue(work);
                 }
             }

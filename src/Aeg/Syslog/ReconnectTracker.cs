@@ -1,3 +1,4 @@
+using Aeg.Logging;
 using Serilog;
 
 namespace Aeg.Syslog;
@@ -10,13 +11,22 @@ internal sealed class ReconnectTracker(SyslogOutputOptions options, string desti
     private bool _everConnected;
 
     /// <summary>Waits until the backoff after the last failure has passed.</summary>
-    public Task WaitAsync(CancellationToken cancellationToken) => _backoff.WaitAsync(cancellationToken);
+    public Task WaitAsync(CancellationToken cancellationToken)
+    {
+        var wait = _backoff.WaitAsync(cancellationToken);
+        if (!wait.IsCompleted)
+            log?.Debug("Syslog {Destination}: reconnecting after the backoff", destination);
+        return wait;
+    }
 
     /// <summary>A connection is open: counts it as a reconnect unless it is the first, and resets the backoff.</summary>
     public void Connected()
     {
         if (_everConnected || _backoff.HasFailed)
+        {
             stats.AddReconnect();
+            log?.Debug("Syslog {Destination}: reconnected", destination);
+        }
         _everConnected = true;
         _backoff.Reset();
     }
@@ -26,7 +36,7 @@ internal sealed class ReconnectTracker(SyslogOutputOptions options, string desti
     {
         stats.AddFailure();
         var delay = _backoff.RecordFailure();
-        log?.Warning("Syslog {Destination}: {Reason}; next attempt in {Delay} ms", destination, reason, (int)delay.TotalMilliseconds);
+        log?.Warning("Syslog {Destination}: {Reason}; next attempt in {Delay}", destination, reason, LogText.Duration(delay));
         return new SyslogSendException($"syslog send to {destination} failed: {reason}", cause);
     }
 }

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net.Security;
 using System.Runtime.CompilerServices;
+using Aeg.Logging;
 using Serilog;
+using Serilog.Events;
 
 namespace Aeg.Syslog;
 
@@ -46,6 +48,7 @@ public sealed class TcpSyslogSender : ISyslogSender
     private int _buffered;
     private int _bufferedMessages;
     private long _writtenSinceFlush;
+    private long _bytesSinceFlush;
     private SyslogConnection? _connection;
     private bool _disposed;
 
@@ -115,7 +118,8 @@ public sealed class TcpSyslogSender : ISyslogSender
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_buffered == 0 && (_writtenSinceFlush == 0 || _connection is { PeerClosed: false }))
         {
-            _writtenSinceFlush = 0;
+            if (_writtenSinceFlush > 0)
+                Flushed();
             return default;
         }
 
@@ -272,7 +276,7 @@ public sealed class TcpSyslogSender : ISyslogSender
             else if (connection.PeerClosed)
                 throw new IOException("the receiver closed the connection");
             await connection.Stream.FlushAsync(cancellationToken);
-            _writtenSinceFlush = 0;
+            Flushed();
         }
         catch (Exception e) when (SyslogTransportError.Is(e))
         {
@@ -300,6 +304,7 @@ public sealed class TcpSyslogSender : ISyslogSender
         }
 
         await _reconnects.WaitAsync(cancellationToken);
+        _log?.Debug("Syslog {Destination}: connecting", Destination);
         _connection = await SyslogConnection.OpenAsync(_options, _tls, cancellationToken);
         _reconnects.Connected();
         _log?.Information("Syslog connected to {Destination}", Destination);
@@ -313,6 +318,7 @@ public sealed class TcpSyslogSender : ISyslogSender
         await connection.Stream.WriteAsync(_buffer.AsMemory(0, _buffered), cancellationToken);
         Stats.AddSent(_bufferedMessages, _buffered);
         _writtenSinceFlush += _bufferedMessages;
+        _bytesSinceFlush += _buffered;
         _buffered = 0;
         _bufferedMessages = 0;
     }
@@ -322,6 +328,15 @@ public sealed class TcpSyslogSender : ISyslogSender
         await _connection!.Stream.WriteAsync(body, cancellationToken);
         Stats.AddSent(0, body.Length);
         _writtenSinceFlush++;
+        _bytesSinceFlush += body.Length;
+    }
+
+    private void Flushed()
+    {
+        if (_log is not null && _log.IsEnabled(LogEventLevel.Debug))
+            _log.Debug("Syslog {Destination}: batch flushed, {Messages} message(s), {Bytes} bytes", Destination, _writtenSinceFlush, _bytesSinceFlush);
+        _writtenSinceFlush = 0;
+        _bytesSinceFlush = 0;
     }
 
     private SyslogSendException Fail(Exception e)
@@ -337,5 +352,6 @@ public sealed class TcpSyslogSender : ISyslogSender
         _buffered = 0;
         _bufferedMessages = 0;
         _writtenSinceFlush = 0;
+        _bytesSinceFlush = 0;
     }
 }

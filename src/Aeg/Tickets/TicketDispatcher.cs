@@ -131,6 +131,7 @@ public sealed class TicketDispatcher
                     _log.Debug("Rule {Rule}: no ticket for key {Key} in {Target} and nothing to create", work.RuleName, work.DedupeKey, work.Target);
                     return (DispatchOutcome.Skipped, null);
                 }
+                _log.Debug("Rule {Rule}: no ticket yet for key {Key}; creating one in {Target}", work.RuleName, work.DedupeKey, work.Target);
                 var result = await action.CreateAsync(work.OnCreate, cancellationToken).ConfigureAwait(false);
                 _store.RecordCreated(work.Target, work.DedupeKey, result.TicketRef, work.RuleName, _time.GetUtcNow());
                 Counters.AddCreated();
@@ -145,6 +146,7 @@ public sealed class TicketDispatcher
                 _log.Debug("Rule {Rule}: ticket {Ticket} in {Target} exists and the rule updates nothing", work.RuleName, existing.TicketRef, work.Target);
                 return (DispatchOutcome.Skipped, null);
             }
+            _log.Debug("Rule {Rule}: updating ticket {Ticket} in {Target}", work.RuleName, existing.TicketRef, work.Target);
             await action.UpdateAsync(existing.TicketRef, work.OnUpdate, cancellationToken).ConfigureAwait(false);
             _store.RecordUpdated(work.Target, work.DedupeKey, _time.GetUtcNow());
             Counters.AddUpdated();

@@ -1,9 +1,12 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using Aeg.Logging;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
 using Serilog;
+using Serilog.Events;
 
 namespace Aeg.Tickets;
 
@@ -56,7 +59,7 @@ public sealed class TicketHttp : IDisposable
                 {
                     _counters.AddRetried();
                     _log.Warning("Ticket system {Target}: {Outcome}; retry {Retry} of {MaxRetries} in {Delay}",
-                        Name, Describe(args.Outcome), args.AttemptNumber + 1, options.Retry.MaxAttempts - 1, args.RetryDelay);
+                        Name, Describe(args.Outcome), args.AttemptNumber + 1, options.Retry.MaxAttempts - 1, LogText.Duration(args.RetryDelay));
                     return ValueTask.CompletedTask;
                 },
             });
@@ -85,7 +88,19 @@ public sealed class TicketHttp : IDisposable
                 attempts++;
                 using var request = build();
                 Authorize(request);
+                var debug = _log.IsEnabled(LogEventLevel.Debug);
+                var started = debug ? Stopwatch.GetTimestamp() : 0;
+                if (debug)
+                {
+                    _log.Debug("Ticket system {Target}: {What}: {Method} {Url} (attempt {Attempt})",
+                        Name, what, request.Method, SecretScrubber.Url(request.RequestUri, Scrubber), attempts);
+                }
                 var r = await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+                if (debug)
+                {
+                    _log.Debug("Ticket system {Target}: {What}: answered HTTP {Status} {Reason} in {Elapsed}",
+                        Name, what, (int)r.StatusCode, r.ReasonPhrase, LogText.Duration(Stopwatch.GetElapsedTime(started)));
+                }
                 return r;
             }, cancellationToken).ConfigureAwait(false);
         }
@@ -106,7 +121,7 @@ public sealed class TicketHttp : IDisposable
             var detail = $"{Name}: {what} failed with HTTP {code} {response.ReasonPhrase} after {attempts} attempt(s)";
             if (transient && RetryAfter(response) is { } wait && wait > _maxDelay)
             {
-                detail += $" (Retry-After {wait} exceeds retry.maxDelay)";
+                detail += $" (Retry-After {LogText.Duration(wait)} exceeds retry.maxDelay)";
             }
             throw new TicketActionException($"{detail}: {Truncate(Scrubber.Scrub(body))}", transient, code, attempts);
         }
@@ -164,7 +179,7 @@ public sealed class TicketHttp : IDisposable
     {
         { Exception: TimeoutRejectedException } => "attempt timed out",
         { Exception: { } ex } => $"connection failed ({Scrubber.Scrub(ex.Message)})",
-        { Result: { } r } => $"HTTP {(int)r.StatusCode} {r.ReasonPhrase}" + (RetryAfter(r) is { } w ? $" (Retry-After {w})" : ""),
+        { Result: { } r } => $"HTTP {(int)r.StatusCode} {r.ReasonPhrase}" + (RetryAfter(r) is { } w ? $" (Retry-After {LogText.Duration(w)})" : ""),
         _ => "failed",
     };
 

@@ -62,6 +62,11 @@ public sealed class SecretScrubber
     /// <summary>A scrubber that knows no secrets.</summary>
     public static SecretScrubber None { get; } = new([]);
 
+    /// <summary>A request address fit for a log: scheme, host, port and path; no user info, no query (either can carry a credential).</summary>
+    public static string Url(Uri? uri, SecretScrubber scrubber) =>
+        uri is null ? "" : scrubber.Scrub(uri.IsAbsoluteUri ? uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) : uri.OriginalString.Split('?')[0]);
+
+    /// <summary>The text with every known secret replaced by <c>***</c>.</summary>
     public string Scrub(string? text)
     {
         if (string.IsNullOrEmpty(text))

@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Threading.Channels;
+using Aeg.Syslog;
+using Aeg.Tickets;
+using Serilog.Events;
+using Serilog.Formatting.Display;
+using Xunit;
+using static Aeg.TestKit.TicketKit;
+
+namespace Aeg.Tests.Logging;
+
+/// <summary>The DBG lines of the send and ticket paths: what a person running <c>--debug</c> reads, with no secret in them.</summary>
+public sealed class DebugLineTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+    private readonly LogCapture _log = new();
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose()
+    {
+        _log.Dispose();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task A_tcp_sender_says_when_it_connects_and_what_each_flush_carried()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            await using var sender = new TcpSyslogSender(new SyslogOutputOptions { Host = "127.0.0.1", Port = port, Protocol = SyslogProtocol.Tcp }, _log.Logger);
+            var messages = new[] { SyslogTestMessages.Message(1, "cs1=a"), SyslogTestMessages.Message(2, "cs1=bb"), SyslogTestMessages.Message(3, "cs1=ccc") };
+            foreach (var message in messages)
+            {
+                await sender.SendAsync(message, CancellationToken.None).AsTask().WaitAsync(Timeout);
+            }
+            await sender.FlushAsync(CancellationToken.None).AsTask().WaitAsync(Timeout);
+
+            // LF framing: each message plus its line feed.
+            var bytes = messages.Sum(m => m.Length + 1);
+            var debug = Lines(LogEventLevel.Debug);
+            Assert.Contains($"Syslog tcp://127.0.0.1:{port} (rfc3164, lf): connecting", debug);
+            Assert.Contains($"Syslog tcp://127.0.0.1:{port} (rfc3164, lf): batch flushed, 3 message(s), {bytes} bytes", debug);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_connect_names_the_next_attempt_as_a_duration()
+    {
+        await using var sender = new TcpSyslogSender(new SyslogOutputOptions
+        {
+            Host = "127.0.0.1",
+            Port = FreePorts.Tcp(),
+            Protocol = SyslogProtocol.Tcp,
+            ReconnectMinDelay = TimeSpan.FromSeconds(2),
+            ReconnectMaxDelay = TimeSpan.FromSeconds(2),
+        }, _log.Logger);
+
+        await Assert.ThrowsAsync<SyslogSendException>(() => sender.SendAsync(SyslogTestMessages.Message(1, "cs1=x"), CancellationToken.None).AsTask());
+
+        var warning = Assert.Single(Lines(LogEventLevel.Warning));
+        Assert.EndsWith("next attempt in 2.0s", warning);
+    }
+
+    [Fact]
+    public async Task A_ticket_request_logs_the_action_the_address_without_query_and_the_answer_with_its_time()
+    {
+        const string querySecret = "q-Secret-9f3e21";
+        await using var server = await InProcessHttpServer.StartAsync((r, _) => new Reply(200, """{"id":"h1"}"""));
+        var hook = SystemOptions(TicketSystemType.Webhook, new Uri(server.BaseUrl, "hook?key=" + querySecret), 1, TicketAuth.None);
+        var tickets = new TicketsOptions { Systems = new() { ["hook"] = hook } };
+        Assert.Empty(tickets.Validate("tickets"));
+        var counters = new TicketCounters();
+        using var systems = TicketSystems.Create(tickets, "aeg.yaml", _log.Logger, counters);
+        var dispatcher = new TicketDispatcher(systems.Actions, new TicketStore(_dir.File("tickets.db")), new DeadLetterStore(_dir.File("dead")),
+            systems.Scrubber, _log.Logger, counters, workers: 1);
+        var queue = Channel.CreateUnbounded<TicketWork>();
+        queue.Writer.TryWrite(Work("hook", "k1", Fields(("title", "t")), null, rule: "r1"));
+        queue.Writer.Complete();
+
+        await dispatcher.RunAsync(queue.Reader, CancellationToken.None);
+
+        Assert.Equal(1, counters.Created);
+        var debug = Lines(LogEventLevel.Debug);
+        Assert.Contains("Rule r1: no ticket yet for key k1; creating one in hook", debug);
+        Assert.Contains(debug, l => l.Contains($"POST {new Uri(server.BaseUrl, "hook")} (attempt 1)", StringComparison.Ordinal));
+        var answered = Assert.Single(debug, l => l.Contains("answered HTTP 200 OK in ", StringComparison.Ordinal));
+        Assert.Matches(@"in \d+(ms|\.\ds|s)$", answered);
+        Assert.DoesNotContain(querySecret, _log.Text);
+    }
+
+    // As the console writes them ({Message:lj}): strings without quotes.
+    private List<string> Lines(LogEventLevel level)
+    {
+        var formatter = new MessageTemplateTextFormatter("{Message:lj}", CultureInfo.InvariantCulture);
+        return [.. _log.Events.Where(e => e.Level == level).Select(e =>
+        {
+            using var text = new StringWriter();
+            formatter.Format(e, text);
+            return text.ToString();
+        })];
+    }
+
+    [Theory]
+    [InlineData("https://user:pw-77@rt.example.com:8443/REST/2.0/ticket?token=t-1#frag", "https://rt.example.com:8443/REST/2.0/ticket")]
+    [InlineData("http://hooks.example.com/x/y", "http://hooks.example.com/x/y")]
+    public void A_logged_address_has_no_user_info_query_or_fragment(string url, string logged) =>
+        Assert.Equal(logged, SecretScrubber.Url(new Uri(url), SecretScrubber.None));
+
+    [Fact]
+    public void A_logged_address_has_known_secrets_replaced_even_in_its_path() =>
+        Assert.Equal("https://h.example.com/hook/***/in", SecretScrubber.Url(new Uri("https://h.example.com/hook/s3cr3t-path/in"), new SecretScrubber(["s3cr3t-path"])));
+}

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Aeg.Logging;
 using Aeg.State;
 using Serilog;
 
@@ -6,18 +6,42 @@ namespace Aeg.Annotations;
 
 /// <summary>
 /// Progress of a backlog drain: once a poll cycle reads a full batch, the rows after the
-/// cycle's start are counted once (in the background, on a connection of its own) and every
-/// <see cref="Interval"/> a line says rows done / total, rate and time left. Cycles that catch up
-/// within one batch say nothing.
+/// cycle's start are counted once (in the background, on a connection of its own); the first
+/// progress line comes as soon as that count is in, and then every <see cref="Interval"/>, each
+/// saying rows done / total, rate and time left. Cycles that catch up within one batch say nothing.
 /// </summary>
-public sealed class DrainProgress(ILogger log, IAnnotationSource source, AnnotationCursor start, int batchSize, TimeSpan interval)
+public sealed class DrainProgress
 {
     /// <summary>How often a draining cycle logs its progress.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
 
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    // A count slower than this (a huge table on a busy server) should not leave a person without
+    // any sign of life: lines then say rows and rate until the total arrives.
+    private const int IntervalsWithoutTotal = 3;
+
+    private readonly ILogger _log;
+    private readonly IAnnotationSource _source;
+    private readonly AnnotationCursor _start;
+    private readonly int _batchSize;
+    private readonly TimeSpan _interval;
+    private readonly TimeProvider _time;
+    private readonly long _started;
     private Task<long?>? _total;
+    private TimeSpan _countStarted;
     private TimeSpan _nextReport;
+    private bool _reportedWithTotal;
+
+    /// <summary>Starts the clock of one poll cycle's drain.</summary>
+    public DrainProgress(ILogger log, IAnnotationSource source, AnnotationCursor start, int batchSize, TimeSpan interval, TimeProvider? time = null)
+    {
+        _log = log;
+        _source = source;
+        _start = start;
+        _batchSize = batchSize;
+        _interval = interval;
+        _time = time ?? TimeProvider.System;
+        _started = _time.GetTimestamp();
+    }
 
     /// <summary>Rows committed so far in this cycle.</summary>
     public long Done { get; private set; }
@@ -25,30 +49,45 @@ public sealed class DrainProgress(ILogger log, IAnnotationSource source, Annotat
     /// <summary>The total once counted, else null.</summary>
     public long? Total => _total is { IsCompletedSuccessfully: true } t ? t.Result : null;
 
+    private TimeSpan Elapsed => _time.GetElapsedTime(_started);
+
     /// <summary>Call after each committed batch.</summary>
     public void BatchCommitted(int rows, CancellationToken cancellationToken)
     {
         Done += rows;
-        if (_total is null && rows >= batchSize)
+        if (_total is null)
         {
+            if (rows < _batchSize)
+            {
+                return;
+            }
+            _countStarted = Elapsed;
             _total = CountAsync(cancellationToken);
-            _nextReport = _clock.Elapsed + interval;
-            log.Information("Draining a backlog from {Cursor}: counting the rows behind it", start);
+            _log.Information("Draining a backlog from {Cursor}: counting the rows behind it", _start);
         }
-        if (_total is not null && _clock.Elapsed >= _nextReport)
+        var elapsed = Elapsed;
+        var counted = _total.IsCompleted;
+        // The first line with a total comes the moment it is known; a count still running waits a few intervals.
+        var due = counted && Total is not null && !_reportedWithTotal
+            ? true
+            : elapsed >= _nextReport && (counted || elapsed - _countStarted >= _interval * IntervalsWithoutTotal);
+        if (!due)
         {
-            _nextReport = _clock.Elapsed + interval;
-            var rate = Done / Math.Max(_clock.Elapsed.TotalSeconds, 0.001);
-            if (Total is { } total && total > 0)
-            {
-                var left = Math.Max(0, total - Done);
-                log.Information("Backlog: {Done}/{Total} rows sent ({Percent:0}%), {Rate:0} rows/s, about {Left:0}s left",
-                    Done, total, Math.Min(100, 100.0 * Done / total), rate, left / Math.Max(rate, 1));
-            }
-            else
-            {
-                log.Information("Backlog: {Done} rows sent, {Rate:0} rows/s (total still being counted)", Done, rate);
-            }
+            return;
+        }
+        _nextReport = elapsed + _interval;
+        var rate = Done / Math.Max(elapsed.TotalSeconds, 0.001);
+        if (Total is { } total && total > 0)
+        {
+            _reportedWithTotal = true;
+            var left = Math.Max(0, total - Done);
+            _log.Information("Backlog: {Done}/{Total} rows sent ({Percent:0}%), {Rate:0} rows/s, about {Left} left",
+                Done, total, Math.Min(100, 100.0 * Done / total), rate, LogText.Duration(TimeSpan.FromSeconds(Math.Ceiling(left / Math.Max(rate, 1)))));
+        }
+        else
+        {
+            _log.Information("Backlog: {Done} rows sent, {Rate:0} rows/s ({Why})", Done, rate,
+                counted ? "no total: counting the rows failed" : "total still being counted");
         }
     }
 
@@ -57,8 +96,9 @@ public sealed class DrainProgress(ILogger log, IAnnotationSource source, Annotat
     {
         if (_total is not null)
         {
-            log.Information("Backlog drained: {Done} rows in {Seconds:0.0}s ({Rate:0} rows/s)",
-                Done, _clock.Elapsed.TotalSeconds, Done / Math.Max(_clock.Elapsed.TotalSeconds, 0.001));
+            var elapsed = Elapsed;
+            _log.Information("Backlog drained: {Done} rows in {Elapsed} ({Rate:0} rows/s)",
+                Done, LogText.Duration(elapsed), Done / Math.Max(elapsed.TotalSeconds, 0.001));
         }
     }
 
@@ -66,12 +106,12 @@ public sealed class DrainProgress(ILogger log, IAnnotationSource source, Annotat
     {
         try
         {
-            return await source.CountAfterAsync(start, cancellationToken);
+            return await _source.CountAfterAsync(_start, cancellationToken);
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or OperationCanceledException or InvalidOperationException)
         {
             // Progress is a nicety: without a total the drain still reports rows and rate.
-            log.Debug("Counting the backlog failed: {Reason}", ex.Message);
+            _log.Debug("Counting the backlog failed: {Reason}", ex.Message);
             return null;
         }
     }

@@ -44,15 +44,16 @@ public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<
 {
     /// <summary>
     /// Builds the report of [<paramref name="from"/>, <paramref name="to"/>): a duration belongs to
-    /// the period in which it ended, a transition to the period in which it was made.
+    /// the period in which it ended, a transition to the period in which it was made. A
+    /// <c>progress</c> (a terminal's progress line) is told of each row read.
     /// </summary>
-    public static AnalystReport Build(AnalyticsStore? store, DateTimeOffset from, DateTimeOffset to)
+    public static AnalystReport Build(AnalyticsStore? store, DateTimeOffset from, DateTimeOffset to, ReportProgress? progress = null)
     {
         var fromMs = from.ToUnixTimeMilliseconds();
         var toMs = to.ToUnixTimeMilliseconds();
-        var durations = store?.Durations(fromMs, toMs) ?? [];
-        var transitions = store?.Transitions(fromMs, toMs) ?? [];
-        var notes = store?.Notes(fromMs, toMs) ?? [];
+        var durations = store?.Durations(fromMs, toMs, progress) ?? [];
+        var transitions = store?.Transitions(fromMs, toMs, progress) ?? [];
+        var notes = store?.Notes(fromMs, toMs, progress) ?? [];
 
         var analysts = durations.Select(d => d.Analyst).Concat(transitions.Select(t => t.Analyst)).Distinct().Order(StringComparer.Ordinal);
         var stages = transitions.Select(t => t.ToStage).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();

@@ -128,33 +128,53 @@ public sealed class AnalyticsStore
     }
 
     /// <summary>Durations that ended in [from, to); all of them when both are null.</summary>
-    public List<AnalystDuration> Durations(long fromMs = long.MinValue, long toMs = long.MaxValue) => InPeriod(
+    public List<AnalystDuration> Durations(long fromMs = long.MinValue, long toMs = long.MaxValue, ReportProgress? progress = null) => InPeriod(
         "SELECT event_id, kind, analyst, start_ms, end_ms FROM analytics_durations WHERE end_ms >= $from AND end_ms < $to ORDER BY end_ms",
-        fromMs, toMs, r => new AnalystDuration(r.GetInt64(0), Enum.Parse<DurationKind>(r.GetString(1)), r.GetString(2), r.GetInt64(3), r.GetInt64(4)));
+        fromMs, toMs, progress, r => new AnalystDuration(r.GetInt64(0), Enum.Parse<DurationKind>(r.GetString(1)), r.GetString(2), r.GetInt64(3), r.GetInt64(4)));
 
     /// <summary>Stage transitions made in [from, to).</summary>
-    public List<StageTransition> Transitions(long fromMs = long.MinValue, long toMs = long.MaxValue) => InPeriod(
+    public List<StageTransition> Transitions(long fromMs = long.MinValue, long toMs = long.MaxValue, ReportProgress? progress = null) => InPeriod(
         "SELECT event_id, version, time_ms, analyst, from_stage, to_stage, from_audit FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to ORDER BY time_ms",
-        fromMs, toMs, r => new StageTransition(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt64(6) != 0));
+        fromMs, toMs, progress, r => new StageTransition(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetInt64(6) != 0));
 
     /// <summary>Notes made in [from, to).</summary>
-    public List<HistoryNoteEntry> Notes(long fromMs = long.MinValue, long toMs = long.MaxValue) => InPeriod(
+    public List<HistoryNoteEntry> Notes(long fromMs = long.MinValue, long toMs = long.MaxValue, ReportProgress? progress = null) => InPeriod(
         "SELECT event_id, version, time_ms, note FROM analytics_notes WHERE time_ms >= $from AND time_ms < $to ORDER BY time_ms",
-        fromMs, toMs, r => new HistoryNoteEntry(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), Enum.Parse<HistoryNote>(r.GetString(3))));
+        fromMs, toMs, progress, r => new HistoryNoteEntry(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), Enum.Parse<HistoryNote>(r.GetString(3))));
 
-    private List<T> InPeriod<T>(string sql, long fromMs, long toMs, Func<DbDataReader, T> read)
+    /// <summary>How many durations, transitions and notes fall in [from, to): what a report over that period reads (indexed counts, no rows).</summary>
+    public long CountInPeriod(long fromMs, long toMs) =>
+        ScalarInPeriod("SELECT COUNT(*) FROM analytics_durations WHERE end_ms >= $from AND end_ms < $to", fromMs, toMs)
+        + ScalarInPeriod("SELECT COUNT(*) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to", fromMs, toMs)
+        + ScalarInPeriod("SELECT COUNT(*) FROM analytics_notes WHERE time_ms >= $from AND time_ms < $to", fromMs, toMs);
+
+    private long ScalarInPeriod(string sql, long fromMs, long toMs)
     {
         using var connection = Open();
-        using var command = Command(connection, null, sql, "$from", "$to");
-        command.Parameters[0].Value = fromMs;
-        command.Parameters[1].Value = toMs;
+        using var command = PeriodCommand(connection, sql, fromMs, toMs);
+        return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private List<T> InPeriod<T>(string sql, long fromMs, long toMs, ReportProgress? progress, Func<DbDataReader, T> read)
+    {
+        using var connection = Open();
+        using var command = PeriodCommand(connection, sql, fromMs, toMs);
         using var r = command.ExecuteReader();
         var list = new List<T>();
         while (r.Read())
         {
             list.Add(read(r));
+            progress?.Row();
         }
         return list;
+    }
+
+    private static DbCommand PeriodCommand(DbConnection connection, string sql, long fromMs, long toMs)
+    {
+        var command = Command(connection, null, sql, "$from", "$to");
+        command.Parameters[0].Value = fromMs;
+        command.Parameters[1].Value = toMs;
+        return command;
     }
 
     private static EventHistory? Load(DbCommand select, long eventId)

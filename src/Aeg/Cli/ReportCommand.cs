@@ -47,7 +47,13 @@ internal static class ReportCommand
             {
                 error.WriteLine($"No analytics history at {path} yet; the report is empty.");
             }
-            var report = AnalystReport.Build(File.Exists(path) ? new AnalyticsStore(path) : null, start, end);
+            var store = File.Exists(path) ? new AnalyticsStore(path) : null;
+            // A big history takes a while to read: on a terminal a line says how far it is; never in a redirected stderr.
+            var progress = store is not null && !Console.IsErrorRedirected
+                ? new ReportProgress(error, store.CountInPeriod(start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds()))
+                : null;
+            var report = AnalystReport.Build(store, start, end, progress);
+            progress?.Finish();
             output.Write(parse.GetValue(format) switch
             {
                 "json" => ReportText.ToJson(report) + Environment.NewLine,

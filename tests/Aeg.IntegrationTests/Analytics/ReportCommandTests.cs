@@ -1,7 +1,8 @@
+using Aeg.Analytics;
 
 namespace Aeg.IntegrationTests.Analytics;
 
-/// <summary><c>aeg report</c> as a process: bad input is a clear error, a missing history an empty report that creates nothing.</summary>
+/// <summary><c>aeg report</c> as a process: bad input is a clear error, a missing history an empty report that creates nothing, progress only on a terminal.</summary>
 public sealed class ReportCommandTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("aeg-report-").FullName;
@@ -42,5 +43,54 @@ public sealed class ReportCommandTests : IDisposable
         using var doc = System.Text.Json.JsonDocument.Parse(stdout);
         Assert.Equal(0, doc.RootElement.GetProperty("analysts").GetArrayLength());
         Assert.False(Directory.Exists(Path.Combine(_dir, "state")));
+    }
+
+    [Fact]
+    public async Task On_a_terminal_a_progress_line_counts_the_rows_read_and_is_erased_before_the_report()
+    {
+        var (config, rows) = History(events: 3000);
+        // script(1) gives aeg a pseudo-terminal for stdin, stdout and stderr.
+        var run = await AegProcess.RunAsync(["report", "--config", config, "--from", "2026-10-01", "--to", "2026-11-01"],
+            wrapper: ["bash", "-c", "exec script -qefc \"$(printf '%q ' \"$@\")\" /dev/null", "script"]);
+
+        Assert.Equal(0, run.Exit);
+        Assert.Contains($"\rReading the history: 0/{rows} rows (0%)", run.Stdout);
+        Assert.Contains("TIME TO RESPOND", run.Stdout);
+        // Erased: blanks over the line, then the cursor back at its start, before the report.
+        Assert.True(run.Stdout.IndexOf("\r" + new string(' ', $"Reading the history: 0/{rows} rows (0%)".Length), StringComparison.Ordinal)
+            < run.Stdout.IndexOf("TIME TO RESPOND", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task With_stderr_redirected_the_report_writes_no_progress_line()
+    {
+        var (config, _) = History(events: 3000);
+
+        var run = await AegProcess.RunAsync(["report", "--config", config, "--from", "2026-10-01", "--to", "2026-11-01"]);
+
+        Assert.Equal(0, run.Exit);
+        Assert.Contains("TIME TO RESPOND", run.Stdout);
+        Assert.DoesNotContain("Reading the history", run.Stderr + run.Stdout);
+        Assert.DoesNotContain('\r', run.Stderr);
+    }
+
+    // Each event: queued, taken by an analyst, closed; the rows a report over October reads.
+    private (string Config, long Rows) History(int events)
+    {
+        var config = Config();
+        var stateDir = Path.Combine(_dir, "state");
+        Directory.CreateDirectory(stateDir);
+        var t0 = new DateTimeOffset(2026, 10, 5, 8, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        var store = new AnalyticsStore(new AnalyticsOptions().DatabaseFile(stateDir));
+        store.Apply([.. Enumerable.Range(1, events).SelectMany(e => new[]
+        {
+            new AnalyticsRow(e, 1, t0, "system", "Queued", 0, t0 - 600_000, null),
+            new AnalyticsRow(e, 2, t0 + e * 1000L, e % 2 == 0 ? "alice" : "bob", "Initial", 1, t0 - 600_000, null),
+            new AnalyticsRow(e, 3, t0 + e * 1000L + 60_000, "carol", "Closed", 1, t0 - 600_000, null),
+        })], new TransitionDeriver(new AnalyticsOptions()));
+        var rows = store.CountInPeriod(new DateTimeOffset(2026, 10, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds(),
+            new DateTimeOffset(2026, 11, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds());
+        Assert.True(rows >= 2 * events, $"only {rows} rows of history");
+        return (config, rows);
     }
 }

@@ -94,8 +94,8 @@ internal sealed class PollerRunLoop(PollerOptions options, AnnotationCounters co
                 return;
             }
             _outage = new Outage(probe, failedAt);
-            log.Warning("The {Dependency} {Description} does not answer ({Reason}); cursor stays at {Cursor}; asking it every {Interval} ms, polling resumes as soon as it answers",
-                probe.Name, probe.Description, reason, cursor, (int)DependencyProbe.Interval.TotalMilliseconds);
+            log.Warning("The {Dependency} {Description} does not answer ({Reason}); cursor stays at {Cursor}; asking it every {Interval}, polling resumes as soon as it answers",
+                probe.Name, probe.Description, reason, cursor, Logging.LogText.Duration(DependencyProbe.Interval));
         }
 
         if (await ProbeUntilAsync(_outage, cursor, retryAt, stop))

@@ -10,7 +10,7 @@ namespace Aeg.Annotations;
 /// progress line comes as soon as that count is in, and then every <see cref="Interval"/>, each
 /// saying rows done / total, rate and time left. Cycles that catch up within one batch say nothing.
 /// </summary>
-public sealed class DrainProgress
+public sealed class DrainProgress(ILogger log, IAnnotationSource source, AnnotationCursor start, int batchSize, TimeSpan interval, TimeProvider? time = null)
 {
     /// <summary>How often a draining cycle logs its progress.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
@@ -19,29 +19,12 @@ public sealed class DrainProgress
     // any sign of life: lines then say rows and rate until the total arrives.
     private const int IntervalsWithoutTotal = 3;
 
-    private readonly ILogger _log;
-    private readonly IAnnotationSource _source;
-    private readonly AnnotationCursor _start;
-    private readonly int _batchSize;
-    private readonly TimeSpan _interval;
-    private readonly TimeProvider _time;
-    private readonly long _started;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly long _started = (time ?? TimeProvider.System).GetTimestamp();
     private Task<long?>? _total;
     private TimeSpan _countStarted;
     private TimeSpan _nextReport;
     private bool _reportedWithTotal;
-
-    /// <summary>Starts the clock of one poll cycle's drain.</summary>
-    public DrainProgress(ILogger log, IAnnotationSource source, AnnotationCursor start, int batchSize, TimeSpan interval, TimeProvider? time = null)
-    {
-        _log = log;
-        _source = source;
-        _start = start;
-        _batchSize = batchSize;
-        _interval = interval;
-        _time = time ?? TimeProvider.System;
-        _started = _time.GetTimestamp();
-    }
 
     /// <summary>Rows committed so far in this cycle.</summary>
     public long Done { get; private set; }
@@ -57,36 +40,36 @@ public sealed class DrainProgress
         Done += rows;
         if (_total is null)
         {
-            if (rows < _batchSize)
+            if (rows < batchSize)
             {
                 return;
             }
             _countStarted = Elapsed;
             _total = CountAsync(cancellationToken);
-            _log.Information("Draining a backlog from {Cursor}: counting the rows behind it", _start);
+            log.Information("Draining a backlog from {Cursor}: counting the rows behind it", start);
         }
         var elapsed = Elapsed;
         var counted = _total.IsCompleted;
         // The first line with a total comes the moment it is known; a count still running waits a few intervals.
         var due = counted && Total is not null && !_reportedWithTotal
             ? true
-            : elapsed >= _nextReport && (counted || elapsed - _countStarted >= _interval * IntervalsWithoutTotal);
+            : elapsed >= _nextReport && (counted || elapsed - _countStarted >= interval * IntervalsWithoutTotal);
         if (!due)
         {
             return;
         }
-        _nextReport = elapsed + _interval;
+        _nextReport = elapsed + interval;
         var rate = Done / Math.Max(elapsed.TotalSeconds, 0.001);
         if (Total is { } total && total > 0)
         {
             _reportedWithTotal = true;
             var left = Math.Max(0, total - Done);
-            _log.Information("Backlog: {Done}/{Total} rows sent ({Percent:0}%), {Rate:0} rows/s, about {Left} left",
+            log.Information("Backlog: {Done}/{Total} rows sent ({Percent:0}%), {Rate:0} rows/s, about {Left} left",
                 Done, total, Math.Min(100, 100.0 * Done / total), rate, LogText.Duration(TimeSpan.FromSeconds(Math.Ceiling(left / Math.Max(rate, 1)))));
         }
         else
         {
-            _log.Information("Backlog: {Done} rows sent, {Rate:0} rows/s ({Why})", Done, rate,
+            log.Information("Backlog: {Done} rows sent, {Rate:0} rows/s ({Why})", Done, rate,
                 counted ? "no total: counting the rows failed" : "total still being counted");
         }
     }
@@ -97,7 +80,7 @@ public sealed class DrainProgress
         if (_total is not null)
         {
             var elapsed = Elapsed;
-            _log.Information("Backlog drained: {Done} rows in {Elapsed} ({Rate:0} rows/s)",
+            log.Information("Backlog drained: {Done} rows in {Elapsed} ({Rate:0} rows/s)",
                 Done, LogText.Duration(elapsed), Done / Math.Max(elapsed.TotalSeconds, 0.001));
         }
     }
@@ -106,12 +89,12 @@ public sealed class DrainProgress
     {
         try
         {
-            return await _source.CountAfterAsync(_start, cancellationToken);
+            return await source.CountAfterAsync(start, cancellationToken);
         }
         catch (Exception ex) when (ex is System.Data.Common.DbException or OperationCanceledException or InvalidOperationException)
         {
             // Progress is a nicety: without a total the drain still reports rows and rate.
-            _log.Debug("Counting the backlog failed: {Reason}", ex.Message);
+            log.Debug("Counting the backlog failed: {Reason}", ex.Message);
             return null;
         }
     }

@@ -76,12 +76,9 @@ public sealed class DebugLineTests : IDisposable
         const string querySecret = "q-Secret-9f3e21";
         await using var server = await InProcessHttpServer.StartAsync((r, _) => new Reply(200, """{"id":"h1"}"""));
         var hook = SystemOptions(TicketSystemType.Webhook, new Uri(server.BaseUrl, "hook?key=" + querySecret), 1, TicketAuth.None);
-        var tickets = new TicketsOptions { Systems = new() { ["hook"] = hook } };
-        Assert.Empty(tickets.Validate("tickets"));
         var counters = new TicketCounters();
-        using var systems = TicketSystems.Create(tickets, "aeg.yaml", _log.Logger, counters);
-        var dispatcher = new TicketDispatcher(systems.Actions, new TicketStore(_dir.File("tickets.db")), new DeadLetterStore(_dir.File("dead")),
-            systems.Scrubber, _log.Logger, counters, workers: 1);
+        var (systems, dispatcher) = Dispatcher(new TicketsOptions { Systems = new() { ["hook"] = hook } }, _dir, _log.Logger, counters);
+        using var _ = systems;
         var queue = Channel.CreateUnbounded<TicketWork>();
         queue.Writer.TryWrite(Work("hook", "k1", Fields(("title", "t")), null, rule: "r1"));
         queue.Writer.Complete();

@@ -64,11 +64,9 @@ public sealed class TicketSecretLoggingTests : IDisposable
                 ["hook"] = With(SystemOptions(TicketSystemType.Webhook, new Uri(server.BaseUrl, "hook"), 3), tokenEnv: Env(hookSecret)),
             },
         };
-        Assert.Empty(tickets.Validate("tickets"));
         var counters = new TicketCounters();
-        using var systems = TicketSystems.Create(tickets, "aeg.yaml", _log.Logger, counters);
-        var dispatcher = new TicketDispatcher(systems.Actions, new TicketStore(_dir.File("tickets.db")), new DeadLetterStore(_dir.File("dead")),
-            systems.Scrubber, _log.Logger, counters, workers: 1);
+        var (systems, dispatcher) = Dispatcher(tickets, _dir, _log.Logger, counters);
+        using var _ = systems;
         var queue = Channel.CreateUnbounded<TicketWork>();
         queue.Writer.TryWrite(Work("jira", "k", Fields(("project", "SOC"), ("summary", "s")), Fields(("comment", "c"))));   // success
         queue.Writer.TryWrite(Work("jira", "k", Fields(("project", "SOC"), ("summary", "s")), Fields(("comment", "c"))));   // 503 ×3 → dead letter

@@ -53,6 +53,47 @@ public sealed class DebugLineTests : IDisposable
     }
 
     [Fact]
+    public async Task With_debug_off_a_send_and_flush_allocate_nothing_for_the_flush_line()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            using var info = new Serilog.LoggerConfiguration().MinimumLevel.Information().CreateLogger();
+            await using var sender = new TcpSyslogSender(new SyslogOutputOptions { Host = "127.0.0.1", Port = port, Protocol = SyslogProtocol.Tcp }, info);
+            var message = SyslogTestMessages.Message(1, "cs1=a");
+            await sender.SendAsync(message, CancellationToken.None).AsTask().WaitAsync(Timeout);
+            using var peer = await listener.AcceptTcpClientAsync().WaitAsync(Timeout);
+            var drain = peer.GetStream().CopyToAsync(Stream.Null);
+            for (var i = 0; i < 100; i++)
+            {
+                await SendAndFlushAsync(sender, message);
+            }
+
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1000; i++)
+            {
+                await SendAndFlushAsync(sender, message);
+            }
+            var perFlush = (GC.GetAllocatedBytesForCurrentThread() - before) / 1000.0;
+
+            // A flush line built while DBG is off (its argument array, two boxed counts) would cost about 100 bytes per flush.
+            Assert.True(perFlush < 16, $"{perFlush:0.#} bytes allocated per send and flush with DBG off");
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    private static async Task SendAndFlushAsync(TcpSyslogSender sender, ReadOnlyMemory<byte> message)
+    {
+        await sender.SendAsync(message, CancellationToken.None);
+        await sender.FlushAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task A_failed_connect_names_the_next_attempt_as_a_duration()
     {
         await using var sender = new TcpSyslogSender(new SyslogOutputOptions

@@ -27,64 +27,46 @@ public sealed class DebugLineTests : IDisposable
     [Fact]
     public async Task A_tcp_sender_says_when_it_connects_and_what_each_flush_carried()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
+        using var receiver = new Receiver();
+        await using var sender = receiver.Sender(_log.Logger);
+        var messages = new[] { SyslogTestMessages.Message(1, "cs1=a"), SyslogTestMessages.Message(2, "cs1=bb"), SyslogTestMessages.Message(3, "cs1=ccc") };
+        foreach (var message in messages)
         {
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            await using var sender = new TcpSyslogSender(new SyslogOutputOptions { Host = "127.0.0.1", Port = port, Protocol = SyslogProtocol.Tcp }, _log.Logger);
-            var messages = new[] { SyslogTestMessages.Message(1, "cs1=a"), SyslogTestMessages.Message(2, "cs1=bb"), SyslogTestMessages.Message(3, "cs1=ccc") };
-            foreach (var message in messages)
-            {
-                await sender.SendAsync(message, CancellationToken.None).AsTask().WaitAsync(Timeout);
-            }
-            await sender.FlushAsync(CancellationToken.None).AsTask().WaitAsync(Timeout);
+            await sender.SendAsync(message, CancellationToken.None).AsTask().WaitAsync(Timeout);
+        }
+        await sender.FlushAsync(CancellationToken.None).AsTask().WaitAsync(Timeout);
 
-            // LF framing: each message plus its line feed.
-            var bytes = messages.Sum(m => m.Length + 1);
-            var debug = Lines(LogEventLevel.Debug);
-            Assert.Contains($"Syslog tcp://127.0.0.1:{port} (rfc3164, lf): connecting", debug);
-            Assert.Contains($"Syslog tcp://127.0.0.1:{port} (rfc3164, lf): batch flushed, 3 message(s), {bytes} bytes", debug);
-        }
-        finally
-        {
-            listener.Stop();
-        }
+        // LF framing: each message plus its line feed.
+        var bytes = messages.Sum(m => m.Length + 1);
+        var debug = Lines(LogEventLevel.Debug);
+        Assert.Contains($"Syslog tcp://127.0.0.1:{receiver.Port} (rfc3164, lf): connecting", debug);
+        Assert.Contains($"Syslog tcp://127.0.0.1:{receiver.Port} (rfc3164, lf): batch flushed, 3 message(s), {bytes} bytes", debug);
     }
 
     [Fact]
     public async Task With_debug_off_a_send_and_flush_allocate_nothing_for_the_flush_line()
     {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
+        using var receiver = new Receiver();
+        using var info = new Serilog.LoggerConfiguration().MinimumLevel.Information().CreateLogger();
+        await using var sender = receiver.Sender(info);
+        var message = SyslogTestMessages.Message(1, "cs1=a");
+        await sender.SendAsync(message, CancellationToken.None).AsTask().WaitAsync(Timeout);
+        using var peer = await receiver.Listener.AcceptTcpClientAsync().WaitAsync(Timeout);
+        _ = peer.GetStream().CopyToAsync(Stream.Null);
+        for (var i = 0; i < 100; i++)
         {
-            var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            using var info = new Serilog.LoggerConfiguration().MinimumLevel.Information().CreateLogger();
-            await using var sender = new TcpSyslogSender(new SyslogOutputOptions { Host = "127.0.0.1", Port = port, Protocol = SyslogProtocol.Tcp }, info);
-            var message = SyslogTestMessages.Message(1, "cs1=a");
-            await sender.SendAsync(message, CancellationToken.None).AsTask().WaitAsync(Timeout);
-            using var peer = await listener.AcceptTcpClientAsync().WaitAsync(Timeout);
-            var drain = peer.GetStream().CopyToAsync(Stream.Null);
-            for (var i = 0; i < 100; i++)
-            {
-                await SendAndFlushAsync(sender, message);
-            }
-
-            var before = GC.GetAllocatedBytesForCurrentThread();
-            for (var i = 0; i < 1000; i++)
-            {
-                await SendAndFlushAsync(sender, message);
-            }
-            var perFlush = (GC.GetAllocatedBytesForCurrentThread() - before) / 1000.0;
-
-            // A flush line built while DBG is off (its argument array, two boxed counts) would cost about 100 bytes per flush.
-            Assert.True(perFlush < 16, $"{perFlush:0.#} bytes allocated per send and flush with DBG off");
+            await SendAndFlushAsync(sender, message);
         }
-        finally
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
         {
-            listener.Stop();
+            await SendAndFlushAsync(sender, message);
         }
+        var perFlush = (GC.GetAllocatedBytesForCurrentThread() - before) / 1000.0;
+
+        // A flush line built while DBG is off (its argument array, two boxed counts) would cost about 100 bytes per flush.
+        Assert.True(perFlush < 16, $"{perFlush:0.#} bytes allocated per send and flush with DBG off");
     }
 
     private static async Task SendAndFlushAsync(TcpSyslogSender sender, ReadOnlyMemory<byte> message)
@@ -156,4 +138,19 @@ public sealed class DebugLineTests : IDisposable
     [Fact]
     public void A_logged_address_has_known_secrets_replaced_even_in_its_path() =>
         Assert.Equal("https://h.example.com/hook/***/in", SecretScrubber.Url(new Uri("https://h.example.com/hook/s3cr3t-path/in"), new SecretScrubber(["s3cr3t-path"])));
+
+    /// <summary>A loopback TCP listener on a free port, and senders to it.</summary>
+    private sealed class Receiver : IDisposable
+    {
+        public Receiver() => Listener.Start();
+
+        public TcpListener Listener { get; } = new(IPAddress.Loopback, 0);
+
+        public int Port => ((IPEndPoint)Listener.LocalEndpoint).Port;
+
+        public TcpSyslogSender Sender(Serilog.ILogger log) =>
+            new(new SyslogOutputOptions { Host = "127.0.0.1", Port = Port, Protocol = SyslogProtocol.Tcp }, log);
+
+        public void Dispose() => Listener.Stop();
+    }
 }

@@ -16,6 +16,7 @@ namespace Aeg.IntegrationTests.Packaging;
 /// the postinst is checked in a debootstrap root by hand (README "Install"), this test checks the
 /// package's files and that the binary runs from them alone. chroot needs root, as the tests have.
 /// </remarks>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class DebianPackageTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("aeg-deb-").FullName;

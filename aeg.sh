@@ -18,13 +18,18 @@ commands:
                                  MariaDB and Request Tracker, build Aeg.sln (Release) and the
                                  native aeg, run all tests; stops what it started. See README
                                  "Running the tests".
+  package [OUTPUT_DIR]           build aeg_<version>_amd64.deb (default: out/): the native aeg
+                                 with SQLite linked in, the systemd unit, /etc/aeg/aeg.yaml; see
+                                 README "Install".
 USAGE
 }
 
 # Debian packages the tests use as real peers (MariaDB, RT, syslog-ng) or as tools.
-# gcc, libc6-dev and zlib1g-dev link the native (AOT) aeg that the process tests run.
+# gcc, libc6-dev, zlib1g-dev and libsqlite3-dev (SQLite linked in) build the native (AOT) aeg
+# that the process tests run; dpkg-dev and systemd for the package and unit tests.
+native_packages=(gcc libc6-dev zlib1g-dev libsqlite3-dev binutils)
 test_packages=(mariadb-server mariadb-client syslog-ng-core request-tracker5 rt5-db-sqlite
-  rt5-standalone curl openssl python3 chromium gcc libc6-dev zlib1g-dev)
+  rt5-standalone curl openssl python3 chromium "${native_packages[@]}" dpkg-dev systemd)
 test_service_jobs=()
 
 # The services start in the background while the solution builds; wait_for_test_services
@@ -275,8 +280,17 @@ for line in open(sys.argv[1], encoding="utf-8"):
 sys.exit(0 if len(latest) >= int(sys.argv[2]) else 1)' "$AEG_RUN_DIR/events.jsonl" "$rows" || aeg_log "not every row arrived within 20 s"
 }
 
+# ---- package ----------------------------------------------------------------------------
+cmd_package() {
+  command -v dotnet >/dev/null || aeg_die "dotnet not found; install the .NET 10 SDK (https://dot.net)"
+  export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+  aeg_ensure_packages "${native_packages[@]}" dpkg-dev
+  scripts/package/build-deb.sh "$@"
+}
+
 case "${1:-}" in
   demo) shift; cmd_demo "$@" ;;
+  package) shift; cmd_package "$@" ;;
   test) shift; cmd_test "$@" ;;
   -h | --help | help) usage ;;
   '') usage >&2; exit 2 ;;

@@ -59,10 +59,12 @@ public static class Secrets
     }
 
     /// <summary>
-    /// A warning when the secret file can be read by group or other users, else null;
-    /// <paramref name="subject"/> says which file it is (e.g. <c>password file</c>). Without
-    /// <paramref name="configFile"/> a relative path is taken against the working directory.
+    /// A warning when users other than Aeg's could read the secret file (every user, or a group the
+    /// process is not in), else null; <paramref name="subject"/> says which file it is (e.g.
+    /// <c>password file</c>). Without <paramref name="configFile"/> a relative path is taken against
+    /// the working directory.
     /// </summary>
+    /// <remarks>A root-owned file in Aeg's group (<c>root:aeg 0640</c>) is private to Aeg: root keeps it, Aeg reads it.</remarks>
     public static string? PermissionWarning(string? file, string subject, string? configFile = null)
     {
         if (OperatingSystem.IsWindows() || file is not { Length: > 0 })
@@ -70,14 +72,12 @@ public static class Secrets
             return null;
         }
         var path = Path.GetFullPath(file, ConfigFolder(configFile));
-        if (!System.IO.File.Exists(path))
+        if (!System.IO.File.Exists(path) || SecretFileAccess.OtherReaders(path) is not { } readers)
         {
             return null;
         }
-        var mode = System.IO.File.GetUnixFileMode(path);
-        return (mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0
-            ? $"{subject} {file} is readable by group or other users (mode {Convert.ToString((int)mode, 8)}); run chmod 600 on it"
-            : null;
+        var mode = Convert.ToString((int)System.IO.File.GetUnixFileMode(path), 8);
+        return $"{subject} {file} is {readers} (mode {mode}); run chmod 600 on it, or chmod 640 with group aeg (root:aeg)";
     }
 
     private static string ConfigFolder(string? configFile) =>

@@ -86,15 +86,21 @@ public sealed class AegDaemon : IAsyncDisposable
     /// </summary>
     public async Task RunAsync(CancellationToken stop)
     {
+        Task mainLoop;
         if (_host.HasAnnotations)
         {
             _host.Log.Information("Polling {Database} every {Interval}, sending to {Destination}",
                 _host.Database.Description, Logging.LogText.Duration(_host.Options.Poller.Interval), _sender!.Destination);
-            await (_poller?.RunAsync(stop) ?? CreateActiveStandby(_sender).RunAsync(stop));
+            mainLoop = _poller?.RunAsync(stop) ?? CreateActiveStandby(_sender).RunAsync(stop);
         }
         else
         {
-            await WaitForAsync(stop);
+            mainLoop = WaitForAsync(stop);
+        }
+        // The parts started in StartAsync and the loop now runs: under systemd, the unit is up.
+        await using (SystemdService.Ready(mainLoop, stop))
+        {
+            await mainLoop;
         }
         if (_inbound is not null)
         {

@@ -128,7 +128,7 @@ public sealed class TicketsConfigTests : IDisposable
             },
         };
 
-        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
         var warning = Assert.Single(TicketSecrets.PermissionWarnings(options));
         File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         var missingEnv = Assert.Throws<ConfigException>(() => TicketSecrets.Resolve("b", options.Systems["b"], "aeg.yaml"));

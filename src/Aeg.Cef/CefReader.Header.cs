@@ -24,6 +24,8 @@ public ref partial struct CefReader
     public readonly string GetHeaderString(CefHeaderField field) => ToUnescapedString(GetHeaderRaw(field), header: true);
 
     // From the "CEF:" marker at p: the version and the six fields. On an error, p is where it was found.
+    // Inlined into the constructor for the same reason as SyslogPrefixReader.Read.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static CefError ReadHeader(ReadOnlySpan<byte> line, ref int p, int end, out int version, ref HeaderOffsets header, out int extensionStart)
     {
         version = 0;

@@ -37,4 +37,12 @@ internal static class Isa
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get => Vector512 && Avx512Vbmi2.IsSupported;
     }
+
+    /// <summary>
+    /// Byte i of the result is <c>table[index[i]]</c>, for indices below 16: SSSE3's pshufb (every
+    /// x64 CPU .NET 10 runs on has it), elsewhere the platform's own table look-up (AdvSimd's tbl).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<byte> Lookup16(Vector128<byte> table, Vector128<byte> index)
+        => Ssse3.IsSupported ? Ssse3.Shuffle(table, index) : System.Runtime.Intrinsics.Vector128.ShuffleNative(table, index);
 }

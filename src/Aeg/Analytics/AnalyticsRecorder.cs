@@ -168,7 +168,7 @@ public sealed class AnalyticsRecorder(AnalyticsStore store, TransitionDeriver de
         }
         finally
         {
-            await readAhead.CancelAsync();
+            await PollFailures.CancelReadAheadAsync(readAhead);
             await batches.StopAsync();
             await source.ReleaseAsync();
         }

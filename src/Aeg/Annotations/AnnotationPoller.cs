@@ -239,7 +239,7 @@ public sealed class AnnotationPoller : IAsyncDisposable
         }
         finally
         {
-            await readAhead.CancelAsync();
+            await PollFailures.CancelReadAheadAsync(readAhead);
             await batches.StopAsync();
         }
         // Caught up (the last read came back short), the cursor is at the newest row the database

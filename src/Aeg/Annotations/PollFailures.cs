@@ -51,8 +51,26 @@ internal static class PollFailures
         return false;
     }
 
+    /// <summary>
+    /// Stops a read-ahead whose command may still be running. MySqlConnector's cancel callback
+    /// throws when the connection is already gone (3.0: SocketException from the session's
+    /// RemoteEndPoint); that is no failure of ours, and letting it out of a finally block would
+    /// replace the read's own exception, which the retry policy needs to see.
+    /// </summary>
+    public static async Task CancelReadAheadAsync(CancellationTokenSource readAhead)
+    {
+        try
+        {
+            await readAhead.CancelAsync();
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.All(IsTransient))
+        {
+        }
+    }
+
     public static bool IsTransient(Exception ex) =>
         // UnauthorizedAccessException: an unwritable state directory is retried (and /readyz says so) until fixed.
+        ex is AggregateException { InnerExceptions.Count: > 0 } a ? a.InnerExceptions.All(IsTransient) :
         ex is DbException or SyslogSendException or SocketException or IOException or TimeoutException or UnauthorizedAccessException
         || (ex is InvalidOperationException && ex.Source?.StartsWith("MySql", StringComparison.Ordinal) == true);
 

@@ -25,7 +25,7 @@ public sealed class ActiveStandbyPoller(AnnotationDatabase database, HaOptions h
     {
         var delay = poller.RetryMinDelay;
         log.Information("Active/standby: waiting for lease {Lock} on {Database} (takeover {Takeover})",
-            ha.LockName, database.Description, ha.Takeover);
+            ha.LockName, database.Description, Logging.LogText.Duration(ha.Takeover));
         while (!stoppingToken.IsCancellationRequested)
         {
             PollerLease lease;

@@ -51,7 +51,8 @@ internal sealed class ConnectionThrottle(TokenBucket bucket, ListenerLimits limi
         var canceled = false;
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds((double)ticks / Stopwatch.Frequency), stop).ConfigureAwait(false);
+            // At least 1 ms: a shorter delay completes at once and the loop would spin until the token is there.
+            await Task.Delay(TimeSpan.FromSeconds(Math.Max((double)ticks / Stopwatch.Frequency, 0.001)), stop).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -158,6 +158,35 @@ public sealed class BackpressureTests : IDisposable
     }
 
     [Fact]
+    public async Task A_connector_catching_up_over_tcp_with_the_default_config_loses_nothing()
+    {
+        // Issue 19: 2,000,000 lines over one connection, 136,496 parsed under the old default
+        // (50,000/s, burst 100,000). 300,000 here, sent as fast as loopback takes them.
+        const int Count = 300_000;
+        var handler = new RecordingCount();
+        var options = new ListenerOptions { Protocol = SyslogProtocol.Tcp, Address = "127.0.0.1", Port = 0 };
+        await using var host = new ListenerHost(new ListenOptions { Listeners = [options] }, handler);
+        await host.StartAsync();
+        var line = Encoding.ASCII.GetBytes("CEF:0|ArcSight|ArcSight|7.6|rule:1|Catch-up|3|type=1 eventId=1\n");
+        var data = new byte[line.Length * Count];
+        for (var i = 0; i < Count; i++)
+        {
+            line.CopyTo(data, i * line.Length);
+        }
+
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(host.Listeners[0].LocalEndPoint!);
+            await client.GetStream().WriteAsync(data);
+        }
+
+        await WaitUntil.HoldsAsync(() => handler.Count == Count, $"{Count} lines");
+        Assert.Equal(Count, host.Senders.Get(IPAddress.Loopback).Received);
+        Assert.Equal(0, host.Listeners[0].Counters.FramesRateLimited);
+        Assert.Equal(0, host.Listeners[0].Counters.ThrottleWaits);
+    }
+
+    [Fact]
     public async Task Stopping_while_a_connection_is_throttled_drains_what_was_sent_without_the_limit()
     {
         const int Count = 200;
@@ -274,8 +303,10 @@ public sealed class BackpressureTests : IDisposable
 
     private sealed class RecordingCount : ICefMessageHandler
     {
-        public int Count { get; private set; }
+        private int _count;
 
-        public void Handle(ReadOnlySpan<byte> frame, SenderCounters sender) => Count++;
+        public int Count => Volatile.Read(ref _count);
+
+        public void Handle(ReadOnlySpan<byte> frame, SenderCounters sender) => Interlocked.Increment(ref _count);
     }
 }

@@ -9,7 +9,7 @@ namespace Aeg.ListenerCompare;
 /// </summary>
 internal static class MetricsWatch
 {
-    public static async Task<int> RunAsync(string url, string sender, long target, TimeSpan timeout)
+    public static async Task<int> RunAsync(string url, string sender, long target, TimeSpan timeout, int intervalMs = 10)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
@@ -39,7 +39,7 @@ internal static class MetricsWatch
                 return 1;
             }
 
-            await Task.Delay(10);
+            await Task.Delay(intervalMs);
         }
     }
 

@@ -22,7 +22,7 @@ return args.FirstOrDefault() switch
     "send" => await Sender.RunAsync(int.Parse(Get("port")), long.Parse(Get("count")), int.Parse(Get("size", "650")), options.ContainsKey("octet")),
     "udp-alloc" => await UdpAllocationCheck.RunAsync(long.Parse(Get("count", "200000")), int.Parse(Get("size", "650"))),
     "receive" => await Receiver.RunAsync(int.Parse(Get("port")), long.Parse(Get("warmup", "0")), long.Parse(Get("count")), Get("handler", "parse+rules"), options.GetValueOrDefault("rules")),
-    "wait-metrics" => await MetricsWatch.RunAsync(Get("url"), Get("sender", "127.0.0.1"), long.Parse(Get("count")), TimeSpan.FromSeconds(int.Parse(Get("timeout-s", "300")))),
+    "wait-metrics" => await MetricsWatch.RunAsync(Get("url"), Get("sender", "127.0.0.1"), long.Parse(Get("count")), TimeSpan.FromSeconds(int.Parse(Get("timeout-s", "300"))), int.Parse(Get("interval-ms", "10"))),
     _ => Usage(),
 };
 

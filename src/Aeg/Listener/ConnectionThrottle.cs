@@ -23,10 +23,10 @@ internal sealed class ConnectionThrottle(TokenBucket bucket, ListenerLimits limi
     // wake-ups a second for a throttled connection, not one per message.
     private readonly int _refillChunk = Math.Clamp(bucket.PerSecond / 100, 1, bucket.Capacity);
 
-    private long _episodeStart, _episodeWaits, _episodeTicks, _lastWaitEnd;
+    private long _episodeStart, _episodeWaits, _episodeTicks, _lastWaitEnd, _pausedTicks;
 
     /// <summary>Milliseconds this connection spent paused, in total.</summary>
-    public long PausedMilliseconds { get; private set; }
+    public long PausedMilliseconds => ToMilliseconds(_pausedTicks);
 
     /// <summary>Pauses until the sender may send again; false when <paramref name="stop"/> ended the pause (the listener is stopping).</summary>
     public async ValueTask<bool> PauseAsync(CancellationToken stop)
@@ -63,8 +63,10 @@ internal sealed class ConnectionThrottle(TokenBucket bucket, ListenerLimits limi
         var waited = _lastWaitEnd - start;
         _episodeWaits++;
         _episodeTicks += waited;
-        var milliseconds = (long)Math.Round(waited * 1000.0 / Stopwatch.Frequency);
-        PausedMilliseconds += milliseconds;
+        // Counted from the running total, so the counters' sums carry no rounding error per pause.
+        var before = PausedMilliseconds;
+        _pausedTicks += waited;
+        var milliseconds = PausedMilliseconds - before;
         counters.ThrottleWaited(milliseconds);
         sender.CountThrottled(milliseconds);
         return !canceled;
@@ -93,9 +95,11 @@ internal sealed class ConnectionThrottle(TokenBucket bucket, ListenerLimits limi
         if (limits.DebugEnabled)
         {
             limits.Debug("{Peer} {How}: throttled for {Seconds:F1} s, {Pauses} pause(s), {PausedMs} ms not read",
-                peer, how, Stopwatch.GetElapsedTime(_episodeStart).TotalSeconds, _episodeWaits, _episodeTicks * 1000 / Stopwatch.Frequency);
+                peer, how, Stopwatch.GetElapsedTime(_episodeStart).TotalSeconds, _episodeWaits, ToMilliseconds(_episodeTicks));
         }
 
         _episodeStart = _episodeWaits = _episodeTicks = 0;
     }
+
+    private static long ToMilliseconds(long ticks) => ticks * 1000 / Stopwatch.Frequency;
 }

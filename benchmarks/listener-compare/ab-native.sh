@@ -9,6 +9,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=daemon.sh
+source "$here/daemon.sh"
 repo=$(cd "$here/../.." && pwd)
 COUNT=${COUNT:-2000000}
 WARMUP=${WARMUP:-200000}
@@ -23,28 +25,10 @@ trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 one() {
-  local bin=$1 port http_port dead_port
-  port=$(free_port) http_port=$(free_port) dead_port=$(free_port)
-  rm -rf "$work/state" && mkdir -p "$work/state"
-  cat >"$work/aeg.yaml" <<EOF
-database: { host: 127.0.0.1, port: $dead_port, user: bench, passwordEnv: AEG_BENCH_DB_PASSWORD }
-state: { directory: $work/state }
-syslog: { host: 127.0.0.1, port: $dead_port, protocol: udp }
-listen:
-  listeners:
-    - { protocol: tcp, address: 127.0.0.1, port: $port }
-rules: { path: $repo/content/rules }
-tickets:
-  systems:
-    rt: { type: rt, url: "http://127.0.0.1:$dead_port", auth: token, tokenEnv: AEG_BENCH_RT_TOKEN }
-http: { enabled: true, address: 127.0.0.1, port: $http_port }
-EOF
-  AEG_BENCH_DB_PASSWORD=unused AEG_BENCH_RT_TOKEN=unused "$bin" run --config "$work/aeg.yaml" >"$work/daemon.log" 2>&1 &
-  pid=$!
-  until grep -q 'Listening for syslog' "$work/daemon.log"; do
-    kill -0 "$pid" 2>/dev/null || { cat "$work/daemon.log" >&2; exit 1; }
-    sleep 0.1
-  done
+  local bin=$1 port http_port
+  port=$(free_port) http_port=$(free_port)
+  start_daemon "$bin" "$work" "$port" "$http_port" "$repo/content/rules"
+  pid=$daemon_pid
   local metrics=(wait-metrics --url "http://127.0.0.1:$http_port/metrics")
   "$bench" send --port "$port" --count "$WARMUP" >/dev/null
   "$bench" "${metrics[@]}" --count "$WARMUP" >/dev/null

@@ -14,6 +14,8 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=daemon.sh
+source "$here/daemon.sh"
 repo=$(cd "$here/../.." && pwd)
 if [[ -n "${SHORT:-}" ]]; then COUNT=${COUNT:-300000}; WARMUP=${WARMUP:-50000}; fi
 COUNT=${COUNT:-2000000}
@@ -126,28 +128,8 @@ kill "$aeg_pid" 2>/dev/null || true; wait "$aeg_pid" 2>/dev/null || true; aeg_pi
 
 # --- aeg run (native) ----------------------------------------------------------------------------
 if [[ "$DAEMON" == 1 ]]; then
-  port=$(free_port) http_port=$(free_port) dead_port=$(free_port)
-  mkdir -p "$work/state"
-  # The listener as configured by a user who set only where it listens (the defaults apply). The
-  # annotation side and RT point at a port nobody listens on: the poller retries (1 s, doubling to
-  # 60 s) and no rule fires on these events, so neither takes CPU from the measured listener.
-  cat >"$work/aeg.yaml" <<EOF
-database: { host: 127.0.0.1, port: $dead_port, user: bench, passwordEnv: AEG_BENCH_DB_PASSWORD }
-state: { directory: $work/state }
-syslog: { host: 127.0.0.1, port: $dead_port, protocol: udp }
-listen:
-  listeners:
-    - { protocol: tcp, address: 127.0.0.1, port: $port }
-rules: { path: $RULES }
-tickets:
-  systems:
-    rt: { type: rt, url: "http://127.0.0.1:$dead_port", auth: token, tokenEnv: AEG_BENCH_RT_TOKEN }
-http: { enabled: true, address: 127.0.0.1, port: $http_port }
-EOF
-  AEG_BENCH_DB_PASSWORD=unused AEG_BENCH_RT_TOKEN=unused "$AEG_BIN" run --config "$work/aeg.yaml" >"$work/daemon.log" 2>&1 &
-  daemon_pid=$!
-  daemon_line() { grep -c "$1" "$work/daemon.log" || true; }
-  wait_count 1 daemon_line 'Listening for syslog' || { cat "$work/daemon.log" >&2; exit 1; }
+  port=$(free_port) http_port=$(free_port)
+  start_daemon "$AEG_BIN" "$work" "$port" "$http_port" "$RULES"
   metrics=(wait-metrics --url "http://127.0.0.1:$http_port/metrics" --timeout-s "$TIMEOUT_S")
   echo "aeg run: warm-up ($WARMUP messages)…" >&2
   send "$port" "$WARMUP" >/dev/null

@@ -22,19 +22,23 @@ internal static class Receiver
         }
 
         var measure = new MeasuringHandler(warmup, count, fullParse: handlerKind.Contains("parse"), rules);
-        var options = new ListenOptions { Listeners = [new ListenerOptions { Protocol = SyslogProtocol.Tcp, Address = "127.0.0.1", Port = port }] };
+        // The default config: only the address and port are set (issue 19: the default must not lose a TCP event).
+        var listener = new ListenerOptions { Protocol = SyslogProtocol.Tcp, Address = "127.0.0.1", Port = port };
+        var options = new ListenOptions { Listeners = [listener] };
         await using var host = new ListenerHost(options, measure);
         await host.StartAsync();
-        Console.WriteLine($"receiver: listening on {host.Listeners[0].LocalEndPoint} handler={handlerKind}");
+        Console.WriteLine($"receiver: listening on {host.Listeners[0].LocalEndPoint} handler={handlerKind} senderMessagesPerSecond={listener.EffectiveSenderMessagesPerSecond}");
 
         await measure.Done.Task.WaitAsync(TimeSpan.FromMinutes(10));
         var seconds = Stopwatch.GetElapsedTime(measure.StartTimestamp, measure.EndTimestamp).TotalSeconds;
         var allocated = measure.EndAllocated - measure.StartAllocated;
         var sender = host.Senders.Snapshot()[0];
+        var counters = host.Listeners[0].Counters;
         Console.WriteLine(
             $"aeg: messages={count} end_ms={measure.EndMs} inner_seconds={seconds:F3} inner_rate={count / seconds:F0} " +
             $"cpu_seconds={(measure.EndCpu - measure.StartCpu).TotalSeconds:F3} allocated_bytes={allocated} bytes_per_message={(double)allocated / count:F4} pairs={measure.Pairs} " +
-            $"parsed={sender.Parsed} rejected={sender.Rejected} matched={sender.Matched} queued={queue.Count} gen0={GC.CollectionCount(0)}");
+            $"received={sender.Received} parsed={sender.Parsed} rejected={sender.Rejected} matched={sender.Matched} rate_limited={counters.FramesRateLimited} throttle_pauses={counters.ThrottleWaits} " +
+            $"queued={queue.Count} gen0={GC.CollectionCount(0)}");
         return 0;
     }
 

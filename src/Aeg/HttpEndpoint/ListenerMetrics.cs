@@ -22,6 +22,9 @@ public sealed class ListenerMetrics(ListenerHost host) : IMetricsSource
         PerListener("aeg_listener_framing_errors_total", "counter", "Malformed octet-counting headers.", c => c.FramingErrors);
         PerListener("aeg_listener_frames_truncated_total", "counter", "Connections that ended in the middle of a frame.", c => c.FramesTruncated);
         PerListener("aeg_listener_received_bytes_total", "counter", "Bytes received from allowed senders (TLS: after decryption).", c => c.Bytes);
+        PerListener("aeg_listener_frames_rate_limited_total", "counter", "UDP datagrams dropped because their sender was over senderMessagesPerSecond.", c => c.FramesRateLimited);
+        PerListener("aeg_listener_throttle_pauses_total", "counter", "TCP/TLS: times a connection paused reading because its sender was over senderMessagesPerSecond (nothing dropped).", c => c.ThrottleWaits);
+        PerListener("aeg_listener_throttled_milliseconds_total", "counter", "TCP/TLS: milliseconds connections paused reading because their sender was over senderMessagesPerSecond.", c => c.ThrottledMilliseconds);
         PerListener("aeg_listener_handler_errors_total", "counter", "Frames lost to an exception in the handler.", c => c.HandlerErrors);
 
         var senders = host.Senders.Snapshot();
@@ -33,6 +36,8 @@ public sealed class ListenerMetrics(ListenerHost host) : IMetricsSource
         PerSender("aeg_listener_messages_rejected_total", "Messages that were not valid CEF, per sender.", s => s.Rejected);
         PerSender("aeg_listener_messages_matched_total", "Messages that matched at least one rule, per sender.", s => s.Matched);
         PerSender("aeg_listener_messages_oversized_total", "Messages over the maximum frame size, per sender.", s => s.Oversized);
+        PerSender("aeg_listener_messages_rate_limited_total", "UDP datagrams dropped over senderMessagesPerSecond, per sender.", s => s.RateLimited);
+        PerSender("aeg_listener_sender_throttled_milliseconds_total", "Milliseconds a sender's TCP/TLS connections were not read because it was over senderMessagesPerSecond.", s => s.ThrottledMilliseconds);
     }
 
     // The bound endpoint, not the configured one: two listeners configured on port 0 differ only there.

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using Aeg.Cef;
 using Serilog;
 
@@ -8,21 +9,46 @@ namespace Aeg.Listener;
 /// Reads the frames of one connection's buffered bytes and hands each to the handler; frames that
 /// span buffer segments are copied into a per-connection buffer that is reused.
 /// </summary>
-public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler handler, SenderCounters sender, ListenerCounters counters, ILogger? log, string listenerName, ListenerLimits? limits = null) : IDisposable
+/// <remarks>
+/// With a <see cref="TokenBucket"/> (a TCP/TLS listener with senderMessagesPerSecond), a frame is
+/// handed on only with a token: the dispatcher takes them from the sender's bucket in chunks and
+/// gives back the unused ones after each buffer, so the per-frame cost is a decrement. When the
+/// bucket is empty, <see cref="Dispatch"/> stops before the next frame and says so; the caller
+/// pauses reading and calls it again with the rest. Nothing is dropped.
+/// </remarks>
+public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler handler, SenderCounters sender, ListenerCounters counters, ILogger? log, string listenerName, ListenerLimits? limits = null, TokenBucket? bucket = null) : IDisposable
 {
+    // Tokens taken from the bucket at a time: one lock per this many frames, returned unused after each buffer.
+    private const int CreditChunk = 1024;
+
     private byte[]? _joined;
     private bool _handlerErrorLogged;
+    private TokenBucket? _bucket = bucket;
+    private int _credit;
+
+    /// <summary>Frames handed on over this dispatcher's life (the connection's count).</summary>
+    public long TotalFrames { get; private set; }
 
     /// <summary>The connection's frame reader (its detected framing).</summary>
     public SyslogFrameReader Reader => reader;
 
-    /// <summary>Handles every complete frame in <paramref name="buffer"/> and slices off what was consumed.</summary>
-    public void Dispatch(ref ReadOnlySequence<byte> buffer)
+    /// <summary>
+    /// Handles the complete frames in <paramref name="buffer"/> and slices off what was consumed;
+    /// true when it stopped early because the sender's bucket is empty (frames are left in the buffer).
+    /// </summary>
+    public bool Dispatch(ref ReadOnlySequence<byte> buffer)
     {
         var input = new SequenceReader<byte>(buffer);
         long frames = 0;
+        var throttled = false;
         while (true)
         {
+            if (_bucket is not null && _credit == 0 && input.Remaining > 0 && !TakeCredit())
+            {
+                throttled = true;
+                break;
+            }
+
             var status = reader.Read(ref input, out var frame);
             if (status == SyslogFrameStatus.NeedMoreData)
             {
@@ -33,6 +59,7 @@ public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler
             {
                 case SyslogFrameStatus.Frame:
                     frames++;
+                    _credit--;
                     Deliver(frame);
                     break;
                 case SyslogFrameStatus.Oversized:
@@ -47,8 +74,37 @@ public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler
             }
         }
 
+        if (_bucket is not null && _credit > 0)
+        {
+            // The bucket is shared by the sender's connections: unused tokens go back after each buffer.
+            _bucket.Return(_credit);
+        }
+
+        // Without a bucket the count went below zero; it only matters with one.
+        _credit = 0;
+
         counters.AddFrames(frames);
+        TotalFrames += frames;
         buffer = buffer.Slice(input.Position);
+        return throttled;
+    }
+
+    /// <summary>From now on every frame is handed on without a token: the listener is stopping and drains what was sent.</summary>
+    public void RemoveLimit()
+    {
+        if (_credit > 0)
+        {
+            _bucket?.Return(_credit);
+        }
+
+        _bucket = null;
+        _credit = 0;
+    }
+
+    private bool TakeCredit()
+    {
+        _credit = _bucket!.Take(Math.Min(CreditChunk, _bucket.Capacity), Stopwatch.GetTimestamp());
+        return _credit > 0;
     }
 
     /// <summary>At the end of the stream: the last LF frame without its LF, or a truncated frame counted.</summary>
@@ -57,6 +113,7 @@ public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler
         if (reader.TryReadTrailingFrame(rest, out var frame))
         {
             counters.AddFrames(1);
+            TotalFrames++;
             Deliver(frame);
         }
         else if (!rest.IsEmpty)
@@ -68,11 +125,6 @@ public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler
     private void Deliver(in ReadOnlySequence<byte> frame)
     {
         sender.CountReceived();
-        if (limits is not null && !limits.TryAdmit(sender))
-        {
-            return;
-        }
-
         ReadOnlySpan<byte> span;
         if (frame.IsSingleSegment)
         {

@@ -76,8 +76,15 @@ public sealed class ListenerOptions
     /// <summary>TCP/TLS: open connections at most; more are closed at once and counted as refused.</summary>
     public int MaxConnections { get; set; } = 1000;
 
-    /// <summary>Messages per second one sender (source IP) may send to this listener (token bucket); 0 turns the limit off.</summary>
-    public int SenderMessagesPerSecond { get; set; } = 50_000;
+    /// <summary>Default of <see cref="SenderMessagesPerSecond"/> for UDP, which can only drop; TCP and TLS have no limit by default.</summary>
+    public const int DefaultUdpSenderMessagesPerSecond = 50_000;
+
+    /// <summary>
+    /// Messages per second one sender (source IP) may send to this listener (token bucket); 0 turns
+    /// the limit off; unset means <see cref="DefaultUdpSenderMessagesPerSecond"/> for UDP and no limit
+    /// for TCP/TLS, where flow control already paces a sender to what the listener can take.
+    /// </summary>
+    public int? SenderMessagesPerSecond { get; set; }
 
     /// <summary>Messages one sender may send at once before <see cref="SenderMessagesPerSecond"/> applies (the bucket size).</summary>
     public int SenderBurst { get; set; } = 100_000;
@@ -105,6 +112,9 @@ public sealed class ListenerOptions
 
     /// <summary>Sender addresses or CIDR networks allowed to send; empty allows everyone.</summary>
     public List<string> Allow { get; set; } = [];
+
+    /// <summary>The rate limit in effect (<see cref="SenderMessagesPerSecond"/> or the protocol's default); 0 for none.</summary>
+    public int EffectiveSenderMessagesPerSecond => SenderMessagesPerSecond ?? (Protocol == SyslogProtocol.Udp ? DefaultUdpSenderMessagesPerSecond : 0);
 
     /// <summary>The port in effect (the protocol's default when <see cref="Port"/> is unset).</summary>
     public int EffectivePort => Port ?? (Protocol == SyslogProtocol.Tls ? 6514 : 514);

@@ -7,7 +7,7 @@ public sealed class ListenerCounters
 {
     private AtomicCounter _connectionsAccepted, _connectionsRefused, _connectionsActive, _tlsHandshakeFailures;
     private AtomicCounter _datagramsRefused, _frames, _framesOversized, _framingErrors, _framesTruncated, _bytes, _handlerErrors;
-    private AtomicCounter _framesRateLimited;
+    private AtomicCounter _framesRateLimited, _throttleWaits, _throttledMilliseconds;
 
     /// <summary>TCP/TLS connections taken on.</summary>
     public long ConnectionsAccepted => _connectionsAccepted.Value;
@@ -23,8 +23,12 @@ public sealed class ListenerCounters
     public long Frames => _frames.Value;
     /// <summary>Frames over maxFrameSize, skipped.</summary>
     public long FramesOversized => _framesOversized.Value;
-    /// <summary>Frames dropped because their sender was over senderMessagesPerSecond.</summary>
+    /// <summary>UDP datagrams dropped because their sender was over senderMessagesPerSecond (TCP/TLS are slowed instead, see <see cref="ThrottleWaits"/>).</summary>
     public long FramesRateLimited => _framesRateLimited.Value;
+    /// <summary>TCP/TLS: times a connection stopped reading because its sender was over senderMessagesPerSecond (nothing is dropped).</summary>
+    public long ThrottleWaits => _throttleWaits.Value;
+    /// <summary>TCP/TLS: milliseconds connections spent not reading because their sender was over the rate, summed over connections.</summary>
+    public long ThrottledMilliseconds => _throttledMilliseconds.Value;
     /// <summary>Malformed octet-counting headers (the connection went on with LF framing).</summary>
     public long FramingErrors => _framingErrors.Value;
     /// <summary>Connections that ended in the middle of a frame (the partial frame is dropped).</summary>
@@ -47,6 +51,12 @@ public sealed class ListenerCounters
     internal void AddFrames(long n) => _frames.Add(n);
     internal void FrameOversized() => _framesOversized.Increment();
     internal void FrameRateLimited() => _framesRateLimited.Increment();
+    internal void ThrottleWaited(long milliseconds)
+    {
+        _throttleWaits.Increment();
+        _throttledMilliseconds.Add(milliseconds);
+    }
+
     internal void FramingError() => _framingErrors.Increment();
     internal void FrameTruncated() => _framesTruncated.Increment();
     internal void AddBytes(long n) => _bytes.Add(n);

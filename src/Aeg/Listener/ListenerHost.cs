@@ -62,8 +62,8 @@ public sealed class ListenerHost : IAsyncDisposable
         {
             var c = l.Counters;
             _log?.Information(
-                "Listener {Listener} stopped: {Frames} frames, {Bytes} bytes, {Oversized} oversized, {RateLimited} rate-limited, {Truncated} truncated, {FramingErrors} framing errors, {Accepted} connections accepted, {Refused} refused, {DatagramsRefused} datagrams refused",
-                l.Options.Name, c.Frames, c.Bytes, c.FramesOversized, c.FramesRateLimited, c.FramesTruncated, c.FramingErrors, c.ConnectionsAccepted, c.ConnectionsRefused, c.DatagramsRefused);
+                "Listener {Listener} stopped: {Frames} frames, {Bytes} bytes, {Oversized} oversized, {RateLimited} dropped over the rate (UDP), {ThrottledMs} ms paused over the rate (TCP/TLS), {Truncated} truncated, {FramingErrors} framing errors, {Accepted} connections accepted, {Refused} refused, {DatagramsRefused} datagrams refused",
+                l.Options.Name, c.Frames, c.Bytes, c.FramesOversized, c.FramesRateLimited, c.ThrottledMilliseconds, c.FramesTruncated, c.FramingErrors, c.ConnectionsAccepted, c.ConnectionsRefused, c.DatagramsRefused);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
+using System.Diagnostics;
 using Serilog;
+using Serilog.Events;
 
 namespace Aeg.Listener;
 
@@ -9,18 +10,29 @@ namespace Aeg.Listener;
 /// per source IP address) and warnings about dropped messages, logged at most once per interval
 /// per kind. The counters hold the exact totals.
 /// </summary>
+/// <remarks>
+/// Over the rate, UDP drops (<see cref="TryAdmit"/>); TCP and TLS connections take their tokens
+/// from <see cref="BucketOf"/> and stop reading their socket until it refills, so their messages
+/// wait in the kernel's and the sender's buffers (TCP flow control) and none is lost.
+/// </remarks>
 public sealed class ListenerLimits : IDisposable
 {
     /// <summary>How often each kind of warning may be logged.</summary>
     public static readonly TimeSpan DefaultLogInterval = TimeSpan.FromSeconds(10);
 
+    // DBG lines about connections and throttling: a burst of 20, then five a second per listener, so
+    // a --debug run with many senders stays readable; a line says how many were held back before it.
+    private const int DebugLinesPerSecond = 5, DebugLineBurst = 20;
+
     private readonly ListenerOptions _options;
     private readonly ListenerCounters _counters;
     private readonly ILogger? _log;
-    private readonly TokenBucketRateLimiterOptions? _bucket;
-    private readonly ConcurrentDictionary<SenderCounters, TokenBucketRateLimiter> _buckets = new();
-    private readonly Timer? _refill;
+    private readonly int _rate;
+    private readonly ConcurrentDictionary<SenderCounters, TokenBucket> _buckets = new();
+    private readonly Func<SenderCounters, TokenBucket> _newBucket;
     private readonly LogThrottle _oversizedLog, _framingLog, _rateLog;
+    private readonly TokenBucket _debugLines = new(DebugLinesPerSecond, DebugLineBurst, Stopwatch.GetTimestamp());
+    private long _debugHeld;
 
     /// <summary>Creates the limits of the listener configured by <paramref name="options"/>.</summary>
     public ListenerLimits(ListenerOptions options, ListenerCounters counters, ILogger? log, TimeSpan? logInterval = null)
@@ -32,41 +44,26 @@ public sealed class ListenerLimits : IDisposable
         _oversizedLog = new LogThrottle(interval);
         _framingLog = new LogThrottle(interval);
         _rateLog = new LogThrottle(interval);
-        if (options.SenderMessagesPerSecond > 0)
-        {
-            _bucket = new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = options.SenderBurst,
-                TokensPerPeriod = options.SenderMessagesPerSecond,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = 0,
-                // One timer refills every bucket (as PartitionedRateLimiter does), not one per sender.
-                AutoReplenishment = false,
-            };
-            _refill = new Timer(_ => Refill(), null, RefillTick, RefillTick);
-        }
+        _rate = options.EffectiveSenderMessagesPerSecond;
+        _newBucket = _ => new TokenBucket(_rate, options.SenderBurst, Stopwatch.GetTimestamp());
+        DebugEnabled = log?.IsEnabled(LogEventLevel.Debug) == true;
     }
 
-    // A bucket refills only once its period has passed; ticking more often just keeps it on time.
-    private static readonly TimeSpan RefillTick = TimeSpan.FromMilliseconds(100);
+    /// <summary>Whether DBG lines are written at all (<c>--debug</c>); checked once, so they cost nothing when off.</summary>
+    public bool DebugEnabled { get; }
 
-    /// <summary>True when <paramref name="sender"/> may send one more message now; otherwise it is counted as rate-limited (and logged, throttled).</summary>
+    /// <summary>The token bucket of <paramref name="sender"/>, or null when this listener has no rate limit.</summary>
     /// <remarks>
     /// Buckets are keyed by the sender's counters: one per source IP, and the senders beyond
-    /// maxSenders share one, so the number of buckets is bounded like the counters are. A known
-    /// sender's message allocates nothing (PartitionedRateLimiter would allocate its partition
-    /// delegates on every call).
+    /// maxSenders share one, so the number of buckets is bounded like the counters are.
     /// </remarks>
+    public TokenBucket? BucketOf(SenderCounters sender) => _rate > 0 ? _buckets.GetOrAdd(sender, _newBucket) : null;
+
+    /// <summary>UDP: true when <paramref name="sender"/> may send one more message now; otherwise it is counted as rate-limited (and logged, throttled).</summary>
+    /// <remarks>A known sender's message allocates nothing.</remarks>
     public bool TryAdmit(SenderCounters sender)
     {
-        if (_bucket is null)
-        {
-            return true;
-        }
-
-        var bucket = _buckets.GetOrAdd(sender, static (_, options) => new TokenBucketRateLimiter(options), _bucket);
-        using var lease = bucket.AttemptAcquire();
-        if (lease.IsAcquired)
+        if (_rate == 0 || BucketOf(sender)!.Take(1, Stopwatch.GetTimestamp()) == 1)
         {
             return true;
         }
@@ -77,10 +74,24 @@ public sealed class ListenerLimits : IDisposable
         {
             _log?.Warning(
                 "Listener {Listener}: dropped {Dropped} message(s) over the per-sender rate ({Rate}/s, burst {Burst}), latest from {Sender}; logged at most once per {Interval} s, counted in FramesRateLimited",
-                _options.Name, dropped, _options.SenderMessagesPerSecond, _options.SenderBurst, sender.Address, _rateLog.Interval.TotalSeconds);
+                _options.Name, dropped, _rate, _options.SenderBurst, sender.Address, _rateLog.Interval.TotalSeconds);
         }
 
         return false;
+    }
+
+    /// <summary>Writes a DBG line about a connection or its throttling (20 at once, then five a second per listener); call only when <see cref="DebugEnabled"/>.</summary>
+    public void Debug(string template, params object?[] values)
+    {
+        if (_debugLines.Take(1, Stopwatch.GetTimestamp()) == 0)
+        {
+            Interlocked.Increment(ref _debugHeld);
+            return;
+        }
+
+        var held = Interlocked.Exchange(ref _debugHeld, 0);
+        _log?.Debug(held > 0 ? "Listener {Listener}: " + template + " ({Held} such line(s) held back before this one)" : "Listener {Listener}: " + template,
+            [_options.Name, .. values, held]);
     }
 
     /// <summary>Logs (throttled) that a frame over maxFrameSize was skipped; the caller counts it.</summary>
@@ -105,21 +116,9 @@ public sealed class ListenerLimits : IDisposable
         }
     }
 
-    private void Refill()
-    {
-        foreach (var bucket in _buckets.Values)
-        {
-            bucket.TryReplenish();
-        }
-    }
-
-    /// <summary>Stops the refill timer and releases the buckets.</summary>
+    /// <summary>Nothing to release since the buckets refill from the clock; kept so a listener's limits end with it.</summary>
     public void Dispose()
     {
-        _refill?.Dispose();
-        foreach (var bucket in _buckets.Values)
-        {
-            bucket.Dispose();
-        }
+        _buckets.Clear();
     }
 }

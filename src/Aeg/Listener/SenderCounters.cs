@@ -10,7 +10,7 @@ namespace Aeg.Listener;
 /// </remarks>
 public sealed class SenderCounters(string address)
 {
-    private AtomicCounter _received, _parsed, _rejected, _matched, _oversized, _rateLimited;
+    private AtomicCounter _received, _parsed, _rejected, _matched, _oversized, _rateLimited, _throttledMilliseconds;
 
     /// <summary>The sender's IP address as text (no port: one sender, many connections).</summary>
     public string Address { get; } = address;
@@ -22,9 +22,13 @@ public sealed class SenderCounters(string address)
     /// <summary>Frames over the configured maximum size, skipped without being handed on.</summary>
     public long Oversized => _oversized.Value;
 
-    /// <summary>Frames dropped because this sender was over the listener's senderMessagesPerSecond.</summary>
+    /// <summary>UDP datagrams dropped because this sender was over the listener's senderMessagesPerSecond.</summary>
     public long RateLimited => _rateLimited.Value;
 
+    /// <summary>Milliseconds this sender's TCP/TLS connections were not read because it was over senderMessagesPerSecond (its messages waited, none was dropped).</summary>
+    public long ThrottledMilliseconds => _throttledMilliseconds.Value;
+
+    public void CountThrottled(long milliseconds) => _throttledMilliseconds.Add(milliseconds);
     public void CountRateLimited() => _rateLimited.Increment();
     public void CountReceived() => _received.Increment();
     public void CountParsed() => _parsed.Increment();

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
@@ -23,6 +24,7 @@ public sealed class TcpSyslogListener : SyslogListener
     private readonly ILogger? _log;
     private readonly Lock _gate = new();
     private readonly HashSet<Connection> _connections = [];
+    private readonly CancellationTokenSource _stop = new();
     private Socket? _socket;
     private Task? _acceptLoop;
     private volatile bool _stopping;
@@ -95,6 +97,12 @@ public sealed class TcpSyslogListener : SyslogListener
 
             var connection = new Connection(client, _senders.Get(remote));
             Counters.ConnectionAccepted();
+            if (Limits.DebugEnabled)
+            {
+                connection.Peer = client.RemoteEndPoint?.ToString() ?? remote.ToString();
+                Limits.Debug("connection from {Peer} accepted ({Open} open)", connection.Peer, Counters.ConnectionsActive);
+            }
+
             lock (_gate)
             {
                 // Inside the lock, so that StopAsync never sees a connection without its task.
@@ -145,7 +153,14 @@ public sealed class TcpSyslogListener : SyslogListener
                 pipe.CancelPendingRead();
             }
 
-            using var dispatcher = new FrameDispatcher(new SyslogFrameReader(Options.MaxFrameSize), _handler, connection.Sender, Counters, _log, Options.Name, Limits);
+            var bucket = Limits.BucketOf(connection.Sender);
+            using var dispatcher = new FrameDispatcher(new SyslogFrameReader(Options.MaxFrameSize), _handler, connection.Sender, Counters, _log, Options.Name, Limits, bucket);
+            connection.Dispatcher = dispatcher;
+            if (bucket is not null)
+            {
+                connection.Throttle = new ConnectionThrottle(bucket, Limits, Counters, connection.Sender, connection.Peer ?? connection.Sender.Address);
+            }
+
             await ReadFramesAsync(connection, pipe, dispatcher).ConfigureAwait(false);
             await pipe.CompleteAsync().ConfigureAwait(false);
         }
@@ -157,6 +172,14 @@ public sealed class TcpSyslogListener : SyslogListener
         {
             await stream.DisposeAsync().ConfigureAwait(false);
             Counters.ConnectionClosed();
+            connection.Throttle?.Closed();
+            if (Limits.DebugEnabled)
+            {
+                Limits.Debug("connection from {Peer} closed after {Seconds:F1} s: {Frames} frames, {Bytes} bytes, {PausedMs} ms paused over the rate ({Open} open)",
+                    connection.Peer, (Environment.TickCount64 - connection.OpenedAt) / 1000.0, connection.Dispatcher?.TotalFrames ?? 0, connection.Bytes,
+                    connection.Throttle?.PausedMilliseconds ?? 0, Counters.ConnectionsActive);
+            }
+
             lock (_gate)
             {
                 _connections.Remove(connection);
@@ -172,7 +195,16 @@ public sealed class TcpSyslogListener : SyslogListener
             var result = await pipe.ReadAsync().ConfigureAwait(false);
             var buffer = result.Buffer;
             Counters.AddBytes(buffer.Length - seen);
-            dispatcher.Dispatch(ref buffer);
+            connection.Bytes += buffer.Length - seen;
+            if (dispatcher.Dispatch(ref buffer))
+            {
+                buffer = await ThrottleAsync(connection, dispatcher, buffer).ConfigureAwait(false);
+            }
+            else
+            {
+                connection.Throttle?.Settled();
+            }
+
             seen = buffer.Length;
 
             if (result.IsCompleted)
@@ -193,6 +225,23 @@ public sealed class TcpSyslogListener : SyslogListener
 
             pipe.AdvanceTo(buffer.Start, buffer.End);
         }
+    }
+
+    // The sender is over its rate: this connection is not read until its bucket refills, so the
+    // sender's next bytes wait in the kernel and then in the sender itself. Frames already read wait
+    // in the buffer; what is left of it is returned.
+    private async ValueTask<ReadOnlySequence<byte>> ThrottleAsync(Connection connection, FrameDispatcher dispatcher, ReadOnlySequence<byte> buffer)
+    {
+        do
+        {
+            if (_stopping || !await connection.Throttle!.PauseAsync(_stop.Token).ConfigureAwait(false))
+            {
+                // Stopping: what was sent is drained without the limit (bounded by stopDrainTimeout).
+                dispatcher.RemoveLimit();
+            }
+        }
+        while (dispatcher.Dispatch(ref buffer));
+        return buffer;
     }
 
     private static bool HasUnreadData(Connection connection)
@@ -216,6 +265,7 @@ public sealed class TcpSyslogListener : SyslogListener
         }
 
         _stopping = true;
+        await _stop.CancelAsync().ConfigureAwait(false);
         _socket?.Dispose();
         if (_acceptLoop is not null)
         {
@@ -252,6 +302,7 @@ public sealed class TcpSyslogListener : SyslogListener
         }
 
         Limits.Dispose();
+        _stop.Dispose();
     }
 
     private sealed class Connection(Socket socket, SenderCounters sender)
@@ -261,5 +312,11 @@ public sealed class TcpSyslogListener : SyslogListener
         public PipeReader? Pipe { get; set; }
         public Task? Task { get; set; }
         public long DrainUntil { get; set; } = long.MaxValue;
+        public FrameDispatcher? Dispatcher { get; set; }
+        public ConnectionThrottle? Throttle { get; set; }
+        /// <summary>The remote address and port, for DBG lines (set only under --debug).</summary>
+        public string? Peer { get; set; }
+        public long Bytes { get; set; }
+        public long OpenedAt { get; } = Environment.TickCount64;
     }
 }

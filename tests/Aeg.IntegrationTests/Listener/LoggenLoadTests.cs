@@ -83,4 +83,36 @@ public sealed partial class LoggenLoadTests
         Assert.All(listener.Handler.Frames, f => Assert.StartsWith("<38>1 ", Encoding.UTF8.GetString(f)));
         Assert.Equal(650, listener.Handler.Frames[0].Length);
     }
+
+    [Fact]
+    public async Task Loggen_over_tcp_faster_than_the_sender_rate_is_slowed_and_every_message_arrives()
+    {
+        // 1 KiB messages: 20 MB in all, far more than loggen's socket buffer (Linux autotunes it up to
+        // tcp_wmem's 4 MiB) and the listener's 64 KiB, so most of the stream must wait for the rate.
+        const int Count = 20_000, Rate = 4_000, Burst = 500, Size = 1024;
+        await using var listener = await TestListener.StartAsync(new ListenerOptions
+        {
+            Protocol = SyslogProtocol.Tcp,
+            SenderMessagesPerSecond = Rate,
+            SenderBurst = Burst,
+            ReceiveBufferSize = 64 * 1024,
+        });
+        var clock = Stopwatch.StartNew();
+        var sent = await RunLoggenAsync("--inet", "--stream", "--size", Size.ToString(), "--number", Count.ToString(), "--rate", "100000",
+            "127.0.0.1", listener.EndPoint.Port.ToString());
+        var loggenSeconds = clock.Elapsed.TotalSeconds;
+
+        Assert.Equal(Count, sent);
+        await WaitUntil.HoldsAsync(() => listener.Handler.Count == sent && listener.Counters.ConnectionsActive == 0, $"{sent} frames");
+        // loggen asked for 100,000/s; it could not finish before the listener had read all but what the
+        // buffers hold (under 4.5 MB = 4,500 messages), at 4,000/s after the burst.
+        var bound = (Count - Burst - 4_500) / (double)Rate;
+        Assert.True(loggenSeconds >= bound, $"loggen finished in {loggenSeconds:F2} s; backpressure holds it at least {bound:F2} s");
+        var sender = listener.Host.Senders.Get(IPAddress.Loopback);
+        Assert.Equal(sent, sender.Received);
+        Assert.Equal(0, sender.RateLimited);
+        Assert.Equal(0, listener.Counters.FramesRateLimited);
+        Assert.True(sender.ThrottledMilliseconds >= 1_000, $"throttled {sender.ThrottledMilliseconds} ms");
+        Assert.All(listener.Handler.Frames, f => Assert.Equal(Size - 1, f.Length));
+    }
 }

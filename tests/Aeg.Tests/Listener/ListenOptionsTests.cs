@@ -66,4 +66,21 @@ public sealed class ListenOptionsTests : IDisposable
         var problems = new ListenOptions { Listeners = [new() { Port = 1514 }, new() { Port = 1514, Protocol = SyslogProtocol.Udp }, new() { Port = 1514 }] }.Validate("listen").ToList();
         Assert.Equal(["listen.listeners[2].port"], problems.Select(p => p.Key));
     }
+
+    [Fact]
+    public void The_documented_rate_defaults_are_the_ones_in_effect()
+    {
+        var row = File.ReadLines(TestServices.RepoFile("docs/configuration.md")).Single(l => l.StartsWith("| `senderMessagesPerSecond` |", StringComparison.Ordinal));
+        var documented = row.Split('|')[2];
+        var udp = new ListenerOptions { Protocol = SyslogProtocol.Udp }.EffectiveSenderMessagesPerSecond;
+        var tcp = new ListenerOptions { Protocol = SyslogProtocol.Tcp }.EffectiveSenderMessagesPerSecond;
+        var tls = new ListenerOptions { Protocol = SyslogProtocol.Tls }.EffectiveSenderMessagesPerSecond;
+
+        Assert.Equal($" `{udp}` for udp, `{tcp}` (no limit) for tcp/tls ", documented);
+        Assert.Equal(tcp, tls);
+        // The bar of issue 19: one connector's catch-up burst over TCP is never cut by the default.
+        Assert.Equal(0, tcp);
+        var burst = File.ReadLines(TestServices.RepoFile("docs/configuration.md")).Single(l => l.StartsWith("| `senderBurst` |", StringComparison.Ordinal));
+        Assert.Equal($" `{new ListenerOptions().SenderBurst}` ", burst.Split('|')[2]);
+    }
 }

@@ -9,9 +9,10 @@
 #   ROUNDS=3 WARMUP=3 ITERATIONS=10 benchmarks/pipelines-compare/run.sh
 #   CASES='Receive' benchmarks/pipelines-compare/run.sh # only cases whose name contains Receive
 #
-# Prints, per case, min / median / max of the per-round BenchmarkDotNet medians (per line) and
+# Prints, per case, min / median / max of the per-round BenchmarkDotNet medians (ns per line) and
 # the spread (max/min - 1), the bytes allocated per line, and each SocketConnection case relative
-# to today's path with the same framing. Raw JSON: $OUT (default /tmp/aeg-pipes-<pid>).
+# to today's path with the same framing; then the same from the per-round minimums, which other
+# work on the two cores disturbs least. Raw JSON: $OUT (default /tmp/aeg-pipes-<pid>).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 ROUNDS=${ROUNDS:-5}
@@ -51,4 +52,6 @@ for ((round = 0; round < ROUNDS; round++)); do
   done
 done
 
-python3 "$here/summarize.py" "$OUT"
+python3 "$here/summarize.py" "$OUT" Median
+echo
+python3 "$here/summarize.py" "$OUT" Min

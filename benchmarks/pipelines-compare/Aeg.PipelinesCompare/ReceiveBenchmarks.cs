@@ -51,7 +51,7 @@ public class ReceiveBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _block = Samples.Framed(Samples.Lines(), BlockLines, Framing == "octet");
+        _block = SampleLines.Framed(SampleLines.Lines(), BlockLines, Framing == "octet");
         (_client, _server) = Loopback.Connect();
         _reader = Reader == "stream"
             ? PipeReader.Create(

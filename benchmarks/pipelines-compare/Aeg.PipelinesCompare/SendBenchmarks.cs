@@ -42,7 +42,7 @@ public class SendBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _lines = Samples.Lines();
+        _lines = SampleLines.Lines();
         _bytesPerOperation = 0;
         for (var i = 0; i < LinesPerOperation; i++)
         {

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Aeg.PipelinesCompare.ReceiveBenchmarks).Assembly).Run(args);

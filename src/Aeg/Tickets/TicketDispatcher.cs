@@ -253,6 +253,7 @@ public sealed class TicketDispatcher
                         work.RuleName, found.TicketRef, work.Target, work.DedupeKey, sentAt);
                     return (DispatchOutcome.Created, null);
                 }
+                _log.Debug("Rule {Rule}: no ticket yet for key {Key}; creating one in {Target}", work.RuleName, work.DedupeKey, work.Target);
                 Outbox.Keys.MarkCreateSent(work.Target, work.DedupeKey);
                 var result = await action.CreateAsync(work.OnCreate, idempotencyKey, cancellationToken).ConfigureAwait(false);
                 completed = Complete(job, DispatchOutcome.Created, result.TicketRef);
@@ -267,6 +268,7 @@ public sealed class TicketDispatcher
                 _log.Debug("Rule {Rule}: ticket {Ticket} in {Target} exists and the rule updates nothing", work.RuleName, existing.TicketRef, work.Target);
                 return (DispatchOutcome.Skipped, null);
             }
+            _log.Debug("Rule {Rule}: updating ticket {Ticket} in {Target}", work.RuleName, existing.TicketRef, work.Target);
             await action.UpdateAsync(existing.TicketRef, work.OnUpdate, cancellationToken).ConfigureAwait(false);
             completed = Complete(job, DispatchOutcome.Updated, existing.TicketRef);
             _log.Information("Rule {Rule}: updated ticket {Ticket} in {Target} for key {Key}", work.RuleName, existing.TicketRef, work.Target, work.DedupeKey);

@@ -35,6 +35,9 @@ public sealed class TicketOutbox
     private const string Columns = "id, rule, target, dedupe_key, on_create, on_update, raw_event, received_at, runs";
     private readonly string _connectionString;
     private readonly TimeProvider _time;
+    // One writer at a time in this process: SQLite has one write lock per file, and Microsoft.Data.Sqlite
+    // answers SQLITE_BUSY by sleeping 150 ms, which would throttle the workers far more than waiting here.
+    private readonly Lock _write = new();
 
     public TicketOutbox(string path, TimeSpan lease, TimeProvider? time = null, string? holder = null)
     {
@@ -315,19 +318,25 @@ public sealed class TicketOutbox
 
     internal int Execute(string sql, params (string Name, object Value)[] parameters)
     {
-        using var connection = Open();
-        using var command = Command(connection, null, sql, parameters);
-        return command.ExecuteNonQuery();
+        lock (_write)
+        {
+            using var connection = Open();
+            using var command = Command(connection, null, sql, parameters);
+            return command.ExecuteNonQuery();
+        }
     }
 
     /// <summary>Runs <paramref name="body"/> in <c>BEGIN IMMEDIATE</c> (the write lock first, so two processes never both read "free").</summary>
     internal T InTransaction<T>(Func<DbConnection, DbTransaction, T> body)
     {
-        using var connection = Open();
-        using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
-        var result = body(connection, transaction);
-        transaction.Commit();
-        return result;
+        lock (_write)
+        {
+            using var connection = Open();
+            using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
+            var result = body(connection, transaction);
+            transaction.Commit();
+            return result;
+        }
     }
 
     internal void InTransaction(Action<DbConnection, DbTransaction> body) => InTransaction<bool>((c, t) =>
@@ -342,11 +351,12 @@ public sealed class TicketOutbox
         return command.ExecuteNonQuery();
     }
 
-    // synchronous=FULL is per connection: a commit is on disk (WAL fsync'd) before Add returns.
+    // synchronous=FULL is per connection: a commit is on disk (WAL fsync'd) before Add returns. The busy
+    // timeout lets SQLite wait for another process's write lock in short steps (see _write).
     private DbConnection Open()
     {
         var connection = SqliteStateFile.Open(_connectionString);
-        SqliteStateFile.Execute(connection, "PRAGMA synchronous=FULL");
+        SqliteStateFile.Execute(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000");
         return connection;
     }
 

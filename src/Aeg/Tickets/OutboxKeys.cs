@@ -74,7 +74,7 @@ public sealed class OutboxKeys
     }
 
     /// <summary>Records, durably, that a create for the key is about to be sent.</summary>
-    public void MarkCreateSent(string target, string dedupeKey) => _outbox.Execute(
+    public void MarkCreateSent(string target, string dedupeKey) => _outbox.Execute(durable: true,
         "UPDATE ticket_key_claims SET create_sent_at = $at WHERE target = $target AND dedupe_key = $key AND claimed_by = $me",
         ("$at", TicketOutbox.Iso(_outbox.Now)), ("$target", target), ("$key", dedupeKey));
 

@@ -18,8 +18,8 @@ public sealed record OutboxCounts(long Pending, long Dead, long Done);
 internal sealed partial class OutboxJsonContext : JsonSerializerContext;
 
 /// <summary>
-/// The durable ticket outbox in <c>tickets.db</c> (SQLite, WAL, <c>synchronous=FULL</c>): every
-/// matched event is a job row, committed before it counts as accepted. Workers claim jobs with a
+/// The durable ticket outbox in <c>tickets.db</c> (SQLite, WAL): every matched event is a job row,
+/// committed with <c>synchronous=FULL</c> before it counts as accepted. Workers claim jobs with a
 /// lease (<c>claimed_by</c>, <c>lease_until</c>); a job ends <c>done</c> (with the ticket and the
 /// outcome) or <c>dead</c> (with the reason) — dead letters live here too. Per-key claims
 /// (<see cref="OutboxKeys"/>) serialise creates across workers and processes.
@@ -66,6 +66,7 @@ public sealed class TicketOutbox
                 attempts     INTEGER,
                 finished_at  TEXT);
             CREATE INDEX IF NOT EXISTS ticket_jobs_by_key ON ticket_jobs (state, target, dedupe_key, id);
+            CREATE INDEX IF NOT EXISTS ticket_jobs_by_state ON ticket_jobs (state, id);
             CREATE TABLE IF NOT EXISTS ticket_key_claims (
                 target         TEXT    NOT NULL,
                 dedupe_key     TEXT    NOT NULL,
@@ -96,7 +97,7 @@ public sealed class TicketOutbox
     public List<long> Add(IReadOnlyList<TicketWork> works)
     {
         var ids = new List<long>(works.Count);
-        InTransaction((connection, transaction) =>
+        InTransaction(durable: true, (connection, transaction) =>
         {
             using var insert = Command(connection, transaction, """
                 INSERT INTO ticket_jobs (rule, target, dedupe_key, on_create, on_update, raw_event, received_at, accepted_at)
@@ -122,9 +123,11 @@ public sealed class TicketOutbox
     public List<OutboxJob> Claim(int max)
     {
         var now = NowMs;
+        // Walks pending jobs in id order (index by state) and stops at the limit: a claim costs the
+        // jobs it skips (later jobs of keys in flight), not the whole backlog.
         return ClaimWhere($"""
             state = 'pending' AND not_before <= {now} AND (claimed_by IS NULL OR lease_until < {now})
-            AND id = (SELECT MIN(k.id) FROM ticket_jobs k WHERE k.state = 'pending' AND k.target = ticket_jobs.target AND k.dedupe_key = ticket_jobs.dedupe_key)
+            AND NOT EXISTS (SELECT 1 FROM ticket_jobs k WHERE k.state = 'pending' AND k.target = j.target AND k.dedupe_key = j.dedupe_key AND k.id < j.id)
             ORDER BY id LIMIT {max}
             """);
     }
@@ -282,7 +285,7 @@ public sealed class TicketOutbox
         var until = NowMs + (long)Lease.TotalMilliseconds;
         InTransaction((connection, transaction) =>
         {
-            using (var select = Command(connection, transaction, $"SELECT {Columns} FROM ticket_jobs WHERE {where}"))
+            using (var select = Command(connection, transaction, $"SELECT {Columns} FROM ticket_jobs AS j INDEXED BY ticket_jobs_by_state WHERE {where}"))
             using (var reader = select.ExecuteReader())
             {
                 while (reader.Read())
@@ -316,22 +319,24 @@ public sealed class TicketOutbox
 
     private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture);
 
-    internal int Execute(string sql, params (string Name, object Value)[] parameters)
+    internal int Execute(string sql, params (string Name, object Value)[] parameters) => Execute(false, sql, parameters);
+
+    internal int Execute(bool durable, string sql, params (string Name, object Value)[] parameters)
     {
         lock (_write)
         {
-            using var connection = Open();
+            using var connection = Open(durable);
             using var command = Command(connection, null, sql, parameters);
             return command.ExecuteNonQuery();
         }
     }
 
     /// <summary>Runs <paramref name="body"/> in <c>BEGIN IMMEDIATE</c> (the write lock first, so two processes never both read "free").</summary>
-    internal T InTransaction<T>(Func<DbConnection, DbTransaction, T> body)
+    internal T InTransaction<T>(Func<DbConnection, DbTransaction, T> body, bool durable = false)
     {
         lock (_write)
         {
-            using var connection = Open();
+            using var connection = Open(durable);
             using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
             var result = body(connection, transaction);
             transaction.Commit();
@@ -339,11 +344,13 @@ public sealed class TicketOutbox
         }
     }
 
-    internal void InTransaction(Action<DbConnection, DbTransaction> body) => InTransaction<bool>((c, t) =>
+    internal void InTransaction(Action<DbConnection, DbTransaction> body) => InTransaction(false, body);
+
+    internal void InTransaction(bool durable, Action<DbConnection, DbTransaction> body) => InTransaction<bool>((c, t) =>
     {
         body(c, t);
         return true;
-    });
+    }, durable);
 
     internal int Run(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
     {
@@ -351,12 +358,15 @@ public sealed class TicketOutbox
         return command.ExecuteNonQuery();
     }
 
-    // synchronous=FULL is per connection: a commit is on disk (WAL fsync'd) before Add returns. The busy
-    // timeout lets SQLite wait for another process's write lock in short steps (see _write).
-    private DbConnection Open()
+    // Durable writes (accepting jobs, the create's request-sent mark) use synchronous=FULL: on disk (WAL
+    // fsync'd) before they return. The rest uses NORMAL: in WAL mode it survives a killed process, and
+    // what a power cut may take back (a claim, a completion) only makes a job run again — a create then
+    // finds its ticket through the request-sent mark, which is durable. The busy timeout lets SQLite
+    // wait for another process's write lock in short steps (see _write).
+    private DbConnection Open(bool durable = false)
     {
         var connection = SqliteStateFile.Open(_connectionString);
-        SqliteStateFile.Execute(connection, "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000");
+        SqliteStateFile.Execute(connection, durable ? "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000" : "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000");
         return connection;
     }
 

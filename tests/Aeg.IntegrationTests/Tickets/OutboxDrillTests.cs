@@ -224,7 +224,7 @@ public sealed class OutboxDrillTests(ITestOutputHelper output) : IDisposable
             {
                 var jobs = Jobs();
                 return jobs.Count == sent.Count && jobs.Values.All(j => j.State != "pending");
-            }, "every job done or dead", TimeSpan.FromSeconds(120), detail: () => aeg.Output[^Math.Min(2000, aeg.Output.Length)..]);
+            }, "every job done or dead", TimeSpan.FromSeconds(60 + Rounds * 15), detail: () => aeg.Output[^Math.Min(2000, aeg.Output.Length)..]);
             await aeg.SignalAsync("TERM");
             Assert.Equal(0, await aeg.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         }

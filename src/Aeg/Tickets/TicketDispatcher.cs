@@ -79,15 +79,26 @@ public sealed class TicketDispatcher
             {
                 running.RemoveAll(t => t.IsCompleted);
                 var claimed = 0;
-                if (running.Count < _workers)
+                bool idle;
+                try
                 {
-                    foreach (var job in Outbox.Claim(_workers - running.Count))
+                    if (running.Count < _workers)
                     {
-                        running.Add(Task.Run(() => RunJobAsync(job, stop), CancellationToken.None));
-                        claimed++;
+                        foreach (var job in Outbox.Claim(_workers - running.Count))
+                        {
+                            running.Add(Task.Run(() => RunJobAsync(job, stop), CancellationToken.None));
+                            claimed++;
+                        }
                     }
+                    idle = claimed == 0 && running.Count == 0 && accept.IsCompleted && !Outbox.HasWork();
                 }
-                if (claimed == 0 && running.Count == 0 && accept.IsCompleted && !Outbox.HasWork())
+                catch (SqliteException ex)
+                {
+                    // The jobs stay in the file; the next poll tries again.
+                    _log.Error("Ticket outbox: claiming jobs failed: {Reason}", ex.Message);
+                    idle = false;
+                }
+                if (idle)
                 {
                     break;
                 }

@@ -143,12 +143,12 @@ public static class TicketKit
 
     public static Dictionary<string, string> Fields(params (string Key, string Value)[] fields) => fields.ToDictionary(f => f.Key, f => f.Value);
 
-    /// <summary>The configured systems (checked valid) and one single-lane dispatcher with its store and dead letters in <paramref name="dir"/>.</summary>
+    /// <summary>The configured systems (checked valid) and one single-lane dispatcher with its outbox (store and dead letters) in <paramref name="dir"/>.</summary>
     public static (TicketSystems Systems, TicketDispatcher Dispatcher) Dispatcher(TicketsOptions tickets, TempDirectory dir, ILogger log, TicketCounters counters)
     {
         Assert.Empty(tickets.Validate("tickets"));
         var systems = TicketSystems.Create(tickets, "aeg.yaml", log, counters);
-        return (systems, new TicketDispatcher(systems.Actions, new TicketStore(dir.File("tickets.db")), new DeadLetterStore(dir.File("dead")),
+        return (systems, new TicketDispatcher(systems.Actions, new TicketOutbox(dir.File("tickets.db"), TimeSpan.FromSeconds(30)),
             systems.Scrubber, log, counters, workers: 1));
     }
 }

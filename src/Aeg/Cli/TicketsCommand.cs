@@ -12,7 +12,7 @@ internal static class TicketsCommand
 {
     public static Command Create()
     {
-        var command = new Command("tickets", "Ticket dedupe store and dead letters.");
+        var command = new Command("tickets", "Ticket dedupe store, outbox and dead letters.");
         command.Subcommands.Add(List());
         command.Subcommands.Add(Retry());
         return command;
@@ -31,10 +31,17 @@ internal static class TicketsCommand
             }
             var dbPath = TicketStore.DefaultPath(options.State.Directory);
             // Listing must not create state: without a database there is nothing to show.
-            var rows = File.Exists(dbPath) ? new TicketStore(dbPath).List(Math.Max(1, parse.GetValue(limit))) : [];
-            var deadLetters = new DeadLetterStore(options.Tickets.DeadLetterPath(options.State.Directory)).ReadAll();
-            parse.InvocationConfiguration.Output.Write(FormatTable(rows));
-            parse.InvocationConfiguration.Output.WriteLine($"{rows.Count} mapping(s) in {dbPath}; {deadLetters.Count} dead letter(s) waiting for `aeg tickets retry`.");
+            var outbox = File.Exists(dbPath) ? new TicketOutbox(dbPath, (options.Tickets.Outbox ?? new()).Lease) : null;
+            var rows = outbox?.Store.List(Math.Max(1, parse.GetValue(limit))) ?? [];
+            var counts = outbox?.Counts() ?? new OutboxCounts(0, 0, 0);
+            var files = new DeadLetterStore(options.Tickets.DeadLetterPath(options.State.Directory)).ReadAll().Count;
+            var output = parse.InvocationConfiguration.Output;
+            output.Write(FormatTable(rows));
+            output.WriteLine($"{rows.Count} mapping(s) in {dbPath}; outbox: {counts.Pending} pending job(s), {counts.Dead + files} dead letter(s) waiting for `aeg tickets retry`.");
+            foreach (var letter in outbox?.DeadLetters() ?? [])
+            {
+                output.WriteLine($"dead letter {letter.JobId}: {letter.Target} {letter.DedupeKey} ({letter.RuleName}, {letter.Operation}): {letter.Error}");
+            }
             return AnnotationCommandOptions.ExitOk;
         });
         return command;
@@ -44,7 +51,7 @@ internal static class TicketsCommand
     {
         var config = AnnotationCommandOptions.Config();
         var debug = AnnotationCommandOptions.Debug();
-        var command = new Command("retry", "Send the dead letters again; each is removed only after it succeeded.") { config, debug };
+        var command = new Command("retry", "Send the dead letters again; each is done only after it succeeded (several retries may run at once).") { config, debug };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var log = AegHost.CreateLogger(parse.GetValue(debug));
@@ -54,11 +61,9 @@ internal static class TicketsCommand
                 var options = AegConfig.Load(path);
                 var counters = new TicketCounters();
                 using var systems = TicketSystems.Create(options.Tickets, path, log, counters);
-                var deadLetters = new DeadLetterStore(options.Tickets.DeadLetterPath(options.State.Directory));
-                var store = new TicketStore(TicketStore.DefaultPath(options.State.Directory));
-                var dispatcher = new TicketDispatcher(systems.Actions, store, deadLetters, systems.Scrubber, log, counters);
-                var (succeeded, remaining) = await DeadLetterReplay.ReplayAsync(deadLetters, dispatcher, log, cancellationToken);
-                log.Information("Dead letters: {Succeeded} replayed, {Remaining} remaining; {Counters}", succeeded, remaining, counters);
+                var dispatcher = TicketService.CreateDispatcher(options.Tickets, options.State.Directory, systems, log, counters);
+                var (succeeded, remaining, taken) = await DeadLetterReplay.ReplayAsync(dispatcher, log, cancellationToken);
+                log.Information("Dead letters: {Succeeded} replayed, {Remaining} remaining, {Taken} handled by another process; {Counters}", succeeded, remaining, taken, counters);
                 return remaining == 0 ? AnnotationCommandOptions.ExitOk : AnnotationCommandOptions.ExitFailed;
             }
             catch (ConfigException ex)

@@ -20,9 +20,13 @@ public sealed record DeadLetter(
     bool Transient,
     int Attempts)
 {
-    /// <summary>The file it was read from (not stored in the file).</summary>
+    /// <summary>The file it was read from (a legacy dead-letter file; not stored in the file).</summary>
     [JsonIgnore]
     public string? File { get; init; }
+
+    /// <summary>Its job in the outbox (not stored in a file).</summary>
+    [JsonIgnore]
+    public long JobId { get; init; }
 
     /// <summary>The work to replay.</summary>
     public TicketWork ToWork() => new(RuleName, Target, DedupeKey, OnCreate, OnUpdate, RawEvent, ReceivedAt);
@@ -32,7 +36,10 @@ public sealed record DeadLetter(
 [JsonSerializable(typeof(DeadLetter))]
 internal sealed partial class DeadLetterJsonContext : JsonSerializerContext;
 
-/// <summary>One JSON file per failed ticket action in the dead-letter folder; <c>aeg tickets retry</c> replays them.</summary>
+/// <summary>
+/// The dead-letter folder of earlier versions (one JSON file per failed ticket action). Dead letters
+/// now live in the outbox; <see cref="ImportInto"/> moves files found here into it.
+/// </summary>
 public sealed class DeadLetterStore
 {
     // Source-generated: the native (AOT) aeg has no reflection-based serialisation.
@@ -81,7 +88,19 @@ public sealed class DeadLetterStore
         return letters;
     }
 
-    /// <summary>Removes a replayed dead letter.</summary>
+    /// <summary>Moves every readable file into <paramref name="outbox"/> as a dead job, then deletes it; returns how many.</summary>
+    public int ImportInto(TicketOutbox outbox, Action<string, string>? onBadFile = null)
+    {
+        var letters = ReadAll(onBadFile);
+        foreach (var letter in letters)
+        {
+            outbox.AddDead(letter);
+            Delete(letter);
+        }
+        return letters.Count;
+    }
+
+    /// <summary>Removes a dead-letter file.</summary>
     public static void Delete(DeadLetter letter)
     {
         if (letter.File is { } file)

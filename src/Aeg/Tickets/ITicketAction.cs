@@ -12,6 +12,28 @@ public interface ITicketAction
 
     /// <summary>Applies <paramref name="fields"/> (comments, status, field changes) to an existing ticket.</summary>
     Task UpdateAsync(string ticketRef, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Creates a ticket marked with <paramref name="idempotencyKey"/> (stable per target and dedupe key) where the
+    /// system can carry it, so <see cref="FindCreatedAsync"/> can find it after a crash.
+    /// </summary>
+    Task<TicketResult> CreateAsync(IReadOnlyDictionary<string, string> fields, string idempotencyKey, CancellationToken cancellationToken) =>
+        CreateAsync(fields, cancellationToken);
+
+    /// <summary>
+    /// The ticket an earlier create with <paramref name="idempotencyKey"/> made, sent at <paramref name="sentAt"/> with no
+    /// answer recorded (a crash); null when there is none or the system cannot tell (the create is then sent again).
+    /// </summary>
+    Task<TicketResult?> FindCreatedAsync(IReadOnlyDictionary<string, string> fields, string idempotencyKey, DateTimeOffset sentAt, CancellationToken cancellationToken) =>
+        Task.FromResult<TicketResult?>(null);
+}
+
+/// <summary>The idempotency key of a (target, dedupe key): stable across processes and restarts, free of the key's text.</summary>
+public static class TicketIdempotency
+{
+    /// <summary><c>aeg-</c> + 32 hex digits of SHA-256 over target and key.</summary>
+    public static string Key(string target, string dedupeKey) =>
+        "aeg-" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(target + "\n" + dedupeKey)))[..32];
 }
 
 /// <summary>The ticket a create call made.</summary>

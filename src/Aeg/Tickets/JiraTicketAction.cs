@@ -21,7 +21,11 @@ public sealed class JiraTicketAction : ITicketAction
 
     public string Name => _http.Name;
 
-    public async Task<TicketResult> CreateAsync(IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken)
+    public Task<TicketResult> CreateAsync(IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken) =>
+        CreateAsync(fields, null, cancellationToken);
+
+    /// <summary>Creates the issue with the label <paramref name="idempotencyKey"/> besides the rule's labels, so <see cref="FindCreatedAsync"/> finds it by JQL.</summary>
+    public async Task<TicketResult> CreateAsync(IReadOnlyDictionary<string, string> fields, string? idempotencyKey, CancellationToken cancellationToken)
     {
         Check(fields, CreateFields);
         if (!fields.TryGetValue("project", out var project) || project.Length == 0)
@@ -42,7 +46,7 @@ public sealed class JiraTicketAction : ITicketAction
             w.WriteStartObject("issuetype");
             w.WriteString("name", fields.TryGetValue("issuetype", out var type) && type.Length > 0 ? type : "Task");
             w.WriteEndObject();
-            WriteEditable(w, fields);
+            WriteEditable(w, fields, idempotencyKey);
             w.WriteEndObject();
             w.WriteEndObject();
         });
@@ -53,6 +57,22 @@ public sealed class JiraTicketAction : ITicketAction
             return new TicketResult(k);
         }
         throw Permanent($"create issue: the answer has no issue key: {_http.Scrubber.Scrub(response)}");
+    }
+
+    /// <summary>The issue carrying the label <paramref name="idempotencyKey"/>: <c>GET /rest/api/2/search?jql=labels = "…"</c>.</summary>
+    public async Task<TicketResult?> FindCreatedAsync(IReadOnlyDictionary<string, string> fields, string idempotencyKey, DateTimeOffset sentAt, CancellationToken cancellationToken)
+    {
+        var jql = Uri.EscapeDataString($"labels = \"{idempotencyKey}\" ORDER BY created ASC");
+        var uri = new Uri(_api, $"search?jql={jql}&fields=key&maxResults=1");
+        var (_, response) = await _http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), "search issue by label", cancellationToken).ConfigureAwait(false);
+        using var doc = JsonBody.TryParse(response);
+        if (doc?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("issues", out var issues) &&
+            issues.ValueKind == JsonValueKind.Array && issues.GetArrayLength() > 0 &&
+            issues[0].TryGetProperty("key", out var key) && key.GetString() is { Length: > 0 } k)
+        {
+            return new TicketResult(k);
+        }
+        return null;
     }
 
     public async Task UpdateAsync(string ticketRef, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken)
@@ -83,7 +103,7 @@ public sealed class JiraTicketAction : ITicketAction
         }
     }
 
-    private static void WriteEditable(Utf8JsonWriter w, IReadOnlyDictionary<string, string> fields)
+    private static void WriteEditable(Utf8JsonWriter w, IReadOnlyDictionary<string, string> fields, string? extraLabel = null)
     {
         foreach (var name in new[] { "summary", "description" })
         {
@@ -98,13 +118,17 @@ public sealed class JiraTicketAction : ITicketAction
             w.WriteString("name", priority);
             w.WriteEndObject();
         }
-        if (fields.TryGetValue("labels", out var labels))
+        if (fields.TryGetValue("labels", out var labels) || extraLabel is not null)
         {
             // Jira labels cannot contain spaces; a template gives them comma-separated.
             w.WriteStartArray("labels");
-            foreach (var label in labels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            foreach (var label in (labels ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 w.WriteStringValue(label.Replace(' ', '_'));
+            }
+            if (extraLabel is not null)
+            {
+                w.WriteStringValue(extraLabel);
             }
             w.WriteEndArray();
         }

@@ -83,6 +83,32 @@ public sealed partial class RtTicketAction : ITicketAction
         throw Permanent($"create ticket: the answer has no ticket id: {_http.Scrubber.Scrub(response)}");
     }
 
+    /// <summary>
+    /// The ticket an unanswered create made: REST2 <c>GET /tickets?query=</c> for the queue and exact subject,
+    /// created since the day before the create was sent (TicketSQL dates are in the RT user's time zone), oldest first.
+    /// Without a Subject nothing identifies the ticket, and null is returned (the create is sent again).
+    /// </summary>
+    public async Task<TicketResult?> FindCreatedAsync(IReadOnlyDictionary<string, string> fields, string idempotencyKey, DateTimeOffset sentAt, CancellationToken cancellationToken)
+    {
+        if (!fields.TryGetValue("Queue", out var queue) || !fields.TryGetValue("Subject", out var subject) || subject.Length == 0)
+        {
+            return null;
+        }
+        var since = sentAt.UtcDateTime.AddDays(-1).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var query = $"Queue = '{TicketSql(queue)}' AND Subject = '{TicketSql(subject)}' AND Created >= '{since}'";
+        var uri = new Uri(_api, $"tickets?query={Uri.EscapeDataString(query)}&orderby=id&order=ASC&per_page=1");
+        var (_, response) = await _http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), "search ticket by subject", cancellationToken).ConfigureAwait(false);
+        using var doc = JsonBody.TryParse(response);
+        if (doc?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("items", out var items) &&
+            items.ValueKind == JsonValueKind.Array && items.GetArrayLength() > 0 && items[0].TryGetProperty("id", out var id))
+        {
+            return new TicketResult(id.ValueKind == JsonValueKind.Number ? id.GetRawText() : id.GetString() ?? "");
+        }
+        return null;
+    }
+
+    private static string TicketSql(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);
+
     public async Task UpdateAsync(string ticketRef, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken)
     {
         CheckNames(fields, UpdateFields);

@@ -1,140 +1,273 @@
 using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
 using Serilog;
 
 namespace Aeg.Tickets;
 
 /// <summary>What became of one work item.</summary>
-public enum DispatchOutcome { Created, Updated, Skipped, Failed }
+public enum DispatchOutcome
+{
+    Created,
+    Updated,
+    Skipped,
+    Failed,
+    /// <summary>Not run now (its key is held by another worker or process, or shutdown came first); it stays in the outbox.</summary>
+    Deferred,
+}
 
 /// <summary>
-/// Carries out <see cref="TicketWork"/>: looks the dedupe key up in the <see cref="TicketStore"/>,
-/// creates or updates the ticket through the target's <see cref="ITicketAction"/>, records the
-/// result, and writes failures to the dead-letter folder.
+/// Carries out <see cref="TicketWork"/> through the durable <see cref="TicketOutbox"/>: queued work
+/// is committed as jobs first, then workers claim jobs, take the dedupe key's claim, create or
+/// update the ticket through the target's <see cref="ITicketAction"/>, and record the outcome —
+/// or make the job a dead letter in the outbox at once when its retries are exhausted.
 /// </summary>
 /// <remarks>
-/// Work is spread over <c>workers</c> serial lanes by (target, dedupe key), so two quick events with
-/// the same key never race to create two tickets, while different keys proceed in parallel.
-/// Stopping: when the queue's writer completes, <see cref="RunAsync"/> finishes everything queued
-/// and returns (drain). When <c>stop</c> is cancelled (the host does so after
-/// <c>tickets.drainTimeout</c>), in-flight requests are cancelled and every item not yet done —
-/// in flight, in a lane, or still in the queue — is written to the dead-letter folder, so nothing
-/// is lost; <c>aeg tickets retry</c> sends it later.
+/// Jobs of one (target, dedupe key) run one at a time and in order (the outbox hands out only a
+/// key's oldest pending job); different keys run on up to <c>workers</c> at once. Stopping: when
+/// the queue's reader completes, <see cref="RunAsync"/> finishes every pending job and returns
+/// (drain). When <c>stop</c> is cancelled, queued work is still committed, in-flight requests are
+/// cancelled and their jobs go back to pending: the next start resumes them. After <c>kill -9</c>
+/// the same happens once this host's dead holder is noticed (at start) or its lease expires.
 /// </remarks>
 public sealed class TicketDispatcher
 {
-    private const int LaneCapacity = 64;
+    private const int MaxBatch = 1000;
+    private static readonly TimeSpan KeyBusyDelay = TimeSpan.FromMilliseconds(200);
     private readonly IReadOnlyDictionary<string, ITicketAction> _actions;
-    private readonly TicketStore _store;
-    private readonly DeadLetterStore _deadLetters;
     private readonly SecretScrubber _scrubber;
     private readonly ILogger _log;
     private readonly int _workers;
-    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _wake = new(0);
 
-    public TicketDispatcher(IReadOnlyDictionary<string, ITicketAction> actions, TicketStore store, DeadLetterStore deadLetters,
-        SecretScrubber scrubber, ILogger log, TicketCounters counters, int workers = 4, TimeProvider? time = null)
+    public TicketDispatcher(IReadOnlyDictionary<string, ITicketAction> actions, TicketOutbox outbox,
+        SecretScrubber scrubber, ILogger log, TicketCounters counters, int workers = 4)
     {
         _actions = actions;
-        _store = store;
-        _deadLetters = deadLetters;
+        Outbox = outbox;
         _scrubber = scrubber;
         _log = log;
         Counters = counters;
         _workers = Math.Max(1, workers);
-        _time = time ?? TimeProvider.System;
     }
 
     public TicketCounters Counters { get; }
 
-    /// <summary>Dispatches until <paramref name="reader"/> completes (drained) or <paramref name="stop"/> is cancelled (rest dead-lettered).</summary>
+    /// <summary>The durable store of jobs, key claims, dead letters and the dedupe mapping.</summary>
+    public TicketOutbox Outbox { get; }
+
+    /// <summary>How often the outbox is looked at without a wake-up (jobs from other processes, expired leases, deferred jobs).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Done jobs older than this are deleted at start and hourly.</summary>
+    public TimeSpan KeepDone { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Dispatches until <paramref name="reader"/> completes and the outbox has no pending job (drained), or <paramref name="stop"/> is cancelled.</summary>
     public async Task RunAsync(ChannelReader<TicketWork> reader, CancellationToken stop)
     {
-        var lanes = Enumerable.Range(0, _workers)
-            .Select(_ => Channel.CreateBounded<TicketWork>(new BoundedChannelOptions(LaneCapacity) { SingleReader = true, SingleWriter = true }))
-            .ToArray();
-        var workers = lanes.Select(lane => Task.Run(() => WorkAsync(lane.Reader, stop), CancellationToken.None)).ToArray();
+        var broken = Outbox.BreakDeadHolders();
+        var pruned = Outbox.PruneDone(KeepDone);
+        var counts = Outbox.Counts();
+        _log.Information("Ticket outbox {Path}: {Pending} pending job(s) to resume ({Broken} lease holder(s) found dead), {Dead} dead letter(s); {Pruned} old done job(s) pruned",
+            Outbox.Store.Path, counts.Pending, broken, counts.Dead, pruned);
+        using var beat = new CancellationTokenSource();
+        var heartbeat = HeartbeatAsync(beat.Token);
+        var accept = Task.Run(() => AcceptAsync(reader, stop), CancellationToken.None);
+        var running = new List<Task>();
         try
         {
-            while (await WaitToReadAsync(reader, stop).ConfigureAwait(false))
+            while (!stop.IsCancellationRequested)
             {
-                while (reader.TryRead(out var work))
+                running.RemoveAll(t => t.IsCompleted);
+                var claimed = 0;
+                bool idle;
+                try
                 {
-                    var lane = lanes[Lane(work)];
-                    try
+                    if (running.Count < _workers)
                     {
-                        await lane.Writer.WriteAsync(work, stop).ConfigureAwait(false);
+                        foreach (var job in Outbox.Claim(_workers - running.Count))
+                        {
+                            running.Add(Task.Run(() => RunJobAsync(job, stop), CancellationToken.None));
+                            claimed++;
+                        }
                     }
-                    catch (OperationCanceledException)
-                    {
-                        DeadLetter(work, "queued", null, "shutdown before the work was sent", transient: true, attempts: 0);
-                        throw;
-                    }
+                    idle = claimed == 0 && running.Count == 0 && accept.IsCompleted && !Outbox.HasWork();
+                }
+                catch (SqliteException ex)
+                {
+                    // The jobs stay in the file; the next poll tries again.
+                    _log.Error("Ticket outbox: claiming jobs failed: {Reason}", ex.Message);
+                    idle = false;
+                }
+                if (idle)
+                {
+                    break;
+                }
+                try
+                {
+                    await _wake.WaitAsync(PollInterval, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
                 }
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
         finally
         {
-            foreach (var lane in lanes)
-            {
-                lane.Writer.TryComplete();
-            }
-            await Task.WhenAll(workers).ConfigureAwait(false);
+            await Task.WhenAll(running).ConfigureAwait(false);
+            await accept.ConfigureAwait(false);
+            await beat.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(false);
         }
-        if (stop.IsCancellationRequested)
-        {
-            while (reader.TryRead(out var work))
-            {
-                DeadLetter(work, "queued", null, "shutdown before the work was sent", transient: true, attempts: 0);
-            }
-        }
-        _log.Information("Ticket dispatcher stopped: {Counters}", Counters);
+        _log.Information("Ticket dispatcher stopped: {Counters}; outbox: {Counts}", Counters, Outbox.Counts());
     }
 
-    private static async Task<bool> WaitToReadAsync(ChannelReader<TicketWork> reader, CancellationToken stop) =>
-        await reader.WaitToReadAsync(stop).ConfigureAwait(false);
-
-    private int Lane(TicketWork work) => (int)((uint)HashCode.Combine(work.Target, work.DedupeKey) % (uint)_workers);
-
-    private async Task WorkAsync(ChannelReader<TicketWork> lane, CancellationToken stop)
+    /// <summary>Keeps this process's leases alive and frees those of holders that died on this host, until cancelled.</summary>
+    public async Task HeartbeatAsync(CancellationToken cancellationToken)
     {
-        await foreach (var work in lane.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+        using var timer = new PeriodicTimer(Outbox.Lease / 3);
+        var lastPrune = Outbox.Now;
+        try
         {
-            if (stop.IsCancellationRequested)
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
             {
-                DeadLetter(work, "queued", null, "shutdown before the work was sent", transient: true, attempts: 0);
-                continue;
+                try
+                {
+                    Outbox.Renew();
+                    Outbox.BreakDeadHolders();
+                    if (Outbox.Now - lastPrune > TimeSpan.FromHours(1))
+                    {
+                        lastPrune = Outbox.Now;
+                        Outbox.PruneDone(KeepDone);
+                    }
+                }
+                catch (SqliteException ex)
+                {
+                    _log.Error("Ticket outbox: renewing leases failed: {Reason}", ex.Message);
+                }
             }
-            await ProcessAsync(work, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
-    /// <summary>Creates or updates the ticket for one work item; failures are dead-lettered when <paramref name="deadLetterOnFailure"/>.</summary>
-    public async Task<(DispatchOutcome Outcome, string? Error)> ProcessAsync(TicketWork work, CancellationToken cancellationToken, bool deadLetterOnFailure = true)
+    // Commits queued work in batches (one fsync each). Runs on after stop until the queue is empty,
+    // so work the listener handed over is on disk before the process ends.
+    private async Task AcceptAsync(ChannelReader<TicketWork> reader, CancellationToken stop)
     {
+        var batch = new List<TicketWork>(MaxBatch);
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await reader.WaitToReadAsync(stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                more = false;
+            }
+            while (batch.Count < MaxBatch && reader.TryRead(out var work))
+            {
+                batch.Add(work);
+            }
+            if (batch.Count == 0 && !more)
+            {
+                return;
+            }
+            await CommitAsync(batch, stop).ConfigureAwait(false);
+            batch.Clear();
+            _wake.Release();
+        }
+    }
+
+    private async Task CommitAsync(List<TicketWork> batch, CancellationToken stop)
+    {
+        while (true)
+        {
+            try
+            {
+                Outbox.Add(batch);
+                Counters.AddAccepted(batch.Count);
+                return;
+            }
+            catch (Exception ex) when (ex is SqliteException or IOException)
+            {
+                if (stop.IsCancellationRequested)
+                {
+                    _log.Fatal("Ticket outbox: LOST {Count} ticket work item(s) at shutdown: cannot write {Path}: {Reason}", batch.Count, Outbox.Store.Path, ex.Message);
+                    return;
+                }
+                // A full disk or a locked file passes; the queue in front holds (or sheds, counted) meanwhile.
+                _log.Error("Ticket outbox: cannot write {Count} job(s) to {Path}, retrying in 1s: {Reason}", batch.Count, Outbox.Store.Path, ex.Message);
+                await Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Commits one work item as a job and runs it now (waiting for its key if another holder has it).</summary>
+    public async Task<(DispatchOutcome Outcome, string? Error)> ProcessAsync(TicketWork work, CancellationToken cancellationToken)
+    {
+        var id = Outbox.Add([work])[0];
+        Counters.AddAccepted(1);
+        var job = Outbox.ClaimById(id, "pending") ?? throw new InvalidOperationException($"ticket job {id} was claimed by another process");
+        return await RunJobAsync(job, cancellationToken, Outbox.Lease * 2).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs one claimed job: takes its key's claim (waiting up to <paramref name="waitForKey"/>), creates or updates,
+    /// records the outcome; a failure makes (or keeps) it a dead letter; cancellation gives it back as pending.
+    /// </summary>
+    public async Task<(DispatchOutcome Outcome, string? Error)> RunJobAsync(OutboxJob job, CancellationToken cancellationToken, TimeSpan? waitForKey = null)
+    {
+        var work = job.Work;
+        if (!_actions.TryGetValue(work.Target, out var action))
+        {
+            return Fail(job, "create", null, $"no ticket system named '{work.Target}' in tickets.systems", false, 0);
+        }
+        KeyClaim claim;
+        try
+        {
+            claim = waitForKey is { } wait
+                ? await Outbox.Keys.ClaimAsync(work.Target, work.DedupeKey, TimeSpan.FromMilliseconds(100), wait, cancellationToken).ConfigureAwait(false)
+                : Outbox.Keys.TryClaim(work.Target, work.DedupeKey);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            claim = default;
+        }
+        if (!claim.Taken)
+        {
+            Outbox.Release(job.Id, KeyBusyDelay);
+            return (DispatchOutcome.Deferred, $"key {work.DedupeKey} is being worked on by another worker or process");
+        }
+        var completed = false;
         var operation = "create";
         string? ticketRef = null;
         try
         {
-            if (!_actions.TryGetValue(work.Target, out var action))
-            {
-                return Fail(work, operation, null, $"no ticket system named '{work.Target}' in tickets.systems", false, 0, deadLetterOnFailure);
-            }
-            var existing = _store.Find(work.Target, work.DedupeKey);
+            var existing = Outbox.Store.Find(work.Target, work.DedupeKey);
             if (existing is null)
             {
                 if (work.OnCreate is null)
                 {
-                    Counters.AddSkipped();
+                    (completed, ticketRef) = (Complete(job, DispatchOutcome.Skipped, null), null);
                     _log.Debug("Rule {Rule}: no ticket for key {Key} in {Target} and nothing to create", work.RuleName, work.DedupeKey, work.Target);
                     return (DispatchOutcome.Skipped, null);
                 }
+                var idempotencyKey = TicketIdempotency.Key(work.Target, work.DedupeKey);
+                if (claim.CreateSentAt is { } sentAt &&
+                    await action.FindCreatedAsync(work.OnCreate, idempotencyKey, sentAt, cancellationToken).ConfigureAwait(false) is { } found)
+                {
+                    completed = Complete(job, DispatchOutcome.Created, found.TicketRef);
+                    _log.Information("Rule {Rule}: found ticket {Ticket} in {Target} for key {Key}, created by a create sent at {SentAt} whose answer was lost; not creating another",
+                        work.RuleName, found.TicketRef, work.Target, work.DedupeKey, sentAt);
+                    return (DispatchOutcome.Created, null);
+                }
                 _log.Debug("Rule {Rule}: no ticket yet for key {Key}; creating one in {Target}", work.RuleName, work.DedupeKey, work.Target);
-                var result = await action.CreateAsync(work.OnCreate, cancellationToken).ConfigureAwait(false);
-                _store.RecordCreated(work.Target, work.DedupeKey, result.TicketRef, work.RuleName, _time.GetUtcNow());
-                Counters.AddCreated();
+                Outbox.Keys.MarkCreateSent(work.Target, work.DedupeKey);
+                var result = await action.CreateAsync(work.OnCreate, idempotencyKey, cancellationToken).ConfigureAwait(false);
+                completed = Complete(job, DispatchOutcome.Created, result.TicketRef);
                 _log.Information("Rule {Rule}: created ticket {Ticket} in {Target} for key {Key}", work.RuleName, result.TicketRef, work.Target, work.DedupeKey);
                 return (DispatchOutcome.Created, null);
             }
@@ -142,59 +275,81 @@ public sealed class TicketDispatcher
             ticketRef = existing.TicketRef;
             if (work.OnUpdate is null)
             {
-                Counters.AddSkipped();
+                completed = Complete(job, DispatchOutcome.Skipped, existing.TicketRef);
                 _log.Debug("Rule {Rule}: ticket {Ticket} in {Target} exists and the rule updates nothing", work.RuleName, existing.TicketRef, work.Target);
                 return (DispatchOutcome.Skipped, null);
             }
             _log.Debug("Rule {Rule}: updating ticket {Ticket} in {Target}", work.RuleName, existing.TicketRef, work.Target);
             await action.UpdateAsync(existing.TicketRef, work.OnUpdate, cancellationToken).ConfigureAwait(false);
-            _store.RecordUpdated(work.Target, work.DedupeKey, _time.GetUtcNow());
-            Counters.AddUpdated();
+            completed = Complete(job, DispatchOutcome.Updated, existing.TicketRef);
             _log.Information("Rule {Rule}: updated ticket {Ticket} in {Target} for key {Key}", work.RuleName, existing.TicketRef, work.Target, work.DedupeKey);
             return (DispatchOutcome.Updated, null);
         }
         catch (TicketActionException ex)
         {
-            return Fail(work, operation, ticketRef, ex.Message, ex.Transient, ex.Attempts, deadLetterOnFailure);
+            return Fail(job, operation, ticketRef, ex.Message, ex.Transient, ex.Attempts);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            return Fail(work, operation, ticketRef, "shutdown while sending (the ticket system may have received it)", true, 0, deadLetterOnFailure);
+            // Back to pending: the next start (or another worker) runs it again; a create sent meanwhile is found first.
+            Outbox.Release(job.Id, TimeSpan.Zero);
+            _log.Information("Rule {Rule}: {Operation} in {Target} for key {Key} interrupted by shutdown; the job stays in the outbox", work.RuleName, operation, work.Target, work.DedupeKey);
+            return (DispatchOutcome.Deferred, "shutdown while sending");
         }
         catch (Exception ex)
         {
             // Not a ticket-system answer (the store, a bug): still nothing is lost, and the text is scrubbed.
-            return Fail(work, operation, ticketRef, $"{ex.GetType().Name}: {ex.Message}", true, 0, deadLetterOnFailure);
+            return Fail(job, operation, ticketRef, $"{ex.GetType().Name}: {ex.Message}", true, 0);
+        }
+        finally
+        {
+            if (completed)
+            {
+                Outbox.Keys.Forget(work.Target, work.DedupeKey);
+            }
+            else
+            {
+                Outbox.Keys.Release(work.Target, work.DedupeKey);
+            }
+            _wake.Release();
         }
     }
 
-    private (DispatchOutcome, string?) Fail(TicketWork work, string operation, string? ticketRef, string error, bool transient, int attempts, bool deadLetter)
+    private bool Complete(OutboxJob job, DispatchOutcome outcome, string? ticketRef)
     {
+        Outbox.Complete(job, outcome, ticketRef);
+        switch (outcome)
+        {
+            case DispatchOutcome.Created:
+                Counters.AddCreated();
+                break;
+            case DispatchOutcome.Updated:
+                Counters.AddUpdated();
+                break;
+            default:
+                Counters.AddSkipped();
+                break;
+        }
+        return true;
+    }
+
+    private (DispatchOutcome, string?) Fail(OutboxJob job, string operation, string? ticketRef, string error, bool transient, int attempts)
+    {
+        var work = job.Work;
         error = _scrubber.Scrub(error);
         Counters.AddFailed();
         _log.Error("Rule {Rule}: {Operation} in {Target} for key {Key} failed: {Error}", work.RuleName, operation, work.Target, work.DedupeKey, error);
-        if (deadLetter)
-        {
-            DeadLetter(work, operation, ticketRef, error, transient, attempts);
-        }
-        return (DispatchOutcome.Failed, error);
-    }
-
-    private void DeadLetter(TicketWork work, string operation, string? ticketRef, string error, bool transient, int attempts)
-    {
-        var letter = new DeadLetter(work.RuleName, work.Target, work.DedupeKey, work.OnCreate, work.OnUpdate, work.RawEvent,
-            work.ReceivedAt, _time.GetUtcNow(), ticketRef is null ? operation : $"{operation} {ticketRef}", _scrubber.Scrub(error), transient, attempts);
         try
         {
-            var file = _deadLetters.Write(letter);
+            Outbox.DeadLetter(job.Id, ticketRef is null ? operation : $"{operation} {ticketRef}", error, transient, attempts);
             Counters.AddDeadLettered();
-            _log.Warning("Rule {Rule}: {Operation} for key {Key} written to dead letter {File}", work.RuleName, operation, work.DedupeKey, file);
+            _log.Warning("Rule {Rule}: {Operation} for key {Key} is dead letter {Job} in the outbox", work.RuleName, operation, work.DedupeKey, job.Id);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (SqliteException ex)
         {
-            // The last place to keep it failed: say so loudly with everything needed to redo it by hand.
-            _log.Fatal("Rule {Rule}: LOST ticket work for key {Key} in {Target}: cannot write dead letter to {Directory}: {Reason}",
-                work.RuleName, work.DedupeKey, work.Target, _deadLetters.Directory, ex.Message);
+            // The job is still pending in the file (or will be, once its lease expires): it is retried, not lost.
+            _log.Error("Rule {Rule}: cannot record dead letter {Job} for key {Key}: {Reason}; the job stays pending", work.RuleName, job.Id, work.DedupeKey, ex.Message);
         }
+        return (DispatchOutcome.Failed, error);
     }
 }

@@ -5,8 +5,8 @@ using Serilog;
 namespace Aeg.Tickets;
 
 /// <summary>
-/// Everything ticket dispatch needs, built from the config: actions, store, dead letters and the
-/// dispatcher. The daemon's <c>CefTicketPipeline</c> creates one and run it over the queue's reader.
+/// Everything ticket dispatch needs, built from the config: actions, the outbox (jobs, dead letters,
+/// dedupe store) and the dispatcher. The daemon's <c>CefTicketPipeline</c> creates one and runs it over the queue's reader.
 /// </summary>
 public sealed class TicketService : IDisposable
 {
@@ -24,20 +24,38 @@ public sealed class TicketService : IDisposable
 
     public TicketCounters Counters => Dispatcher.Counters;
 
-    /// <summary>Reads secrets (a <see cref="ConfigException"/> names a missing one) and opens <c>tickets.db</c> in the state directory.</summary>
+    /// <summary>The durable outbox in <c>tickets.db</c>.</summary>
+    public TicketOutbox Outbox => Dispatcher.Outbox;
+
+    /// <summary>
+    /// Reads secrets (a <see cref="ConfigException"/> names a missing one), opens <c>tickets.db</c> in the state
+    /// directory and moves dead-letter files of earlier versions into it.
+    /// </summary>
     public static TicketService Create(TicketsOptions options, string stateDirectory, string configFile, ILogger log)
     {
         var counters = new TicketCounters();
         var systems = TicketSystems.Create(options, configFile, log, counters);
-        var store = new TicketStore(TicketStore.DefaultPath(stateDirectory));
-        var deadLetters = new DeadLetterStore(options.DeadLetterPath(stateDirectory));
-        var dispatcher = new TicketDispatcher(systems.Actions, store, deadLetters, systems.Scrubber, log, counters, options.Workers);
+        var dispatcher = CreateDispatcher(options, stateDirectory, systems, log, counters);
         return new TicketService(systems, dispatcher, options.DrainTimeout);
     }
 
+    /// <summary>The outbox and a dispatcher over <paramref name="systems"/>; shared with <c>aeg tickets retry</c>.</summary>
+    public static TicketDispatcher CreateDispatcher(TicketsOptions options, string stateDirectory, TicketSystems systems, ILogger log, TicketCounters counters)
+    {
+        var outboxOptions = options.Outbox ?? new();
+        var outbox = new TicketOutbox(TicketStore.DefaultPath(stateDirectory), outboxOptions.Lease);
+        var imported = new DeadLetterStore(options.DeadLetterPath(stateDirectory))
+            .ImportInto(outbox, (file, reason) => log.Error("Dead-letter file {File} cannot be read and stays in place: {Reason}", file, reason));
+        if (imported > 0)
+        {
+            log.Information("Moved {Count} dead-letter file(s) from {Directory} into the ticket outbox", imported, options.DeadLetterPath(stateDirectory));
+        }
+        return new TicketDispatcher(systems.Actions, outbox, systems.Scrubber, log, counters, options.Workers) { KeepDone = outboxOptions.KeepDone };
+    }
+
     /// <summary>
-    /// Dispatches until the queue completes; once <paramref name="shutdown"/> fires, what is queued
-    /// may still be sent for <c>tickets.drainTimeout</c>, then the rest goes to dead letters.
+    /// Dispatches until the queue completes and the outbox is drained; once <paramref name="shutdown"/> fires,
+    /// pending jobs may still be sent for <c>tickets.drainTimeout</c>, then the rest stays in the outbox for the next start.
     /// The caller completes the queue's writer when it stops receiving.
     /// </summary>
     public async Task RunAsync(ChannelReader<TicketWork> reader, CancellationToken shutdown)

@@ -11,7 +11,10 @@ public sealed class TicketsOptions
     /// <summary>The bounded queue between rule matching and the dispatcher (see docs/rules.md).</summary>
     public TicketQueueOptions Queue { get; set; } = new();
 
-    /// <summary>Folder of dead-letter files; empty means <c>&lt;state.directory&gt;/dead-letter</c>.</summary>
+    /// <summary>The durable outbox in <c>tickets.db</c>: leases and how long finished jobs are kept.</summary>
+    public TicketOutboxOptions Outbox { get; set; } = new();
+
+    /// <summary>Folder of dead-letter files of earlier versions, moved into the outbox at start; empty means <c>&lt;state.directory&gt;/dead-letter</c>.</summary>
     public string? DeadLetterDirectory { get; set; }
 
     /// <summary>How many ticket actions run at once (work for one dedupe key is always serial).</summary>
@@ -30,6 +33,10 @@ public sealed class TicketsOptions
         if (DrainTimeout < TimeSpan.Zero || DrainTimeout > TimeSpan.FromMinutes(10))
         {
             yield return new ConfigProblem($"{keyPrefix}.drainTimeout", "must be 0s–10m");
+        }
+        foreach (var problem in (Outbox ?? new()).Validate($"{keyPrefix}.outbox"))
+        {
+            yield return problem;
         }
         foreach (var problem in (Queue ?? new()).Validate($"{keyPrefix}.queue"))
         {
@@ -77,6 +84,27 @@ public sealed class TicketsOptions
     /// <summary>The dead-letter folder, defaulting under the state directory.</summary>
     public string DeadLetterPath(string stateDirectory) =>
         string.IsNullOrEmpty(DeadLetterDirectory) ? Path.Combine(stateDirectory, "dead-letter") : DeadLetterDirectory;
+}
+
+/// <summary>The <c>tickets.outbox:</c> section.</summary>
+public sealed class TicketOutboxOptions
+{
+    /// <summary>How long a worker's claim on a job or dedupe key lasts without renewal (renewed every third of it while the process lives).</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long finished (done) jobs stay in the outbox, with their ticket and outcome.</summary>
+    public TimeSpan KeepDone { get; set; } = TimeSpan.FromHours(24);
+
+    public IEnumerable<ConfigProblem> Validate(string keyPrefix)
+    {
+        if (Lease < TimeSpan.FromSeconds(1) || Lease > TimeSpan.FromHours(1))
+        {
+            yield return new ConfigProblem(keyPrefix + ".lease", "must be 1s–1h");
+        }
+        if (KeepDone < TimeSpan.Zero)
+        {
+            yield return new ConfigProblem(keyPrefix + ".keepDone", "must not be negative");
+        }
+    }
 }
 
 /// <summary>The kinds of ticket system Aeg can talk to.</summary>

@@ -15,6 +15,8 @@ public sealed class WebhookTicketAction : ITicketAction
     public const string TimestampHeader = "X-Aeg-Timestamp";
     /// <summary>Header with <c>sha256=&lt;hex HMAC&gt;</c>.</summary>
     public const string SignatureHeader = "X-Aeg-Signature";
+    /// <summary>Header on creates: stable per (target, dedupe key), so a create repeated after a crash can be recognised by the receiver.</summary>
+    public const string IdempotencyHeader = "Idempotency-Key";
 
     private readonly TicketHttp _http;
     private readonly Uri _url;
@@ -31,9 +33,13 @@ public sealed class WebhookTicketAction : ITicketAction
 
     public string Name => _http.Name;
 
-    public async Task<TicketResult> CreateAsync(IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken)
+    public Task<TicketResult> CreateAsync(IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken) =>
+        CreateAsync(fields, null, cancellationToken);
+
+    /// <summary>Creates with the <see cref="IdempotencyHeader"/>: a receiver honouring it answers a repeat with the first create's id.</summary>
+    public async Task<TicketResult> CreateAsync(IReadOnlyDictionary<string, string> fields, string? idempotencyKey, CancellationToken cancellationToken)
     {
-        var response = await PostAsync("create", null, fields, cancellationToken).ConfigureAwait(false);
+        var response = await PostAsync("create", null, fields, cancellationToken, idempotencyKey).ConfigureAwait(false);
         using var doc = JsonBody.TryParse(response);
         // The receiver may name what it created; otherwise Aeg names it, so updates can refer to it.
         if (doc?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("id", out var id) &&
@@ -47,7 +53,7 @@ public sealed class WebhookTicketAction : ITicketAction
     public Task UpdateAsync(string ticketRef, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken) =>
         PostAsync("update", ticketRef, fields, cancellationToken);
 
-    private async Task<string> PostAsync(string action, string? ticketRef, IReadOnlyDictionary<string, string> fields, CancellationToken ct)
+    private async Task<string> PostAsync(string action, string? ticketRef, IReadOnlyDictionary<string, string> fields, CancellationToken ct, string? idempotencyKey = null)
     {
         var body = JsonBody.Write(w =>
         {
@@ -73,6 +79,10 @@ public sealed class WebhookTicketAction : ITicketAction
         {
             // Signed per attempt: a retry carries a fresh timestamp the receiver will accept.
             var request = JsonBody.Request(HttpMethod.Post, _url, body);
+            if (idempotencyKey is not null)
+            {
+                request.Headers.TryAddWithoutValidation(IdempotencyHeader, idempotencyKey);
+            }
             if (_secret is not null)
             {
                 var timestamp = _time.GetUtcNow().ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);

@@ -51,7 +51,7 @@ public sealed class RtOutageDrillTests(ITestOutputHelper output)
         await WaitUntil.HoldsAsync(() => service.Counters.DeadLettered == keys.Length, "every action to be dead-lettered", TimeSpan.FromSeconds(60));
         queue.Complete();
         await run.WaitAsync(TimeSpan.FromSeconds(30));
-        var letters = new DeadLetterStore(options.Tickets.DeadLetterPath(options.State.Directory)).ReadAll();
+        var letters = service.Outbox.DeadLetters();
         Assert.Equal(keys.Length, letters.Count);
         Assert.All(letters, l => Assert.True(l.Transient && l.Attempts == MaxAttempts, $"{l.DedupeKey}: transient={l.Transient} attempts={l.Attempts} {l.Error}"));
         var retried = service.Counters.Retried;
@@ -62,7 +62,7 @@ public sealed class RtOutageDrillTests(ITestOutputHelper output)
 
         var (exit, text) = await Drill.RunAegAsync(["tickets", "retry", "--config", config], "");
         Assert.True(exit == 0, text);
-        Assert.Empty(new DeadLetterStore(options.Tickets.DeadLetterPath(options.State.Directory)).ReadAll());
+        Assert.Empty(service.Outbox.DeadLetters());
         var (exitAgain, textAgain) = await Drill.RunAegAsync(["tickets", "retry", "--config", config], "");
         Assert.True(exitAgain == 0, textAgain);
 

@@ -55,21 +55,52 @@ public sealed class RtTicketActionTests : RtTestBase
         var key = $"corr-{_id}";
         var work = Work("rt", key, NewTicket("dedupe"), Fields(("Comment", $"again {_id}")));
 
-        var first = new TicketDispatcher(new Dictionary<string, ITicketAction> { ["rt"] = Rt() }, new TicketStore(dbPath),
-            new DeadLetterStore(dir.File("dead")), SecretScrubber.None, _log.Logger, _counters);
+        var first = new TicketDispatcher(new Dictionary<string, ITicketAction> { ["rt"] = Rt() }, new TicketOutbox(dbPath, TimeSpan.FromSeconds(30)),
+            SecretScrubber.None, _log.Logger, _counters);
         Assert.Equal(DispatchOutcome.Created, (await first.ProcessAsync(work, CancellationToken.None)).Outcome);
-        // A new process: a new store on the same file and a new dispatcher.
-        var store = new TicketStore(dbPath);
-        var second = new TicketDispatcher(new Dictionary<string, ITicketAction> { ["rt"] = Rt() }, store,
-            new DeadLetterStore(dir.File("dead")), SecretScrubber.None, _log.Logger, new TicketCounters());
+        // A new process: a new outbox on the same file and a new dispatcher.
+        var outbox = new TicketOutbox(dbPath, TimeSpan.FromSeconds(30));
+        var second = new TicketDispatcher(new Dictionary<string, ITicketAction> { ["rt"] = Rt() }, outbox,
+            SecretScrubber.None, _log.Logger, new TicketCounters());
         Assert.Equal(DispatchOutcome.Updated, (await second.ProcessAsync(work, CancellationToken.None)).Outcome);
 
-        var record = store.Find("rt", key)!;
+        var record = outbox.Store.Find("rt", key)!;
         Assert.Equal(1, record.UpdateCount);
         var search = await GetAsync($"tickets?query={Uri.EscapeDataString($"Subject = 'aeg-test {_id} dedupe'")}");
         Assert.Equal(1, search.GetProperty("count").GetInt32());
         Assert.Equal(record.TicketRef, search.GetProperty("items")[0].GetProperty("id").GetString());
         Assert.Contains("Comment", await HistoryTypesAsync(record.TicketRef));
-        Assert.False(Directory.Exists(dir.File("dead")));
+        Assert.Empty(outbox.DeadLetters());
+    }
+
+    [Fact]
+    public async Task A_create_whose_answer_was_lost_in_a_crash_is_found_through_the_REST2_search_and_not_made_twice()
+    {
+        using var dir = new TempDirectory();
+        var key = $"crash-{_id}";
+        var work = Work("rt", key, NewTicket("crash"), Fields(("Comment", $"after the crash {_id}")));
+        // The crashed process (a holder of this host whose pid is gone): job and key claimed, create marked as sent and
+        // sent — RT made the ticket — and the process died before recording the answer.
+        var deadPid = Enumerable.Range(4_000_000, 1000).First(p => !Directory.Exists($"/proc/{p}"));
+        var crashed = new TicketOutbox(dir.File("tickets.db"), TimeSpan.FromSeconds(30), holder: $"{Environment.MachineName}/{deadPid}/1");
+        crashed.Add([work, work]);
+        Assert.Single(crashed.Claim(1));
+        Assert.True(crashed.Keys.TryClaim("rt", key).Taken);
+        crashed.Keys.MarkCreateSent("rt", key);
+        var made = await ((ITicketAction)Rt()).CreateAsync(work.OnCreate!, TicketIdempotency.Key("rt", key), CancellationToken.None);
+        Assert.Null(await Rt().FindCreatedAsync(NewTicket("never sent"), TicketIdempotency.Key("rt", key), DateTimeOffset.UtcNow, CancellationToken.None));
+
+        var restarted = new TicketDispatcher(new Dictionary<string, ITicketAction> { ["rt"] = Rt() }, new TicketOutbox(dir.File("tickets.db"), TimeSpan.FromSeconds(30)),
+            SecretScrubber.None, _log.Logger, new TicketCounters());
+        var drained = System.Threading.Channels.Channel.CreateUnbounded<TicketWork>();
+        drained.Writer.Complete();
+        await restarted.RunAsync(drained.Reader, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
+
+        var search = await GetAsync($"tickets?query={Uri.EscapeDataString($"Subject = 'aeg-test {_id} crash'")}");
+        Assert.Equal(1, search.GetProperty("count").GetInt32());
+        var record = restarted.Outbox.Store.Find("rt", key)!;
+        Assert.Equal((made.TicketRef, 1L), (record.TicketRef, record.UpdateCount));
+        Assert.Equal(new OutboxCounts(0, 0, 2), restarted.Outbox.Counts());
+        Assert.Contains("Comment", await HistoryTypesAsync(record.TicketRef));
     }
 }

@@ -21,9 +21,13 @@ public sealed class TicketDispatcherTests : IDisposable
         _dir.Dispose();
     }
 
-    /// <summary>A Jira REST v2 server that numbers issues and accepts comments; <see cref="Down"/> makes it answer 503.</summary>
+    /// <summary>
+    /// A Jira REST v2 server that numbers issues, accepts comments and answers JQL <c>labels = "…"</c> searches
+    /// (GET /rest/api/2/search, documented answer shape <c>{"issues":[{"key":…}]}</c>); <see cref="Down"/> makes it answer 503.
+    /// </summary>
     private sealed class JiraServer
     {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _byLabel = new();
         private int _issues, _comments;
         public volatile bool Down;
         public int IssuesCreated => Volatile.Read(ref _issues);
@@ -37,7 +41,23 @@ public sealed class TicketDispatcherTests : IDisposable
             if (r.Method == "POST" && r.Path == "/rest/api/2/issue")
             {
                 var k = Interlocked.Increment(ref _issues);
+                using var body = JsonDocument.Parse(r.Body);
+                if (body.RootElement.GetProperty("fields").TryGetProperty("labels", out var labels))
+                {
+                    foreach (var label in labels.EnumerateArray())
+                    {
+                        _byLabel.TryAdd(label.GetString()!, $"SOC-{k}");
+                    }
+                }
                 return new Reply(201, $$"""{"id":"{{10000 + k}}","key":"SOC-{{k}}","self":"x"}""");
+            }
+            if (r.Method == "GET" && r.Path.StartsWith("/rest/api/2/search?", StringComparison.Ordinal))
+            {
+                var jql = Uri.UnescapeDataString(r.Path[(r.Path.IndexOf("jql=", StringComparison.Ordinal) + 4)..].Split('&')[0]);
+                var label = System.Text.RegularExpressions.Regex.Match(jql, "^labels = \"([^\"]+)\"").Groups[1].Value;
+                return _byLabel.TryGetValue(label, out var found)
+                    ? new Reply(200, $$"""{"startAt":0,"maxResults":1,"total":1,"issues":[{"id":"1","key":"{{found}}","self":"x"}]}""")
+                    : new Reply(200, """{"startAt":0,"maxResults":1,"total":0,"issues":[]}""");
             }
             if (r.Method == "POST" && r.Path.EndsWith("/comment", StringComparison.Ordinal))
             {
@@ -52,8 +72,8 @@ public sealed class TicketDispatcherTests : IDisposable
     {
         var credential = new TicketCredential(TicketAuth.Bearer, null, "jira-pat-000111");
         var jira = new JiraTicketAction(Http("jira", SystemOptions(TicketSystemType.Jira, server.BaseUrl, maxAttempts, TicketAuth.Bearer), credential, _log.Logger, _counters), server.BaseUrl);
-        return new TicketDispatcher(new Dictionary<string, ITicketAction> { ["jira"] = jira }, new TicketStore(_dir.File("tickets.db")),
-            new DeadLetterStore(_dir.File("dead-letter")), new SecretScrubber(credential.SecretForms()), _log.Logger, _counters, workers);
+        return new TicketDispatcher(new Dictionary<string, ITicketAction> { ["jira"] = jira }, new TicketOutbox(_dir.File("tickets.db"), TimeSpan.FromSeconds(30)),
+            new SecretScrubber(credential.SecretForms()), _log.Logger, _counters, workers);
     }
 
     private static TicketWork JiraWork(string key, string rule = "r") => Work("jira", key,
@@ -101,16 +121,14 @@ public sealed class TicketDispatcherTests : IDisposable
         Assert.Contains("503", error);
         Assert.Equal(3, server.Requests.Count);
         Assert.Equal((1, 1, 2), (_counters.Failed, _counters.DeadLettered, _counters.Retried));
-        var file = Assert.Single(Directory.GetFiles(_dir.File("dead-letter")));
-        var text = File.ReadAllText(file);
-        Assert.DoesNotContain("jira-pat-000111", text);
-        Assert.DoesNotContain("Authorization", text, StringComparison.OrdinalIgnoreCase);
-        using var doc = JsonDocument.Parse(text);
-        Assert.Equal("jira", doc.RootElement.GetProperty("target").GetString());
-        Assert.Equal("rule-x", doc.RootElement.GetProperty("ruleName").GetString());
-        Assert.Equal("alert k1", doc.RootElement.GetProperty("onCreate").GetProperty("summary").GetString());
-        Assert.True(doc.RootElement.GetProperty("transient").GetBoolean());
-        Assert.Equal(3, doc.RootElement.GetProperty("attempts").GetInt32());
+        // The dead letter is in the outbox at once, not only at a graceful stop.
+        var letter = Assert.Single(new TicketOutbox(_dir.File("tickets.db"), TimeSpan.FromSeconds(30)).DeadLetters());
+        Assert.DoesNotContain("jira-pat-000111", letter.ToString());
+        Assert.DoesNotContain("Authorization", letter.ToString(), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(("jira", "rule-x", "alert k1"), (letter.Target, letter.RuleName, letter.OnCreate!["summary"]));
+        Assert.True(letter.Transient);
+        Assert.Equal(3, letter.Attempts);
+        Assert.Contains("503", letter.Error);
     }
 
     [Fact]
@@ -138,10 +156,11 @@ public sealed class TicketDispatcherTests : IDisposable
         // Two events with one key while the server is down: both end as dead letters.
         await dispatcher.ProcessAsync(JiraWork("k-retry"), CancellationToken.None);
         await dispatcher.ProcessAsync(JiraWork("k-retry"), CancellationToken.None);
-        Assert.Equal(2, Directory.GetFiles(_dir.File("dead-letter")).Length);
+        var outbox = new TicketOutbox(_dir.File("tickets.db"), TimeSpan.FromSeconds(30));
+        Assert.Equal(2, outbox.DeadLetters().Count);
         var stillDown = await RunAsync("tickets", "retry", "--config", _dir.File("aeg.yaml"));
         Assert.Equal(1, stillDown);
-        Assert.Equal(2, Directory.GetFiles(_dir.File("dead-letter")).Length);
+        Assert.Equal(2, outbox.DeadLetters().Count);
 
         jira.Down = false;
         var first = await RunAsync("tickets", "retry", "--config", _dir.File("aeg.yaml"));
@@ -150,7 +169,7 @@ public sealed class TicketDispatcherTests : IDisposable
         Assert.Equal((0, 0), (first, second));
         Assert.Equal(1, jira.IssuesCreated);
         Assert.Equal(1, jira.CommentsAdded);
-        Assert.Empty(Directory.GetFiles(_dir.File("dead-letter")));
+        Assert.Empty(outbox.DeadLetters());
         var record = new TicketStore(_dir.File("tickets.db")).Find("jira", "k-retry")!;
         Assert.Equal(("SOC-1", 1L), (record.TicketRef, record.UpdateCount));
         Environment.SetEnvironmentVariable(passwordEnv, null);
@@ -176,11 +195,12 @@ public sealed class TicketDispatcherTests : IDisposable
     }
 
     [Fact]
-    public async Task Jira_against_in_process_server_following_REST_v2_stop_dead_letters_in_flight_and_queued_work()
+    public async Task Jira_against_in_process_server_following_REST_v2_stop_leaves_in_flight_and_queued_work_pending_and_the_next_run_does_it()
     {
         var jira = new JiraServer();
         await using var server = await InProcessHttpServer.StartAsync(jira.Handle);
         server.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.HangRequests = 1;
         var dispatcher = Dispatcher(server, workers: 1);
         var queue = Channel.CreateUnbounded<TicketWork>();
         for (var i = 0; i < 3; i++)
@@ -194,13 +214,22 @@ public sealed class TicketDispatcherTests : IDisposable
         stop.Cancel();
         await run.WaitAsync(TimeSpan.FromSeconds(10));
         server.Gate.SetResult();
+        await WaitUntil.HoldsAsync(() => jira.IssuesCreated == 1, "the hung create to be done by the server", TimeSpan.FromSeconds(10));
 
-        Assert.Equal(3, _counters.DeadLettered);
-        var letters = new DeadLetterStore(_dir.File("dead-letter")).ReadAll();
-        Assert.Equal(["stop-0", "stop-1", "stop-2"], letters.Select(l => l.DedupeKey).Order().ToArray());
-        Assert.Contains(letters, l => l.Error.Contains("while sending"));
-        Assert.Contains(letters, l => l.Error.Contains("before the work was sent"));
-        Assert.Equal(0, _counters.Ok);
+        Assert.Equal((0L, 0L, 3L), (_counters.DeadLettered, _counters.Ok, _counters.Accepted));
+        Assert.Equal(new OutboxCounts(3, 0, 0), dispatcher.Outbox.Counts());
+
+        // The next run (a restart) resumes all three. The hung create reached the server and made SOC-1,
+        // so the interrupted key is looked up by its label first (Jira's search), not created twice.
+        var next = Dispatcher(server, workers: 1);
+        var empty = Channel.CreateUnbounded<TicketWork>();
+        empty.Writer.Complete();
+        await next.RunAsync(empty.Reader, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(new OutboxCounts(0, 0, 3), next.Outbox.Counts());
+        Assert.Equal(["stop-0", "stop-1", "stop-2"], next.Outbox.Store.List().Select(r => r.DedupeKey).Order().ToArray());
+        Assert.Equal(3, jira.IssuesCreated);
+        Assert.Single(server.Requests, r => r.Path.StartsWith("/rest/api/2/search", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -213,7 +242,7 @@ public sealed class TicketDispatcherTests : IDisposable
 
         Assert.Equal(DispatchOutcome.Failed, outcome);
         Assert.Contains("no ticket system named 'nope'", error);
-        Assert.Single(Directory.GetFiles(_dir.File("dead-letter")));
+        Assert.Contains("no ticket system named 'nope'", Assert.Single(new TicketOutbox(_dir.File("tickets.db"), TimeSpan.FromSeconds(30)).DeadLetters()).Error);
         Assert.Empty(server.Requests);
     }
 

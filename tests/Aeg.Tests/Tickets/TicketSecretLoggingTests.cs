@@ -6,7 +6,7 @@ using static Aeg.TestKit.TicketKit;
 
 namespace Aeg.Tests.Tickets;
 
-/// <summary>No configured secret reaches a log line or a dead-letter file, even when servers echo credentials back.</summary>
+/// <summary>No configured secret reaches a log line, a dead letter or the outbox file, even when servers echo credentials back.</summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class TicketSecretLoggingTests : IDisposable
 {
@@ -80,7 +80,9 @@ public sealed class TicketSecretLoggingTests : IDisposable
         Assert.Equal((2L, 3L, 3L), (counters.Created, counters.Failed, counters.DeadLettered));
         Assert.Equal(3, counters.Retried);
         var logs = _log.Text;
-        var deadLetters = string.Join("\n", Directory.GetFiles(_dir.File("dead")).Select(File.ReadAllText));
+        var deadLetters = string.Join("\n", dispatcher.Outbox.DeadLetters().Select(l => l.ToString()));
+        // The whole store as bytes (database and WAL): no secret in any row, dead or done.
+        var store = string.Join("\n", Directory.GetFiles(_dir.Path, "tickets.db*").Select(f => Encoding.Latin1.GetString(File.ReadAllBytes(f))));
         // The paths really ran, and the echoed credentials were there to leak.
         Assert.Contains("HTTP 401", logs);
         Assert.Contains("HTTP 503", logs);
@@ -94,6 +96,7 @@ public sealed class TicketSecretLoggingTests : IDisposable
         {
             Assert.DoesNotContain(secret, logs);
             Assert.DoesNotContain(secret, deadLetters);
+            Assert.DoesNotContain(secret, store);
         }
     }
 

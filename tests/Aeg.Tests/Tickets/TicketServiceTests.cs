@@ -68,7 +68,7 @@ public sealed class TicketServiceTests : IDisposable
     }
 
     [Fact]
-    public async Task Shutdown_waits_drain_timeout_then_dead_letters_what_the_in_process_server_did_not_answer()
+    public async Task Shutdown_waits_drain_timeout_then_leaves_what_the_in_process_server_did_not_answer_pending_in_the_outbox()
     {
         await using var server = await InProcessHttpServer.StartAsync((_, _) => new Reply(201, """{"id":"1","key":"SOC-1","self":"x"}"""));
         server.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -88,8 +88,7 @@ public sealed class TicketServiceTests : IDisposable
 
         // Timers and the stopwatch use different clocks: allow a little, never most of the 500 ms.
         Assert.True(stopping.Elapsed >= TimeSpan.FromMilliseconds(450), $"stopped after {stopping.Elapsed}, before drainTimeout");
-        var letter = Assert.Single(new DeadLetterStore(options.Tickets.DeadLetterPath(options.State.Directory)).ReadAll());
-        Assert.Equal("hangs", letter.DedupeKey);
-        Assert.Contains("shutdown", letter.Error);
+        Assert.Equal(new OutboxCounts(1, 0, 0), service.Outbox.Counts());
+        Assert.Contains("interrupted by shutdown; the job stays in the outbox", _log.Text);
     }
 }

@@ -118,7 +118,9 @@ public sealed class TicketDispatcher
             await beat.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
         }
-        _log.Information("Ticket dispatcher stopped: {Counters}; outbox: {Counts}", Counters, Outbox.Counts());
+        var final = Outbox.Counts();
+        _log.Information("Ticket dispatcher stopped: {Counters}; outbox: {Pending} pending, {Dead} dead letters, {Done} done",
+            Counters, final.Pending, final.Dead, final.Done);
     }
 
     /// <summary>Keeps this process's leases alive and frees those of holders that died on this host, until cancelled.</summary>

@@ -131,8 +131,10 @@ public sealed class BackpressureTests : IDisposable
         }
 
         // Loopback may lose a datagram under load; the ones read are either handed on or counted.
-        await WaitUntil.HoldsAsync(() => listener.Counters.Frames > 1_000 && listener.Counters.Frames == listener.Handler.Count + listener.Counters.FramesRateLimited,
-            "the datagrams read are handed on or counted as dropped");
+        // The listener's and the sender's drop counters are two increments: wait for both.
+        await WaitUntil.HoldsAsync(() => listener.Counters.Frames > 1_000 && listener.Counters.Frames == listener.Handler.Count + listener.Counters.FramesRateLimited
+            && listener.Counters.FramesRateLimited == listener.Host.Senders.Get(IPAddress.Loopback).RateLimited,
+            "the datagrams read are handed on or counted as dropped, by the listener and by the sender");
         var allowed = burst + (rate * sending.Elapsed.TotalSeconds);
         Assert.True(listener.Handler.Count <= allowed, $"{listener.Handler.Count} handed on, at most {allowed:F0} allowed");
         Assert.True(listener.Counters.FramesRateLimited > 0, "over the rate, some were dropped");
@@ -212,6 +214,25 @@ public sealed class BackpressureTests : IDisposable
     [Fact]
     public void Dispatching_with_a_bucket_hands_on_only_what_it_has_tokens_for_and_allocates_nothing()
     {
+        // Several times, counting the least: the runtime may allocate on this thread once, as
+        // code is loaded or re-compiled (tiering, on-stack replacement), which is not the path's
+        // cost; an allocation per frame would show in every run.
+        var allocations = new List<long>();
+        for (var run = 0; run < 5; run++)
+        {
+            var (throttled, handed, left, allocated, tokensLeft) = DispatchOverTheBucket();
+            Assert.True(throttled);
+            Assert.Equal(1 + 2_499, handed);
+            Assert.Equal((3_000 - 2_499) * 500, left); // the rest waits in the buffer
+            Assert.Equal(0, tokensLeft); // and the bucket is empty, no token kept back
+            allocations.Add(allocated);
+        }
+
+        Assert.True(allocations.Min() == 0, $"bytes allocated per run: {string.Join(", ", allocations)}");
+    }
+
+    private static (bool Throttled, long Handed, long Left, long Allocated, long TokensLeft) DispatchOverTheBucket()
+    {
         var frames = Lines(3_000);
         var handler = new RecordingCount();
         var sender = new SenderCounters("192.0.2.7");
@@ -224,12 +245,7 @@ public sealed class BackpressureTests : IDisposable
         var before = GC.GetAllocatedBytesForCurrentThread();
         var throttled = dispatcher.Dispatch(ref buffer);
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-
-        Assert.True(throttled);
-        Assert.Equal(1 + 2_499, handler.Count);
-        Assert.Equal((3_000 - 2_499) * 500, buffer.Length); // the rest waits in the buffer
-        Assert.Equal(0, allocated);
-        Assert.Equal(0, bucket.Take(10, Stopwatch.GetTimestamp())); // and the bucket is empty, no token kept back
+        return (throttled, handler.Count, buffer.Length, allocated, bucket.Take(10, Stopwatch.GetTimestamp()));
     }
 
     [Fact]

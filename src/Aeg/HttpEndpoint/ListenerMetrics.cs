@@ -24,6 +24,7 @@ public sealed class ListenerMetrics(ListenerHost host) : IMetricsSource
         PerListener("aeg_listener_received_bytes_total", "counter", "Bytes received from allowed senders (TLS: after decryption).", c => c.Bytes);
         PerListener("aeg_listener_frames_rate_limited_total", "counter", "UDP datagrams dropped because their sender was over senderMessagesPerSecond.", c => c.FramesRateLimited);
         PerListener("aeg_listener_throttle_pauses_total", "counter", "TCP/TLS: times a connection paused reading because its sender was over senderMessagesPerSecond (nothing dropped).", c => c.ThrottleWaits);
+        PerListener("aeg_listener_queue_pauses_total", "counter", "TCP/TLS: times a connection paused reading because the ticket queue was full (stream work is never shed).", c => c.HandlerPauses);
         PerListener("aeg_listener_throttled_milliseconds_total", "counter", "TCP/TLS: milliseconds connections paused reading because their sender was over senderMessagesPerSecond.", c => c.ThrottledMilliseconds);
         PerListener("aeg_listener_handler_errors_total", "counter", "Frames lost to an exception in the handler.", c => c.HandlerErrors);
 

@@ -25,27 +25,41 @@ public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler
     private bool _handlerErrorLogged;
     private TokenBucket? _bucket = bucket;
     private int _credit;
+    // False once stopping: what was sent is drained even when the handler is full.
+    private bool _waitForHandler = true;
 
     /// <summary>Frames handed on over this dispatcher's life (the connection's count).</summary>
     public long TotalFrames { get; private set; }
+
+    /// <summary>Why the last <see cref="Dispatch"/> stopped early: the handler was full (else the sender's bucket was empty).</summary>
+    public bool StoppedForHandler { get; private set; }
 
     /// <summary>The connection's frame reader (its detected framing).</summary>
     public SyslogFrameReader Reader => reader;
 
     /// <summary>
     /// Handles the complete frames in <paramref name="buffer"/> and slices off what was consumed;
-    /// true when it stopped early because the sender's bucket is empty (frames are left in the buffer).
+    /// true when it stopped early because the sender's bucket is empty or the handler is full
+    /// (<see cref="StoppedForHandler"/>; frames are left in the buffer).
     /// </summary>
     public bool Dispatch(ref ReadOnlySequence<byte> buffer)
     {
         var input = new SequenceReader<byte>(buffer);
         long frames = 0;
         var throttled = false;
+        StoppedForHandler = false;
         while (true)
         {
             if (_bucket is not null && _credit == 0 && input.Remaining > 0 && !TakeCredit())
             {
                 throttled = true;
+                break;
+            }
+
+            // Checked before every frame, so a full ticket queue grows by at most one frame's work.
+            if (_waitForHandler && !handler.Ready && input.Remaining > 0)
+            {
+                throttled = StoppedForHandler = true;
                 break;
             }
 
@@ -89,9 +103,10 @@ public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler
         return throttled;
     }
 
-    /// <summary>From now on every frame is handed on without a token: the listener is stopping and drains what was sent.</summary>
+    /// <summary>From now on every frame is handed on without a token or waiting for the handler: the listener is stopping and drains what was sent.</summary>
     public void RemoveLimit()
     {
+        _waitForHandler = false;
         if (_credit > 0)
         {
             _bucket?.Return(_credit);
@@ -149,7 +164,7 @@ public sealed class FrameDispatcher(SyslogFrameReader reader, ICefMessageHandler
 
         try
         {
-            handler.Handle(span, sender);
+            handler.HandleFromStream(span, sender);
         }
         catch (Exception ex)
         {

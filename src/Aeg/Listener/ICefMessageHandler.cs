@@ -11,6 +11,15 @@ namespace Aeg.Listener;
 /// </remarks>
 public interface ICefMessageHandler
 {
-    /// <summary>Handles one frame (no framing bytes, no trailing LF) from <paramref name="sender"/>.</summary>
+    /// <summary>Handles one frame (no framing bytes, no trailing LF) from <paramref name="sender"/>: a datagram, whose work may be shed.</summary>
     void Handle(ReadOnlySpan<byte> frame, SenderCounters sender);
+
+    /// <summary>Handles one frame of a stream (TCP/TLS): its work is never shed; the listener checks <see cref="Ready"/> first.</summary>
+    void HandleFromStream(ReadOnlySpan<byte> frame, SenderCounters sender) => Handle(frame, sender);
+
+    /// <summary>False while the work behind the handler is full: a stream listener stops reading before the next frame.</summary>
+    bool Ready => true;
+
+    /// <summary>Completes when <see cref="Ready"/> may be true again.</summary>
+    ValueTask WaitUntilReadyAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 }

@@ -7,7 +7,7 @@ public sealed class ListenerCounters
 {
     private AtomicCounter _connectionsAccepted, _connectionsRefused, _connectionsActive, _tlsHandshakeFailures;
     private AtomicCounter _datagramsRefused, _frames, _framesOversized, _framingErrors, _framesTruncated, _bytes, _handlerErrors;
-    private AtomicCounter _framesRateLimited, _throttleWaits, _throttledMilliseconds;
+    private AtomicCounter _framesRateLimited, _throttleWaits, _throttledMilliseconds, _handlerPauses;
 
     /// <summary>TCP/TLS connections taken on.</summary>
     public long ConnectionsAccepted => _connectionsAccepted.Value;
@@ -29,6 +29,8 @@ public sealed class ListenerCounters
     public long ThrottleWaits => _throttleWaits.Value;
     /// <summary>TCP/TLS: milliseconds connections spent not reading because their sender was over the rate, summed over connections.</summary>
     public long ThrottledMilliseconds => _throttledMilliseconds.Value;
+    /// <summary>TCP/TLS: times a connection stopped reading because the ticket queue was full (its work is never shed).</summary>
+    public long HandlerPauses => _handlerPauses.Value;
     /// <summary>Malformed octet-counting headers (the connection went on with LF framing).</summary>
     public long FramingErrors => _framingErrors.Value;
     /// <summary>Connections that ended in the middle of a frame (the partial frame is dropped).</summary>
@@ -57,6 +59,7 @@ public sealed class ListenerCounters
         _throttledMilliseconds.Add(milliseconds);
     }
 
+    internal void HandlerPause() => _handlerPauses.Increment();
     internal void FramingError() => _framingErrors.Increment();
     internal void FrameTruncated() => _framesTruncated.Increment();
     internal void AddBytes(long n) => _bytes.Add(n);

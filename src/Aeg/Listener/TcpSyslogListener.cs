@@ -227,14 +227,15 @@ public sealed class TcpSyslogListener : SyslogListener
         }
     }
 
-    // The sender is over its rate: this connection is not read until its bucket refills, so the
-    // sender's next bytes wait in the kernel and then in the sender itself. Frames already read wait
-    // in the buffer; what is left of it is returned.
+    // The sender is over its rate, or the ticket queue behind the handler is full: this connection is
+    // not read until its bucket refills or the queue has room, so the sender's next bytes wait in the
+    // kernel and then in the sender itself. Frames already read wait in the buffer; what is left of it
+    // is returned.
     private async ValueTask<ReadOnlySequence<byte>> ThrottleAsync(Connection connection, FrameDispatcher dispatcher, ReadOnlySequence<byte> buffer)
     {
         do
         {
-            if (_stopping || !await connection.Throttle!.PauseAsync(_stop.Token).ConfigureAwait(false))
+            if (_stopping || !await PauseAsync(connection, dispatcher).ConfigureAwait(false))
             {
                 // Stopping: what was sent is drained without the limit (bounded by stopDrainTimeout).
                 dispatcher.RemoveLimit();
@@ -242,6 +243,24 @@ public sealed class TcpSyslogListener : SyslogListener
         }
         while (dispatcher.Dispatch(ref buffer));
         return buffer;
+    }
+
+    private async ValueTask<bool> PauseAsync(Connection connection, FrameDispatcher dispatcher)
+    {
+        if (!dispatcher.StoppedForHandler)
+        {
+            return await connection.Throttle!.PauseAsync(_stop.Token).ConfigureAwait(false);
+        }
+        Counters.HandlerPause();
+        try
+        {
+            await _handler.WaitUntilReadyAsync(_stop.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     private static bool HasUnreadData(Connection connection)

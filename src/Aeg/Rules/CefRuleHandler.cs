@@ -22,7 +22,18 @@ public sealed class CefRuleHandler(RuleMatcher matcher, ITicketQueue queue, stri
     /// <summary>Matched events whose ticket work could not be rendered (a bug; logged).</summary>
     public long Failures => Interlocked.Read(ref _failures);
 
-    public void Handle(ReadOnlySpan<byte> frame, SenderCounters sender)
+    public void Handle(ReadOnlySpan<byte> frame, SenderCounters sender) => Handle(frame, sender, stream: false);
+
+    /// <inheritdoc/>
+    public void HandleFromStream(ReadOnlySpan<byte> frame, SenderCounters sender) => Handle(frame, sender, stream: true);
+
+    /// <inheritdoc/>
+    public bool Ready => queue.HasRoom;
+
+    /// <inheritdoc/>
+    public ValueTask WaitUntilReadyAsync(CancellationToken cancellationToken) => queue.WaitForRoomAsync(cancellationToken);
+
+    private void Handle(ReadOnlySpan<byte> frame, SenderCounters sender, bool stream)
     {
         var rules = matcher.Rules;
         var matched = t_matched;
@@ -53,11 +64,11 @@ public sealed class CefRuleHandler(RuleMatcher matcher, ITicketQueue queue, stri
         sender.CountParsed();
         if (count > 0)
         {
-            Enqueue(frame, matched.AsSpan(0, count), sender);
+            Enqueue(frame, matched.AsSpan(0, count), sender, stream);
         }
     }
 
-    private void Enqueue(ReadOnlySpan<byte> frame, ReadOnlySpan<int> matched, SenderCounters sender)
+    private void Enqueue(ReadOnlySpan<byte> frame, ReadOnlySpan<int> matched, SenderCounters sender, bool stream)
     {
         try
         {
@@ -73,7 +84,14 @@ public sealed class CefRuleHandler(RuleMatcher matcher, ITicketQueue queue, stri
                     {
                         log.Debug("Rule {Rule} matched an event from {Sender}: {Target} key {DedupeKey}", rule.Name, sender.Address, work.Target, work.DedupeKey);
                     }
-                    queue.TryEnqueue(work);
+                    if (stream)
+                    {
+                        queue.Enqueue(work);
+                    }
+                    else
+                    {
+                        queue.TryEnqueue(work);
+                    }
                 }
             }
         }

@@ -94,6 +94,42 @@ public class BoundedTicketQueueTests
         Assert.Equal(100_000, received + queue.Shed);
     }
 
+    [Fact]
+    public async Task Stream_work_is_never_shed_and_a_waiter_for_room_wakes_only_when_the_reader_makes_room()
+    {
+        var queue = new BoundedTicketQueue(new TicketQueueOptions { Capacity = 3, Shed = TicketShedMode.Oldest }, new LogCapture().Logger);
+        for (var i = 0; i < 5; i++)
+        {
+            ITicketQueue stream = queue;
+            stream.Enqueue(Work(i));
+        }
+        Assert.Equal((5, 0L, false), (queue.Count, queue.Shed, queue.HasRoom));
+
+        var room = queue.WaitForRoomAsync(CancellationToken.None).AsTask();
+        Assert.True(queue.Reader.TryRead(out _));
+        Assert.True(queue.Reader.TryRead(out _));
+        Assert.False(room.IsCompleted); // 3 left: still at capacity
+        Assert.True(queue.Reader.TryRead(out _));
+        await room.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(queue.HasRoom);
+        Assert.Equal(["key-3", "key-4"], Drain(queue));
+        Assert.Equal(5, queue.Enqueued);
+    }
+
+    [Fact]
+    public async Task Completing_the_queue_releases_a_waiting_stream_and_later_work_is_counted_as_shed()
+    {
+        var queue = new BoundedTicketQueue(new TicketQueueOptions { Capacity = 1 }, new LogCapture().Logger);
+        queue.Enqueue(Work(0));
+        var room = queue.WaitForRoomAsync(CancellationToken.None).AsTask();
+        Assert.False(room.IsCompleted);
+        queue.Complete();
+        await room.WaitAsync(TimeSpan.FromSeconds(10));
+        queue.Enqueue(Work(1));
+        Assert.Equal((1L, 1L), (queue.Enqueued, queue.Shed));
+        Assert.Equal(["key-0"], Drain(queue));
+    }
+
     /// <summary>A clock that moves only when told.</summary>
     private sealed class ManualClock : TimeProvider
     {

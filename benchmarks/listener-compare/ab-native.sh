@@ -19,31 +19,14 @@ ROUNDS=${ROUNDS:-3}
 dotnet build -c Release -v q --nologo "$here/Aeg.ListenerCompare/Aeg.ListenerCompare.csproj" >/dev/null
 bench="$here/Aeg.ListenerCompare/bin/Release/net10.0/Aeg.ListenerCompare"
 work=$(mktemp -d /tmp/aeg-ab-native.XXXXXX)
-pid=""
-cleanup() { [[ -n "$pid" ]] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$work"; }
+daemon_pid=""
+cleanup() { [[ -n "$daemon_pid" ]] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 one() {
-  local bin=$1 port http_port
-  port=$(free_port) http_port=$(free_port)
-  start_daemon "$bin" "$work" "$port" "$http_port" "$repo/content/rules"
-  pid=$daemon_pid
-  local metrics=(wait-metrics --url "http://127.0.0.1:$http_port/metrics")
-  "$bench" send --port "$port" --count "$WARMUP" >/dev/null
-  "$bench" "${metrics[@]}" --count "$WARMUP" >/dev/null
-  local c0 out res c1
-  c0=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
-  out=$("$bench" send --port "$port" --count "$COUNT")
-  res=$("$bench" "${metrics[@]}" --count $(( WARMUP + COUNT )))
-  c1=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
-  kill "$pid"; wait "$pid" || true; pid=""
-  local start end
-  start=$(grep -o 'start_ms=[0-9]*' <<<"$out" | cut -d= -f2)
-  end=$(grep -o 'end_ms=[0-9]*' <<<"$res" | cut -d= -f2)
-  python3 -c "
-ms = $end - $start; cpu = ($c1 - $c0) / $(getconf CLK_TCK)
-print(f'{\"$bin\":40} {$COUNT * 1000 / ms:10.0f} msg/s  {cpu / $COUNT * 1e9:6.0f} ns CPU/message  load $(cut -d' ' -f1 /proc/loadavg)')"
+  measure_daemon "$bench" "$1" "$work" "$repo/content/rules" "$COUNT" "$WARMUP"
+  read -r rate ns _ load <<<"$measured"
+  printf '%-40s %10s msg/s  %6s ns CPU/message  load %s\n' "$1" "$rate" "$ns" "$load"
 }
 
 for round in $(seq "$ROUNDS"); do

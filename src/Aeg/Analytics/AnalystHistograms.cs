@@ -5,7 +5,7 @@ namespace Aeg.Analytics;
 
 /// <summary>
 /// The Prometheus histograms of time to respond, review and close per analyst, plus the
-/// analytics counters; filled from SQLite at start and by every recorded batch.
+/// analytics counters; filled from the history's bucket totals at the first scrape and by every recorded batch.
 /// </summary>
 public sealed class AnalystHistograms : IMetricsSource
 {
@@ -34,7 +34,7 @@ public sealed class AnalystHistograms : IMetricsSource
 
     public AnalyticsCounters Counters { get; }
 
-    /// <summary>Histograms rebuilt at once from every duration in the store, so /metrics survives a restart.</summary>
+    /// <summary>Histograms rebuilt at once from the store's bucket totals, so /metrics survives a restart.</summary>
     public static AnalystHistograms Load(AnalyticsStore store, AnalyticsCounters? counters = null)
     {
         var histograms = new AnalystHistograms(store, counters);
@@ -70,9 +70,9 @@ public sealed class AnalystHistograms : IMetricsSource
             {
                 return;
             }
-            foreach (var d in _store!.Durations())
+            foreach (var t in _store!.BucketTotals())
             {
-                ObserveNow(d);
+                _histograms.GetOrAdd((t.Kind, t.Analyst), _ => new Histogram(BucketSeconds)).Add(t.Bucket, t.Count, t.SumMs / 1000.0);
             }
             _loaded = true;
         }

@@ -57,3 +57,6 @@ public sealed class RowOutcome
     public List<AnalystDuration> Durations { get; } = [];
     public List<HistoryNoteEntry> Notes { get; } = [];
 }
+
+/// <summary>How many durations of one measure and analyst fell in one histogram bucket, and their total length.</summary>
+public sealed record BucketTotal(DurationKind Kind, string Analyst, int Bucket, long Count, long SumMs);

@@ -1,4 +1,6 @@
 using System.Data.Common;
+using System.Globalization;
+using System.Text;
 using Aeg.State;
 
 namespace Aeg.Analytics;
@@ -49,15 +51,61 @@ public sealed class AnalyticsStore
                 time_ms   INTEGER NOT NULL,
                 note      TEXT    NOT NULL);
             CREATE INDEX IF NOT EXISTS analytics_notes_time ON analytics_notes (time_ms);
+            CREATE TABLE IF NOT EXISTS analytics_buckets (
+                kind      TEXT    NOT NULL,
+                analyst   TEXT    NOT NULL,
+                bucket    INTEGER NOT NULL,
+                count     INTEGER NOT NULL,
+                sum_ms    INTEGER NOT NULL,
+                PRIMARY KEY (kind, analyst, bucket)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS analytics_cursor (
                 id               INTEGER PRIMARY KEY CHECK (id = 1),
                 modification_ms  INTEGER NOT NULL,
                 event_id         INTEGER NOT NULL);
             """);
+        BackfillBuckets();
     }
 
     /// <summary>The database file.</summary>
     public string Path { get; }
+
+    /// <summary>
+    /// The histogram totals per measure, analyst and bucket of every duration ever recorded, kept
+    /// in the same transaction as the durations: /metrics starts from these few rows instead of
+    /// reading the whole history (seconds and hundreds of MiB at a million rows).
+    /// </summary>
+    public List<BucketTotal> BucketTotals()
+    {
+        using var connection = Open();
+        using var select = Command(connection, null, "SELECT kind, analyst, bucket, count, sum_ms FROM analytics_buckets");
+        using var r = select.ExecuteReader();
+        var totals = new List<BucketTotal>();
+        while (r.Read())
+        {
+            totals.Add(new BucketTotal(Enum.Parse<DurationKind>(r.GetString(0)), r.GetString(1), (int)r.GetInt64(2), r.GetInt64(3), r.GetInt64(4)));
+        }
+        return totals;
+    }
+
+    // A history written before the totals existed gets them once, in SQL, from its durations.
+    private void BackfillBuckets()
+    {
+        var bounds = AnalystHistograms.BucketSeconds;
+        var bucket = new StringBuilder("CASE");
+        for (var i = 0; i < bounds.Length; i++)
+        {
+            bucket.Append(CultureInfo.InvariantCulture, $" WHEN end_ms - start_ms <= {(long)(bounds[i] * 1000)} THEN {i}");
+        }
+        bucket.Append(CultureInfo.InvariantCulture, $" ELSE {bounds.Length} END");
+        using var connection = Open();
+        using var fill = Command(connection, null, $"""
+            INSERT INTO analytics_buckets (kind, analyst, bucket, count, sum_ms)
+            SELECT kind, analyst, {bucket}, COUNT(*), SUM(end_ms - start_ms) FROM analytics_durations
+            WHERE NOT EXISTS (SELECT 1 FROM analytics_buckets)
+            GROUP BY 1, 2, 3
+            """);
+        fill.ExecuteNonQuery();
+    }
 
     /// <summary>
     /// Applies rows in order in one transaction (cheap per batch; all or nothing) and returns what

@@ -48,6 +48,9 @@ public sealed class PendingHistory : IDisposable
             var duration = Prepare(db, "INSERT INTO analytics_durations VALUES (?1, ?2, ?3, ?4, ?5)");
             var note = Prepare(db, "INSERT INTO analytics_notes VALUES (?1, ?2, ?3, ?4)");
 
+            // Histogram totals move with the durations, summed per batch: a few rows per batch.
+            var buckets = new Dictionary<(DurationKind Kind, string Analyst, int Bucket), (long Count, long SumMs)>();
+
             // ESM numbers events as they arrive, so a backlog is mostly events newer than any the
             // history holds: those need no look-up.
             var newestStored = MaxEventId(db);
@@ -73,10 +76,24 @@ public sealed class PendingHistory : IDisposable
                 foreach (var d in outcome.Durations)
                 {
                     duration.Insert(d);
+                    var key = (d.Kind, d.Analyst, Metrics.Histogram.BucketOf(AnalystHistograms.BucketSeconds, d.Seconds));
+                    var (count, sumMs) = buckets.GetValueOrDefault(key);
+                    buckets[key] = (count + 1, sumMs + (d.EndMs - d.StartMs));
                 }
                 foreach (var n in outcome.Notes)
                 {
                     note.Insert(n);
+                }
+            }
+            if (buckets.Count > 0)
+            {
+                var total = Prepare(db, """
+                    INSERT INTO analytics_buckets (kind, analyst, bucket, count, sum_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+                    ON CONFLICT (kind, analyst, bucket) DO UPDATE SET count = count + excluded.count, sum_ms = sum_ms + excluded.sum_ms
+                    """);
+                foreach (var ((kind, analyst, bucket), (count, sumMs)) in buckets)
+                {
+                    total.AddBucket(kind, analyst, bucket, count, sumMs);
                 }
             }
             // In the same transaction as the rows: the history and its position never disagree.
@@ -232,6 +249,16 @@ public sealed class PendingHistory : IDisposable
             Bind(3, d.Analyst);
             Bind(4, d.StartMs);
             Bind(5, d.EndMs);
+            Step();
+        }
+
+        public void AddBucket(DurationKind kind, string analyst, int bucket, long count, long sumMs)
+        {
+            Bind(1, KindName(kind));
+            Bind(2, analyst);
+            Bind(3, bucket);
+            Bind(4, count);
+            Bind(5, sumMs);
             Step();
         }
 

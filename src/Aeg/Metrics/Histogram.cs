@@ -25,15 +25,47 @@ public sealed class Histogram
 
     public void Observe(double value)
     {
-        var bucket = Array.BinarySearch(_upperBounds, value);
-        // An exact bound belongs to that bucket (le = less or equal); otherwise the first larger one.
-        var index = bucket >= 0 ? bucket : ~bucket;
+        var index = BucketOf(_upperBounds, value);
         lock (_gate)
         {
             _counts[index]++;
             _sum += value;
             _count++;
         }
+    }
+
+    /// <summary>Counts <paramref name="count"/> observations summing to <paramref name="sum"/> into bucket <paramref name="bucket"/> (<see cref="BucketOf"/>): totals kept elsewhere.</summary>
+    public void Add(int bucket, long count, double sum)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(bucket);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(bucket, _upperBounds.Length);
+        lock (_gate)
+        {
+            _counts[bucket] += count;
+            _sum += sum;
+            _count += count;
+        }
+    }
+
+    /// <summary>The bucket <see cref="Observe"/> counts <paramref name="value"/> in: the last one (+Inf) is <c>upperBounds.Count</c>.</summary>
+    public static int BucketOf(IReadOnlyList<double> upperBounds, double value)
+    {
+        // An exact bound belongs to that bucket (le = less or equal); otherwise the first larger one.
+        var lo = 0;
+        var hi = upperBounds.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (upperBounds[mid] < value)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+        return lo;
     }
 
     public HistogramSnapshot Snapshot()

@@ -116,6 +116,69 @@ public sealed class AnalyticsStoreTests : IDisposable
     }
 
     [Fact]
+    public void Histograms_restart_from_bucket_totals_kept_with_the_durations_and_an_older_history_gets_them_once()
+    {
+        var deriver = new TransitionDeriver(new AnalyticsOptions());
+        // Respond times on, just over and far past the bucket bounds (60 s is an exact bound).
+        long[] lengths = [0, 1, 60_000, 60_001, 299_999, 3_600_000, 8 * 86_400_000L, 60_000, 43_200_000];
+        var rows = lengths.Select((d, i) => Row(i + 1, 1, T0 - (10 * Minute) + d, i % 3 == 0 ? "alice" : "bob", "Initial")).ToList();
+        var store = new AnalyticsStore(DbPath);
+        store.Apply(rows[..4], deriver);
+        store.Apply(rows[4..], deriver);
+
+        // What the histograms hold when every duration is observed one by one.
+        var observed = new AnalystHistograms();
+        foreach (var d in store.Durations())
+        {
+            observed.Observe(d);
+        }
+        Assert.Equal(lengths.Length, store.Durations().Count);
+        var expected = Scrape(observed);
+        Assert.Contains("aeg_analyst_time_to_respond_seconds_bucket{analyst=\"bob\",le=\"60\"} 3", expected);
+
+        // Kept by the recording itself (the same store: nothing was opened since).
+        AssertSameHistograms(expected, Scrape(AnalystHistograms.Load(store)));
+
+        // A history from before the totals: they are computed once, in SQL, when it is opened.
+        Sql("DROP TABLE analytics_buckets");
+        AssertSameHistograms(expected, Scrape(AnalystHistograms.Load(new AnalyticsStore(DbPath))));
+
+        // The totals, not the durations, are what a restart reads.
+        Sql("DELETE FROM analytics_durations");
+        AssertSameHistograms(expected, Scrape(AnalystHistograms.Load(new AnalyticsStore(DbPath))));
+    }
+
+    private static string[] Scrape(AnalystHistograms histograms)
+    {
+        var text = new StringWriter();
+        histograms.WriteTo(new PrometheusTextWriter(text));
+        return [.. text.ToString().Split('\n').Where(l => l.StartsWith("aeg_analyst_time_to_", StringComparison.Ordinal))];
+    }
+
+    // Sums may differ in the last bits (totals are kept in milliseconds); everything else is exact.
+    private static void AssertSameHistograms(string[] expected, string[] actual)
+    {
+        Assert.Equal(expected.Where(l => !l.Contains("_sum{")), actual.Where(l => !l.Contains("_sum{")));
+        var sums = expected.Where(l => l.Contains("_sum{")).Zip(actual.Where(l => l.Contains("_sum{")));
+        Assert.All(sums, p =>
+        {
+            Assert.Equal(p.First[..p.First.LastIndexOf(' ')], p.Second[..p.Second.LastIndexOf(' ')]);
+            Assert.Equal(double.Parse(p.First[(p.First.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture),
+                double.Parse(p.Second[(p.Second.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture), 6);
+        });
+        Assert.Equal(expected.Count(l => l.Contains("_sum{")), actual.Count(l => l.Contains("_sum{")));
+    }
+
+    private void Sql(string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={DbPath}");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    [Fact]
     public void Histograms_count_each_duration_once_whether_it_was_recorded_before_or_after_the_first_scrape()
     {
         var recorder = AnalyticsRecorder.Open(new AnalyticsOptions(), _dir, new LoggerConfiguration().CreateLogger());

@@ -60,3 +60,24 @@ public sealed class RowOutcome
 
 /// <summary>How many durations of one measure and analyst fell in one histogram bucket, and their total length.</summary>
 public sealed record BucketTotal(DurationKind Kind, string Analyst, int Bucket, long Count, long SumMs);
+
+/// <summary>How many transitions into one stage one analyst made in a period, and when the first was.</summary>
+public sealed record StageCount(string Analyst, string Stage, int Count, long FirstMs);
+
+/// <summary>A period of the history in the form a report needs (<see cref="AnalyticsStore.ReadPeriod"/>): lengths for exact percentiles, counts for the rest.</summary>
+public sealed class PeriodTotals
+{
+    /// <summary>Duration lengths in seconds per measure and analyst, in no particular order.</summary>
+    public Dictionary<(DurationKind Kind, string Analyst), List<double>> Lengths { get; } = [];
+
+    public List<StageCount> StageCounts { get; } = [];
+
+    /// <summary>Transitions per UTC day (<see cref="AnalyticsStore.Day"/>).</summary>
+    public Dictionary<long, int> TransitionsPerDay { get; } = [];
+
+    /// <summary>Closes (durations of kind Close, by the day they ended) per UTC day.</summary>
+    public Dictionary<long, int> ClosesPerDay { get; } = [];
+
+    /// <summary>Notes per kind, by name.</summary>
+    public Dictionary<string, int> Notes { get; } = [];
+}

@@ -10,12 +10,15 @@ public sealed record DurationStats(int Count, double? MedianSeconds, double? P90
     /// (the definition of numpy's default and Excel's PERCENTILE.INC), so the median of an even
     /// count is the mean of the two middle values.
     /// </summary>
-    public static DurationStats Of(IEnumerable<double> values)
+    public static DurationStats Of(IEnumerable<double> values) => OfSortedInPlace([.. values]);
+
+    /// <summary>As <see cref="Of"/>, sorting <paramref name="values"/> itself instead of a copy (a report's largest list).</summary>
+    public static DurationStats OfSortedInPlace(List<double> values)
     {
-        var sorted = values.Order().ToArray();
-        return sorted.Length == 0
+        values.Sort();
+        return values.Count == 0
             ? new DurationStats(0, null, null, null)
-            : new DurationStats(sorted.Length, Percentile(sorted, 0.5), Percentile(sorted, 0.9), sorted.Average());
+            : new DurationStats(values.Count, Percentile(values, 0.5), Percentile(values, 0.9), values.Average());
     }
 
     /// <summary>The <paramref name="p"/> quantile (0–1) of ascending values.</summary>
@@ -49,48 +52,52 @@ public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<
     /// </summary>
     public static AnalystReport Build(AnalyticsStore? store, DateTimeOffset from, DateTimeOffset to, ReportProgress? progress = null)
     {
-        var fromMs = from.ToUnixTimeMilliseconds();
-        var toMs = to.ToUnixTimeMilliseconds();
-        var durations = store?.Durations(fromMs, toMs, progress) ?? [];
-        var transitions = store?.Transitions(fromMs, toMs, progress) ?? [];
-        var notes = store?.Notes(fromMs, toMs, progress) ?? [];
+        var period = store?.ReadPeriod(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), progress) ?? new PeriodTotals();
 
-        var analysts = durations.Select(d => d.Analyst).Concat(transitions.Select(t => t.Analyst)).Distinct().Order(StringComparer.Ordinal);
-        var stages = transitions.Select(t => t.ToStage).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+        // A stage spelled differently by two analysts ("closed", "Closed") is one stage, named as first seen.
+        var stageNames = new Dictionary<string, (string Name, long FirstMs)>(StringComparer.OrdinalIgnoreCase);
+        foreach (var c in period.StageCounts)
+        {
+            if (!stageNames.TryGetValue(c.Stage, out var seen) || c.FirstMs < seen.FirstMs
+                || (c.FirstMs == seen.FirstMs && string.CompareOrdinal(c.Stage, seen.Name) < 0))
+            {
+                stageNames[c.Stage] = (c.Stage, c.FirstMs);
+            }
+        }
+        var stages = stageNames.Values.Select(v => v.Name).Order(StringComparer.Ordinal).ToList();
+        var analysts = period.Lengths.Keys.Select(k => k.Analyst).Concat(period.StageCounts.Select(c => c.Analyst))
+            .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var figures = analysts.Select(a =>
         {
-            DurationStats Stats(DurationKind kind) => DurationStats.Of(durations.Where(d => d.Analyst == a && d.Kind == kind).Select(d => d.Seconds));
+            DurationStats Stats(DurationKind kind) => DurationStats.OfSortedInPlace(period.Lengths.GetValueOrDefault((kind, a)) ?? []);
             var stageCounts = new SortedDictionary<string, int>(StringComparer.Ordinal);
-            foreach (var g in transitions.Where(t => t.Analyst == a).GroupBy(t => t.ToStage, StringComparer.OrdinalIgnoreCase))
+            foreach (var c in period.StageCounts.Where(c => c.Analyst == a))
             {
-                stageCounts[stages.First(s => string.Equals(s, g.Key, StringComparison.OrdinalIgnoreCase))] = g.Count();
+                var name = stageNames[c.Stage].Name;
+                stageCounts[name] = stageCounts.GetValueOrDefault(name) + c.Count;
             }
             return new AnalystFigures(a, Stats(DurationKind.Respond), Stats(DurationKind.Review), Stats(DurationKind.Close), stageCounts);
         }).ToList();
 
-        var noteCounts = new SortedDictionary<string, int>(StringComparer.Ordinal);
-        foreach (var g in notes.GroupBy(n => n.Note))
-        {
-            noteCounts[g.Key.ToString()] = g.Count();
-        }
-        return new AnalystReport(from, to, figures, stages, noteCounts, DailyVolumes(transitions, durations), CloseDistribution(durations));
+        var noteCounts = new SortedDictionary<string, int>(period.Notes, StringComparer.Ordinal);
+        var closes = period.Lengths.Where(l => l.Key.Kind == DurationKind.Close).SelectMany(l => l.Value);
+        return new AnalystReport(from, to, figures, stages, noteCounts, DailyVolumes(period), CloseDistribution(closes));
     }
 
-    private static List<DailyVolume> DailyVolumes(List<StageTransition> transitions, List<AnalystDuration> durations)
+    private static List<DailyVolume> DailyVolumes(PeriodTotals period)
     {
-        static DateOnly Day(long ms) => DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime);
-        var closes = durations.Where(d => d.Kind == DurationKind.Close).GroupBy(d => Day(d.EndMs)).ToDictionary(g => g.Key, g => g.Count());
-        var perDay = transitions.GroupBy(t => Day(t.TimeMs)).ToDictionary(g => g.Key, g => g.Count());
-        var days = perDay.Keys.Concat(closes.Keys).ToList();
+        var days = period.TransitionsPerDay.Keys.Concat(period.ClosesPerDay.Keys).ToList();
         if (days.Count == 0)
         {
             return [];
         }
         // Every day between the first and the last active one, so quiet days show as gaps in the chart.
         var list = new List<DailyVolume>();
-        for (var d = days.Min(); d <= days.Max(); d = d.AddDays(1))
+        for (var d = days.Min(); d <= days.Max(); d++)
         {
-            list.Add(new DailyVolume(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), perDay.GetValueOrDefault(d), closes.GetValueOrDefault(d)));
+            var date = DateOnly.FromDayNumber(DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber + (int)d);
+            list.Add(new DailyVolume(date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), period.TransitionsPerDay.GetValueOrDefault(d),
+                period.ClosesPerDay.GetValueOrDefault(d)));
         }
         return list;
     }
@@ -101,14 +108,13 @@ public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<
         return (seconds / unit).ToString(CultureInfo.InvariantCulture) + suffix;
     }
 
-    private static List<CloseBucket> CloseDistribution(List<AnalystDuration> durations)
+    private static List<CloseBucket> CloseDistribution(IEnumerable<double> closeSeconds)
     {
         var bounds = AnalystHistograms.BucketSeconds;
         var counts = new int[bounds.Length + 1];
-        foreach (var d in durations.Where(d => d.Kind == DurationKind.Close))
+        foreach (var seconds in closeSeconds)
         {
-            var i = Array.BinarySearch(bounds, d.Seconds);
-            counts[i >= 0 ? i : ~i]++;
+            counts[Metrics.Histogram.BucketOf(bounds, seconds)]++;
         }
         return [.. counts.Select((c, i) => i < bounds.Length
             ? new CloseBucket("≤ " + Bound(bounds[i]), bounds[i], c)

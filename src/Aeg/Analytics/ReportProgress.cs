@@ -44,6 +44,16 @@ public sealed class ReportProgress
         }
     }
 
+    /// <summary>Call per group of <paramref name="count"/> rows read at once (an SQL aggregate).</summary>
+    public void Rows(long count)
+    {
+        _done += count;
+        if (_time.GetTimestamp() >= _nextDraw)
+        {
+            Draw();
+        }
+    }
+
     /// <summary>Erases the line, so the report starts on a clean one.</summary>
     public void Finish()
     {

@@ -278,6 +278,64 @@ public sealed class AnalyticsStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_report_aggregated_in_sql_equals_the_one_computed_from_every_row_of_the_period()
+    {
+        // Many events over several days: analysts, stage spellings that differ in case, gaps
+        // recovered from the audit trail, re-opens, stale rows; a period that cuts through them.
+        var random = new Random(20);
+        string[] analysts = ["alice", "bob", "carol", "dana"];
+        string[] stages = ["Queued", "Initial", "initial", "Follow-Up", "Final", "Closed", "closed"];
+        var rows = new List<AnalyticsRow>();
+        for (var e = 1; e <= 400; e++)
+        {
+            var t = T0 + (random.Next(0, 6 * 24 * 60) * Minute);
+            for (var v = 1; v <= random.Next(1, 6); v++)
+            {
+                t += random.Next(1, 600) * 1000L;
+                var version = v + (random.Next(10) == 0 ? 1 : 0);
+                var audit = $"1,{t - 1000},{analysts[random.Next(4)]},Initial,,,,\n";
+                rows.Add(new AnalyticsRow(e, version, t, analysts[random.Next(4)], stages[random.Next(stages.Length)], random.Next(4), T0 - 10 * Minute, audit));
+            }
+        }
+        var store = new AnalyticsStore(DbPath);
+        store.Apply([.. rows.OrderBy(r => r.ModificationTimeMs)], new TransitionDeriver(new AnalyticsOptions()));
+        var from = DateTimeOffset.FromUnixTimeMilliseconds(T0 + (26 * 60 * Minute));
+        var to = from.AddDays(3);
+
+        var report = AnalystReport.Build(store, from, to);
+
+        // The same report from the rows themselves.
+        var durations = store.Durations(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds());
+        var transitions = store.Transitions(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds());
+        var notes = store.Notes(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds());
+        Assert.True(durations.Count > 200 && transitions.Count > 300 && notes.Count > 10, $"{durations.Count} {transitions.Count} {notes.Count}");
+        var stageNames = transitions.Select(t => t.ToStage).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(stageNames, report.Stages);
+        var names = durations.Select(d => d.Analyst).Concat(transitions.Select(t => t.Analyst)).Distinct().Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(names, report.Analysts.Select(a => a.Analyst));
+        foreach (var a in report.Analysts)
+        {
+            foreach (var (kind, stats) in new[] { (DurationKind.Respond, a.TimeToRespond), (DurationKind.Review, a.TimeToReview), (DurationKind.Close, a.TimeToClose) })
+            {
+                Assert.Equal(DurationStats.Of(durations.Where(d => d.Analyst == a.Analyst && d.Kind == kind).Select(d => d.Seconds)), stats);
+            }
+            var expectedStages = transitions.Where(t => t.Analyst == a.Analyst).GroupBy(t => t.ToStage, StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => stageNames.Single(s => string.Equals(s, g.Key, StringComparison.OrdinalIgnoreCase)), g => g.Count());
+            Assert.Equal(expectedStages.OrderBy(p => p.Key, StringComparer.Ordinal), a.Stages);
+        }
+        Assert.Equal(notes.GroupBy(n => n.Note.ToString()).ToDictionary(g => g.Key, g => g.Count()).OrderBy(p => p.Key, StringComparer.Ordinal), report.Notes);
+        static string Day(long ms) => DateTimeOffset.FromUnixTimeMilliseconds(ms).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        Assert.Equal(transitions.Count, report.Daily.Sum(d => d.Transitions));
+        Assert.All(report.Daily, d =>
+        {
+            Assert.Equal(transitions.Count(t => Day(t.TimeMs) == d.Date), d.Transitions);
+            Assert.Equal(durations.Count(x => x.Kind == DurationKind.Close && Day(x.EndMs) == d.Date), d.Closes);
+        });
+        Assert.Equal(4, report.Daily.Count);
+        Assert.Equal(durations.Count(d => d.Kind == DurationKind.Close), report.TimeToCloseDistribution.Sum(b => b.Count));
+    }
+
+    [Fact]
     public void Analytics_section_is_validated_with_keys()
     {
         var o = new AegOptions { Analytics = new AnalyticsOptions { ReviewedFlagBit = null, FinalStages = ["Queued", ""] } };

@@ -54,7 +54,15 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
                 return outcome;
             }
             state.Note(HistoryNote.RecoveredFromAuditTrail, row.ModificationTimeMs);
-            for (var i = firstRecovered; i < lines.Count; i++)
+            // The newest line is usually the row's own edit: the row applies it below with the
+            // flags it set, as when no edit was missed (replayed here, it would meet the old flags).
+            var end = lines.Count;
+            if (lines[end - 1].TimeMs == row.ModificationTimeMs && row.Stage is { } own
+                && string.Equals(lines[end - 1].Stage, own, StringComparison.OrdinalIgnoreCase))
+            {
+                end--;
+            }
+            for (var i = firstRecovered; i < end; i++)
             {
                 Step(state, lines[i].Stage, state.Flags, lines[i].TimeMs, lines[i].User, fromAuditTrail: true);
             }

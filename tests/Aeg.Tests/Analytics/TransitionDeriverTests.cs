@@ -39,6 +39,30 @@ public sealed class TransitionDeriverTests
         string.Concat(newestFirst.Select(l => $"1,{l.Time},{l.User},{l.Stage},,,,\n"));
 
     [Fact]
+    public void The_rows_own_edit_at_the_end_of_a_gap_is_applied_with_the_rows_flags_as_when_no_edit_was_missed()
+    {
+        // Issue 20, ground truth disagreement 1: moved to Initial, then 2.9 s later (same gap)
+        // set Final + Reviewed in one edit by another analyst.
+        var t1 = T0 + 10 * Minute;
+        var t2 = t1 + 2_900;
+        var seen = new Replay();
+        seen.Apply(Row(1, 1, T0, "system", "Queued", mrt: T0 - Minute));
+        seen.Apply(Row(1, 2, t1, "alice", "Initial", mrt: T0 - Minute));
+        seen.Apply(Row(1, 3, t2, "bob", "Final", flags: 1, mrt: T0 - Minute));
+
+        var gap = new Replay();
+        gap.Apply(Row(1, 1, T0, "system", "Queued", mrt: T0 - Minute));
+        gap.Apply(Row(1, 3, t2, "bob", "Final", flags: 1, mrt: T0 - Minute,
+            audit: Audit((t2, "bob", "Final"), (t1, "alice", "Initial"), (T0, "system", "Queued"))));
+
+        Assert.Contains(new AnalystDuration(1, DurationKind.Close, "bob", t2, t2), seen.Durations);
+        Assert.Equal(seen.Durations, gap.Durations);
+        Assert.DoesNotContain(HistoryNote.ClosedWithoutReview, gap.Notes);
+        Assert.Equal(seen.Transitions.Select(t => (t.Analyst, t.FromStage, t.ToStage, t.TimeMs)), gap.Transitions.Select(t => (t.Analyst, t.FromStage, t.ToStage, t.TimeMs)));
+        Assert.Equal(seen.Events[1] with { Version = 0 }, gap.Events[1] with { Version = 0 });
+    }
+
+    [Fact]
     public void Respond_review_and_close_are_credited_to_the_analyst_who_made_each_transition()
     {
         var r = new Replay();
@@ -95,7 +119,8 @@ public sealed class TransitionDeriverTests
         Assert.Equal(
         [
             new StageTransition(7, 3, T0 + 4 * Minute, "alice", "Queued", "Initial", true),
-            new StageTransition(7, 3, T0 + 9 * Minute, "bob", "Initial", "Follow-Up", true),
+            // bob's edit is the row itself: seen by the poll, not recovered.
+            new StageTransition(7, 3, T0 + 9 * Minute, "bob", "Initial", "Follow-Up", false),
         ], outcome.Transitions);
         var respond = Assert.Single(outcome.Durations);
         Assert.Equal(new AnalystDuration(7, DurationKind.Respond, "alice", Mrt, T0 + 4 * Minute), respond);

@@ -19,7 +19,16 @@ public sealed class AnalystHistograms : IMetricsSource
         (DurationKind.Close, "aeg_analyst_time_to_close_seconds", "Marked reviewed to a final stage, by the analyst who closed the event."),
     ];
 
-    private readonly ConcurrentDictionary<(DurationKind Kind, string Analyst), Histogram> _histograms = new();
+    private readonly ConcurrentDictionary<(DurationKind Kind, string Analyst, DurationSource Source), Histogram> _histograms = new();
+
+    /// <summary>The <c>obtained</c> label's values, by <see cref="DurationSource"/>.</summary>
+    public static string ObtainedLabel(DurationSource source) => source switch
+    {
+        DurationSource.Observed => "observed",
+        DurationSource.Recovered => "recovered",
+        DurationSource.Inferred => "inferred",
+        _ => source.ToString().ToLowerInvariant(),
+    };
     private readonly AnalyticsStore? _store;
     private readonly Lock _loadGate = new();
     private bool _loaded;
@@ -60,7 +69,7 @@ public sealed class AnalystHistograms : IMetricsSource
     }
 
     private void ObserveNow(AnalystDuration duration) =>
-        _histograms.GetOrAdd((duration.Kind, duration.Analyst), _ => new Histogram(BucketSeconds)).Observe(duration.Seconds);
+        _histograms.GetOrAdd((duration.Kind, duration.Analyst, duration.Source), _ => new Histogram(BucketSeconds)).Observe(duration.Seconds);
 
     private void EnsureLoaded()
     {
@@ -72,7 +81,7 @@ public sealed class AnalystHistograms : IMetricsSource
             }
             foreach (var t in _store!.BucketTotals())
             {
-                _histograms.GetOrAdd((t.Kind, t.Analyst), _ => new Histogram(BucketSeconds)).Add(t.Bucket, t.Count, t.SumMs / 1000.0);
+                _histograms.GetOrAdd((t.Kind, t.Analyst, t.Source), _ => new Histogram(BucketSeconds)).Add(t.Bucket, t.Count, t.SumMs / 1000.0);
             }
             _loaded = true;
         }
@@ -92,9 +101,9 @@ public sealed class AnalystHistograms : IMetricsSource
         foreach (var (kind, name, help) in Families)
         {
             writer.Family(name, "histogram", help);
-            foreach (var (key, histogram) in _histograms.Where(h => h.Key.Kind == kind).OrderBy(h => h.Key.Analyst, StringComparer.Ordinal))
+            foreach (var (key, histogram) in _histograms.Where(h => h.Key.Kind == kind).OrderBy(h => h.Key.Analyst, StringComparer.Ordinal).ThenBy(h => h.Key.Source))
             {
-                writer.Histogram(name, histogram.Snapshot(), ("analyst", key.Analyst));
+                writer.Histogram(name, histogram.Snapshot(), ("analyst", key.Analyst), ("obtained", ObtainedLabel(key.Source)));
             }
         }
         Counters.WriteTo(writer);

@@ -32,8 +32,22 @@ public enum HistoryNote
     NegativeDuration,
 }
 
+/// <summary>How a duration was obtained: what a manager needs to know before trusting one figure.</summary>
+public enum DurationSource
+{
+    /// <summary>Both ends were edits the poller saw (or the row's own edit).</summary>
+    Observed,
+    /// <summary>An end was an edit between two polls, read back from the audit trail (its time and analyst are ESM's).</summary>
+    Recovered,
+    /// <summary>
+    /// A review set between two polls: the audit trail keeps stages, not flags, so its time and
+    /// analyst are the row's, a guess (the review may have been set earlier, by someone else).
+    /// </summary>
+    Inferred,
+}
+
 /// <summary>One measured duration, credited to the analyst who made the transition that ended it.</summary>
-public sealed record AnalystDuration(long EventId, DurationKind Kind, string Analyst, long StartMs, long EndMs)
+public sealed record AnalystDuration(long EventId, DurationKind Kind, string Analyst, long StartMs, long EndMs, DurationSource Source = DurationSource.Observed)
 {
     public double Seconds => (EndMs - StartMs) / 1000.0;
 }
@@ -46,7 +60,7 @@ public sealed record HistoryNoteEntry(long EventId, long Version, long TimeMs, H
 
 /// <summary>What analyst metrics remember about one event between rows (one row in SQLite).</summary>
 public sealed record EventHistory(long EventId, long Version, long ModificationTimeMs, long? ManagerReceiptTimeMs, string Stage, long Flags,
-    long? ReviewAnchorMs, bool Responded, bool ReviewMeasured, bool Incomplete);
+    long? ReviewAnchorMs, bool Responded, bool ReviewMeasured, bool Incomplete, bool ReviewAnchorInferred = false);
 
 /// <summary>What one row added: the event's new history and the transitions, durations and notes it produced.</summary>
 public sealed class RowOutcome
@@ -59,7 +73,7 @@ public sealed class RowOutcome
 }
 
 /// <summary>How many durations of one measure and analyst fell in one histogram bucket, and their total length.</summary>
-public sealed record BucketTotal(DurationKind Kind, string Analyst, int Bucket, long Count, long SumMs);
+public sealed record BucketTotal(DurationKind Kind, string Analyst, DurationSource Source, int Bucket, long Count, long SumMs);
 
 /// <summary>How many transitions into one stage one analyst made in a period, and when the first was.</summary>
 public sealed record StageCount(string Analyst, string Stage, int Count, long FirstMs);
@@ -80,4 +94,7 @@ public sealed class PeriodTotals
 
     /// <summary>Notes per kind, by name.</summary>
     public Dictionary<string, int> Notes { get; } = [];
+
+    /// <summary>Durations per measure and how they were obtained.</summary>
+    public Dictionary<(DurationKind Kind, DurationSource Source), int> Obtained { get; } = [];
 }

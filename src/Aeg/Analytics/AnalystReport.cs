@@ -41,9 +41,12 @@ public sealed record DailyVolume(string Date, int Transitions, int Closes);
 /// <summary>How many closes took at most <see cref="UpToSeconds"/> (null: longer than the last bound).</summary>
 public sealed record CloseBucket(string Label, double? UpToSeconds, int Count);
 
+/// <summary>How the durations of one measure in a period were obtained (<see cref="DurationSource"/>).</summary>
+public sealed record ObtainedSplit(string Measure, int Observed, int Recovered, int Inferred);
+
 /// <summary>The analyst metrics of a period, as <c>aeg report</c> prints and draws them.</summary>
 public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<AnalystFigures> Analysts, List<string> Stages,
-    SortedDictionary<string, int> Notes, List<DailyVolume> Daily, List<CloseBucket> TimeToCloseDistribution)
+    SortedDictionary<string, int> Notes, List<DailyVolume> Daily, List<CloseBucket> TimeToCloseDistribution, List<ObtainedSplit> Obtained)
 {
     /// <summary>
     /// Builds the report of [<paramref name="from"/>, <paramref name="to"/>): a duration belongs to
@@ -81,7 +84,10 @@ public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<
 
         var noteCounts = new SortedDictionary<string, int>(period.Notes, StringComparer.Ordinal);
         var closes = period.Lengths.Where(l => l.Key.Kind == DurationKind.Close).SelectMany(l => l.Value);
-        return new AnalystReport(from, to, figures, stages, noteCounts, DailyVolumes(period), CloseDistribution(closes));
+        var obtained = Enum.GetValues<DurationKind>().Select(k => new ObtainedSplit(k.ToString().ToLowerInvariant(),
+            period.Obtained.GetValueOrDefault((k, DurationSource.Observed)), period.Obtained.GetValueOrDefault((k, DurationSource.Recovered)),
+            period.Obtained.GetValueOrDefault((k, DurationSource.Inferred)))).ToList();
+        return new AnalystReport(from, to, figures, stages, noteCounts, DailyVolumes(period), CloseDistribution(closes), obtained);
     }
 
     private static List<DailyVolume> DailyVolumes(PeriodTotals period)

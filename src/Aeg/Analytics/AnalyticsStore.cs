@@ -28,7 +28,8 @@ public sealed class AnalyticsStore
                 review_anchor_ms  INTEGER,
                 responded         INTEGER NOT NULL,
                 review_measured   INTEGER NOT NULL,
-                incomplete        INTEGER NOT NULL);
+                incomplete        INTEGER NOT NULL,
+                review_anchor_inferred INTEGER NOT NULL DEFAULT 0);
             CREATE TABLE IF NOT EXISTS analytics_transitions (
                 event_id    INTEGER NOT NULL,
                 version     INTEGER NOT NULL,
@@ -43,7 +44,8 @@ public sealed class AnalyticsStore
                 kind      TEXT    NOT NULL,
                 analyst   TEXT    NOT NULL,
                 start_ms  INTEGER NOT NULL,
-                end_ms    INTEGER NOT NULL);
+                end_ms    INTEGER NOT NULL,
+                source    TEXT    NOT NULL DEFAULT 'Observed');
             CREATE INDEX IF NOT EXISTS analytics_durations_end ON analytics_durations (end_ms);
             CREATE TABLE IF NOT EXISTS analytics_notes (
                 event_id  INTEGER NOT NULL,
@@ -51,18 +53,12 @@ public sealed class AnalyticsStore
                 time_ms   INTEGER NOT NULL,
                 note      TEXT    NOT NULL);
             CREATE INDEX IF NOT EXISTS analytics_notes_time ON analytics_notes (time_ms);
-            CREATE TABLE IF NOT EXISTS analytics_buckets (
-                kind      TEXT    NOT NULL,
-                analyst   TEXT    NOT NULL,
-                bucket    INTEGER NOT NULL,
-                count     INTEGER NOT NULL,
-                sum_ms    INTEGER NOT NULL,
-                PRIMARY KEY (kind, analyst, bucket)) WITHOUT ROWID;
             CREATE TABLE IF NOT EXISTS analytics_cursor (
                 id               INTEGER PRIMARY KEY CHECK (id = 1),
                 modification_ms  INTEGER NOT NULL,
                 event_id         INTEGER NOT NULL);
-            """);
+            """ + BucketsTable);
+        Migrate();
         BackfillBuckets();
     }
 
@@ -77,14 +73,52 @@ public sealed class AnalyticsStore
     public List<BucketTotal> BucketTotals()
     {
         using var connection = Open();
-        using var select = Command(connection, null, "SELECT kind, analyst, bucket, count, sum_ms FROM analytics_buckets");
+        using var select = Command(connection, null, "SELECT kind, analyst, source, bucket, count, sum_ms FROM analytics_buckets");
         using var r = select.ExecuteReader();
         var totals = new List<BucketTotal>();
         while (r.Read())
         {
-            totals.Add(new BucketTotal(Enum.Parse<DurationKind>(r.GetString(0)), r.GetString(1), (int)r.GetInt64(2), r.GetInt64(3), r.GetInt64(4)));
+            totals.Add(new BucketTotal(Enum.Parse<DurationKind>(r.GetString(0)), r.GetString(1), Enum.Parse<DurationSource>(r.GetString(2)),
+                (int)r.GetInt64(3), r.GetInt64(4), r.GetInt64(5)));
         }
         return totals;
+    }
+
+    private const string BucketsTable = """
+        CREATE TABLE IF NOT EXISTS analytics_buckets (
+            kind      TEXT    NOT NULL,
+            analyst   TEXT    NOT NULL,
+            source    TEXT    NOT NULL,
+            bucket    INTEGER NOT NULL,
+            count     INTEGER NOT NULL,
+            sum_ms    INTEGER NOT NULL,
+            PRIMARY KEY (kind, analyst, source, bucket)) WITHOUT ROWID;
+        """;
+
+    // Columns added since the first release: a history written before them gets them with the
+    // values that were true then (every duration observed, no inferred review).
+    private void Migrate()
+    {
+        using var connection = Open();
+        bool Has(string table, string column)
+        {
+            using var info = Command(connection, null, $"SELECT 1 FROM pragma_table_info('{table}') WHERE name = '{column}'");
+            return info.ExecuteScalar() is not null;
+        }
+        if (!Has("analytics_events", "review_anchor_inferred"))
+        {
+            SqliteStateFile.Execute(connection, "ALTER TABLE analytics_events ADD COLUMN review_anchor_inferred INTEGER NOT NULL DEFAULT 0");
+        }
+        if (!Has("analytics_durations", "source"))
+        {
+            SqliteStateFile.Execute(connection, "ALTER TABLE analytics_durations ADD COLUMN source TEXT NOT NULL DEFAULT 'Observed'");
+        }
+        if (!Has("analytics_buckets", "source"))
+        {
+            // Totals from a development build without the source: computed again from the durations.
+            SqliteStateFile.Execute(connection, "DROP TABLE analytics_buckets");
+            SqliteStateFile.Execute(connection, BucketsTable);
+        }
     }
 
     // A history written before the totals existed gets them once, in SQL, from its durations.
@@ -99,10 +133,10 @@ public sealed class AnalyticsStore
         bucket.Append(CultureInfo.InvariantCulture, $" ELSE {bounds.Length} END");
         using var connection = Open();
         using var fill = Command(connection, null, $"""
-            INSERT INTO analytics_buckets (kind, analyst, bucket, count, sum_ms)
-            SELECT kind, analyst, {bucket}, COUNT(*), SUM(end_ms - start_ms) FROM analytics_durations
+            INSERT INTO analytics_buckets (kind, analyst, source, bucket, count, sum_ms)
+            SELECT kind, analyst, source, {bucket}, COUNT(*), SUM(end_ms - start_ms) FROM analytics_durations
             WHERE NOT EXISTS (SELECT 1 FROM analytics_buckets)
-            GROUP BY 1, 2, 3
+            GROUP BY 1, 2, 3, 4
             """);
         fill.ExecuteNonQuery();
     }
@@ -169,7 +203,7 @@ public sealed class AnalyticsStore
     {
         using var connection = Open();
         using var select = Command(connection, null, """
-            SELECT version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete
+            SELECT version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, review_anchor_inferred
             FROM analytics_events WHERE event_id = $id
             """, "$id");
         return Load(select, eventId);
@@ -177,8 +211,9 @@ public sealed class AnalyticsStore
 
     /// <summary>Durations that ended in [from, to); all of them when both are null.</summary>
     public List<AnalystDuration> Durations(long fromMs = long.MinValue, long toMs = long.MaxValue, ReportProgress? progress = null) => InPeriod(
-        "SELECT event_id, kind, analyst, start_ms, end_ms FROM analytics_durations WHERE end_ms >= $from AND end_ms < $to ORDER BY end_ms",
-        fromMs, toMs, progress, r => new AnalystDuration(r.GetInt64(0), Enum.Parse<DurationKind>(r.GetString(1)), r.GetString(2), r.GetInt64(3), r.GetInt64(4)));
+        "SELECT event_id, kind, analyst, start_ms, end_ms, source FROM analytics_durations WHERE end_ms >= $from AND end_ms < $to ORDER BY end_ms",
+        fromMs, toMs, progress, r => new AnalystDuration(r.GetInt64(0), Enum.Parse<DurationKind>(r.GetString(1)), r.GetString(2), r.GetInt64(3), r.GetInt64(4),
+            Enum.Parse<DurationSource>(r.GetString(5))));
 
     /// <summary>Stage transitions made in [from, to).</summary>
     public List<StageTransition> Transitions(long fromMs = long.MinValue, long toMs = long.MaxValue, ReportProgress? progress = null) => InPeriod(
@@ -200,7 +235,7 @@ public sealed class AnalyticsStore
         var totals = new PeriodTotals();
         using var connection = Open();
         using (var durations = PeriodCommand(connection,
-            "SELECT kind, analyst, end_ms - start_ms, end_ms FROM analytics_durations WHERE end_ms >= $from AND end_ms < $to", fromMs, toMs))
+            "SELECT kind, analyst, end_ms - start_ms, end_ms, source FROM analytics_durations WHERE end_ms >= $from AND end_ms < $to", fromMs, toMs))
         using (var r = durations.ExecuteReader())
         {
             // Analyst names repeat millions of times: one string each.
@@ -218,6 +253,8 @@ public sealed class AnalyticsStore
                     totals.Lengths[(kind, name)] = lengths = [];
                 }
                 lengths.Add(r.GetInt64(2) / 1000.0);
+                var obtained = (kind, Enum.Parse<DurationSource>(r.GetString(4)));
+                totals.Obtained[obtained] = totals.Obtained.GetValueOrDefault(obtained) + 1;
                 if (kind == DurationKind.Close)
                 {
                     var day = Day(r.GetInt64(3));
@@ -298,7 +335,7 @@ public sealed class AnalyticsStore
 
     private static EventHistory Read(DbDataReader r, long eventId, int o) => new(eventId, r.GetInt64(o), r.GetInt64(o + 1),
         r.IsDBNull(o + 2) ? null : r.GetInt64(o + 2), r.GetString(o + 3), r.GetInt64(o + 4), r.IsDBNull(o + 5) ? null : r.GetInt64(o + 5),
-        r.GetInt64(o + 6) != 0, r.GetInt64(o + 7) != 0, r.GetInt64(o + 8) != 0);
+        r.GetInt64(o + 6) != 0, r.GetInt64(o + 7) != 0, r.GetInt64(o + 8) != 0, r.GetInt64(o + 9) != 0);
 
     private DbConnection Open()
     {

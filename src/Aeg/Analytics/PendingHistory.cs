@@ -34,22 +34,23 @@ public sealed class PendingHistory : IDisposable
         try
         {
             var select = Prepare(db, """
-                SELECT version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete
+                SELECT version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, review_anchor_inferred
                 FROM analytics_events WHERE event_id = ?1
                 """);
             var upsert = Prepare(db, """
-                INSERT INTO analytics_events (event_id, version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                INSERT INTO analytics_events (event_id, version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, review_anchor_inferred)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
                 ON CONFLICT (event_id) DO UPDATE SET version = excluded.version, modification_ms = excluded.modification_ms,
                   mrt_ms = excluded.mrt_ms, stage = excluded.stage, flags = excluded.flags, review_anchor_ms = excluded.review_anchor_ms,
-                  responded = excluded.responded, review_measured = excluded.review_measured, incomplete = excluded.incomplete
+                  responded = excluded.responded, review_measured = excluded.review_measured, incomplete = excluded.incomplete,
+                  review_anchor_inferred = excluded.review_anchor_inferred
                 """);
             var transition = Prepare(db, "INSERT INTO analytics_transitions VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-            var duration = Prepare(db, "INSERT INTO analytics_durations VALUES (?1, ?2, ?3, ?4, ?5)");
+            var duration = Prepare(db, "INSERT INTO analytics_durations (event_id, kind, analyst, start_ms, end_ms, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
             var note = Prepare(db, "INSERT INTO analytics_notes VALUES (?1, ?2, ?3, ?4)");
 
             // Histogram totals move with the durations, summed per batch: a few rows per batch.
-            var buckets = new Dictionary<(DurationKind Kind, string Analyst, int Bucket), (long Count, long SumMs)>();
+            var buckets = new Dictionary<(DurationKind Kind, string Analyst, DurationSource Source, int Bucket), (long Count, long SumMs)>();
 
             // ESM numbers events as they arrive, so a backlog is mostly events newer than any the
             // history holds: those need no look-up.
@@ -76,7 +77,7 @@ public sealed class PendingHistory : IDisposable
                 foreach (var d in outcome.Durations)
                 {
                     duration.Insert(d);
-                    var key = (d.Kind, d.Analyst, Metrics.Histogram.BucketOf(AnalystHistograms.BucketSeconds, d.Seconds));
+                    var key = (d.Kind, d.Analyst, d.Source, Metrics.Histogram.BucketOf(AnalystHistograms.BucketSeconds, d.Seconds));
                     var (count, sumMs) = buckets.GetValueOrDefault(key);
                     buckets[key] = (count + 1, sumMs + (d.EndMs - d.StartMs));
                 }
@@ -88,12 +89,12 @@ public sealed class PendingHistory : IDisposable
             if (buckets.Count > 0)
             {
                 var total = Prepare(db, """
-                    INSERT INTO analytics_buckets (kind, analyst, bucket, count, sum_ms) VALUES (?1, ?2, ?3, ?4, ?5)
-                    ON CONFLICT (kind, analyst, bucket) DO UPDATE SET count = count + excluded.count, sum_ms = sum_ms + excluded.sum_ms
+                    INSERT INTO analytics_buckets (kind, analyst, source, bucket, count, sum_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                    ON CONFLICT (kind, analyst, source, bucket) DO UPDATE SET count = count + excluded.count, sum_ms = sum_ms + excluded.sum_ms
                     """);
-                foreach (var ((kind, analyst, bucket), (count, sumMs)) in buckets)
+                foreach (var ((kind, analyst, source, bucket), (count, sumMs)) in buckets)
                 {
-                    total.AddBucket(kind, analyst, bucket, count, sumMs);
+                    total.AddBucket(kind, analyst, source, bucket, count, sumMs);
                 }
             }
             // In the same transaction as the rows: the history and its position never disagree.
@@ -207,7 +208,8 @@ public sealed class PendingHistory : IDisposable
                 Check(db, rc);
                 return new EventHistory(eventId, raw.sqlite3_column_int64(stmt, 0), raw.sqlite3_column_int64(stmt, 1), NullableInt64(2),
                     raw.sqlite3_column_text(stmt, 3).utf8_to_string(), raw.sqlite3_column_int64(stmt, 4), NullableInt64(5),
-                    raw.sqlite3_column_int64(stmt, 6) != 0, raw.sqlite3_column_int64(stmt, 7) != 0, raw.sqlite3_column_int64(stmt, 8) != 0);
+                    raw.sqlite3_column_int64(stmt, 6) != 0, raw.sqlite3_column_int64(stmt, 7) != 0, raw.sqlite3_column_int64(stmt, 8) != 0,
+                    raw.sqlite3_column_int64(stmt, 9) != 0);
             }
             finally
             {
@@ -227,6 +229,7 @@ public sealed class PendingHistory : IDisposable
             Bind(8, h.Responded ? 1 : 0);
             Bind(9, h.ReviewMeasured ? 1 : 0);
             Bind(10, h.Incomplete ? 1 : 0);
+            Bind(11, h.ReviewAnchorInferred ? 1 : 0);
             Step();
         }
 
@@ -249,16 +252,18 @@ public sealed class PendingHistory : IDisposable
             Bind(3, d.Analyst);
             Bind(4, d.StartMs);
             Bind(5, d.EndMs);
+            Bind(6, SourceName(d.Source));
             Step();
         }
 
-        public void AddBucket(DurationKind kind, string analyst, int bucket, long count, long sumMs)
+        public void AddBucket(DurationKind kind, string analyst, DurationSource source, int bucket, long count, long sumMs)
         {
             Bind(1, KindName(kind));
             Bind(2, analyst);
-            Bind(3, bucket);
-            Bind(4, count);
-            Bind(5, sumMs);
+            Bind(3, SourceName(source));
+            Bind(4, bucket);
+            Bind(5, count);
+            Bind(6, sumMs);
             Step();
         }
 
@@ -328,6 +333,10 @@ public sealed class PendingHistory : IDisposable
     };
 
     private static readonly string[] NoteNames = Enum.GetNames<HistoryNote>();
+
+    private static readonly string[] SourceNames = Enum.GetNames<DurationSource>();
+
+    private static string SourceName(DurationSource source) => (uint)source < (uint)SourceNames.Length ? SourceNames[(int)source] : source.ToString();
 
     private static string NoteName(HistoryNote note) => (uint)note < (uint)NoteNames.Length ? NoteNames[(int)note] : note.ToString();
 }

@@ -69,6 +69,13 @@ public static class ReportText
             text.AppendLine("Transitions into each stage:");
             Align(text, [stageHeader, .. stageRows], groupStarts: []);
         }
+        if (r.Obtained.Any(o => o.Recovered + o.Inferred > 0))
+        {
+            // A figure built on guesses must say so: recovered ends are ESM's own audit lines, inferred ones are not.
+            text.AppendLine();
+            text.AppendLine("How the durations were obtained: " + string.Join("; ", r.Obtained.Select(o =>
+                $"{o.Measure} {o.Observed} observed, {o.Recovered} recovered from the audit trail, {o.Inferred} inferred credit")));
+        }
         if (r.Notes.Count > 0)
         {
             text.AppendLine();

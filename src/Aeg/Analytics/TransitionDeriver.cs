@@ -64,10 +64,11 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
             }
             for (var i = firstRecovered; i < end; i++)
             {
-                Step(state, lines[i].Stage, state.Flags, lines[i].TimeMs, lines[i].User, fromAuditTrail: true);
+                Step(state, lines[i].Stage, state.Flags, lines[i].TimeMs, lines[i].User, fromAuditTrail: true, flagsInferred: false);
             }
         }
-        Step(state, row.Stage ?? state.Stage, row.Flags ?? state.Flags, row.ModificationTimeMs, row.ModifiedBy, fromAuditTrail: false);
+        // After a gap the row's flags may have been set by any edit in it: a review they show is inferred.
+        Step(state, row.Stage ?? state.Stage, row.Flags ?? state.Flags, row.ModificationTimeMs, row.ModifiedBy, fromAuditTrail: false, flagsInferred: missed > 0);
         outcome.Next = state.ToHistory();
         return outcome;
     }
@@ -77,8 +78,9 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
     private bool IsReviewed(string stage, long flags) =>
         (options.ReviewedFlagBit is { } bit && (flags & (1L << bit)) != 0) || _reviewedStages.Contains(stage);
 
-    private void Step(State s, string stage, long flags, long timeMs, string? user, bool fromAuditTrail)
+    private void Step(State s, string stage, long flags, long timeMs, string? user, bool fromAuditTrail, bool flagsInferred)
     {
+        var source = fromAuditTrail ? DurationSource.Recovered : DurationSource.Observed;
         var analyst = string.IsNullOrWhiteSpace(user) ? UnknownAnalyst : user;
         var wasReviewed = IsReviewed(s.Stage, s.Flags);
         var wasFinal = IsFinal(s.Stage);
@@ -94,7 +96,7 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
         if (stageChanged && !s.Responded && !string.Equals(stage, options.InitialStage, StringComparison.OrdinalIgnoreCase))
         {
             s.Responded = true;
-            s.Measure(DurationKind.Respond, analyst, s.Mrt, timeMs);
+            s.Measure(DurationKind.Respond, analyst, s.Mrt, timeMs, source);
         }
         var reviewed = IsReviewed(stage, flags);
         if (reviewed && !wasReviewed)
@@ -102,9 +104,10 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
             if (!s.ReviewMeasured)
             {
                 s.ReviewMeasured = true;
-                s.Measure(DurationKind.Review, analyst, s.Mrt, timeMs);
+                s.Measure(DurationKind.Review, analyst, s.Mrt, timeMs, flagsInferred ? DurationSource.Inferred : source);
             }
             s.ReviewAnchorMs = timeMs;
+            s.ReviewAnchorInferred = flagsInferred;
         }
         // The close is judged before a review mark that ends in the same edit is dropped: with a
         // reviewing stage, moving on to the final stage is exactly what ends the review.
@@ -113,7 +116,7 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
         {
             if (s.ReviewAnchorMs is { } anchor)
             {
-                s.Measure(DurationKind.Close, analyst, anchor, timeMs);
+                s.Measure(DurationKind.Close, analyst, anchor, timeMs, s.ReviewAnchorInferred ? DurationSource.Inferred : source);
             }
             else
             {
@@ -132,6 +135,7 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
             if (reviewed)
             {
                 s.ReviewAnchorMs = timeMs;
+                s.ReviewAnchorInferred = flagsInferred;
             }
         }
     }
@@ -169,10 +173,11 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
         public bool Responded { get; set; } = h.Responded;
         public bool ReviewMeasured { get; set; } = h.ReviewMeasured;
         public bool Incomplete { get; set; } = h.Incomplete;
+        public bool ReviewAnchorInferred { get; set; } = h.ReviewAnchorInferred;
 
         public void Note(HistoryNote note, long timeMs) => Outcome.Notes.Add(new HistoryNoteEntry(EventId, Version, timeMs, note));
 
-        public void Measure(DurationKind kind, string analyst, long? startMs, long endMs)
+        public void Measure(DurationKind kind, string analyst, long? startMs, long endMs, DurationSource source)
         {
             if (startMs is not { } start)
             {
@@ -184,10 +189,11 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
             }
             else
             {
-                Outcome.Durations.Add(new AnalystDuration(EventId, kind, analyst, start, endMs));
+                Outcome.Durations.Add(new AnalystDuration(EventId, kind, analyst, start, endMs, source));
             }
         }
 
-        public EventHistory ToHistory() => new(EventId, Version, ModificationTimeMs, Mrt, Stage, Flags, ReviewAnchorMs, Responded, ReviewMeasured, Incomplete);
+        public EventHistory ToHistory() => new(EventId, Version, ModificationTimeMs, Mrt, Stage, Flags, ReviewAnchorMs, Responded, ReviewMeasured, Incomplete,
+            ReviewAnchorMs is not null && ReviewAnchorInferred);
     }
 }

@@ -33,6 +33,15 @@ internal sealed class PrometheusPage(IReadOnlyDictionary<string, PrometheusFamil
         var found = Families.Values.SelectMany(f => f.Samples).Where(s => s.Name == name && s.LabelKey() == want).ToList();
         return found.Count == 1 ? found[0].Value : throw new KeyNotFoundException($"{found.Count} samples {name}{{{want}}}");
     }
+
+    /// <summary>The sum over every sample named <paramref name="name"/> carrying at least these labels (any others summed over, as PromQL's sum without).</summary>
+    public double Sum(string name, params (string Name, string Value)[] labels)
+    {
+        var want = labels.Select(l => $"{l.Name}=\"{l.Value}\"").ToList();
+        var found = Families.Values.SelectMany(f => f.Samples)
+            .Where(s => s.Name == name && want.All(w => s.LabelKey().Split(',').Contains(w))).ToList();
+        return found.Count > 0 ? found.Sum(s => s.Value) : throw new KeyNotFoundException($"no sample {name} with {string.Join(",", want)}");
+    }
 }
 
 /// <summary>Thrown on the first violation of the text format; the message names the line.</summary>

@@ -109,8 +109,8 @@ public sealed class AnalyticsStoreTests : IDisposable
         foreach (var g in durations.GroupBy(d => (d.Kind, d.Analyst)))
         {
             var family = $"aeg_analyst_time_to_{g.Key.Kind.ToString().ToLowerInvariant()}_seconds";
-            Assert.Contains($"{family}_count{{analyst=\"{g.Key.Analyst}\"}} {g.Count()}", samples);
-            Assert.Contains($"{family}_sum{{analyst=\"{g.Key.Analyst}\"}} {g.Sum(d => d.Seconds).ToString("R", CultureInfo.InvariantCulture)}", samples);
+            Assert.Contains($"{family}_count{{analyst=\"{g.Key.Analyst}\",obtained=\"observed\"}} {g.Count()}", samples);
+            Assert.Contains($"{family}_sum{{analyst=\"{g.Key.Analyst}\",obtained=\"observed\"}} {g.Sum(d => d.Seconds).ToString("R", CultureInfo.InvariantCulture)}", samples);
         }
         Assert.Contains("# TYPE aeg_analyst_time_to_close_seconds histogram", samples);
     }
@@ -134,7 +134,7 @@ public sealed class AnalyticsStoreTests : IDisposable
         }
         Assert.Equal(lengths.Length, store.Durations().Count);
         var expected = Scrape(observed);
-        Assert.Contains("aeg_analyst_time_to_respond_seconds_bucket{analyst=\"bob\",le=\"60\"} 3", expected);
+        Assert.Contains("aeg_analyst_time_to_respond_seconds_bucket{analyst=\"bob\",obtained=\"observed\",le=\"60\"} 3", expected);
 
         // Kept by the recording itself (the same store: nothing was opened since).
         AssertSameHistograms(expected, Scrape(AnalystHistograms.Load(store)));
@@ -146,6 +146,48 @@ public sealed class AnalyticsStoreTests : IDisposable
         // The totals, not the durations, are what a restart reads.
         Sql("DELETE FROM analytics_durations");
         AssertSameHistograms(expected, Scrape(AnalystHistograms.Load(new AnalyticsStore(DbPath))));
+    }
+
+    [Fact]
+    public void A_review_set_between_polls_is_credited_as_inferred_in_the_history_the_metrics_and_the_report()
+    {
+        // Issue 20, disagreement 2: alice marks the event reviewed, bob moves it to Follow-Up, both
+        // between two polls; the audit trail keeps bob's stage change and no flags.
+        var deriver = new TransitionDeriver(new AnalyticsOptions());
+        var store = new AnalyticsStore(DbPath);
+        store.Apply([Row(1, 1, T0, "system", "Queued")], deriver);
+        var trail = $"3,{T0 + 9 * Minute},bob,Follow-Up,,,,\n1,{T0},system,Queued,,,,\n";
+        store.Apply([new AnalyticsRow(1, 3, T0 + 9 * Minute, "bob", "Follow-Up", 1, T0 - 10 * Minute, trail)], deriver);
+
+        var review = Assert.Single(store.Durations(), d => d.Kind == DurationKind.Review);
+        Assert.Equal(("bob", DurationSource.Inferred), (review.Analyst, review.Source));
+        Assert.Equal(DurationSource.Observed, Assert.Single(store.Durations(), d => d.Kind == DurationKind.Respond).Source);
+        Assert.Contains("aeg_analyst_time_to_review_seconds_count{analyst=\"bob\",obtained=\"inferred\"} 1", Scrape(AnalystHistograms.Load(new AnalyticsStore(DbPath))));
+
+        var report = AnalystReport.Build(new AnalyticsStore(DbPath), DateTimeOffset.FromUnixTimeMilliseconds(T0), DateTimeOffset.FromUnixTimeMilliseconds(T0 + 60 * Minute));
+        Assert.Equal(new ObtainedSplit("review", 0, 0, 1), report.Obtained.Single(o => o.Measure == "review"));
+        Assert.Equal(new ObtainedSplit("respond", 1, 0, 0), report.Obtained.Single(o => o.Measure == "respond"));
+        Assert.Contains("review 0 observed, 0 recovered from the audit trail, 1 inferred credit", ReportText.ToTable(report));
+    }
+
+    [Fact]
+    public void A_history_written_before_durations_had_a_source_opens_with_every_duration_observed()
+    {
+        var deriver = new TransitionDeriver(new AnalyticsOptions());
+        new AnalyticsStore(DbPath).Apply(Script(4), deriver);
+        // The columns as the first release wrote them: none of the new ones.
+        Sql("DROP TABLE analytics_buckets");
+        Sql("ALTER TABLE analytics_durations DROP COLUMN source");
+        Sql("ALTER TABLE analytics_events DROP COLUMN review_anchor_inferred");
+
+        var store = new AnalyticsStore(DbPath);
+        Assert.Equal(12, store.Durations().Count);
+        Assert.All(store.Durations(), d => Assert.Equal(DurationSource.Observed, d.Source));
+        Assert.False(store.Find(2)!.ReviewAnchorInferred);
+        Assert.Equal(12, store.BucketTotals().Sum(t => t.Count));
+        // And it records on.
+        store.Apply([Row(9, 1, T0, "system", "Queued"), Row(9, 2, T0 + Minute, "dana", "Initial")], deriver);
+        Assert.Equal(13, store.BucketTotals().Sum(t => t.Count));
     }
 
     private static string[] Scrape(AnalystHistograms histograms)
@@ -187,7 +229,7 @@ public sealed class AnalyticsStoreTests : IDisposable
         {
             var text = new StringWriter();
             recorder.Histograms.WriteTo(new PrometheusTextWriter(text));
-            return text.ToString().Split('\n').Single(l => l.StartsWith("aeg_analyst_time_to_close_seconds_count{analyst=\"carol\"}", StringComparison.Ordinal));
+            return text.ToString().Split('\n').Single(l => l.StartsWith("aeg_analyst_time_to_close_seconds_count{analyst=\"carol\",obtained=\"observed\"}", StringComparison.Ordinal));
         }
         void Record(IEnumerable<AnalyticsRow> batch)
         {
@@ -206,10 +248,10 @@ public sealed class AnalyticsStoreTests : IDisposable
 
         Record(rows.Where(r => r.EventId <= 2));
         var closes = () => recorder.Store.Durations().Count(d => d.Kind == DurationKind.Close && d.Analyst == "carol");
-        Assert.Equal($"aeg_analyst_time_to_close_seconds_count{{analyst=\"carol\"}} {closes()}", Count());
+        Assert.Equal($"aeg_analyst_time_to_close_seconds_count{{analyst=\"carol\",obtained=\"observed\"}} {closes()}", Count());
         Record(rows.Where(r => r.EventId > 2));
         Assert.Equal(6, closes());
-        Assert.Equal($"aeg_analyst_time_to_close_seconds_count{{analyst=\"carol\"}} {closes()}", Count());
+        Assert.Equal($"aeg_analyst_time_to_close_seconds_count{{analyst=\"carol\",obtained=\"observed\"}} {closes()}", Count());
     }
 
     private static CommittedBatch Late(Aeg.Annotations.AnnotationRow row) => new([row], 1, From: null, default, Full: false);

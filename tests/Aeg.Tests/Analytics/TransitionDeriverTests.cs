@@ -56,10 +56,14 @@ public sealed class TransitionDeriverTests
             audit: Audit((t2, "bob", "Final"), (t1, "alice", "Initial"), (T0, "system", "Queued"))));
 
         Assert.Contains(new AnalystDuration(1, DurationKind.Close, "bob", t2, t2), seen.Durations);
-        Assert.Equal(seen.Durations, gap.Durations);
+        Assert.Equal(seen.Durations, gap.Durations.Select(d => d with { Source = DurationSource.Observed }));
+        // The same figures, but the review's flag may have been set by any edit of the gap: inferred, and so the close that starts from it.
+        Assert.Equal([DurationSource.Recovered, DurationSource.Inferred, DurationSource.Inferred], gap.Durations.Select(d => d.Source));
+        Assert.All(seen.Durations, d => Assert.Equal(DurationSource.Observed, d.Source));
         Assert.DoesNotContain(HistoryNote.ClosedWithoutReview, gap.Notes);
         Assert.Equal(seen.Transitions.Select(t => (t.Analyst, t.FromStage, t.ToStage, t.TimeMs)), gap.Transitions.Select(t => (t.Analyst, t.FromStage, t.ToStage, t.TimeMs)));
-        Assert.Equal(seen.Events[1] with { Version = 0 }, gap.Events[1] with { Version = 0 });
+        Assert.Equal(seen.Events[1] with { Version = 0 }, gap.Events[1] with { Version = 0, ReviewAnchorInferred = false });
+        Assert.True(gap.Events[1].ReviewAnchorInferred);
     }
 
     [Fact]
@@ -123,7 +127,7 @@ public sealed class TransitionDeriverTests
             new StageTransition(7, 3, T0 + 9 * Minute, "bob", "Initial", "Follow-Up", false),
         ], outcome.Transitions);
         var respond = Assert.Single(outcome.Durations);
-        Assert.Equal(new AnalystDuration(7, DurationKind.Respond, "alice", Mrt, T0 + 4 * Minute), respond);
+        Assert.Equal(new AnalystDuration(7, DurationKind.Respond, "alice", Mrt, T0 + 4 * Minute, DurationSource.Recovered), respond);
         Assert.False(r.Events[7].Incomplete);
     }
 
@@ -213,7 +217,7 @@ public sealed class TransitionDeriverTests
         r2.Apply(Row(2, 1, T0 + 30 * Minute + 1, "system", "Queued"));
         var recovered = r2.Apply(Row(2, 12, T0 + 40 * Minute, "analyst40", "Initial", audit: kept));
         Assert.Equal([HistoryNote.RecoveredFromAuditTrail], recovered.Notes.Select(n => n.Note));
-        Assert.Equal(new AnalystDuration(2, DurationKind.Respond, "analyst-with-a-long-name-31", Mrt, T0 + 31 * Minute), Assert.Single(recovered.Durations));
+        Assert.Equal(new AnalystDuration(2, DurationKind.Respond, "analyst-with-a-long-name-31", Mrt, T0 + 31 * Minute, DurationSource.Recovered), Assert.Single(recovered.Durations));
     }
 
     [Fact]

@@ -95,7 +95,7 @@ public static class ConfigChecker
                 continue;
             }
             var problems = new List<ConfigProblem>();
-            foreach (var (rule, index) in RuleLoader.Compile(model, file, options.Tickets.TargetKinds(), problems))
+            foreach (var (rule, index) in RuleLoader.Compile(model, file, options.Tickets.TargetKinds(), problems, options.Rules.ExtensionKeys))
             {
                 if (!names.TryAdd(rule.Name, file))
                 {

@@ -57,6 +57,7 @@ public static class ConfigChecker
             if (system is not null)
             {
                 Collect(findings, () => TicketSecrets.Resolve(name, system, configPath));
+                Collect(findings, () => TicketSecrets.ResolveUrl(name, system, configPath));
             }
         }
         findings.AddRange(TicketSecrets.PermissionWarnings(options.Tickets).Select(w => new ConfigFinding(configPath, "tickets.systems", w, IsWarning: true)));

@@ -1,3 +1,4 @@
+using Aeg.Configuration;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Serilog;

@@ -58,7 +58,7 @@ public static class TicketSecrets
         var url = Secrets.ReadRequired(source, configFile);
         SecretRegistry.Shared.AddUrl(url, wholeUrlIsSecret: true);
         var from = source.Env is { Length: > 0 } env ? $"environment variable {env}" : $"file {source.File}";
-        if (TicketSystemOptions.CheckUrl(url) is { } problem)
+        if (TicketSystemOptions.CheckUrl(url, system.Type) is { } problem)
         {
             throw new ConfigException(configFile, source.Env is { Length: > 0 } ? source.EnvKey : source.FileKey, $"the address in {from} {problem}");
         }

@@ -159,14 +159,19 @@ public sealed class TicketSystemOptions
     public RetryOptions Retry { get; set; } = new();
 
     /// <summary>Why <paramref name="url"/> cannot be a ticket system's address, or null; never echoes the address (it may hold a credential).</summary>
-    public static string? CheckUrl(string url)
+    public static string? CheckUrl(string url, TicketSystemType type)
     {
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             return "must be an absolute http:// or https:// address";
         }
-        return uri.UserInfo.Length > 0
-            ? "must not contain credentials (user:password@); use user with passwordEnv/passwordFile or tokenEnv/tokenFile"
+        if (uri.UserInfo.Length > 0)
+        {
+            return "must not contain credentials (user:password@); use user with passwordEnv/passwordFile or tokenEnv/tokenFile";
+        }
+        // RT, Jira and ExtraHop URLs are bases that API paths are appended to: a query would be lost (or garble the path).
+        return type != TicketSystemType.Webhook && uri.Query.Length > 0
+            ? $"must not have a query string: {type.ToString().ToLowerInvariant()} requests go to paths below this base address (only a webhook's address is used as is)"
             : null;
     }
 
@@ -206,7 +211,7 @@ public sealed class TicketSystemOptions
                 ? "is required (or urlEnv/urlFile when the address itself is the secret)"
                 : "set one of url, urlEnv and urlFile");
         }
-        else if (!secretUrl.IsSet && CheckUrl(Url) is { } problem)
+        else if (!secretUrl.IsSet && CheckUrl(Url, Type) is { } problem)
         {
             yield return new ConfigProblem($"{key}.url", problem);
         }

@@ -1,3 +1,4 @@
+using Aeg.Configuration;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;

@@ -45,7 +45,7 @@ internal static class RulesCommand
                     Console.Error.WriteLine("No rules: set rules.path in the config or give --rules.");
                     return AnnotationCommandOptions.ExitConfig;
                 }
-                var matcher = new RuleMatcher(RuleLoader.Load(path, options.Tickets.TargetKinds()));
+                var matcher = new RuleMatcher(RuleLoader.Load(path, options.Tickets.TargetKinds(), options.Rules.ExtensionKeys));
                 Console.Out.WriteLine($"{matcher.Rules.Count} rule(s) from {path}");
                 Console.Out.WriteLine();
                 var number = 0;

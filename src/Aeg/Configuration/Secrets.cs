@@ -29,8 +29,8 @@ public static class Secrets
     {
         if (source.Env is { Length: > 0 } env)
         {
-            return Environment.GetEnvironmentVariable(env)
-                ?? throw new ConfigException(configFile, source.EnvKey, $"environment variable {env} is not set");
+            return Registered(Environment.GetEnvironmentVariable(env)
+                ?? throw new ConfigException(configFile, source.EnvKey, $"environment variable {env} is not set"));
         }
         if (source.File is not { Length: > 0 } file)
         {
@@ -40,12 +40,26 @@ public static class Secrets
         try
         {
             using var reader = new StreamReader(path);
-            return reader.ReadLine() ?? "";
+            return Registered(reader.ReadLine() ?? "");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new ConfigException(configFile, source.FileKey, $"cannot read {file}: {ex.GetType().Name}");
+            var why = ex switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "no such file",
+                UnauthorizedAccessException => "permission denied",
+                _ => ex.GetType().Name,
+            };
+            throw new ConfigException(configFile, source.FileKey, $"cannot read {file}: {why}");
         }
+    }
+
+    // Every secret read is known to the scrubber of logs, errors and dead letters from then on.
+    private static string Registered(string value)
+    {
+        SecretRegistry.Shared.Add(value);
+        SecretRegistry.Shared.Add(value.Trim());
+        return value;
     }
 
     /// <summary>The trimmed value; a source that is missing or yields an empty value is an error.</summary>

@@ -46,7 +46,7 @@ public sealed class CefTicketPipeline : IAsyncDisposable
         IReadOnlyList<Rule> rules = [];
         if (options.Rules.Path is { Length: > 0 } path)
         {
-            rules = RuleLoader.Load(path, options.Tickets.TargetKinds());
+            rules = RuleLoader.Load(path, options.Tickets.TargetKinds(), options.Rules.ExtensionKeys);
         }
         else
         {

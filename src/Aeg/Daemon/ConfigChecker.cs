@@ -57,6 +57,7 @@ public static class ConfigChecker
             if (system is not null)
             {
                 Collect(findings, () => TicketSecrets.Resolve(name, system, configPath));
+                Collect(findings, () => TicketSecrets.ResolveUrl(name, system, configPath));
             }
         }
         findings.AddRange(TicketSecrets.PermissionWarnings(options.Tickets).Select(w => new ConfigFinding(configPath, "tickets.systems", w, IsWarning: true)));
@@ -95,7 +96,7 @@ public static class ConfigChecker
                 continue;
             }
             var problems = new List<ConfigProblem>();
-            foreach (var (rule, index) in RuleLoader.Compile(model, file, options.Tickets.TargetKinds(), problems))
+            foreach (var (rule, index) in RuleLoader.Compile(model, file, options.Tickets.TargetKinds(), problems, options.Rules.ExtensionKeys))
             {
                 if (!names.TryAdd(rule.Name, file))
                 {

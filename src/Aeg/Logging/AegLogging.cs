@@ -1,5 +1,7 @@
 using System.Globalization;
+using Aeg.Configuration;
 using Serilog;
+using Serilog.Configuration;
 using Serilog.Events;
 
 namespace Aeg.Logging;
@@ -26,20 +28,24 @@ public static class AegLogging
         }
         var config = new LoggerConfiguration()
             .MinimumLevel.Is(level)
-            .Enrich.With<SyslogPriorityEnricher>()
-            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: CultureInfo.InvariantCulture,
-                outputTemplate: UnderJournald ? JournalTemplate : Template);
-        if (options?.Directory is { Length: > 0 } directory)
+            .Enrich.With<SyslogPriorityEnricher>();
+        // Every sink behind the one scrubber: no secret the process read reaches stderr, the journal or the file.
+        var sinks = LoggerSinkConfiguration.CreateSink(sinks =>
         {
-            config = config.WriteTo.File(Path.Combine(directory, FileName),
-                formatProvider: CultureInfo.InvariantCulture,
-                outputTemplate: Template,
-                rollingInterval: options.RollingInterval,
-                fileSizeLimitBytes: options.FileSizeLimitMB > 0 ? options.FileSizeLimitMB * 1024L * 1024L : null,
-                rollOnFileSizeLimit: true,
-                retainedFileCountLimit: options.RetainedFiles);
-        }
-        return config.CreateLogger();
+            sinks.Console(standardErrorFromLevel: LogEventLevel.Verbose, formatProvider: CultureInfo.InvariantCulture,
+                outputTemplate: UnderJournald ? JournalTemplate : Template);
+            if (options?.Directory is { Length: > 0 } directory)
+            {
+                sinks.File(Path.Combine(directory, FileName),
+                    formatProvider: CultureInfo.InvariantCulture,
+                    outputTemplate: Template,
+                    rollingInterval: options.RollingInterval,
+                    fileSizeLimitBytes: options.FileSizeLimitMB > 0 ? options.FileSizeLimitMB * 1024L * 1024L : null,
+                    rollOnFileSizeLimit: true,
+                    retainedFileCountLimit: options.RetainedFiles);
+            }
+        });
+        return config.WriteTo.Sink(new ScrubbingSink(sinks, SecretRegistry.Shared)).CreateLogger();
     }
 
     private static bool UnderJournald => Environment.GetEnvironmentVariable("JOURNAL_STREAM") is { Length: > 0 };

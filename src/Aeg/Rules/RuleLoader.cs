@@ -16,9 +16,11 @@ public static class RuleLoader
     /// <summary>
     /// Loads and compiles the rules at <paramref name="path"/>. <paramref name="targetKinds"/> maps
     /// each ticket system name of the config to its kind (rt, jira, extrahop, webhook); when null,
-    /// targets are not checked. Throws <see cref="ConfigException"/> for the first bad file.
+    /// targets are not checked. <paramref name="extensionKeys"/> are keys beyond the CEF dictionary that
+    /// conditions and templates may read (<c>rules.extensionKeys</c>). Throws <see cref="ConfigException"/> for the first bad file.
     /// </summary>
-    public static IReadOnlyList<Rule> Load(string path, IReadOnlyDictionary<string, string>? targetKinds = null)
+    public static IReadOnlyList<Rule> Load(string path, IReadOnlyDictionary<string, string>? targetKinds = null,
+        IReadOnlyCollection<string>? extensionKeys = null)
     {
         string[] files;
         if (Directory.Exists(path))
@@ -42,7 +44,7 @@ public static class RuleLoader
         {
             var model = YamlFile.Load<RuleFileModel>(file);
             var problems = new List<ConfigProblem>();
-            var compiled = Compile(model, file, targetKinds, problems);
+            var compiled = Compile(model, file, targetKinds, problems, extensionKeys);
             foreach (var (rule, index) in compiled)
             {
                 if (names.TryGetValue(rule.Name, out var other))
@@ -63,7 +65,7 @@ public static class RuleLoader
 
     /// <summary>Compiles the rules of one parsed file; problems are added with key paths such as <c>rules[0].when[1].regex</c>.</summary>
     public static List<(Rule Rule, int Index)> Compile(RuleFileModel model, string file,
-        IReadOnlyDictionary<string, string>? targetKinds, List<ConfigProblem> problems)
+        IReadOnlyDictionary<string, string>? targetKinds, List<ConfigProblem> problems, IReadOnlyCollection<string>? extensionKeys = null)
     {
         var result = new List<(Rule, int)>();
         if (model.Rules is null || model.Rules.Count == 0)
@@ -82,6 +84,7 @@ public static class RuleLoader
                 problems.Add(new ConfigProblem(key, "empty rule"));
                 continue;
             }
+            var keys = new KeyCheck(m.Name ?? "", extensionKeys, problems);
             if (string.IsNullOrWhiteSpace(m.Name))
             {
                 problems.Add(new ConfigProblem(key + ".name", "must not be empty"));
@@ -100,7 +103,8 @@ public static class RuleLoader
             {
                 for (var c = 0; c < m.When.Count; c++)
                 {
-                    if (CompileCondition(m.When[c], $"{key}.when[{c}]", $"when[{c}]", problems) is { } condition)
+                    if (CompileCondition(m.When[c], $"{key}.when[{c}]", $"when[{c}]", problems) is { } condition &&
+                        keys.Field(condition.Field, $"{key}.when[{c}].field"))
                     {
                         conditions.Add(condition);
                     }
@@ -120,7 +124,7 @@ public static class RuleLoader
             {
                 problems.Add(new ConfigProblem(key + ".dedupe", "has no {{variable}}: every event would share one ticket"));
             }
-            else
+            else if (keys.Template(t, key + ".dedupe"))
             {
                 dedupe = t;
                 // A dedupe key with a gap would join unrelated events on one ticket, so the
@@ -144,7 +148,7 @@ public static class RuleLoader
             {
                 for (var a = 0; a < m.Actions.Count; a++)
                 {
-                    if (CompileAction(m.Actions[a], $"{key}.actions[{a}]", targetKinds, problems) is { } action)
+                    if (CompileAction(m.Actions[a], $"{key}.actions[{a}]", targetKinds, keys, problems) is { } action)
                     {
                         actions.Add(action);
                     }
@@ -293,7 +297,8 @@ public static class RuleLoader
         return null;
     }
 
-    private static RuleAction? CompileAction(ActionModel? m, string key, IReadOnlyDictionary<string, string>? targetKinds, List<ConfigProblem> problems)
+    private static RuleAction? CompileAction(ActionModel? m, string key, IReadOnlyDictionary<string, string>? targetKinds, KeyCheck keys,
+        List<ConfigProblem> problems)
     {
         if (m is null)
         {
@@ -315,13 +320,13 @@ public static class RuleLoader
         {
             problems.Add(new ConfigProblem(key, "needs 'create' fields, 'update' fields or both"));
         }
-        var create = CompileFields(m.Create, key + ".create", kind, problems);
-        var update = CompileFields(m.Update, key + ".update", kind, problems);
+        var create = CompileFields(m.Create, key + ".create", kind, keys, problems);
+        var update = CompileFields(m.Update, key + ".update", kind, keys, problems);
         return problems.Count == before ? new RuleAction(m.Target!, create, update) : null;
     }
 
     private static List<KeyValuePair<string, TicketTemplate>>? CompileFields(Dictionary<string, string>? fields, string key, string? kind,
-        List<ConfigProblem> problems)
+        KeyCheck keys, List<ConfigProblem> problems)
     {
         if (fields is null)
         {
@@ -344,8 +349,42 @@ public static class RuleLoader
                 problems.Add(new ConfigProblem($"{key}.{name}", reason!));
                 continue;
             }
+            if (!keys.Template(template, $"{key}.{name}"))
+            {
+                continue;
+            }
             result.Add(new(name, template));
         }
         return result;
+    }
+
+    /// <summary>Reports fields that name no key an event can carry, naming the rule and the variable.</summary>
+    private sealed class KeyCheck(string rule, IReadOnlyCollection<string>? extensionKeys, List<ConfigProblem> problems)
+    {
+        /// <summary>False (and a problem added) when the condition's field is an unknown extension key.</summary>
+        public bool Field(FieldRef field, string key)
+        {
+            if (field.Kind == FieldKind.Extension && CefKeyDictionary.Check(field.Name, extensionKeys) is { } reason)
+            {
+                problems.Add(new ConfigProblem(key, $"rule '{rule}': {reason}"));
+                return false;
+            }
+            return true;
+        }
+
+        /// <summary>False (and one problem per bad variable) when the template reads an unknown extension key.</summary>
+        public bool Template(TicketTemplate template, string key)
+        {
+            var ok = true;
+            foreach (var (field, _) in template.Variables.DistinctBy(v => (v.Field.Kind, v.Field.Name)))
+            {
+                if (field.Kind == FieldKind.Extension && CefKeyDictionary.Check(field.Name, extensionKeys) is { } reason)
+                {
+                    problems.Add(new ConfigProblem(key, $"rule '{rule}': {{{{{field.Name}}}}}: {reason}"));
+                    ok = false;
+                }
+            }
+            return ok;
+        }
     }
 }

@@ -1,12 +1,12 @@
 namespace Aeg.Rules;
 
 /// <summary>The field names each kind of ticket action understands (see TicketWork's remarks).</summary>
-public static class TicketFieldNames
+public static partial class TicketFieldNames
 {
     private static readonly Dictionary<string, string[]> ByKind = new(StringComparer.OrdinalIgnoreCase)
     {
         ["rt"] = ["Queue", "Subject", "Requestor", "Priority", "Content", "Status", "Comment", "Correspond"],
-        ["jira"] = ["project", "issuetype", "summary", "description", "comment"],
+        ["jira"] = ["project", "issuetype", "summary", "description", "comment", "priority", "labels", "assignee", "status"],
         ["extrahop"] = ["detectionId", "ticket_id", "status", "assignee", "resolution"],
     };
 
@@ -29,7 +29,19 @@ public static class TicketFieldNames
         {
             return null;
         }
-        var extra = kind.Equals("rt", StringComparison.OrdinalIgnoreCase) ? ", CF.<custom field>" : "";
+        if (kind.Equals("jira", StringComparison.OrdinalIgnoreCase) && JiraCustomField().IsMatch(field))
+        {
+            return null;
+        }
+        var extra = kind.ToLowerInvariant() switch
+        {
+            "rt" => ", CF.<custom field>",
+            "jira" => ", customfield_<id>, customfield_<id>.value",
+            _ => "",
+        };
         return $"unknown field '{field}' for a {kind} target (known: {string.Join(", ", names)}{extra})";
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^customfield_[0-9]+(\.value)?$")]
+    private static partial System.Text.RegularExpressions.Regex JiraCustomField();
 }

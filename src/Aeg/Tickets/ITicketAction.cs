@@ -14,6 +14,16 @@ public interface ITicketAction
     Task UpdateAsync(string ticketRef, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken);
 
     /// <summary>
+    /// <see cref="UpdateAsync"/>, then the fields the system answered 2xx to but did not store (read back where the
+    /// system is known to drop values silently: RT custom fields); empty where nothing is read back.
+    /// </summary>
+    async Task<IReadOnlyList<UnstoredField>> UpdateCheckedAsync(string ticketRef, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken)
+    {
+        await UpdateAsync(ticketRef, fields, cancellationToken).ConfigureAwait(false);
+        return [];
+    }
+
+    /// <summary>
     /// Creates a ticket marked with <paramref name="idempotencyKey"/> (stable per target and dedupe key) where the
     /// system can carry it, so <see cref="FindCreatedAsync"/> can find it after a crash.
     /// </summary>
@@ -37,7 +47,14 @@ public static class TicketIdempotency
 }
 
 /// <summary>The ticket a create call made.</summary>
-public sealed record TicketResult(string TicketRef);
+public sealed record TicketResult(string TicketRef)
+{
+    /// <summary>Fields the system accepted with 2xx but did not store (found by reading the ticket back).</summary>
+    public IReadOnlyList<UnstoredField> Unstored { get; init; } = [];
+}
+
+/// <summary>A field value a ticket system answered 2xx to but did not keep: what was sent, what the ticket holds.</summary>
+public sealed record UnstoredField(string Field, string Sent, string Stored);
 
 /// <summary>A ticket action failed; <see cref="Transient"/> says whether retrying later may succeed.</summary>
 public sealed class TicketActionException : Exception

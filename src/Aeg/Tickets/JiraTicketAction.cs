@@ -4,12 +4,15 @@ namespace Aeg.Tickets;
 
 /// <summary>
 /// Jira through REST v2: create an issue (POST /rest/api/2/issue), add a comment
-/// (POST /rest/api/2/issue/{key}/comment), change fields (PUT /rest/api/2/issue/{key}).
+/// (POST /rest/api/2/issue/{key}/comment), change fields (PUT /rest/api/2/issue/{key}) — summary,
+/// description, priority, labels, assignee, custom fields — and move it to a status through the
+/// workflow (GET then POST /rest/api/2/issue/{key}/transitions).
 /// </summary>
-public sealed class JiraTicketAction : ITicketAction
+public sealed partial class JiraTicketAction : ITicketAction
 {
-    private static readonly HashSet<string> CreateFields = new(StringComparer.Ordinal) { "project", "issuetype", "summary", "description", "priority", "labels" };
-    private static readonly HashSet<string> UpdateFields = new(StringComparer.Ordinal) { "comment", "summary", "description", "priority", "labels" };
+    private const string AccountIdPrefix = "accountId:";
+    private static readonly HashSet<string> CreateFields = new(StringComparer.Ordinal) { "project", "issuetype", "summary", "description", "priority", "labels", "assignee", "status" };
+    private static readonly HashSet<string> UpdateFields = new(StringComparer.Ordinal) { "comment", "summary", "description", "priority", "labels", "assignee", "status" };
     private readonly TicketHttp _http;
     private readonly Uri _api;
 
@@ -54,6 +57,11 @@ public sealed class JiraTicketAction : ITicketAction
         using var doc = JsonBody.TryParse(response);
         if (doc?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("key", out var key) && key.GetString() is { Length: > 0 } k)
         {
+            // A new issue starts in its workflow's first status; a create that names another one moves it there.
+            if (fields.TryGetValue("status", out var status) && status.Length > 0)
+            {
+                await TransitionAsync(k, status, cancellationToken).ConfigureAwait(false);
+            }
             return new TicketResult(k);
         }
         throw Permanent($"create issue: the answer has no issue key: {_http.Scrubber.Scrub(response)}");
@@ -89,7 +97,7 @@ public sealed class JiraTicketAction : ITicketAction
             });
             await _http.SendAsync(() => JsonBody.Request(HttpMethod.Post, new Uri(_api, $"issue/{issue}/comment"), body), $"comment on {ticketRef}", cancellationToken).ConfigureAwait(false);
         }
-        if (fields.Keys.Any(k => k != "comment"))
+        if (fields.Keys.Any(k => k is not "comment" and not "status"))
         {
             var body = JsonBody.Write(w =>
             {
@@ -101,6 +109,68 @@ public sealed class JiraTicketAction : ITicketAction
             });
             await _http.SendAsync(() => JsonBody.Request(HttpMethod.Put, new Uri(_api, $"issue/{issue}"), body), $"edit {ticketRef}", cancellationToken).ConfigureAwait(false);
         }
+        if (fields.TryGetValue("status", out var status) && status.Length > 0)
+        {
+            await TransitionAsync(ticketRef, status, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Moves the issue to the status named <paramref name="status"/>: nothing when it is there already
+    /// (GET issue?fields=status), else the transition leading to it — matched on the target status's name,
+    /// then on the transition's own name, ignoring case — from GET …/transitions, then POST …/transitions.
+    /// No such transition from the current status is an error naming the ones there are.
+    /// </summary>
+    public async Task TransitionAsync(string ticketRef, string status, CancellationToken ct)
+    {
+        var issue = Uri.EscapeDataString(ticketRef);
+        var (_, current) = await _http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(_api, $"issue/{issue}?fields=status")), $"read status of {ticketRef}", ct).ConfigureAwait(false);
+        using (var doc = JsonBody.TryParse(current))
+        {
+            if (doc?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("fields", out var f) &&
+                f.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.Object && s.TryGetProperty("name", out var n) &&
+                string.Equals(n.GetString(), status, StringComparison.OrdinalIgnoreCase))
+            {
+                return;
+            }
+        }
+        var (_, list) = await _http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(_api, $"issue/{issue}/transitions")), $"list transitions of {ticketRef}", ct).ConfigureAwait(false);
+        var transitions = new List<(string Id, string Name, string To)>();
+        using (var doc = JsonBody.TryParse(list))
+        {
+            if (doc?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("transitions", out var items) && items.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var t in items.EnumerateArray())
+                {
+                    var id = t.TryGetProperty("id", out var i) ? (i.ValueKind == JsonValueKind.Number ? i.GetRawText() : i.GetString()) : null;
+                    var name = t.TryGetProperty("name", out var nm) ? nm.GetString() : null;
+                    var to = t.TryGetProperty("to", out var target) && target.ValueKind == JsonValueKind.Object && target.TryGetProperty("name", out var tn) ? tn.GetString() : null;
+                    if (id is { Length: > 0 })
+                    {
+                        transitions.Add((id, name ?? "", to ?? ""));
+                    }
+                }
+            }
+        }
+        var match = transitions.FirstOrDefault(t => string.Equals(t.To, status, StringComparison.OrdinalIgnoreCase));
+        if (match.Id is null)
+        {
+            match = transitions.FirstOrDefault(t => string.Equals(t.Name, status, StringComparison.OrdinalIgnoreCase));
+        }
+        if (match.Id is null)
+        {
+            var known = transitions.Count == 0 ? "none" : string.Join(", ", transitions.Select(t => $"'{t.Name}' → '{t.To}'"));
+            throw Permanent($"{ticketRef}: no transition to status '{status}' from its current status (transitions: {known})");
+        }
+        var body = JsonBody.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartObject("transition");
+            w.WriteString("id", match.Id);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        });
+        await _http.SendAsync(() => JsonBody.Request(HttpMethod.Post, new Uri(_api, $"issue/{issue}/transitions"), body), $"transition {ticketRef} to {status}", ct).ConfigureAwait(false);
     }
 
     private static void WriteEditable(Utf8JsonWriter w, IReadOnlyDictionary<string, string> fields, string? extraLabel = null)
@@ -117,6 +187,34 @@ public sealed class JiraTicketAction : ITicketAction
             w.WriteStartObject("priority");
             w.WriteString("name", priority);
             w.WriteEndObject();
+        }
+        if (fields.TryGetValue("assignee", out var assignee))
+        {
+            // Jira Server/Data Center names users; Jira Cloud takes only account ids.
+            w.WriteStartObject("assignee");
+            if (assignee.StartsWith(AccountIdPrefix, StringComparison.Ordinal))
+            {
+                w.WriteString("accountId", assignee[AccountIdPrefix.Length..]);
+            }
+            else
+            {
+                w.WriteString("name", assignee);
+            }
+            w.WriteEndObject();
+        }
+        foreach (var (name, value) in fields.Where(f => CustomField().IsMatch(f.Key)).OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            // customfield_N is a text field's string; customfield_N.value an option of a select list ({"value": …}).
+            if (name.EndsWith(".value", StringComparison.Ordinal))
+            {
+                w.WriteStartObject(name[..^6]);
+                w.WriteString("value", value);
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteString(name, value);
+            }
         }
         if (fields.TryGetValue("labels", out var labels) || extraLabel is not null)
         {
@@ -136,12 +234,16 @@ public sealed class JiraTicketAction : ITicketAction
 
     private void Check(IReadOnlyDictionary<string, string> fields, HashSet<string> allowed)
     {
-        var unknown = JsonBody.UnknownFields(fields.Keys, allowed.Contains);
+        var unknown = JsonBody.UnknownFields(fields.Keys, n => allowed.Contains(n) || CustomField().IsMatch(n));
         if (unknown.Length > 0)
         {
-            throw Permanent($"unknown Jira field(s) {unknown}; use {string.Join(", ", allowed)}");
+            throw Permanent($"unknown Jira field(s) {unknown}; use {string.Join(", ", allowed)}, customfield_<id> or customfield_<id>.value");
         }
     }
+
+    /// <summary>A Jira custom field id as the REST API names it, optionally <c>.value</c> for a select list option.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^customfield_[0-9]+(\.value)?$")]
+    internal static partial System.Text.RegularExpressions.Regex CustomField();
 
     private TicketActionException Permanent(string message) => new($"{Name}: {message}", transient: false, attempts: 0);
 }

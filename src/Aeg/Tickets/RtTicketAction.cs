@@ -78,7 +78,11 @@ public sealed partial class RtTicketAction : ITicketAction
         using var doc = JsonBody.TryParse(response);
         if (doc?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("id", out var id))
         {
-            return new TicketResult(id.ValueKind == JsonValueKind.Number ? id.GetRawText() : id.GetString() ?? "");
+            var ticketRef = id.ValueKind == JsonValueKind.Number ? id.GetRawText() : id.GetString() ?? "";
+            var unstored = customFields.Count > 0 && int.TryParse(ticketRef, NumberStyles.None, CultureInfo.InvariantCulture, out var created)
+                ? await ReadBackAsync(created, customFields, cancellationToken).ConfigureAwait(false)
+                : [];
+            return new TicketResult(ticketRef) { Unstored = unstored };
         }
         throw Permanent($"create ticket: the answer has no ticket id: {_http.Scrubber.Scrub(response)}");
     }
@@ -109,7 +113,11 @@ public sealed partial class RtTicketAction : ITicketAction
 
     private static string TicketSql(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal);
 
-    public async Task UpdateAsync(string ticketRef, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken)
+    public async Task UpdateAsync(string ticketRef, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken) =>
+        await UpdateCheckedAsync(ticketRef, fields, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The update, then the custom fields read back: RT answers 200 to a value it cannot store (a host name in an IP address field).</summary>
+    public async Task<IReadOnlyList<UnstoredField>> UpdateCheckedAsync(string ticketRef, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken)
     {
         CheckNames(fields, UpdateFields);
         if (!int.TryParse(ticketRef, NumberStyles.None, CultureInfo.InvariantCulture, out var ticketId))
@@ -160,6 +168,56 @@ public sealed partial class RtTicketAction : ITicketAction
             var (_, response) = await _http.SendAsync(() => JsonBody.Request(HttpMethod.Put, new Uri(_api, $"ticket/{ticketId}"), body), $"update ticket {ticketId}", cancellationToken).ConfigureAwait(false);
             CheckMessages(response, $"update ticket {ticketId}", fields.Values);
         }
+        return customFields.Count > 0 ? await ReadBackAsync(ticketId, customFields, cancellationToken).ConfigureAwait(false) : [];
+    }
+
+    /// <summary>
+    /// The custom fields whose value the ticket does not hold after a 2xx create or update (REST2 <c>GET /ticket/{id}</c>,
+    /// <c>CustomFields[].values</c>). The ticket exists by now, so a failed read is reported as such, never thrown:
+    /// the job must not fail (and create again) over a check.
+    /// </summary>
+    private async Task<IReadOnlyList<UnstoredField>> ReadBackAsync(int ticketId, List<KeyValuePair<string, string>> sent, CancellationToken ct)
+    {
+        string body;
+        try
+        {
+            var uri = new Uri(_api, $"ticket/{ticketId}");
+            (_, body) = await _http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), $"read back ticket {ticketId}", ct).ConfigureAwait(false);
+        }
+        catch (TicketActionException ex)
+        {
+            return [.. sent.Select(cf => new UnstoredField("CF." + cf.Key, cf.Value, $"(not read back: {ex.Message})"))];
+        }
+        var stored = StoredCustomFields(body);
+        return [.. sent.Where(cf => cf.Value.Trim().Length > 0 && !(stored.TryGetValue(cf.Key, out var values) && values.Any(v => SameValue(v, cf.Value))))
+            .Select(cf => new UnstoredField("CF." + cf.Key, cf.Value, stored.TryGetValue(cf.Key, out var values) && values.Count > 0 ? string.Join(", ", values) : "(empty)"))];
+    }
+
+    private static Dictionary<string, List<string>> StoredCustomFields(string body)
+    {
+        var result = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        using var doc = JsonBody.TryParse(body);
+        if (doc?.RootElement is { ValueKind: JsonValueKind.Object } root &&
+            root.TryGetProperty("CustomFields", out var list) && list.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var cf in list.EnumerateArray())
+            {
+                if (cf.ValueKind == JsonValueKind.Object && cf.TryGetProperty("name", out var name) && name.GetString() is { } n &&
+                    cf.TryGetProperty("values", out var values) && values.ValueKind == JsonValueKind.Array)
+                {
+                    result[n] = [.. values.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!)];
+                }
+            }
+        }
+        return result;
+    }
+
+    // RT normalises some values (IP addresses, blanks), so an equal address or a trimmed match counts as stored.
+    private static bool SameValue(string stored, string sent)
+    {
+        var (a, b) = (stored.Trim(), sent.Trim());
+        return string.Equals(a, b, StringComparison.Ordinal) ||
+            (System.Net.IPAddress.TryParse(a, out var x) && System.Net.IPAddress.TryParse(b, out var y) && x.Equals(y));
     }
 
     private async Task<HashSet<string>> QueueCustomFieldsAsync(string queue, CancellationToken ct)

@@ -1,3 +1,4 @@
+using Aeg.Configuration;
 using System.Threading.Channels;
 using Microsoft.Data.Sqlite;
 using Serilog;
@@ -271,6 +272,7 @@ public sealed class TicketDispatcher
                 var result = await action.CreateAsync(work.OnCreate, idempotencyKey, cancellationToken).ConfigureAwait(false);
                 completed = Complete(job, DispatchOutcome.Created, result.TicketRef);
                 _log.Information("Rule {Rule}: created ticket {Ticket} in {Target} for key {Key}", work.RuleName, result.TicketRef, work.Target, work.DedupeKey);
+                WarnUnstored(work, result.TicketRef, result.Unstored);
                 return (DispatchOutcome.Created, null);
             }
             operation = "update";
@@ -282,9 +284,10 @@ public sealed class TicketDispatcher
                 return (DispatchOutcome.Skipped, null);
             }
             _log.Debug("Rule {Rule}: updating ticket {Ticket} in {Target}", work.RuleName, existing.TicketRef, work.Target);
-            await action.UpdateAsync(existing.TicketRef, work.OnUpdate, cancellationToken).ConfigureAwait(false);
+            var unstored = await action.UpdateCheckedAsync(existing.TicketRef, work.OnUpdate, cancellationToken).ConfigureAwait(false);
             completed = Complete(job, DispatchOutcome.Updated, existing.TicketRef);
             _log.Information("Rule {Rule}: updated ticket {Ticket} in {Target} for key {Key}", work.RuleName, existing.TicketRef, work.Target, work.DedupeKey);
+            WarnUnstored(work, existing.TicketRef, unstored);
             return (DispatchOutcome.Updated, null);
         }
         catch (TicketActionException ex)
@@ -314,6 +317,16 @@ public sealed class TicketDispatcher
                 Outbox.Keys.Release(work.Target, work.DedupeKey);
             }
             _wake.Release();
+        }
+    }
+
+    // The ticket is made and the job done; what the system silently dropped is said once, with rule and key.
+    private void WarnUnstored(TicketWork work, string ticketRef, IReadOnlyList<UnstoredField> unstored)
+    {
+        foreach (var field in unstored)
+        {
+            _log.Warning("Rule {Rule}: key {Key}: ticket {Ticket} in {Target} did not store field {Field}: sent {Sent}, the ticket holds {Stored}",
+                work.RuleName, work.DedupeKey, ticketRef, work.Target, field.Field, field.Sent, field.Stored);
         }
     }
 

@@ -1,3 +1,4 @@
+using Aeg.Configuration;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;

@@ -41,42 +41,35 @@ public static class TicketSecrets
         return new TicketCredential(auth, system.User, secret);
     }
 
+    /// <summary>
+    /// The system's address: <c>url</c>, or the secret one from <c>urlEnv</c>/<c>urlFile</c>. Either way its parts that
+    /// can carry a credential (user info, query; for a secret address all of it) are added to <see cref="SecretRegistry.Shared"/>.
+    /// Throws <see cref="ConfigException"/> naming the key and the reason (unset, missing, empty, not an address), never the value.
+    /// </summary>
+    public static Uri ResolveUrl(string name, TicketSystemOptions system, string configFile)
+    {
+        var key = $"tickets.systems.{name}";
+        var source = system.SecretUrl(key);
+        if (!source.IsSet)
+        {
+            SecretRegistry.Shared.AddUrl(system.Url, wholeUrlIsSecret: false);
+            return new Uri(system.Url);
+        }
+        var url = Secrets.ReadRequired(source, configFile);
+        SecretRegistry.Shared.AddUrl(url, wholeUrlIsSecret: true);
+        var from = source.Env is { Length: > 0 } env ? $"environment variable {env}" : $"file {source.File}";
+        if (TicketSystemOptions.CheckUrl(url, system.Type) is { } problem)
+        {
+            throw new ConfigException(configFile, source.Env is { Length: > 0 } ? source.EnvKey : source.FileKey, $"the address in {from} {problem}");
+        }
+        return new Uri(url);
+    }
+
     /// <summary>Warnings for secret files that group or other users can read.</summary>
     public static IEnumerable<string> PermissionWarnings(TicketsOptions tickets) =>
         from s in tickets.Systems
-        from file in new[] { s.Value.TokenFile, s.Value.PasswordFile }
+        from file in new[] { s.Value.TokenFile, s.Value.PasswordFile, s.Value.UrlFile }
         let warning = Secrets.PermissionWarning(file, $"tickets.systems.{s.Key}: secret file")
         where warning is not null
         select warning;
-}
-
-/// <summary>Replaces every configured secret (in any of its forms) in a text with <c>***</c> before it is logged or stored.</summary>
-public sealed class SecretScrubber
-{
-    private readonly string[] _secrets;
-
-    public SecretScrubber(IEnumerable<string> secrets) =>
-        // Longest first, so a secret that contains another is replaced whole.
-        _secrets = secrets.Where(s => s.Length >= 3).Distinct(StringComparer.Ordinal).OrderByDescending(s => s.Length).ToArray();
-
-    /// <summary>A scrubber that knows no secrets.</summary>
-    public static SecretScrubber None { get; } = new([]);
-
-    /// <summary>A request address fit for a log: scheme, host, port and path; no user info, no query (either can carry a credential).</summary>
-    public static string Url(Uri? uri, SecretScrubber scrubber) =>
-        uri is null ? "" : scrubber.Scrub(uri.IsAbsoluteUri ? uri.GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped) : uri.OriginalString.Split('?')[0]);
-
-    /// <summary>The text with every known secret replaced by <c>***</c>.</summary>
-    public string Scrub(string? text)
-    {
-        if (string.IsNullOrEmpty(text))
-        {
-            return text ?? "";
-        }
-        foreach (var secret in _secrets)
-        {
-            text = text.Replace(secret, "***", StringComparison.Ordinal);
-        }
-        return text;
-    }
 }

@@ -1,3 +1,4 @@
+using Aeg.Configuration;
 using Serilog;
 
 namespace Aeg.Tickets;
@@ -24,7 +25,13 @@ public sealed class TicketSystems : IDisposable
     public static TicketSystems Create(TicketsOptions options, string configFile, ILogger log, TicketCounters counters)
     {
         var credentials = options.Systems.ToDictionary(s => s.Key, s => TicketSecrets.Resolve(s.Key, s.Value, configFile), StringComparer.Ordinal);
-        var scrubber = new SecretScrubber(credentials.Values.SelectMany(c => c.SecretForms()));
+        var urls = options.Systems.ToDictionary(s => s.Key, s => TicketSecrets.ResolveUrl(s.Key, s.Value, configFile), StringComparer.Ordinal);
+        // The process's one registry knows every secret read (credentials, URLs, the database password…).
+        foreach (var form in credentials.Values.SelectMany(c => c.SecretForms()))
+        {
+            SecretRegistry.Shared.Add(form);
+        }
+        var scrubber = SecretRegistry.Shared.Scrubber;
         foreach (var warning in TicketSecrets.PermissionWarnings(options))
         {
             log.Warning("{Warning}", warning);
@@ -36,7 +43,7 @@ public sealed class TicketSystems : IDisposable
             var credential = credentials[name];
             var http = new TicketHttp(name, system, credential, scrubber, log, counters);
             clients.Add(http);
-            var url = new Uri(system.Url);
+            var url = urls[name];
             actions[name] = system.Type switch
             {
                 TicketSystemType.Rt => new RtTicketAction(http, url),

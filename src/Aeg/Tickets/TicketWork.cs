@@ -15,7 +15,8 @@ namespace Aeg.Tickets;
 /// Field names are those of the target system's action: for Request Tracker <c>Queue</c>,
 /// <c>Subject</c>, <c>Requestor</c>, <c>Priority</c>, <c>Content</c>, <c>Status</c>, <c>Comment</c>,
 /// <c>Correspond</c> and <c>CF.&lt;name&gt;</c> for custom fields; for Jira <c>project</c>,
-/// <c>issuetype</c>, <c>summary</c>, <c>description</c>, <c>comment</c>; for ExtraHop
+/// <c>issuetype</c>, <c>summary</c>, <c>description</c>, <c>comment</c>, <c>priority</c>, <c>labels</c>, <c>assignee</c>,
+/// <c>status</c>, <c>customfield_N</c>; for ExtraHop
 /// <c>detectionId</c>, <c>ticket_id</c>, <c>status</c>, <c>assignee</c>, <c>resolution</c>; for a
 /// webhook, any names (they become the JSON body's properties). Values are plain text: each
 /// action encodes them for its wire format (JSON), so no event content can inject fields.

@@ -78,6 +78,10 @@ public sealed class TicketsOptions
             {
                 system.PasswordFile = Path.GetFullPath(pw, baseDir);
             }
+            if (system?.UrlFile is { Length: > 0 } u)
+            {
+                system.UrlFile = Path.GetFullPath(u, baseDir);
+            }
         }
     }
 
@@ -135,6 +139,10 @@ public sealed class TicketSystemOptions
     public TicketSystemType Type { get; set; }
     /// <summary>Base address: RT's web root (REST2 is below /REST/2.0/), Jira's base, ExtraHop appliance, or the webhook's full URL.</summary>
     public string Url { get; set; } = "";
+    /// <summary>Environment variable holding the whole address, for targets whose URL is the secret (a Slack or Teams webhook). Instead of url.</summary>
+    public string? UrlEnv { get; set; }
+    /// <summary>File whose first line is the whole address (see <see cref="UrlEnv"/>). Instead of url.</summary>
+    public string? UrlFile { get; set; }
     public TicketAuth Auth { get; set; } = TicketAuth.Default;
     /// <summary>User name for basic auth.</summary>
     public string? User { get; set; }
@@ -149,6 +157,23 @@ public sealed class TicketSystemOptions
     /// <summary>Time limit of one HTTP attempt.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
     public RetryOptions Retry { get; set; } = new();
+
+    /// <summary>Why <paramref name="url"/> cannot be a ticket system's address, or null; never echoes the address (it may hold a credential).</summary>
+    public static string? CheckUrl(string url, TicketSystemType type)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            return "must be an absolute http:// or https:// address";
+        }
+        if (uri.UserInfo.Length > 0)
+        {
+            return "must not contain credentials (user:password@); use user with passwordEnv/passwordFile or tokenEnv/tokenFile";
+        }
+        // RT, Jira and ExtraHop URLs are bases that API paths are appended to: a query would be lost (or garble the path).
+        return type != TicketSystemType.Webhook && uri.Query.Length > 0
+            ? $"must not have a query string: {type.ToString().ToLowerInvariant()} requests go to paths below this base address (only a webhook's address is used as is)"
+            : null;
+    }
 
     /// <summary>The effective auth: <see cref="Auth"/>, or the type's default.</summary>
     public TicketAuth EffectiveAuth => Auth != TicketAuth.Default ? Auth : Type switch
@@ -170,19 +195,25 @@ public sealed class TicketSystemOptions
     /// <summary>Where the token, API key or HMAC secret comes from, keys under <paramref name="key"/>.</summary>
     public SecretSource Token(string key) => new(TokenEnv, TokenFile, $"{key}.tokenEnv", $"{key}.tokenFile");
 
+    /// <summary>Where a secret address comes from (urlEnv/urlFile), keys under <paramref name="key"/>.</summary>
+    public SecretSource SecretUrl(string key) => new(UrlEnv, UrlFile, $"{key}.urlEnv", $"{key}.urlFile");
+
     /// <summary>Where the basic-auth password comes from, keys under <paramref name="key"/>.</summary>
     public SecretSource Password(string key) => new(PasswordEnv, PasswordFile, $"{key}.passwordEnv", $"{key}.passwordFile");
 
     public IEnumerable<ConfigProblem> Validate(string key)
     {
-        if (!Uri.TryCreate(Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        var secretUrl = SecretUrl(key);
+        var sources = (string.IsNullOrEmpty(Url) ? 0 : 1) + (UrlEnv is { Length: > 0 } ? 1 : 0) + (UrlFile is { Length: > 0 } ? 1 : 0);
+        if (sources != 1)
         {
-            yield return new ConfigProblem($"{key}.url", "must be an absolute http:// or https:// address");
+            yield return new ConfigProblem($"{key}.url", sources == 0
+                ? "is required (or urlEnv/urlFile when the address itself is the secret)"
+                : "set one of url, urlEnv and urlFile");
         }
-        else if (uri.UserInfo.Length > 0)
+        else if (!secretUrl.IsSet && CheckUrl(Url, Type) is { } problem)
         {
-            // Never echo the URL: it holds a credential.
-            yield return new ConfigProblem($"{key}.url", "must not contain credentials; use user with passwordEnv/passwordFile or tokenEnv/tokenFile");
+            yield return new ConfigProblem($"{key}.url", problem);
         }
         var auth = EffectiveAuth;
         if (!AllowedAuth[Type].Contains(auth))

@@ -1,3 +1,4 @@
+using Aeg.Configuration;
 using Aeg.IntegrationTests.Infrastructure;
 using Aeg.Tickets;
 using Xunit;

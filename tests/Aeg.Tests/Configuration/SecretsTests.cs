@@ -47,7 +47,7 @@ public sealed class SecretsTests : IDisposable
         var missing = Assert.Throws<ConfigException>(() => Secrets.ReadOptional(Source(file: "nowhere/token"), ConfigFile));
 
         Assert.Equal((ConfigFile, "x.tokenFile"), (missing.File, Assert.Single(missing.Problems).Key));
-        Assert.Equal("cannot read nowhere/token: DirectoryNotFoundException", missing.Problems[0].Reason);
+        Assert.Equal("cannot read nowhere/token: no such file", missing.Problems[0].Reason);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Aeg.Configuration;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;

@@ -33,11 +33,14 @@ internal sealed class RuleTestFiles : IDisposable
           listeners: [{"{"} protocol: tcp, address: 127.0.0.1, port: 0 {"}"}]
         """);
 
+    /// <summary>Keys outside the CEF dictionary that the matcher tests' events carry (as <c>rules.extensionKeys</c> would list them).</summary>
+    public static readonly string[] TestKeys = ["cs10", "k", "empty"];
+
     /// <summary>Compiles one rule file's text.</summary>
     public static IReadOnlyList<Rule> Compile(string yaml)
     {
         using var files = new RuleTestFiles();
-        return RuleLoader.Load(files.Write("rules.yaml", yaml), Targets);
+        return RuleLoader.Load(files.Write("rules.yaml", yaml), Targets, TestKeys);
     }
 
     /// <summary>A matcher for one rule with the given conditions (YAML flow mappings, one per line).</summary>

@@ -1,3 +1,4 @@
+using Aeg.Configuration;
 using System.CommandLine;
 using System.Text.Json;
 using System.Threading.Channels;

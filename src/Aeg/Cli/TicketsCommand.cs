@@ -12,7 +12,10 @@ internal static class TicketsCommand
 {
     public static Command Create()
     {
-        var command = new Command("tickets", "Ticket dedupe store, outbox and dead letters.");
+        var command = new Command("tickets", "Ticket dedupe store, outbox and dead letters; tickets from ESM events (create).");
+        // `aeg ticket create …` reads better in an ESM rule action.
+        command.Aliases.Add("ticket");
+        command.Subcommands.Add(TicketCreateCommand.Create());
         command.Subcommands.Add(List());
         command.Subcommands.Add(Retry());
         return command;

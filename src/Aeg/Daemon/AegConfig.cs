@@ -36,6 +36,7 @@ public static class AegConfig
         options.Listen.Listeners.ForEach(l => l?.ResolvePaths(baseDir));
         options.Tickets.ResolvePaths(baseDir);
         options.Rules.Path = Resolve(options.Rules.Path, baseDir);
+        (options.Esm ??= new()).ResolvePaths(baseDir);
         options.Http.ResolvePaths(baseDir);
         options.Logging.Directory = Resolve(options.Logging.Directory, baseDir);
         options.Analytics.ResolvePaths(baseDir);
@@ -59,6 +60,7 @@ public static class AegConfig
             .. o.Listen.Validate("listen"),
             .. o.Tickets.Validate("tickets"),
             .. o.Rules.Validate("rules"),
+            .. (o.Esm ?? new()).Validate("esm"),
             .. o.Http.Validate("http"),
             .. o.Logging.Validate("logging"),
             .. o.Analytics.Validate("analytics"),

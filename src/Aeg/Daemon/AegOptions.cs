@@ -1,5 +1,6 @@
 using Aeg.Analytics;
 using Aeg.Configuration;
+using Aeg.Esm;
 using Aeg.Ha;
 using Aeg.HttpEndpoint;
 using Aeg.Listener;
@@ -24,6 +25,8 @@ public sealed class AegOptions
     /// <summary>Ticket systems, dead letters and the dispatcher; see docs/tickets.md.</summary>
     public TicketsOptions Tickets { get; set; } = new();
     public RulesOptions Rules { get; set; } = new();
+    /// <summary>The ESM Service Layer: full events for <c>enrich: esm</c> rules and <c>aeg ticket create</c>; see docs/esm.md.</summary>
+    public EsmOptions Esm { get; set; } = new();
     /// <summary>The /metrics, /healthz and /readyz endpoint; see docs/http.md.</summary>
     public HttpOptions Http { get; set; } = new();
     /// <summary>Analyst metrics: which stages and flags mean responded, reviewed, closed; see docs/metrics.md.</summary>

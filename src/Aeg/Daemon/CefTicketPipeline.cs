@@ -1,4 +1,5 @@
 using Aeg.Configuration;
+using Aeg.Esm;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Tickets;
@@ -17,6 +18,7 @@ public sealed class CefTicketPipeline : IAsyncDisposable
     private readonly CancellationTokenSource _shutdown = new();
     private Task? _dispatch;
     private bool _stopped;
+    private EsmClient? _esm;
 
     private CefTicketPipeline(IReadOnlyList<Rule> rules, BoundedTicketQueue queue, CefRuleHandler handler, TicketService tickets,
         ListenerHost listeners, ILogger log)
@@ -54,15 +56,22 @@ public sealed class CefTicketPipeline : IAsyncDisposable
         }
         var queue = new BoundedTicketQueue(options.Tickets.Queue ?? new(), log);
         var handler = new CefRuleHandler(new RuleMatcher(rules), queue, options.Rules.MissingValue, log);
-        var tickets = TicketService.Create(options.Tickets, options.State.Directory, configFile, log);
+        var esm = EsmEnrichment.Create(rules, options.Esm, options.Rules.MissingValue, configFile, log);
+        TicketService? tickets = null;
         try
         {
+            tickets = TicketService.Create(options.Tickets, options.State.Directory, configFile, log);
+            tickets.Dispatcher.Enricher = esm.Enricher;
             var received = observe is null ? handler : observe(handler);
-            return new CefTicketPipeline(rules, queue, handler, tickets, new ListenerHost(options.Listen, received, log), log);
+            return new CefTicketPipeline(rules, queue, handler, tickets, new ListenerHost(options.Listen, received, log), log) { _esm = esm.Client };
         }
         catch
         {
-            tickets.Dispose();
+            tickets?.Dispose();
+            if (esm.Client is not null)
+            {
+                esm.Client.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
             throw;
         }
     }
@@ -110,6 +119,10 @@ public sealed class CefTicketPipeline : IAsyncDisposable
     {
         await StopAsync().ConfigureAwait(false);
         Tickets.Dispose();
+        if (_esm is not null)
+        {
+            await _esm.DisposeAsync().ConfigureAwait(false);
+        }
         _shutdown.Dispose();
     }
 }

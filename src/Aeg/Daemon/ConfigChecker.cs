@@ -1,4 +1,5 @@
 using Aeg.Configuration;
+using Aeg.Esm;
 using Aeg.Rules;
 using Aeg.Tickets;
 
@@ -60,6 +61,14 @@ public static class ConfigChecker
                 Collect(findings, () => TicketSecrets.ResolveUrl(name, system, configPath));
             }
         }
+        if (options.Esm is { IsConfigured: true } esm)
+        {
+            Collect(findings, () => Secrets.ReadRequired(esm.Password("esm"), configPath));
+            if (EsmService.PermissionWarning(esm) is { } esmWarning)
+            {
+                findings.Add(new ConfigFinding(configPath, "esm.passwordFile", esmWarning, IsWarning: true));
+            }
+        }
         findings.AddRange(TicketSecrets.PermissionWarnings(options.Tickets).Select(w => new ConfigFinding(configPath, "tickets.systems", w, IsWarning: true)));
         summary = $"config {configPath}; mappings {AegConfig.MappingsSource(options)} ({mappings}); rules: {rules}";
         return findings;
@@ -98,6 +107,10 @@ public static class ConfigChecker
             var problems = new List<ConfigProblem>();
             foreach (var (rule, index) in RuleLoader.Compile(model, file, options.Tickets.TargetKinds(), problems, options.Rules.ExtensionKeys))
             {
+                if (rule.Enrichment is not null && options.Esm is not { IsConfigured: true })
+                {
+                    problems.Add(new ConfigProblem($"rules[{index}].enrich", "'esm' needs the ESM Service Layer: set esm.url, esm.user and the password in the config"));
+                }
                 if (!names.TryAdd(rule.Name, file))
                 {
                     problems.Add(new ConfigProblem($"rules[{index}].name", $"'{rule.Name}' is already the name of a rule in {names[rule.Name]}"));

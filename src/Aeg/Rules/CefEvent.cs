@@ -18,6 +18,9 @@ public sealed class CefEvent
     /// <summary>The frame as received (syslog header included), decoded as UTF-8.</summary>
     public string Raw { get; }
     public string? SyslogHost { get; private set; }
+    /// <summary>The full ESM event fetched for an <c>enrich: esm</c> rule (set by the ticket worker), or null.</summary>
+    public IEventEnrichment? Enrichment { get; set; }
+
     /// <summary>False when the frame is not valid CEF (then only <see cref="Raw"/> is known).</summary>
     public bool IsValid { get; private set; }
 
@@ -61,8 +64,19 @@ public sealed class CefEvent
         FieldKind.Label => _labelKeys.TryGetValue(field.Name, out var key) && _extensions.TryGetValue(key, out var v) ? NonEmpty(v) : null,
         FieldKind.SyslogHost => SyslogHost,
         FieldKind.Raw => Raw,
+        FieldKind.Esm => NonEmpty(Enrichment?.Get(field.Name)),
         _ => null,
     };
 
+    /// <summary>Builds the event from an already-parsed string (a job read back from the outbox).</summary>
+    public static CefEvent Parse(string frame) => Parse(Encoding.UTF8.GetBytes(frame));
+
     private static string? NonEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+}
+
+/// <summary>Fields fetched from elsewhere for a matched event (the full ESM event), read by path.</summary>
+public interface IEventEnrichment
+{
+    /// <summary>The value at <paramref name="path"/> (dot-separated) as text, or null when the event has none.</summary>
+    string? Get(string path);
 }

@@ -102,18 +102,23 @@ public sealed class CefRuleHandler(RuleMatcher matcher, ITicketQueue queue, stri
     }
 
     /// <summary>The ticket work of a matched rule: one item per action.</summary>
-    public static IEnumerable<TicketWork> Render(Rule rule, CefEvent cefEvent, string missingValue, DateTimeOffset receivedAt)
+    /// <remarks>
+    /// For an <c>enrich: esm</c> rule the listener renders <c>{{esm.…}}</c> as missing: the ticket worker fetches the
+    /// ESM event and renders the job again before sending it (off the receive path).
+    /// </remarks>
+    public static IEnumerable<TicketWork> Render(Rule rule, CefEvent cefEvent, string missingValue, DateTimeOffset receivedAt, string? esmMissingValue = null)
     {
         var key = rule.Dedupe.Render(cefEvent, missingValue);
         foreach (var action in rule.Actions)
         {
             yield return new TicketWork(rule.Name, action.Target, key,
-                RenderFields(action.Create, cefEvent, missingValue), RenderFields(action.Update, cefEvent, missingValue),
+                RenderFields(action.Create, cefEvent, missingValue, esmMissingValue), RenderFields(action.Update, cefEvent, missingValue, esmMissingValue),
                 cefEvent.Raw, receivedAt);
         }
     }
 
-    private static Dictionary<string, string>? RenderFields(IReadOnlyList<KeyValuePair<string, TicketTemplate>>? fields, CefEvent cefEvent, string missingValue)
+    private static Dictionary<string, string>? RenderFields(IReadOnlyList<KeyValuePair<string, TicketTemplate>>? fields, CefEvent cefEvent, string missingValue,
+        string? esmMissingValue)
     {
         if (fields is null)
         {
@@ -122,7 +127,7 @@ public sealed class CefRuleHandler(RuleMatcher matcher, ITicketQueue queue, stri
         var result = new Dictionary<string, string>(fields.Count, StringComparer.Ordinal);
         foreach (var (name, template) in fields)
         {
-            result[name] = template.Render(cefEvent, missingValue);
+            result[name] = template.Render(cefEvent, missingValue, esmMissingValue);
         }
         return result;
     }

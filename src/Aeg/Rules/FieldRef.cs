@@ -17,6 +17,8 @@ public enum FieldKind : byte
     SyslogHost,
     /// <summary>The whole frame as received (templates only).</summary>
     Raw,
+    /// <summary>A path into the full ESM event fetched for the rule (<c>esm.originalAgent.zone.uri</c>; templates of <c>enrich: esm</c> rules only).</summary>
+    Esm,
 }
 
 /// <summary>A parsed field reference such as <c>deviceVendor</c>, <c>src</c>, <c>label:stage</c> or <c>syslog.host</c>.</summary>
@@ -38,7 +40,12 @@ public sealed partial class FieldRef
     public byte[] NameUtf8 { get; }
 
     /// <summary>The reference as written in a template, for messages.</summary>
-    public override string ToString() => Kind == FieldKind.Label ? "label:" + Name : Name;
+    public override string ToString() => Kind switch
+    {
+        FieldKind.Label => "label:" + Name,
+        FieldKind.Esm => "esm." + Name,
+        _ => Name,
+    };
 
     /// <summary>Names that mean a header field rather than an extension key.</summary>
     public static IReadOnlyList<string> HeaderNames { get; } =
@@ -65,6 +72,21 @@ public sealed partial class FieldRef
             }
             reason = "'raw' (the whole event) can be used in templates, not in conditions";
             return null;
+        }
+        if (text.StartsWith("esm.", StringComparison.Ordinal))
+        {
+            var path = text[4..];
+            if (!allowRaw)
+            {
+                reason = $"'{text}' reads the ESM event, which is fetched after matching: use it in templates of an 'enrich: esm' rule, not in conditions";
+                return null;
+            }
+            if (!EsmPath().IsMatch(path))
+            {
+                reason = $"'{text}' is not an ESM event path (names of letters, digits and _, or list indexes, joined by dots: esm.originalAgent.zone.uri)";
+                return null;
+            }
+            return new FieldRef(FieldKind.Esm, default, path);
         }
         if (text.StartsWith("syslog.", StringComparison.Ordinal))
         {
@@ -102,6 +124,9 @@ public sealed partial class FieldRef
         }
         return -1;
     }
+
+    [GeneratedRegex(@"^(?:[A-Za-z_][A-Za-z0-9_]{0,127}|[0-9]{1,6})(?:\.(?:[A-Za-z_][A-Za-z0-9_]{0,127}|[0-9]{1,6})){0,31}$")]
+    private static partial Regex EsmPath();
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.,\[\]]{0,127}$")]
     private static partial Regex ExtensionKey();

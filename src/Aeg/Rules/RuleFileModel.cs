@@ -15,6 +15,10 @@ public sealed class RuleModel
     public List<ConditionModel>? When { get; set; }
     public string? Dedupe { get; set; }
     public List<ActionModel>? Actions { get; set; }
+    /// <summary><c>esm</c>: fetch the full ESM event before rendering (templates may then use <c>{{esm.path}}</c>).</summary>
+    public string? Enrich { get; set; }
+    /// <summary>The CEF keys that may carry the ESM event id, first with a number wins (default: eventId, externalId).</summary>
+    public List<string>? EventIdFields { get; set; }
 }
 
 /// <summary>A condition as written: one of <c>field</c>/<c>label</c> and exactly one operator.</summary>

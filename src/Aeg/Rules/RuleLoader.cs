@@ -124,6 +124,10 @@ public static class RuleLoader
             {
                 problems.Add(new ConfigProblem(key + ".dedupe", "has no {{variable}}: every event would share one ticket"));
             }
+            else if (t.ReadsEsm)
+            {
+                problems.Add(new ConfigProblem(key + ".dedupe", "must not read {{esm.…}}: the key is computed when the event arrives, before the ESM event is fetched (use {{eventId}})"));
+            }
             else if (keys.Template(t, key + ".dedupe"))
             {
                 dedupe = t;
@@ -155,12 +159,54 @@ public static class RuleLoader
                 }
             }
 
+            var enrichment = CompileEnrichment(m, key, actions, problems);
+
             if (problems.Count == before)
             {
-                result.Add((new Rule(m.Name!, file, [.. conditions], dedupe!, [.. actions]), i));
+                result.Add((new Rule(m.Name!, file, [.. conditions], dedupe!, [.. actions], enrichment), i));
             }
         }
         return result;
+    }
+
+    private static RuleEnrichment? CompileEnrichment(RuleModel m, string key, List<RuleAction> actions, List<ConfigProblem> problems)
+    {
+        var readsEsm = actions.SelectMany(a => (a.Create ?? []).Concat(a.Update ?? [])).Any(f => f.Value.ReadsEsm);
+        if (m.Enrich is null)
+        {
+            if (readsEsm)
+            {
+                problems.Add(new ConfigProblem(key + ".enrich", "templates read {{esm.…}}: add 'enrich: esm' so the ticket worker fetches the ESM event"));
+            }
+            if (m.EventIdFields is not null)
+            {
+                problems.Add(new ConfigProblem(key + ".eventIdFields", "only applies with 'enrich: esm'"));
+            }
+            return null;
+        }
+        if (m.Enrich != "esm")
+        {
+            problems.Add(new ConfigProblem(key + ".enrich", $"'{m.Enrich}' is not a source; the only one is 'esm' (the ESM Service Layer, config section esm:)"));
+            return null;
+        }
+        var fields = new List<FieldRef>();
+        var names = m.EventIdFields ?? [.. RuleEnrichment.DefaultEventIdFields];
+        if (names.Count == 0)
+        {
+            problems.Add(new ConfigProblem(key + ".eventIdFields", "needs at least one CEF key (default: eventId, externalId)"));
+        }
+        for (var f = 0; f < names.Count; f++)
+        {
+            if (FieldRef.ParseField(names[f] ?? "", allowRaw: false, out var reason) is { } field)
+            {
+                fields.Add(field);
+            }
+            else
+            {
+                problems.Add(new ConfigProblem($"{key}.eventIdFields[{f}]", reason!));
+            }
+        }
+        return new RuleEnrichment(fields);
     }
 
     private static RuleCondition? CompileCondition(ConditionModel? m, string key, string where, List<ConfigProblem> problems)

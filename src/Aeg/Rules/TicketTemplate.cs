@@ -103,8 +103,14 @@ public sealed class TicketTemplate
         return new Part(null, field, fallback);
     }
 
-    /// <summary>Fills the variables from <paramref name="cefEvent"/>; a missing value becomes its default or <paramref name="missingValue"/>.</summary>
-    public string Render(CefEvent cefEvent, string missingValue)
+    /// <summary>True when a variable reads the ESM event (<c>{{esm.…}}</c>).</summary>
+    public bool ReadsEsm => _parts.Any(p => p.Field?.Kind == FieldKind.Esm);
+
+    /// <summary>
+    /// Fills the variables from <paramref name="cefEvent"/>; a missing value becomes its default or <paramref name="missingValue"/>
+    /// (for <c>{{esm.…}}</c> variables <paramref name="esmMissingValue"/>, when given).
+    /// </summary>
+    public string Render(CefEvent cefEvent, string missingValue, string? esmMissingValue = null)
     {
         if (_parts.Length == 1 && _parts[0].Literal is { } only)
         {
@@ -119,7 +125,7 @@ public sealed class TicketTemplate
             }
             else
             {
-                sb.Append(cefEvent.Get(part.Field!) ?? part.Default ?? missingValue);
+                sb.Append(cefEvent.Get(part.Field!) ?? part.Default ?? (part.Field!.Kind == FieldKind.Esm ? esmMissingValue ?? missingValue : missingValue));
             }
         }
         return sb.ToString();

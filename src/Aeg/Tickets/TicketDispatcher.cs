@@ -1,5 +1,5 @@
-using Aeg.Configuration;
 using System.Threading.Channels;
+using Aeg.Configuration;
 using Microsoft.Data.Sqlite;
 using Serilog;
 
@@ -58,6 +58,12 @@ public sealed class TicketDispatcher
 
     /// <summary>How often the outbox is looked at without a wake-up (jobs from other processes, expired leases, deferred jobs).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Completes jobs before they are sent (the ESM enrichment of <c>enrich: esm</c> rules); null: jobs are sent as rendered.</summary>
+    public ITicketWorkEnricher? Enricher { get; set; }
+
+    /// <summary>Longest wait before a job whose enrichment source was unreachable runs again.</summary>
+    public TimeSpan MaxEnrichmentDelay { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Done jobs older than this are deleted at start and hourly.</summary>
     public TimeSpan KeepDone { get; init; } = TimeSpan.FromHours(24);
@@ -227,6 +233,26 @@ public sealed class TicketDispatcher
         if (!_actions.TryGetValue(work.Target, out var action))
         {
             return Fail(job, "create", null, $"no ticket system named '{work.Target}' in tickets.systems", false, 0);
+        }
+        if (Enricher is { } enricher)
+        {
+            try
+            {
+                work = await enricher.PrepareAsync(work, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TicketEnrichmentUnavailableException ex)
+            {
+                // Never dropped, never a dead letter for an outage: the job waits in the outbox (its key's later jobs behind it).
+                var delay = TimeSpan.FromSeconds(Math.Min(MaxEnrichmentDelay.TotalSeconds, Math.Pow(2, Math.Min(job.Runs, 20))));
+                Outbox.Release(job.Id, delay);
+                _log.Warning("Rule {Rule}: job {Job} for key {Key} waits {Delay} in the outbox: {Reason}", work.RuleName, job.Id, work.DedupeKey, delay, _scrubber.Scrub(ex.Message));
+                return (DispatchOutcome.Deferred, _scrubber.Scrub(ex.Message));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                Outbox.Release(job.Id, TimeSpan.Zero);
+                return (DispatchOutcome.Deferred, "shutdown while enriching");
+            }
         }
         KeyClaim claim;
         try

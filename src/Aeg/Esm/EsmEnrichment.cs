@@ -1,0 +1,34 @@
+using Aeg.Configuration;
+using Aeg.Rules;
+using Serilog;
+
+namespace Aeg.Esm;
+
+/// <summary>The ESM client and ticket-worker enricher for the rules that say <c>enrich: esm</c>; both null when none does.</summary>
+public sealed record EsmEnrichment(EsmClient? Client, EsmEnricher? Enricher)
+{
+    /// <summary>
+    /// Builds them when a rule needs them; a rule with <c>enrich: esm</c> and no <c>esm.url</c> is a
+    /// <see cref="ConfigException"/> naming the rule (it would never get its fields).
+    /// </summary>
+    public static EsmEnrichment Create(IReadOnlyList<Rule> rules, EsmOptions? options, string missingValue, string configFile, ILogger log)
+    {
+        var enriched = rules.Where(r => r.Enrichment is not null).ToList();
+        if (enriched.Count == 0)
+        {
+            return new EsmEnrichment(null, null);
+        }
+        var esm = options ?? new();
+        if (!esm.IsConfigured)
+        {
+            throw new ConfigException(configFile, "esm.url",
+                $"rule(s) {string.Join(", ", enriched.Select(r => r.Name))} say 'enrich: esm', but the ESM Service Layer is not configured");
+        }
+        var client = EsmService.CreateClient(esm, configFile, log);
+        var byName = rules.ToDictionary(r => r.Name, StringComparer.Ordinal);
+        var source = new CachedEsmEventSource(client, new EsmEventCache(esm.CacheSize, esm.CacheTtl));
+        var enricher = new EsmEnricher(source, name => byName.GetValueOrDefault(name), missingValue, esm.MissingValue, log);
+        log.Information("ESM Service Layer {Url}: {Count} rule(s) enrich their tickets with the full ESM event", new Uri(esm.Url!).GetLeftPart(UriPartial.Authority), enriched.Count);
+        return new EsmEnrichment(client, enricher);
+    }
+}

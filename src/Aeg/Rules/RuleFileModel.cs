@@ -15,6 +15,8 @@ public sealed class RuleModel
     public List<ConditionModel>? When { get; set; }
     public string? Dedupe { get; set; }
     public List<ActionModel>? Actions { get; set; }
+    /// <summary>A new event for a key whose ticket is resolved reopens it (RT, Jira) before the update.</summary>
+    public bool Reopen { get; set; }
 }
 
 /// <summary>A condition as written: one of <c>field</c>/<c>label</c> and exactly one operator.</summary>

@@ -1,8 +1,8 @@
-using Aeg.Configuration;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
+using Aeg.Configuration;
 using Aeg.Tickets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

@@ -1,5 +1,5 @@
-using Aeg.Configuration;
 using System.Threading.Channels;
+using Aeg.Configuration;
 using Microsoft.Data.Sqlite;
 using Serilog;
 

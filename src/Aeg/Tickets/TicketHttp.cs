@@ -1,7 +1,7 @@
-using Aeg.Configuration;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using Aeg.Configuration;
 using Aeg.Logging;
 using Polly;
 using Polly.Retry;

@@ -1,8 +1,8 @@
-using Aeg.Configuration;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Aeg.Configuration;
 using Aeg.Syslog;
 using Aeg.Tickets;
 using Serilog.Events;

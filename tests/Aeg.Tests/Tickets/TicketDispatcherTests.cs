@@ -1,8 +1,8 @@
-using Aeg.Configuration;
 using System.CommandLine;
 using System.Text.Json;
 using System.Threading.Channels;
 using Aeg.Cli;
+using Aeg.Configuration;
 using Aeg.Tickets;
 using Xunit;
 using static Aeg.TestKit.TicketKit;

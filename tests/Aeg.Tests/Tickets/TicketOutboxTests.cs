@@ -1,7 +1,7 @@
-using Aeg.Configuration;
 using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Threading.Channels;
+using Aeg.Configuration;
 using Aeg.Tickets;
 using Xunit;
 using static Aeg.TestKit.TicketKit;

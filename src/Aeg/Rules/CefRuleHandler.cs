@@ -111,8 +111,13 @@ public sealed class CefRuleHandler(RuleMatcher matcher, ITicketQueue queue, stri
         var key = rule.Dedupe.Render(cefEvent, missingValue);
         foreach (var action in rule.Actions)
         {
-            yield return new TicketWork(rule.Name, action.Target, key,
-                RenderFields(action.Create, cefEvent, missingValue, esmMissingValue), RenderFields(action.Update, cefEvent, missingValue, esmMissingValue),
+            var update = RenderFields(action.Update, cefEvent, missingValue, esmMissingValue);
+            if (rule.Reopen)
+            {
+                update ??= new Dictionary<string, string>(1, StringComparer.Ordinal);
+                update[TicketWork.ReopenField] = "true";
+            }
+            yield return new TicketWork(rule.Name, action.Target, key, RenderFields(action.Create, cefEvent, missingValue, esmMissingValue), update,
                 cefEvent.Raw, receivedAt);
         }
     }

@@ -2,8 +2,10 @@ namespace Aeg.Rules;
 
 /// <summary>A compiled rule: all conditions must hold; then every action gets one ticket work item.</summary>
 public sealed class Rule(string name, string sourceFile, RuleCondition[] conditions, TicketTemplate dedupe, RuleAction[] actions,
-    RuleEnrichment? enrichment = null)
+    RuleEnrichment? enrichment = null, bool reopen = false)
 {
+    /// <summary>A new event for a key whose ticket is resolved reopens it before the update (RT, Jira).</summary>
+    public bool Reopen { get; } = reopen;
     public string Name { get; } = name;
     /// <summary>The file the rule was loaded from.</summary>
     public string SourceFile { get; } = sourceFile;

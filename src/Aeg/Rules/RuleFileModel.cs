@@ -19,6 +19,8 @@ public sealed class RuleModel
     public string? Enrich { get; set; }
     /// <summary>The CEF keys that may carry the ESM event id, first with a number wins (default: eventId, externalId).</summary>
     public List<string>? EventIdFields { get; set; }
+    /// <summary>A new event for a key whose ticket is resolved reopens it (RT, Jira) before the update.</summary>
+    public bool Reopen { get; set; }
 }
 
 /// <summary>A condition as written: one of <c>field</c>/<c>label</c> and exactly one operator.</summary>

@@ -160,10 +160,16 @@ public static class RuleLoader
             }
 
             var enrichment = CompileEnrichment(m, key, actions, problems);
-
+            if (m.Reopen && targetKinds is not null)
+            {
+                foreach (var action in actions.Where(a => targetKinds.TryGetValue(a.Target, out var k) && k is not ("rt" or "jira")))
+                {
+                    problems.Add(new ConfigProblem(key + ".reopen", $"only Request Tracker and Jira tickets can be reopened; target '{action.Target}' is {targetKinds[action.Target]}"));
+                }
+            }
             if (problems.Count == before)
             {
-                result.Add((new Rule(m.Name!, file, [.. conditions], dedupe!, [.. actions], enrichment), i));
+                result.Add((new Rule(m.Name!, file, [.. conditions], dedupe!, [.. actions], enrichment, m.Reopen), i));
             }
         }
         return result;

@@ -14,6 +14,12 @@ public interface ITicketAction
     Task UpdateAsync(string ticketRef, IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Reopens the ticket when it is resolved (RT: Status open; Jira: a transition out of the done category);
+    /// true when it did. Systems without a resolved state answer false.
+    /// </summary>
+    Task<bool> ReopenIfResolvedAsync(string ticketRef, CancellationToken cancellationToken) => Task.FromResult(false);
+
+    /// <summary>
     /// <see cref="UpdateAsync"/>, then the fields the system answered 2xx to but did not store (read back where the
     /// system is known to drop values silently: RT custom fields); empty where nothing is read back.
     /// </summary>

@@ -116,6 +116,39 @@ public sealed partial class JiraTicketAction : ITicketAction
     }
 
     /// <summary>
+    /// Reopens a done issue: when its status is in the <c>done</c> status category (GET issue?fields=status,
+    /// <c>statusCategory.key</c>), posts the first transition whose target is outside that category
+    /// ("Reopen" in Jira's default workflows). False when the issue is not done; an error when no transition leaves done.
+    /// </summary>
+    public async Task<bool> ReopenIfResolvedAsync(string ticketRef, CancellationToken cancellationToken)
+    {
+        var issue = Uri.EscapeDataString(ticketRef);
+        var (_, current) = await _http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(_api, $"issue/{issue}?fields=status")), $"read status of {ticketRef}", cancellationToken).ConfigureAwait(false);
+        using (var doc = JsonBody.TryParse(current))
+        {
+            if (doc?.RootElement is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("fields", out var f) ||
+                !f.TryGetProperty("status", out var s) || s.ValueKind != JsonValueKind.Object || CategoryKey(s) != "done")
+            {
+                return false;
+            }
+        }
+        var transitions = await TransitionsAsync(ticketRef, cancellationToken).ConfigureAwait(false);
+        var reopen = transitions.FirstOrDefault(t => t.ToCategory is not null && t.ToCategory != "done");
+        if (reopen.Id is null)
+        {
+            throw Permanent($"{ticketRef} is done and no transition leads out of the done category (transitions: {Describe(transitions)})");
+        }
+        await PostTransitionAsync(ticketRef, reopen.Id, reopen.To, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private static string? CategoryKey(JsonElement status) =>
+        status.TryGetProperty("statusCategory", out var c) && c.ValueKind == JsonValueKind.Object && c.TryGetProperty("key", out var k) ? k.GetString() : null;
+
+    private static string Describe(List<(string Id, string Name, string To, string? ToCategory)> transitions) =>
+        transitions.Count == 0 ? "none" : string.Join(", ", transitions.Select(t => $"'{t.Name}' → '{t.To}'"));
+
+    /// <summary>
     /// Moves the issue to the status named <paramref name="status"/>: nothing when it is there already
     /// (GET issue?fields=status), else the transition leading to it — matched on the target status's name,
     /// then on the transition's own name, ignoring case — from GET …/transitions, then POST …/transitions.
@@ -134,24 +167,7 @@ public sealed partial class JiraTicketAction : ITicketAction
                 return;
             }
         }
-        var (_, list) = await _http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(_api, $"issue/{issue}/transitions")), $"list transitions of {ticketRef}", ct).ConfigureAwait(false);
-        var transitions = new List<(string Id, string Name, string To)>();
-        using (var doc = JsonBody.TryParse(list))
-        {
-            if (doc?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("transitions", out var items) && items.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var t in items.EnumerateArray())
-                {
-                    var id = t.TryGetProperty("id", out var i) ? (i.ValueKind == JsonValueKind.Number ? i.GetRawText() : i.GetString()) : null;
-                    var name = t.TryGetProperty("name", out var nm) ? nm.GetString() : null;
-                    var to = t.TryGetProperty("to", out var target) && target.ValueKind == JsonValueKind.Object && target.TryGetProperty("name", out var tn) ? tn.GetString() : null;
-                    if (id is { Length: > 0 })
-                    {
-                        transitions.Add((id, name ?? "", to ?? ""));
-                    }
-                }
-            }
-        }
+        var transitions = await TransitionsAsync(ticketRef, ct).ConfigureAwait(false);
         var match = transitions.FirstOrDefault(t => string.Equals(t.To, status, StringComparison.OrdinalIgnoreCase));
         if (match.Id is null)
         {
@@ -159,14 +175,42 @@ public sealed partial class JiraTicketAction : ITicketAction
         }
         if (match.Id is null)
         {
-            var known = transitions.Count == 0 ? "none" : string.Join(", ", transitions.Select(t => $"'{t.Name}' → '{t.To}'"));
-            throw Permanent($"{ticketRef}: no transition to status '{status}' from its current status (transitions: {known})");
+            throw Permanent($"{ticketRef}: no transition to status '{status}' from its current status (transitions: {Describe(transitions)})");
         }
+        await PostTransitionAsync(ticketRef, match.Id, status, ct).ConfigureAwait(false);
+    }
+
+    private async Task<List<(string Id, string Name, string To, string? ToCategory)>> TransitionsAsync(string ticketRef, CancellationToken ct)
+    {
+        var issue = Uri.EscapeDataString(ticketRef);
+        var (_, list) = await _http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, new Uri(_api, $"issue/{issue}/transitions")), $"list transitions of {ticketRef}", ct).ConfigureAwait(false);
+        var transitions = new List<(string Id, string Name, string To, string? ToCategory)>();
+        using var doc = JsonBody.TryParse(list);
+        if (doc?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("transitions", out var items) && items.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var t in items.EnumerateArray())
+            {
+                var id = t.TryGetProperty("id", out var i) ? (i.ValueKind == JsonValueKind.Number ? i.GetRawText() : i.GetString()) : null;
+                var name = t.TryGetProperty("name", out var nm) ? nm.GetString() : null;
+                var target = t.TryGetProperty("to", out var to) && to.ValueKind == JsonValueKind.Object ? to : default;
+                var toName = target.ValueKind == JsonValueKind.Object && target.TryGetProperty("name", out var tn) ? tn.GetString() : null;
+                if (id is { Length: > 0 })
+                {
+                    transitions.Add((id, name ?? "", toName ?? "", target.ValueKind == JsonValueKind.Object ? CategoryKey(target) : null));
+                }
+            }
+        }
+        return transitions;
+    }
+
+    private async Task PostTransitionAsync(string ticketRef, string id, string status, CancellationToken ct)
+    {
+        var issue = Uri.EscapeDataString(ticketRef);
         var body = JsonBody.Write(w =>
         {
             w.WriteStartObject();
             w.WriteStartObject("transition");
-            w.WriteString("id", match.Id);
+            w.WriteString("id", id);
             w.WriteEndObject();
             w.WriteEndObject();
         });

@@ -220,6 +220,37 @@ public sealed partial class RtTicketAction : ITicketAction
             (System.Net.IPAddress.TryParse(a, out var x) && System.Net.IPAddress.TryParse(b, out var y) && x.Equals(y));
     }
 
+    /// <summary>
+    /// Reads the ticket (GET /ticket/{id}); when its Status is one of RT's default inactive statuses
+    /// (resolved, rejected) sets it to <c>open</c> with PUT /ticket/{id}. A deleted ticket is not brought back.
+    /// </summary>
+    public async Task<bool> ReopenIfResolvedAsync(string ticketRef, CancellationToken cancellationToken)
+    {
+        if (!int.TryParse(ticketRef, NumberStyles.None, CultureInfo.InvariantCulture, out var ticketId))
+        {
+            throw Permanent($"'{ticketRef}' is not an RT ticket number");
+        }
+        var uri = new Uri(_api, $"ticket/{ticketId}");
+        var (_, body) = await _http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), $"read ticket {ticketId}", cancellationToken).ConfigureAwait(false);
+        using (var doc = JsonBody.TryParse(body))
+        {
+            if (doc?.RootElement is not { ValueKind: JsonValueKind.Object } root || !root.TryGetProperty("Status", out var status) ||
+                status.GetString() is not ("resolved" or "rejected"))
+            {
+                return false;
+            }
+        }
+        var open = JsonBody.Write(w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("Status", "open");
+            w.WriteEndObject();
+        });
+        var (_, response) = await _http.SendAsync(() => JsonBody.Request(HttpMethod.Put, uri, open), $"reopen ticket {ticketId}", cancellationToken).ConfigureAwait(false);
+        CheckMessages(response, $"reopen ticket {ticketId}", ["open"]);
+        return true;
+    }
+
     private async Task<HashSet<string>> QueueCustomFieldsAsync(string queue, CancellationToken ct)
     {
         var uri = new Uri(_api, "queue/" + Uri.EscapeDataString(queue));

@@ -303,14 +303,24 @@ public sealed class TicketDispatcher
             }
             operation = "update";
             ticketRef = existing.TicketRef;
-            if (work.OnUpdate is null)
+            var reopened = work.Reopen && await action.ReopenIfResolvedAsync(existing.TicketRef, cancellationToken).ConfigureAwait(false);
+            if (reopened)
             {
+                _log.Information("Rule {Rule}: reopened resolved ticket {Ticket} in {Target} for key {Key}", work.RuleName, existing.TicketRef, work.Target, work.DedupeKey);
+            }
+            if (work.UpdateFields is not { } updateFields)
+            {
+                if (reopened)
+                {
+                    completed = Complete(job, DispatchOutcome.Updated, existing.TicketRef);
+                    return (DispatchOutcome.Updated, null);
+                }
                 completed = Complete(job, DispatchOutcome.Skipped, existing.TicketRef);
                 _log.Debug("Rule {Rule}: ticket {Ticket} in {Target} exists and the rule updates nothing", work.RuleName, existing.TicketRef, work.Target);
                 return (DispatchOutcome.Skipped, null);
             }
             _log.Debug("Rule {Rule}: updating ticket {Ticket} in {Target}", work.RuleName, existing.TicketRef, work.Target);
-            var unstored = await action.UpdateCheckedAsync(existing.TicketRef, work.OnUpdate, cancellationToken).ConfigureAwait(false);
+            var unstored = await action.UpdateCheckedAsync(existing.TicketRef, updateFields, cancellationToken).ConfigureAwait(false);
             completed = Complete(job, DispatchOutcome.Updated, existing.TicketRef);
             _log.Information("Rule {Rule}: updated ticket {Ticket} in {Target} for key {Key}", work.RuleName, existing.TicketRef, work.Target, work.DedupeKey);
             WarnUnstored(work, existing.TicketRef, unstored);

@@ -28,4 +28,19 @@ public sealed record TicketWork(
     IReadOnlyDictionary<string, string>? OnCreate,
     IReadOnlyDictionary<string, string>? OnUpdate,
     string RawEvent,
-    DateTimeOffset ReceivedAt);
+    DateTimeOffset ReceivedAt)
+{
+    /// <summary>
+    /// The mark a rule with <c>reopen: true</c> puts in <see cref="OnUpdate"/>: a resolved ticket is reopened
+    /// before the update. Kept among the fields so it survives the outbox and dead letters as they are.
+    /// </summary>
+    public const string ReopenField = "aeg.reopen";
+
+    /// <summary>True when the rule says a resolved ticket for the key is reopened (see <see cref="ReopenField"/>).</summary>
+    public bool Reopen => OnUpdate is not null && OnUpdate.ContainsKey(ReopenField);
+
+    /// <summary>The update fields for the ticket system (without <see cref="ReopenField"/>); null when there are none.</summary>
+    public IReadOnlyDictionary<string, string>? UpdateFields => !Reopen ? OnUpdate
+        : OnUpdate!.Count == 1 ? null
+        : OnUpdate.Where(f => f.Key != ReopenField).ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
+}

@@ -17,6 +17,7 @@ namespace Aeg.IntegrationTests.Tickets;
 /// <c>aeg tickets list</c>: no secret may appear in stdout, stderr, the log files or any file of the state
 /// directory (SQLite files read as bytes).
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SecretScanTests(ITestOutputHelper output) : IDisposable
 {
     private readonly TempDirectory _dir = new();

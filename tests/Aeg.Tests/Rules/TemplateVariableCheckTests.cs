@@ -96,3 +96,36 @@ public class TemplateVariableCheckTests
         return Assert.Throws<ConfigException>(() => RuleLoader.Load(files.Write("r.yaml", yaml), RuleTestFiles.Targets));
     }
 }
+
+/// <summary><c>reopen: true</c>: loaded onto the rule, carried in the update work, refused for targets that cannot reopen.</summary>
+public class ReopenRuleTests
+{
+    private const string Yaml = """
+        rules:
+          - name: r
+            reopen: true
+            when: [{ field: src, exists: true }]
+            dedupe: "{{src}}"
+            actions: [{ target: TARGET, create: { Queue: SOC, Subject: x } }]
+        """;
+
+    [Fact]
+    public void Reopen_is_carried_in_the_work_and_stripped_from_the_fields_sent()
+    {
+        var rule = Assert.Single(RuleTestFiles.Compile(Yaml.Replace("TARGET", "rt")));
+        Assert.True(rule.Reopen);
+        var work = Assert.Single(CefRuleHandler.Render(rule, CefEvent.Parse("CEF:0|a|b|1|c|d|5|src=10.0.0.1"u8), "?", DateTimeOffset.UnixEpoch));
+        Assert.True(work.Reopen);
+        Assert.Null(work.UpdateFields);   // no update fields of its own: only the reopen
+        var plain = new Aeg.Tickets.TicketWork("r", "rt", "k", null, new Dictionary<string, string> { ["Comment"] = "c" }, "", DateTimeOffset.UnixEpoch);
+        Assert.False(plain.Reopen);
+        Assert.Equal(["Comment"], plain.UpdateFields!.Keys);
+    }
+
+    [Fact]
+    public void Reopen_on_a_webhook_target_is_a_load_error()
+    {
+        var ex = Assert.Throws<ConfigException>(() => RuleTestFiles.Compile(Yaml.Replace("TARGET", "hook").Replace("Queue: SOC, Subject: x", "a: b")));
+        Assert.Contains(ex.Problems, p => p.Key == "rules[0].reopen" && p.Reason.Contains("only Request Tracker and Jira"));
+    }
+}

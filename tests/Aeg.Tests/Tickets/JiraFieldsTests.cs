@@ -28,7 +28,9 @@ public sealed class JiraFieldsTests : IDisposable
             ["In Progress"] = [("21", "Stop Progress", "To Do"), ("31", "Done", "Done")],
             ["Done"] = [("41", "Reopen", "To Do")],
         };
-        public string Status { get; private set; } = "To Do";
+        public string Status { get; set; } = "To Do";
+
+        private static string Category(string status) => status switch { "Done" => "done", "In Progress" => "indeterminate", _ => "new" };
 
         public Reply Handle(RecordedRequest r, int n)
         {
@@ -43,9 +45,9 @@ public sealed class JiraFieldsTests : IDisposable
                     case ("PUT", "/rest/api/2/issue/SOC-5"):
                         return new Reply(204);
                     case ("GET", "/rest/api/2/issue/SOC-5?fields=status"):
-                        return new Reply(200, """{"id":"10001","key":"SOC-5","fields":{"status":{"name":""" + JsonSerializer.Serialize(Status) + ""","id":"1"}}}""");
+                        return new Reply(200, """{"id":"10001","key":"SOC-5","fields":{"status":{"name":""" + JsonSerializer.Serialize(Status) + ""","id":"1","statusCategory":{"key":""" + JsonSerializer.Serialize(Category(Status)) + """}}}}""");
                     case ("GET", "/rest/api/2/issue/SOC-5/transitions"):
-                        var items = Workflow[Status].Select(t => $$$"""{"id":"{{{t.Id}}}","name":"{{{t.Name}}}","to":{"name":"{{{t.To}}}","id":"9"}}""");
+                        var items = Workflow[Status].Select(t => $$$"""{"id":"{{{t.Id}}}","name":"{{{t.Name}}}","to":{"name":"{{{t.To}}}","id":"9","statusCategory":{"key":"{{{Category(t.To)}}}"} }}""");
                         return new Reply(200, $$$"""{"expand":"transitions","transitions":[{{{string.Join(",", items)}}}]}""");
                     case ("POST", "/rest/api/2/issue/SOC-5/transitions"):
                         using (var body = JsonDocument.Parse(r.Body))
@@ -161,5 +163,24 @@ public sealed class JiraFieldsTests : IDisposable
         Assert.Equal(7, rules[0].Actions[0].Create!.Count);
         Assert.Contains("unknown field 'Summary' for a jira target", TicketFieldNames.Check("jira", "Summary"));
         Assert.Contains("customfield_<id>", TicketFieldNames.Check("jira", "customfield_x"));
+    }
+
+    [Fact]
+    public async Task Reopen_against_in_process_server_following_Jira_REST_v2_moves_a_done_issue_out_of_the_done_category_only()
+    {
+        var jira = new JiraServer { Status = "Done" };
+        await using var server = await InProcessHttpServer.StartAsync(jira.Handle);
+        var action = Jira(server);
+
+        Assert.True(await action.ReopenIfResolvedAsync("SOC-5", CancellationToken.None));
+        Assert.Equal("To Do", jira.Status);
+        using (var body = JsonDocument.Parse(server.Requests[^1].Body))
+        {
+            Assert.Equal("41", body.RootElement.GetProperty("transition").GetProperty("id").GetString());
+        }
+
+        var requests = server.Requests.Count;
+        Assert.False(await action.ReopenIfResolvedAsync("SOC-5", CancellationToken.None));
+        Assert.Equal(requests + 1, server.Requests.Count);   // only the status was read
     }
 }

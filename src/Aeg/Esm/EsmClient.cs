@@ -294,7 +294,7 @@ public sealed class EsmClient : IAsyncDisposable
                 var body = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
                 _log.Debug("ESM Service Layer: {What} answered HTTP {Status} in {Elapsed} (attempt {Attempt})",
                     what, (int)response.StatusCode, LogText.Duration(Stopwatch.GetElapsedTime(started)), attempts);
-                return new EsmAnswer((int)response.StatusCode, response.ReasonPhrase ?? "", body, RetryAfter(response), attempts);
+                return new EsmAnswer((int)response.StatusCode, response.ReasonPhrase ?? "", body, TicketHttp.RetryAfter(response), attempts);
             }, cancellationToken).ConfigureAwait(false);
             return answer with { Attempts = attempts };
         }
@@ -330,24 +330,6 @@ public sealed class EsmClient : IAsyncDisposable
     };
 
     private static bool IsTransient(int status) => status == 429 || status >= 500;
-
-    private static TimeSpan? RetryAfter(HttpResponseMessage r)
-    {
-        if (r.Headers.RetryAfter is not { } ra)
-        {
-            return null;
-        }
-        if (ra.Delta is { } delta)
-        {
-            return delta;
-        }
-        if (ra.Date is { } date)
-        {
-            var wait = date - DateTimeOffset.UtcNow;
-            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
-        }
-        return null;
-    }
 
     private string Describe(Outcome<EsmAnswer> outcome) => outcome switch
     {

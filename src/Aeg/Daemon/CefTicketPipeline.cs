@@ -54,7 +54,7 @@ public sealed class CefTicketPipeline : IAsyncDisposable
         }
         var queue = new BoundedTicketQueue(options.Tickets.Queue ?? new(), log);
         var handler = new CefRuleHandler(new RuleMatcher(rules), queue, options.Rules.MissingValue, log);
-        var tickets = TicketService.Create(options.Tickets, options.State.Directory, configFile, log);
+        var tickets = TicketService.Create(options.Tickets, options.State.Directory, configFile, log, OutboxDatabases.Open(options, configFile, log));
         try
         {
             var received = observe is null ? handler : observe(handler);

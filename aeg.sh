@@ -28,7 +28,7 @@ USAGE
 # gcc, libc6-dev, zlib1g-dev and libsqlite3-dev (SQLite linked in) build the native (AOT) aeg
 # that the process tests run; dpkg-dev and systemd for the package and unit tests.
 native_packages=(gcc libc6-dev zlib1g-dev libsqlite3-dev binutils)
-test_packages=(mariadb-server mariadb-client syslog-ng-core request-tracker5 rt5-db-sqlite
+test_packages=(mariadb-server mariadb-client syslog-ng-core haproxy request-tracker5 rt5-db-sqlite
   rt5-standalone curl openssl python3 chromium "${native_packages[@]}" dpkg-dev systemd)
 test_service_jobs=()
 

@@ -63,7 +63,7 @@ public sealed class AnnotationDatabase(DatabaseOptions options, string password)
         return p;
     }
 
-    private string ConnectionString()
+    internal string ConnectionString()
     {
         var b = Provider.CreateConnectionStringBuilder()!;
         b["Server"] = Options.Host;

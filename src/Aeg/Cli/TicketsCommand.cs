@@ -34,7 +34,11 @@ internal static class TicketsCommand
             }
             var dbPath = TicketStore.DefaultPath(options.State.Directory);
             // Listing must not create state: without a database there is nothing to show.
-            var outbox = File.Exists(dbPath) ? new TicketOutbox(dbPath, (options.Tickets.Outbox ?? new()).Lease) : null;
+            var shared = options.Tickets.Store == TicketStoreKind.Mariadb;
+            var outbox = shared || File.Exists(dbPath)
+                ? new TicketOutbox(Aeg.Daemon.OutboxDatabases.Open(options, parse.GetValue(config)!.FullName, Serilog.Core.Logger.None), (options.Tickets.Outbox ?? new()).Lease)
+                : null;
+            dbPath = outbox?.Store.Path ?? dbPath;
             var rows = outbox?.Store.List(Math.Max(1, parse.GetValue(limit))) ?? [];
             var counts = outbox?.Counts() ?? new OutboxCounts(0, 0, 0);
             var files = new DeadLetterStore(options.Tickets.DeadLetterPath(options.State.Directory)).ReadAll().Count;
@@ -64,7 +68,7 @@ internal static class TicketsCommand
                 var options = AegConfig.Load(path);
                 var counters = new TicketCounters();
                 using var systems = TicketSystems.Create(options.Tickets, path, log, counters);
-                var dispatcher = TicketService.CreateDispatcher(options.Tickets, options.State.Directory, systems, log, counters);
+                var dispatcher = TicketService.CreateDispatcher(options.Tickets, options.State.Directory, systems, log, counters, Aeg.Daemon.OutboxDatabases.Open(options, path, log));
                 var (succeeded, remaining, taken) = await DeadLetterReplay.ReplayAsync(dispatcher, log, cancellationToken);
                 log.Information("Dead letters: {Succeeded} replayed, {Remaining} remaining, {Taken} handled by another process; {Counters}", succeeded, remaining, taken, counters);
                 return remaining == 0 ? AnnotationCommandOptions.ExitOk : AnnotationCommandOptions.ExitFailed;

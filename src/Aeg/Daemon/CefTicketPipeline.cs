@@ -60,7 +60,7 @@ public sealed class CefTicketPipeline : IAsyncDisposable
         TicketService? tickets = null;
         try
         {
-            tickets = TicketService.Create(options.Tickets, options.State.Directory, configFile, log);
+            tickets = TicketService.Create(options.Tickets, options.State.Directory, configFile, log, OutboxDatabases.Open(options, configFile, log));
             tickets.Dispatcher.Enricher = esm.Enricher;
             var received = observe is null ? handler : observe(handler);
             return new CefTicketPipeline(rules, queue, handler, tickets, new ListenerHost(options.Listen, received, log), log) { _esm = esm.Client };

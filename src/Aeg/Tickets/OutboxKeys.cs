@@ -33,14 +33,14 @@ public sealed class OutboxKeys
             var claim = _outbox.InTransaction((connection, transaction) =>
             {
                 var now = _outbox.NowMs;
-                _outbox.Run(connection, transaction, "INSERT INTO ticket_key_claims (target, dedupe_key) VALUES ($target, $key) ON CONFLICT DO NOTHING",
-                    ("$target", target), ("$key", dedupeKey));
-                var taken = _outbox.Run(connection, transaction, """
-                    UPDATE ticket_key_claims SET claimed_by = $me, lease_until = $until
-                    WHERE target = $target AND dedupe_key = $key AND (claimed_by IS NULL OR claimed_by = $me OR lease_until < $now)
-                    """, ("$target", target), ("$key", dedupeKey), ("$until", now + (long)_outbox.Lease.TotalMilliseconds), ("$now", now)) == 1;
-                using var read = _outbox.Command(connection, transaction, "SELECT create_sent_at FROM ticket_key_claims WHERE target = $target AND dedupe_key = $key",
-                    ("$target", target), ("$key", dedupeKey));
+                _outbox.Run(connection, transaction, $"{_outbox.Database.InsertIgnore} INTO ticket_key_claims ({_outbox.Database.KeyColumns()}) VALUES ({_outbox.Database.KeyValues})",
+                    ("@target", target), ("@key", dedupeKey));
+                var taken = _outbox.Run(connection, transaction, $"""
+                    UPDATE ticket_key_claims SET claimed_by = @me, lease_until = @until
+                    WHERE {_outbox.Database.KeyMatch()} AND (claimed_by IS NULL OR claimed_by = @me OR lease_until < @now)
+                    """, ("@target", target), ("@key", dedupeKey), ("@until", now + (long)_outbox.Lease.TotalMilliseconds), ("@now", now)) == 1;
+                using var read = _outbox.Command(connection, transaction, $"SELECT create_sent_at FROM ticket_key_claims WHERE {_outbox.Database.KeyMatch()}",
+                    ("@target", target), ("@key", dedupeKey));
                 var sent = read.ExecuteScalar() is string text ? DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : (DateTimeOffset?)null;
                 return new KeyClaim(taken, sent);
             });
@@ -75,8 +75,8 @@ public sealed class OutboxKeys
 
     /// <summary>Records, durably, that a create for the key is about to be sent.</summary>
     public void MarkCreateSent(string target, string dedupeKey) => _outbox.Execute(durable: true,
-        "UPDATE ticket_key_claims SET create_sent_at = $at WHERE target = $target AND dedupe_key = $key AND claimed_by = $me",
-        ("$at", TicketOutbox.Iso(_outbox.Now)), ("$target", target), ("$key", dedupeKey));
+        $"UPDATE ticket_key_claims SET create_sent_at = @at WHERE {_outbox.Database.KeyMatch()} AND claimed_by = @me",
+        ("@at", TicketOutbox.Iso(_outbox.Now)), ("@target", target), ("@key", dedupeKey));
 
     /// <summary>Drops this process's note of the key after <see cref="TicketOutbox.Complete"/> freed its row.</summary>
     public void Forget(string target, string dedupeKey) => _local.TryRemove((target, dedupeKey), out _);
@@ -86,8 +86,8 @@ public sealed class OutboxKeys
     {
         try
         {
-            _outbox.Execute("UPDATE ticket_key_claims SET claimed_by = NULL, lease_until = 0 WHERE target = $target AND dedupe_key = $key AND claimed_by = $me",
-                ("$target", target), ("$key", dedupeKey));
+            _outbox.Execute($"UPDATE ticket_key_claims SET claimed_by = NULL, lease_until = 0 WHERE {_outbox.Database.KeyMatch()} AND claimed_by = @me",
+                ("@target", target), ("@key", dedupeKey));
         }
         finally
         {

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using System.Data.Common;
 using Aeg.Configuration;
 using Microsoft.Data.Sqlite;
 using Serilog;
@@ -71,11 +72,19 @@ public sealed class TicketDispatcher
     /// <summary>Dispatches until <paramref name="reader"/> completes and the outbox has no pending job (drained), or <paramref name="stop"/> is cancelled.</summary>
     public async Task RunAsync(ChannelReader<TicketWork> reader, CancellationToken stop)
     {
-        var broken = Outbox.BreakDeadHolders();
-        var pruned = Outbox.PruneDone(KeepDone);
-        var counts = Outbox.Counts();
-        _log.Information("Ticket outbox {Path}: {Pending} pending job(s) to resume ({Broken} lease holder(s) found dead), {Dead} dead letter(s); {Pruned} old done job(s) pruned",
-            Outbox.Store.Path, counts.Pending, broken, counts.Dead, pruned);
+        try
+        {
+            var broken = Outbox.BreakDeadHolders();
+            var pruned = Outbox.PruneDone(KeepDone);
+            var counts = Outbox.Counts();
+            _log.Information("Ticket outbox {Path}: {Pending} pending job(s) to resume ({Broken} lease holder(s) found dead), {Dead} dead letter(s); {Pruned} old done job(s) pruned",
+                Outbox.Store.Path, counts.Pending, broken, counts.Dead, pruned);
+        }
+        catch (DbException ex)
+        {
+            // A shared store that went away: the loop below keeps trying, and lease expiry returns what was held.
+            _log.Error("Ticket outbox {Path}: cannot read it at start: {Reason}", Outbox.Store.Path, ex.Message);
+        }
         using var beat = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(beat.Token);
         var accept = Task.Run(() => AcceptAsync(reader, stop), CancellationToken.None);
@@ -99,7 +108,7 @@ public sealed class TicketDispatcher
                     }
                     idle = claimed == 0 && running.Count == 0 && accept.IsCompleted && !Outbox.HasWork();
                 }
-                catch (SqliteException ex)
+                catch (DbException ex)
                 {
                     // The jobs stay in the file; the next poll tries again.
                     _log.Error("Ticket outbox: claiming jobs failed: {Reason}", ex.Message);
@@ -125,9 +134,16 @@ public sealed class TicketDispatcher
             await beat.CancelAsync().ConfigureAwait(false);
             await heartbeat.ConfigureAwait(false);
         }
-        var final = Outbox.Counts();
-        _log.Information("Ticket dispatcher stopped: {Counters}; outbox: {Pending} pending, {Dead} dead letters, {Done} done",
-            Counters, final.Pending, final.Dead, final.Done);
+        try
+        {
+            var final = Outbox.Counts();
+            _log.Information("Ticket dispatcher stopped: {Counters}; outbox: {Pending} pending, {Dead} dead letters, {Done} done",
+                Counters, final.Pending, final.Dead, final.Done);
+        }
+        catch (DbException ex)
+        {
+            _log.Information("Ticket dispatcher stopped: {Counters}; outbox unreadable: {Reason}", Counters, ex.Message);
+        }
     }
 
     /// <summary>Keeps this process's leases alive and frees those of holders that died on this host, until cancelled.</summary>
@@ -149,7 +165,7 @@ public sealed class TicketDispatcher
                         Outbox.PruneDone(KeepDone);
                     }
                 }
-                catch (SqliteException ex)
+                catch (DbException ex)
                 {
                     _log.Error("Ticket outbox: renewing leases failed: {Reason}", ex.Message);
                 }
@@ -200,7 +216,7 @@ public sealed class TicketDispatcher
                 Counters.AddAccepted(batch.Count);
                 return;
             }
-            catch (Exception ex) when (ex is SqliteException or IOException)
+            catch (Exception ex) when (ex is DbException or IOException)
             {
                 if (stop.IsCancellationRequested)
                 {
@@ -265,9 +281,16 @@ public sealed class TicketDispatcher
         {
             claim = default;
         }
+        catch (DbException ex)
+        {
+            // The store failed: the job stays pending under its lease, which expires if nobody can give it back.
+            _log.Error("Rule {Rule}: cannot claim key {Key} in the outbox: {Reason}; the job stays pending", work.RuleName, work.DedupeKey, ex.Message);
+            TryRelease(job.Id);
+            return (DispatchOutcome.Deferred, "outbox unavailable");
+        }
         if (!claim.Taken)
         {
-            Outbox.Release(job.Id, KeyBusyDelay);
+            TryRelease(job.Id, KeyBusyDelay);
             return (DispatchOutcome.Deferred, $"key {work.DedupeKey} is being worked on by another worker or process");
         }
         var completed = false;
@@ -333,9 +356,18 @@ public sealed class TicketDispatcher
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Back to pending: the next start (or another worker) runs it again; a create sent meanwhile is found first.
-            Outbox.Release(job.Id, TimeSpan.Zero);
+            TryRelease(job.Id);
             _log.Information("Rule {Rule}: {Operation} in {Target} for key {Key} interrupted by shutdown; the job stays in the outbox", work.RuleName, operation, work.Target, work.DedupeKey);
             return (DispatchOutcome.Deferred, "shutdown while sending");
+        }
+        catch (DbException ex)
+        {
+            // The store failed (a shared database went away): the outcome is unknown to it, so the job stays
+            // pending — never a dead letter for a ticket that may exist. Its next run finds a create through the request-sent mark.
+            _log.Error("Rule {Rule}: {Operation} in {Target} for key {Key}: the outbox failed ({Reason}); the job stays pending and runs again",
+                work.RuleName, operation, work.Target, work.DedupeKey, _scrubber.Scrub(ex.Message));
+            TryRelease(job.Id);
+            return (DispatchOutcome.Deferred, "outbox unavailable");
         }
         catch (Exception ex)
         {
@@ -350,7 +382,15 @@ public sealed class TicketDispatcher
             }
             else
             {
-                Outbox.Keys.Release(work.Target, work.DedupeKey);
+                try
+                {
+                    Outbox.Keys.Release(work.Target, work.DedupeKey);
+                }
+                catch (DbException ex)
+                {
+                    // The key's lease runs out instead.
+                    _log.Error("Ticket outbox: cannot free key {Key}: {Reason}", work.DedupeKey, ex.Message);
+                }
             }
             _wake.Release();
         }
@@ -363,6 +403,19 @@ public sealed class TicketDispatcher
         {
             _log.Warning("Rule {Rule}: key {Key}: ticket {Ticket} in {Target} did not store field {Field}: sent {Sent}, the ticket holds {Stored}",
                 work.RuleName, work.DedupeKey, ticketRef, work.Target, field.Field, field.Sent, field.Stored);
+        }
+    }
+
+    // Giving a job back is an optimisation: if the store fails, its lease expires and it is claimed again.
+    private void TryRelease(long id, TimeSpan delay = default)
+    {
+        try
+        {
+            Outbox.Release(id, delay);
+        }
+        catch (DbException ex)
+        {
+            _log.Error("Ticket outbox: cannot give job {Job} back ({Reason}); it returns when its lease expires", id, ex.Message);
         }
     }
 
@@ -396,7 +449,7 @@ public sealed class TicketDispatcher
             Counters.AddDeadLettered();
             _log.Warning("Rule {Rule}: {Operation} for key {Key} is dead letter {Job} in the outbox", work.RuleName, operation, work.DedupeKey, job.Id);
         }
-        catch (SqliteException ex)
+        catch (DbException ex)
         {
             // The job is still pending in the file (or will be, once its lease expires): it is retried, not lost.
             _log.Error("Rule {Rule}: cannot record dead letter {Job} for key {Key}: {Reason}; the job stays pending", work.RuleName, job.Id, work.DedupeKey, ex.Message);

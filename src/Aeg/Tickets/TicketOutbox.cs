@@ -1,8 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Text.Json;
-using Aeg.State;
-using Microsoft.Data.Sqlite;
+using Aeg.Tickets.Store;
 
 namespace Aeg.Tickets;
 
@@ -22,53 +21,26 @@ namespace Aeg.Tickets;
 public sealed class TicketOutbox
 {
     private const string Columns = "id, rule, target, dedupe_key, on_create, on_update, raw_event, received_at, runs";
-    private readonly string _connectionString;
+    private const string JobColumns = "j.id, j.rule, j.target, j.dedupe_key, j.on_create, j.on_update, j.raw_event, j.received_at, j.runs";
     private readonly TimeProvider _time;
-    // One writer at a time in this process: SQLite has one write lock per file, and Microsoft.Data.Sqlite
-    // answers SQLITE_BUSY by sleeping 150 ms, which would throttle the workers far more than waiting here.
-    private readonly Lock _write = new();
 
     public TicketOutbox(string path, TimeSpan lease, TimeProvider? time = null, string? holder = null)
+        : this(new SqliteOutboxDatabase(path), lease, time, holder)
     {
-        Store = new TicketStore(path);
-        _connectionString = SqliteStateFile.Create(path, """
-            CREATE TABLE IF NOT EXISTS ticket_jobs (
-                id           INTEGER PRIMARY KEY AUTOINCREMENT,
-                rule         TEXT    NOT NULL,
-                target       TEXT    NOT NULL,
-                dedupe_key   TEXT    NOT NULL,
-                on_create    TEXT,
-                on_update    TEXT,
-                raw_event    TEXT    NOT NULL,
-                received_at  TEXT    NOT NULL,
-                accepted_at  TEXT    NOT NULL,
-                state        TEXT    NOT NULL DEFAULT 'pending',
-                claimed_by   TEXT,
-                lease_until  INTEGER NOT NULL DEFAULT 0,
-                not_before   INTEGER NOT NULL DEFAULT 0,
-                runs         INTEGER NOT NULL DEFAULT 0,
-                outcome      TEXT,
-                ticket_ref   TEXT,
-                operation    TEXT,
-                error        TEXT,
-                transient    INTEGER,
-                attempts     INTEGER,
-                finished_at  TEXT);
-            CREATE INDEX IF NOT EXISTS ticket_jobs_by_key ON ticket_jobs (state, target, dedupe_key, id);
-            CREATE INDEX IF NOT EXISTS ticket_jobs_by_state ON ticket_jobs (state, id);
-            CREATE TABLE IF NOT EXISTS ticket_key_claims (
-                target         TEXT    NOT NULL,
-                dedupe_key     TEXT    NOT NULL,
-                claimed_by     TEXT,
-                lease_until    INTEGER NOT NULL DEFAULT 0,
-                create_sent_at TEXT,
-                PRIMARY KEY (target, dedupe_key));
-            """);
+    }
+
+    public TicketOutbox(IOutboxDatabase database, TimeSpan lease, TimeProvider? time = null, string? holder = null)
+    {
+        Database = database;
+        Store = new TicketStore(database);
         Lease = lease;
         _time = time ?? TimeProvider.System;
         Holder = holder ?? OutboxHolder.Self;
         Keys = new OutboxKeys(this);
     }
+
+    /// <summary>Where the outbox lives (SQLite file or shared MariaDB).</summary>
+    public IOutboxDatabase Database { get; }
 
     /// <summary>The dedupe store in the same file.</summary>
     public TicketStore Store { get; }
@@ -88,21 +60,29 @@ public sealed class TicketOutbox
         var ids = new List<long>(works.Count);
         InTransaction(durable: true, (connection, transaction) =>
         {
-            using var insert = Command(connection, transaction, """
-                INSERT INTO ticket_jobs (rule, target, dedupe_key, on_create, on_update, raw_event, received_at, accepted_at)
-                VALUES ($rule, $target, $key, $create, $update, $raw, $received, $accepted) RETURNING id
-                """, ("$rule", ""), ("$target", ""), ("$key", ""), ("$create", DBNull.Value), ("$update", DBNull.Value),
-                ("$raw", ""), ("$received", ""), ("$accepted", Iso(Now)));
+            ids.Clear();
+            using var insert = Command(connection, transaction, $"""
+                INSERT INTO ticket_jobs (rule, {Database.KeyColumns()}, on_create, on_update, raw_event, received_at, accepted_at)
+                VALUES (@rule, {Database.KeyValues}, @create, @update, @raw, @received, @accepted) {Database.ReturningId}
+                """, ("@rule", ""), ("@target", ""), ("@key", ""), ("@hash", ""), ("@create", DBNull.Value), ("@update", DBNull.Value),
+                ("@raw", ""), ("@received", ""), ("@accepted", Iso(Now)));
+            // A key with no pending job gets this one as its head; otherwise its older head stays.
+            using var head = Command(connection, transaction,
+                $"{Database.InsertIgnore} INTO ticket_key_heads ({Database.KeyColumns()}, job_id) VALUES ({Database.KeyValues}, @id)",
+                ("@target", ""), ("@key", ""), ("@hash", ""), ("@id", 0L));
             foreach (var w in works)
             {
-                Set(insert, "$rule", w.RuleName);
-                Set(insert, "$target", w.Target);
-                Set(insert, "$key", w.DedupeKey);
-                Set(insert, "$create", ToJson(w.OnCreate));
-                Set(insert, "$update", ToJson(w.OnUpdate));
-                Set(insert, "$raw", w.RawEvent);
-                Set(insert, "$received", Iso(w.ReceivedAt));
-                ids.Add((long)insert.ExecuteScalar()!);
+                Set(insert, "@rule", w.RuleName);
+                SetKey(insert, w.Target, w.DedupeKey);
+                Set(insert, "@create", ToJson(w.OnCreate));
+                Set(insert, "@update", ToJson(w.OnUpdate));
+                Set(insert, "@raw", w.RawEvent);
+                Set(insert, "@received", Iso(w.ReceivedAt));
+                var id = Database.InsertedId(insert);
+                SetKey(head, w.Target, w.DedupeKey);
+                Set(head, "@id", id);
+                head.ExecuteNonQuery();
+                ids.Add(id);
             }
         });
         return ids;
@@ -112,12 +92,12 @@ public sealed class TicketOutbox
     public List<OutboxJob> Claim(int max)
     {
         var now = NowMs;
-        // Walks pending jobs in id order (index by state) and stops at the limit: a claim costs the
-        // jobs it skips (later jobs of keys in flight), not the whole backlog.
+        // Only each key's head (ticket_key_heads, kept in the transactions that add and finish jobs) is
+        // looked at: a claim costs the keys with pending work, not the pending jobs behind them.
         return ClaimWhere($"""
-            state = 'pending' AND not_before <= {now} AND (claimed_by IS NULL OR lease_until < {now})
-            AND NOT EXISTS (SELECT 1 FROM ticket_jobs k WHERE k.state = 'pending' AND k.target = j.target AND k.dedupe_key = j.dedupe_key AND k.id < j.id)
-            ORDER BY id LIMIT {max}
+            FROM {Database.HeadsThenJobs} ON j.id = h.job_id
+            WHERE j.state = 'pending' AND j.not_before <= {now} AND (j.claimed_by IS NULL OR j.lease_until < {now})
+            ORDER BY h.job_id LIMIT {max} {Database.ClaimLock}
             """);
     }
 
@@ -125,7 +105,7 @@ public sealed class TicketOutbox
     public OutboxJob? ClaimById(long id, string state)
     {
         var now = NowMs;
-        return ClaimWhere($"id = {id} AND state = '{(state == "dead" ? "dead" : "pending")}' AND (claimed_by IS NULL OR claimed_by = $me OR lease_until < {now})")
+        return ClaimWhere($"FROM ticket_jobs AS j WHERE id = {id} AND state = '{(state == "dead" ? "dead" : "pending")}' AND (claimed_by IS NULL OR claimed_by = @me OR lease_until < {now}) {Database.ClaimLock}")
             .SingleOrDefault();
     }
 
@@ -134,21 +114,25 @@ public sealed class TicketOutbox
     {
         using var connection = Open();
         using var command = Command(connection, null,
-            "SELECT EXISTS (SELECT 1 FROM ticket_jobs WHERE state = 'pending' AND (claimed_by IS NULL OR claimed_by = $me OR lease_until < $now))",
-            ("$me", Holder), ("$now", NowMs));
-        return (long)command.ExecuteScalar()! != 0;
+            "SELECT EXISTS (SELECT 1 FROM ticket_jobs WHERE state = 'pending' AND (claimed_by IS NULL OR claimed_by = @me OR lease_until < @now))",
+            ("@me", Holder), ("@now", NowMs));
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) != 0;
     }
 
     /// <summary>Gives a claimed job back, to be claimed again after <paramref name="delay"/> (key busy, shutdown).</summary>
     public void Release(long id, TimeSpan delay) => Execute(
-        "UPDATE ticket_jobs SET claimed_by = NULL, lease_until = 0, not_before = $nb WHERE id = $id AND claimed_by = $me",
-        ("$nb", NowMs + (long)delay.TotalMilliseconds), ("$id", id));
+        "UPDATE ticket_jobs SET claimed_by = NULL, lease_until = 0, not_before = @nb WHERE id = @id AND claimed_by = @me",
+        ("@nb", NowMs + (long)delay.TotalMilliseconds), ("@id", id));
 
     /// <summary>Makes a job a dead letter (or, for a dead one replayed, records its new failure) and frees its claim.</summary>
-    public void DeadLetter(long id, string operation, string error, bool transient, int attempts) => Execute("""
-        UPDATE ticket_jobs SET state = 'dead', claimed_by = NULL, lease_until = 0, outcome = 'failed', operation = $op, error = $error,
-            transient = $transient, attempts = $attempts, finished_at = $at WHERE id = $id
-        """, ("$op", operation), ("$error", error), ("$transient", transient ? 1 : 0), ("$attempts", attempts), ("$at", Iso(Now)), ("$id", id));
+    public void DeadLetter(long id, string operation, string error, bool transient, int attempts) => InTransaction((connection, transaction) =>
+    {
+        Run(connection, transaction, """
+            UPDATE ticket_jobs SET state = 'dead', claimed_by = NULL, lease_until = 0, outcome = 'failed', operation = @op, error = @error,
+                transient = @transient, attempts = @attempts, finished_at = @at WHERE id = @id
+            """, ("@op", operation), ("@error", error), ("@transient", transient ? 1 : 0), ("@attempts", attempts), ("@at", Iso(Now)), ("@id", id));
+        AdvanceHead(connection, transaction, id);
+    });
 
     /// <summary>
     /// Records a finished job in one transaction: its outcome and ticket, the dedupe mapping
@@ -162,24 +146,25 @@ public sealed class TicketOutbox
         {
             if (outcome == DispatchOutcome.Created)
             {
-                Run(connection, transaction, """
-                    INSERT INTO tickets (target, dedupe_key, ticket_ref, rule, created_at, last_update, update_count)
-                    VALUES ($target, $key, $ref, $rule, $at, $at, 0)
-                    ON CONFLICT (target, dedupe_key) DO UPDATE SET ticket_ref = $ref, rule = $rule, created_at = $at, last_update = $at, update_count = 0
-                    """, ("$target", w.Target), ("$key", w.DedupeKey), ("$ref", ticketRef!), ("$rule", w.RuleName), ("$at", at));
+                Run(connection, transaction, $"""
+                    INSERT INTO tickets ({Database.KeyColumns()}, ticket_ref, rule, created_at, last_update, update_count)
+                    VALUES ({Database.KeyValues}, @ref, @rule, @at, @at, 0)
+                    {Database.UpsertTicket} ticket_ref = @ref, rule = @rule, created_at = @at, last_update = @at, update_count = 0
+                    """, ("@target", w.Target), ("@key", w.DedupeKey), ("@ref", ticketRef!), ("@rule", w.RuleName), ("@at", at));
             }
             else if (outcome == DispatchOutcome.Updated)
             {
-                Run(connection, transaction, "UPDATE tickets SET last_update = $at, update_count = update_count + 1 WHERE target = $target AND dedupe_key = $key",
-                    ("$target", w.Target), ("$key", w.DedupeKey), ("$at", at));
+                Run(connection, transaction, $"UPDATE tickets SET last_update = @at, update_count = update_count + 1 WHERE {Database.KeyMatch()}",
+                    ("@target", w.Target), ("@key", w.DedupeKey), ("@at", at));
             }
             Run(connection, transaction, """
-                UPDATE ticket_jobs SET state = 'done', claimed_by = NULL, lease_until = 0, outcome = $outcome, ticket_ref = $ref,
-                    error = NULL, finished_at = $at WHERE id = $id
-                """, ("$outcome", outcome.ToString().ToLowerInvariant()), ("$ref", (object?)ticketRef ?? DBNull.Value), ("$at", at), ("$id", job.Id));
+                UPDATE ticket_jobs SET state = 'done', claimed_by = NULL, lease_until = 0, outcome = @outcome, ticket_ref = @ref,
+                    error = NULL, finished_at = @at WHERE id = @id
+                """, ("@outcome", outcome.ToString().ToLowerInvariant()), ("@ref", (object?)ticketRef ?? DBNull.Value), ("@at", at), ("@id", job.Id));
+            AdvanceHead(connection, transaction, job.Id);
             Run(connection, transaction, "UPDATE ticket_key_claims SET claimed_by = NULL, lease_until = 0" +
-                (outcome == DispatchOutcome.Created ? ", create_sent_at = NULL" : "") + " WHERE target = $target AND dedupe_key = $key AND claimed_by = $me",
-                ("$target", w.Target), ("$key", w.DedupeKey));
+                (outcome == DispatchOutcome.Created ? ", create_sent_at = NULL" : "") + $" WHERE {Database.KeyMatch()} AND claimed_by = @me",
+                ("@target", w.Target), ("@key", w.DedupeKey));
         });
     }
 
@@ -189,8 +174,8 @@ public sealed class TicketOutbox
         var until = NowMs + (long)Lease.TotalMilliseconds;
         InTransaction((connection, transaction) =>
         {
-            Run(connection, transaction, "UPDATE ticket_jobs SET lease_until = $until WHERE claimed_by = $me AND state <> 'done'", ("$until", until));
-            Run(connection, transaction, "UPDATE ticket_key_claims SET lease_until = $until WHERE claimed_by = $me", ("$until", until));
+            Run(connection, transaction, "UPDATE ticket_jobs SET lease_until = @until WHERE claimed_by = @me AND state <> 'done'", ("@until", until));
+            Run(connection, transaction, "UPDATE ticket_key_claims SET lease_until = @until WHERE claimed_by = @me", ("@until", until));
         });
     }
 
@@ -200,8 +185,8 @@ public sealed class TicketOutbox
         var holders = new List<string>();
         using (var connection = Open())
         using (var command = Command(connection, null, """
-            SELECT claimed_by FROM ticket_jobs WHERE state <> 'done' AND claimed_by IS NOT NULL AND claimed_by <> $me
-            UNION SELECT claimed_by FROM ticket_key_claims WHERE claimed_by IS NOT NULL AND claimed_by <> $me
+            SELECT claimed_by FROM ticket_jobs WHERE state <> 'done' AND claimed_by IS NOT NULL AND claimed_by <> @me
+            UNION SELECT claimed_by FROM ticket_key_claims WHERE claimed_by IS NOT NULL AND claimed_by <> @me
             """))
         using (var reader = command.ExecuteReader())
         {
@@ -215,8 +200,8 @@ public sealed class TicketOutbox
         {
             InTransaction((connection, transaction) =>
             {
-                Run(connection, transaction, "UPDATE ticket_jobs SET claimed_by = NULL, lease_until = 0 WHERE claimed_by = $dead", ("$dead", holder));
-                Run(connection, transaction, "UPDATE ticket_key_claims SET claimed_by = NULL, lease_until = 0 WHERE claimed_by = $dead", ("$dead", holder));
+                Run(connection, transaction, "UPDATE ticket_jobs SET claimed_by = NULL, lease_until = 0 WHERE claimed_by = @dead", ("@dead", holder));
+                Run(connection, transaction, "UPDATE ticket_key_claims SET claimed_by = NULL, lease_until = 0 WHERE claimed_by = @dead", ("@dead", holder));
             });
         }
         return dead.Count;
@@ -231,12 +216,12 @@ public sealed class TicketOutbox
             """);
         using var reader = command.ExecuteReader();
         reader.Read();
-        return new OutboxCounts(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+        return new OutboxCounts(Long(reader, 0), Long(reader, 1), Long(reader, 2));
     }
 
     /// <summary>Deletes done jobs finished more than <paramref name="keep"/> ago; returns how many.</summary>
-    public int PruneDone(TimeSpan keep) => Execute("DELETE FROM ticket_jobs WHERE state = 'done' AND finished_at < $before",
-        ("$before", Iso(Now - keep)));
+    public int PruneDone(TimeSpan keep) => Execute("DELETE FROM ticket_jobs WHERE state = 'done' AND finished_at < @before",
+        ("@before", Iso(Now - keep)));
 
     /// <summary>Every dead letter, oldest first.</summary>
     public List<DeadLetter> DeadLetters()
@@ -251,7 +236,7 @@ public sealed class TicketOutbox
         {
             var w = ReadWork(reader);
             letters.Add(new DeadLetter(w.RuleName, w.Target, w.DedupeKey, w.OnCreate, w.OnUpdate, w.RawEvent, w.ReceivedAt,
-                ParseTime(reader.GetString(9)), reader.GetString(10), reader.GetString(11), reader.GetInt64(12) != 0, (int)reader.GetInt64(13))
+                ParseTime(reader.GetString(9)), reader.GetString(10), reader.GetString(11), Long(reader, 12) != 0, (int)Long(reader, 13))
             { JobId = reader.GetInt64(0) });
         }
         return letters;
@@ -268,29 +253,45 @@ public sealed class TicketOutbox
     internal DateTimeOffset Now => _time.GetUtcNow();
     internal long NowMs => Now.ToUnixTimeMilliseconds();
 
-    private List<OutboxJob> ClaimWhere(string where)
+    private List<OutboxJob> ClaimWhere(string fromWhere)
     {
         var jobs = new List<OutboxJob>();
         var until = NowMs + (long)Lease.TotalMilliseconds;
         InTransaction((connection, transaction) =>
         {
-            using (var select = Command(connection, transaction, $"SELECT {Columns} FROM ticket_jobs AS j INDEXED BY ticket_jobs_by_state WHERE {where}"))
+            jobs.Clear();
+            using (var select = Command(connection, transaction, $"SELECT {JobColumns} {fromWhere}"))
             using (var reader = select.ExecuteReader())
             {
                 while (reader.Read())
                 {
-                    jobs.Add(new OutboxJob(reader.GetInt64(0), ReadWork(reader), (int)reader.GetInt64(8) + 1));
+                    jobs.Add(new OutboxJob(reader.GetInt64(0), ReadWork(reader), (int)Long(reader, 8) + 1));
                 }
             }
             using var claim = Command(connection, transaction,
-                "UPDATE ticket_jobs SET claimed_by = $me, lease_until = $until, runs = runs + 1 WHERE id = $id", ("$until", until), ("$id", 0L));
+                "UPDATE ticket_jobs SET claimed_by = @me, lease_until = @until, runs = runs + 1 WHERE id = @id", ("@until", until), ("@id", 0L));
             foreach (var job in jobs)
             {
-                Set(claim, "$id", job.Id);
+                Set(claim, "@id", job.Id);
                 claim.ExecuteNonQuery();
             }
         });
         return jobs;
+    }
+
+    // The job left 'pending': if it was its key's head, the key's next pending job (if any) becomes the head.
+    private void AdvanceHead(DbConnection connection, DbTransaction transaction, long id)
+    {
+        if (Run(connection, transaction, "DELETE FROM ticket_key_heads WHERE job_id = @id", ("@id", id)) == 0)
+        {
+            return;
+        }
+        // MIN(k.id) through ticket_jobs_by_key: one index probe, not a walk of the key's backlog.
+        Run(connection, transaction, $"""
+            {Database.InsertIgnore} INTO ticket_key_heads ({Database.KeyColumns()}, job_id)
+            SELECT {Database.KeyColumns("k.")}, MIN(k.id) FROM ticket_jobs AS j JOIN ticket_jobs AS k ON k.state = 'pending' AND {Database.SameKey("k", "j")}
+            WHERE j.id = @id GROUP BY {Database.KeyColumns("k.")}
+            """, ("@id", id));
     }
 
     private static TicketWork ReadWork(DbDataReader r) => new(r.GetString(1), r.GetString(2), r.GetString(3),
@@ -310,28 +311,11 @@ public sealed class TicketOutbox
 
     internal int Execute(string sql, params (string Name, object Value)[] parameters) => Execute(false, sql, parameters);
 
-    internal int Execute(bool durable, string sql, params (string Name, object Value)[] parameters)
-    {
-        lock (_write)
-        {
-            using var connection = Open(durable);
-            using var command = Command(connection, null, sql, parameters);
-            return command.ExecuteNonQuery();
-        }
-    }
+    internal int Execute(bool durable, string sql, params (string Name, object Value)[] parameters) =>
+        InTransaction((connection, transaction) => Run(connection, transaction, sql, parameters), durable);
 
-    /// <summary>Runs <paramref name="body"/> in <c>BEGIN IMMEDIATE</c> (the write lock first, so two processes never both read "free").</summary>
-    internal T InTransaction<T>(Func<DbConnection, DbTransaction, T> body, bool durable = false)
-    {
-        lock (_write)
-        {
-            using var connection = Open(durable);
-            using var transaction = ((SqliteConnection)connection).BeginTransaction(deferred: false);
-            var result = body(connection, transaction);
-            transaction.Commit();
-            return result;
-        }
-    }
+    /// <summary>Runs <paramref name="body"/> in one write transaction of <see cref="Database"/> (it may run again after a deadlock).</summary>
+    internal T InTransaction<T>(Func<DbConnection, DbTransaction, T> body, bool durable = false) => Database.InTransaction(body, durable);
 
     internal void InTransaction(Action<DbConnection, DbTransaction> body) => InTransaction(false, body);
 
@@ -347,32 +331,39 @@ public sealed class TicketOutbox
         return command.ExecuteNonQuery();
     }
 
-    // Durable writes (accepting jobs, the create's request-sent mark) use synchronous=FULL: on disk (WAL
-    // fsync'd) before they return. The rest uses NORMAL: in WAL mode it survives a killed process, and
-    // what a power cut may take back (a claim, a completion) only makes a job run again — a create then
-    // finds its ticket through the request-sent mark, which is durable. The busy timeout lets SQLite
-    // wait for another process's write lock in short steps (see _write).
-    private DbConnection Open(bool durable = false)
-    {
-        var connection = SqliteStateFile.Open(_connectionString);
-        SqliteStateFile.Execute(connection, durable ? "PRAGMA synchronous=FULL; PRAGMA busy_timeout=30000" : "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000");
-        return connection;
-    }
+    private DbConnection Open() => Database.Open();
+
+    private static long Long(DbDataReader reader, int ordinal) => Convert.ToInt64(reader.GetValue(ordinal), CultureInfo.InvariantCulture);
 
     internal DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql, params (string Name, object Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
-        if (sql.Contains("$me", StringComparison.Ordinal))
+        if (sql.Contains("@me", StringComparison.Ordinal))
         {
-            Set(command, "$me", Holder);
+            Set(command, "@me", Holder);
         }
         foreach (var (name, value) in parameters)
         {
             Set(command, name, value);
         }
+        if (parameters.Any(p => p.Name == "@key") && sql.Contains("@hash", StringComparison.Ordinal))
+        {
+            SetKey(command, (string)parameters.First(p => p.Name == "@target").Value, (string)parameters.First(p => p.Name == "@key").Value);
+        }
         return command;
+    }
+
+    /// <summary>Binds a key's <c>@target</c>, <c>@key</c> and (MariaDB's index key) <c>@hash</c>.</summary>
+    internal static void SetKey(DbCommand command, string target, string dedupeKey)
+    {
+        Set(command, "@target", target);
+        Set(command, "@key", dedupeKey);
+        if (command.CommandText.Contains("@hash", StringComparison.Ordinal))
+        {
+            Set(command, "@hash", OutboxKeyHash.Of(target, dedupeKey));
+        }
     }
 
     private static void Set(DbCommand command, string name, object value)

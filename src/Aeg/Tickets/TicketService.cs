@@ -29,21 +29,22 @@ public sealed class TicketService : IDisposable
 
     /// <summary>
     /// Reads secrets (a <see cref="ConfigException"/> names a missing one), opens <c>tickets.db</c> in the state
-    /// directory and moves dead-letter files of earlier versions into it.
+    /// directory (or uses <paramref name="database"/>, the store <c>tickets.store</c> names) and moves dead-letter files of earlier versions into it.
     /// </summary>
-    public static TicketService Create(TicketsOptions options, string stateDirectory, string configFile, ILogger log)
+    public static TicketService Create(TicketsOptions options, string stateDirectory, string configFile, ILogger log, Store.IOutboxDatabase? database = null)
     {
         var counters = new TicketCounters();
         var systems = TicketSystems.Create(options, configFile, log, counters);
-        var dispatcher = CreateDispatcher(options, stateDirectory, systems, log, counters);
+        var dispatcher = CreateDispatcher(options, stateDirectory, systems, log, counters, database);
         return new TicketService(systems, dispatcher, options.DrainTimeout);
     }
 
     /// <summary>The outbox and a dispatcher over <paramref name="systems"/>; shared with <c>aeg tickets retry</c>.</summary>
-    public static TicketDispatcher CreateDispatcher(TicketsOptions options, string stateDirectory, TicketSystems systems, ILogger log, TicketCounters counters)
+    public static TicketDispatcher CreateDispatcher(TicketsOptions options, string stateDirectory, TicketSystems systems, ILogger log, TicketCounters counters,
+        Store.IOutboxDatabase? database = null)
     {
         var outboxOptions = options.Outbox ?? new();
-        var outbox = new TicketOutbox(TicketStore.DefaultPath(stateDirectory), outboxOptions.Lease);
+        var outbox = new TicketOutbox(database ?? new Store.SqliteOutboxDatabase(TicketStore.DefaultPath(stateDirectory)), outboxOptions.Lease);
         var imported = new DeadLetterStore(options.DeadLetterPath(stateDirectory))
             .ImportInto(outbox, (file, reason) => log.Error("Dead-letter file {File} cannot be read and stays in place: {Reason}", file, reason));
         if (imported > 0)

@@ -1,6 +1,6 @@
 using System.Data.Common;
 using System.Globalization;
-using Aeg.State;
+using Aeg.Tickets.Store;
 
 namespace Aeg.Tickets;
 
@@ -9,31 +9,21 @@ public sealed record TicketRecord(string Target, string DedupeKey, string Ticket
     DateTimeOffset CreatedAt, DateTimeOffset LastUpdate, long UpdateCount);
 
 /// <summary>
-/// The dedupe store: (target, dedupe key) → ticket, in SQLite (<c>&lt;state dir&gt;/tickets.db</c>), so
+/// The dedupe store: (target, dedupe key) → ticket, in SQLite (<c>&lt;state dir&gt;/tickets.db</c>) or the shared MariaDB, so
 /// later events update the same ticket across restarts.
 /// </summary>
 public sealed class TicketStore
 {
-    private readonly string _connectionString;
+    private readonly IOutboxDatabase _database;
 
-    public TicketStore(string path)
+    public TicketStore(string path) : this(new SqliteOutboxDatabase(path))
     {
-        Path = path;
-        _connectionString = SqliteStateFile.Create(path, """
-            CREATE TABLE IF NOT EXISTS tickets (
-                target       TEXT    NOT NULL,
-                dedupe_key   TEXT    NOT NULL,
-                ticket_ref   TEXT    NOT NULL,
-                rule         TEXT    NOT NULL,
-                created_at   TEXT    NOT NULL,
-                last_update  TEXT    NOT NULL,
-                update_count INTEGER NOT NULL DEFAULT 0,
-                PRIMARY KEY (target, dedupe_key))
-            """);
     }
 
-    /// <summary>The database file.</summary>
-    public string Path { get; }
+    public TicketStore(IOutboxDatabase database) => _database = database;
+
+    /// <summary>Where the store is (the SQLite file, or the MariaDB database), safe to log.</summary>
+    public string Path => _database.Description;
 
     /// <summary>The default location: <c>tickets.db</c> in the state directory.</summary>
     public static string DefaultPath(string stateDirectory) => System.IO.Path.Combine(stateDirectory, "tickets.db");
@@ -41,8 +31,8 @@ public sealed class TicketStore
     public TicketRecord? Find(string target, string dedupeKey)
     {
         using var connection = Open();
-        using var command = Command(connection, "SELECT target, dedupe_key, ticket_ref, rule, created_at, last_update, update_count FROM tickets WHERE target = $target AND dedupe_key = $key",
-            ("$target", target), ("$key", dedupeKey));
+        using var command = Command(connection, $"SELECT target, dedupe_key, ticket_ref, rule, created_at, last_update, update_count FROM tickets WHERE {_database.KeyMatch()}",
+            ("@target", target), ("@key", dedupeKey));
         using var reader = command.ExecuteReader();
         return reader.Read() ? Read(reader) : null;
     }
@@ -52,11 +42,11 @@ public sealed class TicketStore
     {
         using var connection = Open();
         var time = at.ToString("O", CultureInfo.InvariantCulture);
-        using var command = Command(connection, """
-            INSERT INTO tickets (target, dedupe_key, ticket_ref, rule, created_at, last_update, update_count)
-            VALUES ($target, $key, $ref, $rule, $at, $at, 0)
-            ON CONFLICT (target, dedupe_key) DO UPDATE SET ticket_ref = $ref, rule = $rule, created_at = $at, last_update = $at, update_count = 0
-            """, ("$target", target), ("$key", dedupeKey), ("$ref", ticketRef), ("$rule", rule), ("$at", time));
+        using var command = Command(connection, $"""
+            INSERT INTO tickets ({_database.KeyColumns()}, ticket_ref, rule, created_at, last_update, update_count)
+            VALUES ({_database.KeyValues}, @ref, @rule, @at, @at, 0)
+            {_database.UpsertTicket} ticket_ref = @ref, rule = @rule, created_at = @at, last_update = @at, update_count = 0
+            """, ("@target", target), ("@key", dedupeKey), ("@ref", ticketRef), ("@rule", rule), ("@at", time));
         command.ExecuteNonQuery();
     }
 
@@ -64,8 +54,8 @@ public sealed class TicketStore
     public void RecordUpdated(string target, string dedupeKey, DateTimeOffset at)
     {
         using var connection = Open();
-        using var command = Command(connection, "UPDATE tickets SET last_update = $at, update_count = update_count + 1 WHERE target = $target AND dedupe_key = $key",
-            ("$target", target), ("$key", dedupeKey), ("$at", at.ToString("O", CultureInfo.InvariantCulture)));
+        using var command = Command(connection, $"UPDATE tickets SET last_update = @at, update_count = update_count + 1 WHERE {_database.KeyMatch()}",
+            ("@target", target), ("@key", dedupeKey), ("@at", at.ToString("O", CultureInfo.InvariantCulture)));
         command.ExecuteNonQuery();
     }
 
@@ -73,8 +63,8 @@ public sealed class TicketStore
     public List<TicketRecord> List(int limit = int.MaxValue)
     {
         using var connection = Open();
-        using var command = Command(connection, "SELECT target, dedupe_key, ticket_ref, rule, created_at, last_update, update_count FROM tickets ORDER BY last_update DESC LIMIT $limit",
-            ("$limit", limit));
+        using var command = Command(connection, "SELECT target, dedupe_key, ticket_ref, rule, created_at, last_update, update_count FROM tickets ORDER BY last_update DESC LIMIT @limit",
+            ("@limit", limit));
         using var reader = command.ExecuteReader();
         var list = new List<TicketRecord>();
         while (reader.Read())
@@ -88,9 +78,9 @@ public sealed class TicketStore
         r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
         DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture),
         DateTimeOffset.Parse(r.GetString(5), CultureInfo.InvariantCulture),
-        r.GetInt64(6));
+        Convert.ToInt64(r.GetValue(6), CultureInfo.InvariantCulture));
 
-    private DbConnection Open() => SqliteStateFile.Open(_connectionString);
+    private DbConnection Open() => _database.Open();
 
     private static DbCommand Command(DbConnection connection, string sql, params (string Name, object Value)[] parameters)
     {
@@ -101,6 +91,13 @@ public sealed class TicketStore
             var p = command.CreateParameter();
             p.ParameterName = name;
             p.Value = value;
+            command.Parameters.Add(p);
+        }
+        if (parameters.Any(p => p.Name == "@key") && sql.Contains("@hash", StringComparison.Ordinal))
+        {
+            var p = command.CreateParameter();
+            p.ParameterName = "@hash";
+            p.Value = OutboxKeyHash.Of((string)parameters.First(x => x.Name == "@target").Value, (string)parameters.First(x => x.Name == "@key").Value);
             command.Parameters.Add(p);
         }
         return command;

@@ -11,6 +11,9 @@ public sealed class TicketsOptions
     /// <summary>The bounded queue between rule matching and the dispatcher (see docs/rules.md).</summary>
     public TicketQueueOptions Queue { get; set; } = new();
 
+    /// <summary>Where the outbox and dedupe store live: <c>sqlite</c> (<c>tickets.db</c>, one instance) or <c>mariadb</c> (shared by instances, see docs/scaling.md).</summary>
+    public TicketStoreKind Store { get; set; } = TicketStoreKind.Sqlite;
+
     /// <summary>The durable outbox in <c>tickets.db</c>: leases and how long finished jobs are kept.</summary>
     public TicketOutboxOptions Outbox { get; set; } = new();
 
@@ -109,6 +112,15 @@ public sealed class TicketOutboxOptions
             yield return new ConfigProblem(keyPrefix + ".keepDone", "must not be negative");
         }
     }
+}
+
+/// <summary>Where the ticket outbox and dedupe store live.</summary>
+public enum TicketStoreKind
+{
+    /// <summary><c>tickets.db</c> in the state directory.</summary>
+    Sqlite,
+    /// <summary>Tables in <c>ha.database</c> on the <c>database:</c> server, shared by every instance.</summary>
+    Mariadb,
 }
 
 /// <summary>The kinds of ticket system Aeg can talk to.</summary>

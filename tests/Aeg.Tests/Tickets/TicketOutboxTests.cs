@@ -105,6 +105,27 @@ public sealed class TicketOutboxTests : IDisposable
     }
 
     [Fact]
+    public void A_file_from_before_key_heads_gets_them_at_open_and_a_dead_lettered_head_frees_the_next_job_of_its_key()
+    {
+        var ids = Outbox().Add([HookWork("k1"), HookWork("k1"), HookWork("k2")]);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_dir.File("tickets.db")}"))
+        {
+            connection.Open();
+            using var drop = connection.CreateCommand();
+            drop.CommandText = "DROP TABLE ticket_key_heads";
+            drop.ExecuteNonQuery();
+        }
+
+        var outbox = Outbox();
+        var heads = outbox.Claim(10);
+        Assert.Equal(new[] { ids[0], ids[2] }, heads.Select(j => j.Id).ToArray());
+        outbox.DeadLetter(ids[0], "create", "refused", transient: false, attempts: 1);
+        Assert.Equal(new[] { ids[1] }, outbox.Claim(10).Select(j => j.Id).ToArray());
+        outbox.Complete(heads[1], DispatchOutcome.Skipped, null);
+        Assert.Empty(outbox.Claim(10));
+    }
+
+    [Fact]
     public void A_claim_of_a_process_that_died_on_this_host_is_broken_at_once_a_live_one_elsewhere_only_when_its_lease_expires()
     {
         var clock = new ManualClock(DateTimeOffset.Parse("2026-12-06T05:00:00Z"));

@@ -1,7 +1,6 @@
-using System.Threading.Channels;
 using System.Data.Common;
+using System.Threading.Channels;
 using Aeg.Configuration;
-using Microsoft.Data.Sqlite;
 using Serilog;
 
 namespace Aeg.Tickets;

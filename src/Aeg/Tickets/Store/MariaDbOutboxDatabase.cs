@@ -35,8 +35,13 @@ public sealed class MariaDbOutboxDatabase : IOutboxDatabase
     {
         var options = new DatabaseOptions
         {
-            Host = server.Host, Port = server.Port, Database = database, User = server.User, SslMode = server.SslMode,
-            ConnectTimeout = server.ConnectTimeout, CommandTimeout = server.CommandTimeout,
+            Host = server.Host,
+            Port = server.Port,
+            Database = database,
+            User = server.User,
+            SslMode = server.SslMode,
+            ConnectTimeout = server.ConnectTimeout,
+            CommandTimeout = server.CommandTimeout,
         };
         var access = new AnnotationDatabase(options, password);
         var store = new MariaDbOutboxDatabase(access.ConnectionString(), $"{access.Description} (ticket outbox)");

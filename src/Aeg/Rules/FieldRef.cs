@@ -19,6 +19,11 @@ public enum FieldKind : byte
     Raw,
     /// <summary>A path into the full ESM event fetched for the rule (<c>esm.originalAgent.zone.uri</c>; templates of <c>enrich: esm</c> rules only).</summary>
     Esm,
+    /// <summary>
+    /// The ticket an earlier action of the same rule made for the same key (<c>ticket.rt.id</c>, <c>ticket.jira.url</c>);
+    /// filled by the ticket worker when that ticket exists (templates of later actions only).
+    /// </summary>
+    Ticket,
 }
 
 /// <summary>A parsed field reference such as <c>deviceVendor</c>, <c>src</c>, <c>label:stage</c> or <c>syslog.host</c>.</summary>
@@ -44,6 +49,7 @@ public sealed partial class FieldRef
     {
         FieldKind.Label => "label:" + Name,
         FieldKind.Esm => "esm." + Name,
+        FieldKind.Ticket => "ticket." + Name,
         _ => Name,
     };
 
@@ -88,6 +94,20 @@ public sealed partial class FieldRef
             }
             return new FieldRef(FieldKind.Esm, default, path);
         }
+        if (text.StartsWith("ticket.", StringComparison.Ordinal))
+        {
+            if (!allowRaw)
+            {
+                reason = $"'{text}' is the ticket of an earlier action, known only when that ticket exists: use it in templates, not in conditions";
+                return null;
+            }
+            if (TicketLink().Match(text) is not { Success: true })
+            {
+                reason = $"'{text}' is not a ticket link (ticket.<target>.id or ticket.<target>.url, <target> a ticket system of an earlier action of the rule)";
+                return null;
+            }
+            return new FieldRef(FieldKind.Ticket, default, text[7..]);
+        }
         if (text.StartsWith("syslog.", StringComparison.Ordinal))
         {
             reason = $"unknown field '{text}' (the syslog header offers syslog.host)";
@@ -127,6 +147,15 @@ public sealed partial class FieldRef
 
     [GeneratedRegex(@"^(?:[A-Za-z_][A-Za-z0-9_]{0,127}|[0-9]{1,6})(?:\.(?:[A-Za-z_][A-Za-z0-9_]{0,127}|[0-9]{1,6})){0,31}$")]
     private static partial Regex EsmPath();
+
+    /// <summary>For a <see cref="FieldKind.Ticket"/> reference: the target whose ticket it reads.</summary>
+    public string LinkedTarget => Name[..Name.LastIndexOf('.')];
+
+    /// <summary>For a <see cref="FieldKind.Ticket"/> reference: true for the ticket's URL, false for its id.</summary>
+    public bool LinksUrl => Name.EndsWith(".url", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^ticket\.[^.{}|\s]{1,128}\.(?:id|url)$")]
+    private static partial Regex TicketLink();
 
     [GeneratedRegex(@"^[A-Za-z_][A-Za-z0-9_.,\[\]]{0,127}$")]
     private static partial Regex ExtensionKey();

@@ -124,6 +124,10 @@ public static class RuleLoader
             {
                 problems.Add(new ConfigProblem(key + ".dedupe", "has no {{variable}}: every event would share one ticket"));
             }
+            else if (t.TicketLinks.Any())
+            {
+                problems.Add(new ConfigProblem(key + ".dedupe", "must not read {{ticket.…}}: the key decides which ticket the event belongs to, so it cannot depend on one"));
+            }
             else if (t.ReadsEsm)
             {
                 problems.Add(new ConfigProblem(key + ".dedupe", "must not read {{esm.…}}: the key is computed when the event arrives, before the ESM event is fetched (use {{eventId}})"));
@@ -154,6 +158,7 @@ public static class RuleLoader
                 {
                     if (CompileAction(m.Actions[a], $"{key}.actions[{a}]", targetKinds, keys, problems) is { } action)
                     {
+                        TicketLinkCheck.Action(action, $"{key}.actions[{a}]", [.. m.Actions.Take(a).Select(e => e?.Target).OfType<string>()], targetKinds, problems);
                         actions.Add(action);
                     }
                 }

@@ -4,7 +4,7 @@ namespace Aeg.Rules;
 
 /// <summary>
 /// A text with <c>{{field}}</c>, <c>{{label:name}}</c> and <c>{{field|default}}</c> variables,
-/// rendered from a matched event. Values are inserted literally: a value that itself contains
+/// rendered from a matched event (<c>{{ticket.…}}</c> links are left for the ticket worker). Values are inserted literally: a value that itself contains
 /// <c>{{…}}</c> is not expanded again. Encoding for the wire is the ticket action's job.
 /// </summary>
 public sealed class TicketTemplate
@@ -103,6 +103,9 @@ public sealed class TicketTemplate
         return new Part(null, field, fallback);
     }
 
+    /// <summary>The <c>{{ticket.&lt;target&gt;.id|url}}</c> variables.</summary>
+    public IEnumerable<(FieldRef Field, string? Default)> TicketLinks => Variables.Where(v => v.Field.Kind == FieldKind.Ticket);
+
     /// <summary>True when a variable reads the ESM event (<c>{{esm.…}}</c>).</summary>
     public bool ReadsEsm => _parts.Any(p => p.Field?.Kind == FieldKind.Esm);
 
@@ -122,6 +125,11 @@ public sealed class TicketTemplate
             if (part.Literal is not null)
             {
                 sb.Append(part.Literal);
+            }
+            else if (part.Field!.Kind == FieldKind.Ticket)
+            {
+                // Known only once the earlier action's ticket exists: the ticket worker fills it in (Tickets.TicketLinks).
+                sb.Append("{{").Append(part.Field).Append("}}");
             }
             else
             {

@@ -42,6 +42,20 @@ public interface ITicketAction
     /// </summary>
     Task<TicketResult?> FindCreatedAsync(IReadOnlyDictionary<string, string> fields, string idempotencyKey, DateTimeOffset sentAt, CancellationToken cancellationToken) =>
         Task.FromResult<TicketResult?>(null);
+
+    /// <summary>The ticket's page for a person (<c>{{ticket.&lt;target&gt;.url}}</c>), without credentials; null where the system has none.</summary>
+    string? TicketUrl(string ticketRef) => null;
+}
+
+/// <summary>Builds the browser address of a ticket from a system's configured URL, never with its user name or password.</summary>
+public static class TicketPageUrl
+{
+    /// <summary><paramref name="baseUrl"/> without userinfo, query or fragment, with <paramref name="pathAndQuery"/> appended.</summary>
+    public static string Of(Uri baseUrl, string pathAndQuery)
+    {
+        var clean = new UriBuilder(baseUrl) { UserName = "", Password = "", Query = "", Fragment = "" }.Uri.GetLeftPart(UriPartial.Path);
+        return clean.TrimEnd('/') + "/" + pathAndQuery;
+    }
 }
 
 /// <summary>The idempotency key of a (target, dedupe key): stable across processes and restarts, free of the key's text.</summary>

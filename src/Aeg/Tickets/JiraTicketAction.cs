@@ -15,14 +15,19 @@ public sealed partial class JiraTicketAction : ITicketAction
     private static readonly HashSet<string> UpdateFields = new(StringComparer.Ordinal) { "comment", "summary", "description", "priority", "labels", "assignee", "status" };
     private readonly TicketHttp _http;
     private readonly Uri _api;
+    private readonly Uri _baseUrl;
 
     public JiraTicketAction(TicketHttp http, Uri baseUrl)
     {
         _http = http;
+        _baseUrl = baseUrl;
         _api = new Uri(baseUrl.ToString().TrimEnd('/') + "/rest/api/2/");
     }
 
     public string Name => _http.Name;
+
+    /// <summary>Jira's issue page, <c>/browse/KEY-1</c>.</summary>
+    public string? TicketUrl(string ticketRef) => TicketPageUrl.Of(_baseUrl, "browse/" + Uri.EscapeDataString(ticketRef));
 
     public Task<TicketResult> CreateAsync(IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken) =>
         CreateAsync(fields, null, cancellationToken);

@@ -29,14 +29,19 @@ public sealed partial class RtTicketAction : ITicketAction
     private static readonly HashSet<string> UpdateFields = new(StringComparer.Ordinal) { "Comment", "Correspond", "Subject", "Priority", "Status", "Owner" };
     private readonly TicketHttp _http;
     private readonly Uri _api;
+    private readonly Uri _baseUrl;
 
     public RtTicketAction(TicketHttp http, Uri baseUrl)
     {
         _http = http;
+        _baseUrl = baseUrl;
         _api = new Uri(baseUrl.ToString().TrimEnd('/') + "/REST/2.0/");
     }
 
     public string Name => _http.Name;
+
+    /// <summary>RT's ticket page, <c>/Ticket/Display.html?id=N</c>.</summary>
+    public string? TicketUrl(string ticketRef) => TicketPageUrl.Of(_baseUrl, "Ticket/Display.html?id=" + Uri.EscapeDataString(ticketRef));
 
     public async Task<TicketResult> CreateAsync(IReadOnlyDictionary<string, string> fields, CancellationToken cancellationToken)
     {

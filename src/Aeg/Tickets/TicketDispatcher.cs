@@ -65,6 +65,9 @@ public sealed class TicketDispatcher
     /// <summary>Longest wait before a job whose enrichment source was unreachable runs again.</summary>
     public TimeSpan MaxEnrichmentDelay { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>The longest a job waits between looks for the ticket of an earlier action it links to (<c>{{ticket.…}}</c>).</summary>
+    public TimeSpan MaxLinkWait { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Done jobs older than this are deleted at start and hourly.</summary>
     public TimeSpan KeepDone { get; init; } = TimeSpan.FromHours(24);
 
@@ -269,6 +272,15 @@ public sealed class TicketDispatcher
                 return (DispatchOutcome.Deferred, "shutdown while enriching");
             }
         }
+        if (TicketLinks.Targets(work) is { Count: > 0 } linked)
+        {
+            var (filled, early) = FillLinks(job, work, linked);
+            if (filled is null)
+            {
+                return early;
+            }
+            work = filled;
+        }
         KeyClaim claim;
         try
         {
@@ -393,6 +405,43 @@ public sealed class TicketDispatcher
             }
             _wake.Release();
         }
+    }
+
+    // A later action of a rule links to the ticket an earlier one made for the same key: that job runs first (lower id,
+    // other target), so this one waits while it is pending, and is a dead letter, with the reason, once it made none.
+    private (TicketWork? Filled, (DispatchOutcome, string?) Early) FillLinks(OutboxJob job, TicketWork work, IReadOnlyList<string> linked)
+    {
+        var tickets = new Dictionary<string, (string Id, string? Url)>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var target in linked)
+            {
+                // Pending is asked between two looks at the store: a job finishing in between is then seen either way.
+                var record = Outbox.Store.Find(target, work.DedupeKey);
+                if (record is null && Outbox.HasPendingBefore(target, work.DedupeKey, job.Id))
+                {
+                    var delay = TimeSpan.FromMilliseconds(Math.Min(MaxLinkWait.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(job.Runs, 10))));
+                    TryRelease(job.Id, delay);
+                    _log.Debug("Rule {Rule}: job {Job} for key {Key} waits {Delay} for the {Linked} ticket it links to", work.RuleName, job.Id, work.DedupeKey, delay, target);
+                    return (null, (DispatchOutcome.Deferred, $"waiting for the {target} ticket of key {work.DedupeKey}"));
+                }
+                record ??= Outbox.Store.Find(target, work.DedupeKey);
+                if (record is null)
+                {
+                    return (null, Fail(job, "link", null,
+                        $"{{{{ticket.{target}.…}}}}: there is no {target} ticket for key {work.DedupeKey} (the rule's {target} action made none: see its dead letter); retry this job once it exists",
+                        false, 0));
+                }
+                tickets[target] = (record.TicketRef, _actions.TryGetValue(target, out var source) ? source.TicketUrl(record.TicketRef) : null);
+            }
+        }
+        catch (DbException ex)
+        {
+            _log.Error("Rule {Rule}: cannot read the linked tickets of key {Key} from the outbox: {Reason}; the job stays pending", work.RuleName, work.DedupeKey, ex.Message);
+            TryRelease(job.Id);
+            return (null, (DispatchOutcome.Deferred, "outbox unavailable"));
+        }
+        return (TicketLinks.Fill(work, tickets), default);
     }
 
     // The ticket is made and the job done; what the system silently dropped is said once, with rule and key.

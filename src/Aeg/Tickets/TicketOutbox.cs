@@ -119,6 +119,16 @@ public sealed class TicketOutbox
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) != 0;
     }
 
+    /// <summary>True while a job of (<paramref name="target"/>, <paramref name="dedupeKey"/>) older than <paramref name="beforeId"/> is pending.</summary>
+    public bool HasPendingBefore(string target, string dedupeKey, long beforeId)
+    {
+        using var connection = Open();
+        using var command = Command(connection, null,
+            $"SELECT EXISTS (SELECT 1 FROM ticket_jobs WHERE state = 'pending' AND {Database.KeyMatch()} AND id < @id)",
+            ("@target", target), ("@key", dedupeKey), ("@id", beforeId));
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) != 0;
+    }
+
     /// <summary>Gives a claimed job back, to be claimed again after <paramref name="delay"/> (key busy, shutdown).</summary>
     public void Release(long id, TimeSpan delay) => Execute(
         "UPDATE ticket_jobs SET claimed_by = NULL, lease_until = 0, not_before = @nb WHERE id = @id AND claimed_by = @me",

@@ -108,6 +108,25 @@ public sealed class OutboxStoreContractTests : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public async Task A_linked_job_sees_the_earlier_jobs_of_another_target_for_its_key_while_they_are_pending(string kind)
+    {
+        var outbox = (await StoreAsync(kind))("host-a/1/1", null);
+        var longKey = "k-" + new string('x', 2_000);
+        var ids = outbox.Add([Work("rt", longKey, Fields(("Subject", "s")), null), Work("reveal", longKey, Fields(("ticket_id", "{{ticket.rt.id}}")), null)]);
+
+        Assert.True(outbox.HasPendingBefore("rt", longKey, ids[1]));
+        Assert.False(outbox.HasPendingBefore("rt", longKey, ids[0]));
+        Assert.False(outbox.HasPendingBefore("rt", longKey + "y", ids[1]));
+        Assert.False(outbox.HasPendingBefore("jira", longKey, ids[1]));
+
+        var rt = Assert.Single(outbox.Claim(10), j => j.Work.Target == "rt");
+        outbox.Complete(rt, DispatchOutcome.Created, "812");
+        Assert.False(outbox.HasPendingBefore("rt", longKey, ids[1]));
+        Assert.Equal("812", outbox.Store.Find("rt", longKey)!.TicketRef);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public async Task A_released_job_is_claimable_again_after_its_delay(string kind)
     {
         var clock = new ManualClock(DateTimeOffset.Parse("2026-12-06T05:00:00Z"));

@@ -38,7 +38,7 @@ public abstract record EsmFault
 /// the Java exception, and injectable faults (429, 503, dropped connections, slow answers).
 /// No ESM can run in the tests; this is the stand-in, and tests that use it say so in their names.
 /// </summary>
-public sealed class EsmServiceLayerDocumentedApiServer : IAsyncDisposable
+public sealed partial class EsmServiceLayerDocumentedApiServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, long> _tokens = new(StringComparer.Ordinal);
@@ -214,6 +214,10 @@ public sealed class EsmServiceLayerDocumentedApiServer : IAsyncDisposable
             "CaseService/getResourceById" => ("cas", "getResourceById"),
             "CaseService/getCaseEventIDs" => ("cas", "getCaseEventIDs"),
             "CaseService/update" => ("cas", "update"),
+            "ActiveListService/getEntries" => ("act", "getEntries"),
+            "ActiveListService/addEntries" => ("act", "addEntries"),
+            "ActiveListService/deleteEntries" => ("act", "deleteEntries"),
+            "ActiveListService/clearEntries" => ("act", "clearEntries"),
             _ => ("", ""),
         };
         if (op.Length == 0 || call[$"{prefix}.{op}"] is not JsonObject args)
@@ -225,6 +229,11 @@ public sealed class EsmServiceLayerDocumentedApiServer : IAsyncDisposable
         if (given is null || !_tokens.TryGetValue(given, out var expires) || expires < Stopwatch.GetTimestamp())
         {
             await Page(context, 500, "Internal Server Error", "com.arcsight.xws.authentication.AuthenticationException: Invalid or expired authToken");
+            return;
+        }
+        if (prefix == "act")
+        {
+            await ActiveListAsync(context, op, args);
             return;
         }
         string? result = op switch
@@ -258,6 +267,9 @@ public sealed class EsmServiceLayerDocumentedApiServer : IAsyncDisposable
         _cases[id] = resource.ToJsonString();
         return _cases[id];
     }
+
+    private static Task Json(HttpContext context, string prefix, string op, string? result) =>
+        Json(context, string.IsNullOrEmpty(result) ? $"{{\"{prefix}.{op}Response\":{{}}}}" : $"{{\"{prefix}.{op}Response\":{{\"{prefix}.return\":{result}}}}}");
 
     // The XML mapping: no items → no value at all; one → the bare item; more → an array.
     private static string List(IEnumerable<string> items)

@@ -62,6 +62,10 @@ public sealed class CefTicketPipeline : IAsyncDisposable
         {
             tickets = TicketService.Create(options.Tickets, options.State.Directory, configFile, log, OutboxDatabases.Open(options, configFile, log));
             tickets.Dispatcher.Enricher = esm.Enricher;
+            if (esm.ActiveLists is { } activeLists)
+            {
+                tickets.Dispatcher.Register(activeLists);
+            }
             var received = observe is null ? handler : observe(handler);
             return new CefTicketPipeline(rules, queue, handler, tickets, new ListenerHost(options.Listen, received, log), log) { _esm = esm.Client };
         }

@@ -19,7 +19,7 @@ namespace Aeg.Esm;
 /// triggers one fresh login per call. Connection errors, timeouts, 429 (Retry-After honoured) and other 5xx are
 /// retried with backoff; other 4xx fail at once. No text that leaves this class carries the password or token.
 /// </summary>
-public sealed class EsmClient : IAsyncDisposable
+public sealed partial class EsmClient : IAsyncDisposable
 {
     private const int MaxBodyInError = 300;
     private static readonly TimeSpan RetryAfterMargin = TimeSpan.FromMilliseconds(50);

@@ -1,11 +1,15 @@
 using Aeg.Configuration;
 using Aeg.Rules;
+using Aeg.Tickets;
 using Serilog;
 
 namespace Aeg.Esm;
 
-/// <summary>The ESM client and ticket-worker enricher for the rules that say <c>enrich: esm</c>; both null when none does.</summary>
-public sealed record EsmEnrichment(EsmClient? Client, EsmEnricher? Enricher)
+/// <summary>
+/// The ESM client, the ticket-worker enricher for the rules that say <c>enrich: esm</c> and the active-list sink for
+/// <c>esmActiveList</c> actions; each null when no rule needs it.
+/// </summary>
+public sealed record EsmEnrichment(EsmClient? Client, EsmEnricher? Enricher, EsmActiveListAction? ActiveLists = null)
 {
     /// <summary>
     /// Builds them when a rule needs them; a rule with <c>enrich: esm</c> and no <c>esm.url</c> is a
@@ -14,21 +18,29 @@ public sealed record EsmEnrichment(EsmClient? Client, EsmEnricher? Enricher)
     public static EsmEnrichment Create(IReadOnlyList<Rule> rules, EsmOptions? options, string missingValue, string configFile, ILogger log)
     {
         var enriched = rules.Where(r => r.Enrichment is not null).ToList();
-        if (enriched.Count == 0)
+        var listing = rules.Where(r => r.Actions.Any(a => a.Target == ActiveListWork.TargetName)).ToList();
+        if (enriched.Count == 0 && listing.Count == 0)
         {
             return new EsmEnrichment(null, null);
         }
         var esm = options ?? new();
         if (!esm.IsConfigured)
         {
-            throw new ConfigException(configFile, "esm.url",
-                $"rule(s) {string.Join(", ", enriched.Select(r => r.Name))} say 'enrich: esm', but the ESM Service Layer is not configured");
+            throw new ConfigException(configFile, "esm.url", enriched.Count > 0
+                ? $"rule(s) {string.Join(", ", enriched.Select(r => r.Name))} say 'enrich: esm', but the ESM Service Layer is not configured"
+                : $"rule(s) {string.Join(", ", listing.Select(r => r.Name))} have esmActiveList actions, but the ESM Service Layer is not configured");
         }
         var client = EsmService.CreateClient(esm, configFile, log);
+        var activeLists = listing.Count > 0 ? new EsmActiveListAction(client) : null;
+        if (enriched.Count == 0)
+        {
+            log.Information("ESM Service Layer {Url}: {Count} rule(s) change active lists", new Uri(esm.Url!).GetLeftPart(UriPartial.Authority), listing.Count);
+            return new EsmEnrichment(client, null, activeLists);
+        }
         var byName = rules.ToDictionary(r => r.Name, StringComparer.Ordinal);
         var source = new CachedEsmEventSource(client, new EsmEventCache(esm.CacheSize, esm.CacheTtl));
         var enricher = new EsmEnricher(source, name => byName.GetValueOrDefault(name), missingValue, esm.MissingValue, log);
         log.Information("ESM Service Layer {Url}: {Count} rule(s) enrich their tickets with the full ESM event", new Uri(esm.Url!).GetLeftPart(UriPartial.Authority), enriched.Count);
-        return new EsmEnrichment(client, enricher);
+        return new EsmEnrichment(client, enricher, activeLists);
     }
 }

@@ -117,7 +117,7 @@ public sealed class CefRuleHandler(RuleMatcher matcher, ITicketQueue queue, stri
                 update ??= new Dictionary<string, string>(1, StringComparer.Ordinal);
                 update[TicketWork.ReopenField] = "true";
             }
-            yield return new TicketWork(rule.Name, action.Target, key, RenderFields(action.Create, cefEvent, missingValue, esmMissingValue), update,
+            yield return new TicketWork(rule.Name, action.Target, action.Key?.Render(cefEvent, missingValue) ?? key, RenderFields(action.Create, cefEvent, missingValue, esmMissingValue), update,
                 cefEvent.Raw, receivedAt);
         }
     }

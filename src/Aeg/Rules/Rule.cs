@@ -42,10 +42,12 @@ public sealed record RuleEnrichment(IReadOnlyList<FieldRef> EventIdFields)
 
 /// <summary>One action of a rule: the ticket system and the templated fields for create and update.</summary>
 public sealed class RuleAction(string target, IReadOnlyList<KeyValuePair<string, TicketTemplate>>? create,
-    IReadOnlyList<KeyValuePair<string, TicketTemplate>>? update)
+    IReadOnlyList<KeyValuePair<string, TicketTemplate>>? update, TicketTemplate? key = null)
 {
     /// <summary>Name of a ticket system in the config's <c>tickets:</c> section.</summary>
     public string Target { get; } = target;
     public IReadOnlyList<KeyValuePair<string, TicketTemplate>>? Create { get; } = create;
     public IReadOnlyList<KeyValuePair<string, TicketTemplate>>? Update { get; } = update;
+    /// <summary>The action's own dedupe key (an active-list entry); null: the rule's <c>dedupe</c>.</summary>
+    public TicketTemplate? Key { get; } = key;
 }

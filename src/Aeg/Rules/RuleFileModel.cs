@@ -49,4 +49,16 @@ public sealed class ActionModel
     public string? Target { get; set; }
     public Dictionary<string, string>? Create { get; set; }
     public Dictionary<string, string>? Update { get; set; }
+    /// <summary>Instead of a ticket: add an entry to, or delete it from, an ESM active list (instead of target/create/update).</summary>
+    public ActiveListActionModel? EsmActiveList { get; set; }
+}
+
+/// <summary>An <c>esmActiveList</c> action as written: the list's resource id, <c>add</c> or <c>delete</c>, and the entry's columns.</summary>
+public sealed class ActiveListActionModel
+{
+    public string? List { get; set; }
+    public string? Op { get; set; }
+    public Dictionary<string, string>? Entry { get; set; }
+    /// <summary>The columns that identify an entry (the list's key fields); default: every column of <see cref="Entry"/>.</summary>
+    public List<string>? Key { get; set; }
 }

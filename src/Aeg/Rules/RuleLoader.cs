@@ -362,6 +362,10 @@ public static class RuleLoader
             problems.Add(new ConfigProblem(key, "empty action"));
             return null;
         }
+        if (m.EsmActiveList is not null)
+        {
+            return ActiveListActionCompiler.Compile(m, key, keys.Template, problems);
+        }
         var before = problems.Count;
         string? kind = null;
         if (string.IsNullOrWhiteSpace(m.Target))

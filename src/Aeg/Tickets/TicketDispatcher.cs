@@ -34,7 +34,7 @@ public sealed class TicketDispatcher
 {
     private const int MaxBatch = 1000;
     private static readonly TimeSpan KeyBusyDelay = TimeSpan.FromMilliseconds(200);
-    private readonly IReadOnlyDictionary<string, ITicketAction> _actions;
+    private readonly Dictionary<string, ITicketAction> _actions;
     private readonly SecretScrubber _scrubber;
     private readonly ILogger _log;
     private readonly int _workers;
@@ -43,7 +43,7 @@ public sealed class TicketDispatcher
     public TicketDispatcher(IReadOnlyDictionary<string, ITicketAction> actions, TicketOutbox outbox,
         SecretScrubber scrubber, ILogger log, TicketCounters counters, int workers = 4)
     {
-        _actions = actions;
+        _actions = new Dictionary<string, ITicketAction>(actions, StringComparer.Ordinal);
         Outbox = outbox;
         _scrubber = scrubber;
         _log = log;
@@ -58,6 +58,9 @@ public sealed class TicketDispatcher
 
     /// <summary>How often the outbox is looked at without a wake-up (jobs from other processes, expired leases, deferred jobs).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Adds a sink that is not a configured ticket system (ESM active lists); before <see cref="RunAsync"/>.</summary>
+    public void Register(ITicketAction action) => _actions[action.Name] = action;
 
     /// <summary>Completes jobs before they are sent (the ESM enrichment of <c>enrich: esm</c> rules); null: jobs are sent as rendered.</summary>
     public ITicketWorkEnricher? Enricher { get; set; }

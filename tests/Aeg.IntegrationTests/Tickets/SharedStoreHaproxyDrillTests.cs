@@ -19,8 +19,8 @@ namespace Aeg.IntegrationTests.Tickets;
 /// the sender's loss (TCP acknowledges bytes, not events). Each sender (<see cref="ReopeningSender"/>) frames with
 /// RFC 6587 octet counting over a connection it reopens through HAProxy when it closes, and remembers which events
 /// went over which connection. Events on connections still open must all be accepted; only events on a connection
-/// that closed may be missing, and those — as a forwarder resends what was not acknowledged — are sent again. Every
-/// event is then accepted exactly once.</para>
+/// that closed may be missing; the test, which knows what the store lacks (a real sender could not), sends those again
+/// and then requires every event accepted exactly once.</para>
 /// <para>Updates are at-least-once: a job whose update request was sent by the killed instance but whose completion
 /// was not recorded runs again on a survivor once its lease is broken. Creates carry the Idempotency-Key header and the
 /// receiver answers a repeat with the first ticket (one ticket per key); updates carry the event's id (the <c>job</c>
@@ -196,7 +196,7 @@ public sealed class SharedStoreHaproxyDrillTests(ITestOutputHelper output) : IDi
             var onClosed = closed.SelectMany(c => c.Jobs).ToHashSet();
             Assert.All(missing, j => Assert.True(onClosed.Contains(j), $"event {j} went over a connection that stayed open but was never accepted"));
 
-            // Resent as a forwarder would: over a new connection through HAProxy, which sends it to a live instance.
+            // What the kill swallowed, sent again over a new connection through HAProxy (which picks a live instance).
             await using (var resender = new ReopeningSender(haproxy.Port))
             {
                 foreach (var job in missing)

@@ -19,5 +19,6 @@ internal static class AegCommands
         yield return SimulateCommand.Create();
         yield return ConfigCommand.Create();
         yield return ReportCommand.Create();
+        yield return EsmCommand.Create();
     }
 }

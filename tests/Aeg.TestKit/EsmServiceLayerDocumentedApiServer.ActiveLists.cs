@@ -18,6 +18,7 @@ public sealed partial class EsmServiceLayerDocumentedApiServer
         public string[] Columns { get; } = columns;
         public string[] KeyColumns { get; } = keyColumns;
         public Dictionary<string, Dictionary<string, string>> Entries { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, long> FirstAdded { get; } = new(StringComparer.Ordinal);
         public int Adds;
         public int Deletes;
     }
@@ -32,6 +33,16 @@ public sealed partial class EsmServiceLayerDocumentedApiServer
         lock (list)
         {
             return [.. list.Entries.Values.Select(e => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(e, StringComparer.Ordinal))];
+        }
+    }
+
+    /// <summary>When each entry (by its key values, joined by U+0001) was first added: <see cref="System.Diagnostics.Stopwatch"/> ticks.</summary>
+    public IReadOnlyDictionary<string, long> ActiveListFirstAdded(string resourceId)
+    {
+        var list = _lists[resourceId];
+        lock (list)
+        {
+            return new Dictionary<string, long>(list.FirstAdded, StringComparer.Ordinal);
         }
     }
 
@@ -95,6 +106,7 @@ public sealed partial class EsmServiceLayerDocumentedApiServer
                 if (op == "addEntries")
                 {
                     list.Entries[key] = entry;
+                    list.FirstAdded.TryAdd(key, System.Diagnostics.Stopwatch.GetTimestamp());
                     list.Adds++;
                 }
                 else

@@ -9,7 +9,7 @@ namespace Aeg.Rules;
 /// </summary>
 internal static class ActiveListActionCompiler
 {
-    public static RuleAction? Compile(ActionModel m, string key, Func<TicketTemplate, string, bool> knownKeys, List<ConfigProblem> problems)
+    public static RuleAction? Compile(ActionModel m, string key, string? ruleDedupe, Func<TicketTemplate, string, bool> knownKeys, List<ConfigProblem> problems)
     {
         var before = problems.Count;
         var model = m.EsmActiveList!;
@@ -42,9 +42,9 @@ internal static class ActiveListActionCompiler
             {
                 problems.Add(new ConfigProblem(at, reason!));
             }
-            else if (template.TicketLinks.Any() || template.ReadsEsm)
+            else if (template.TicketLinks.Any())
             {
-                problems.Add(new ConfigProblem(at, "an entry is keyed when the event arrives: {{ticket.…}} and {{esm.…}} cannot be used here"));
+                problems.Add(new ConfigProblem(at, "an entry is not a ticket: {{ticket.…}} cannot be used here"));
             }
             else if (knownKeys(template, at))
             {
@@ -68,8 +68,11 @@ internal static class ActiveListActionCompiler
             return null;
         }
         // One outbox key per list and entry identity: an add and a later delete of the same host run in order, one at a time.
-        var identity = fields.Where(f => keyColumns.Contains(f.Key[ActiveListWork.ColumnPrefix.Length..])).Select(f => f.Value.Text);
-        var entryKey = TicketTemplate.Parse(model.List + "|" + string.Join("|", identity), out _)!;
+        // An identity read from the ESM event (enrich: esm) is known only in the ticket worker: the rule's dedupe key
+        // (the ESM event) orders the work instead, so re-image and Closed of one event still run in that order.
+        var identity = fields.Where(f => keyColumns.Contains(f.Key[ActiveListWork.ColumnPrefix.Length..])).Select(f => f.Value).ToList();
+        var keyText = identity.Any(t => t.ReadsEsm) ? ruleDedupe ?? "" : string.Join("|", identity.Select(t => t.Text));
+        var entryKey = TicketTemplate.Parse(model.List + "|" + keyText, out _)!;
         List<KeyValuePair<string, TicketTemplate>> all =
         [
             new(ActiveListWork.ListField, TicketTemplate.Parse(model.List!, out _)!),

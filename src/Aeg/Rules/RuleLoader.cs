@@ -156,7 +156,7 @@ public static class RuleLoader
             {
                 for (var a = 0; a < m.Actions.Count; a++)
                 {
-                    if (CompileAction(m.Actions[a], $"{key}.actions[{a}]", targetKinds, keys, problems) is { } action)
+                    if (CompileAction(m.Actions[a], $"{key}.actions[{a}]", targetKinds, keys, problems, m.Dedupe) is { } action)
                     {
                         TicketLinkCheck.Action(action, $"{key}.actions[{a}]", [.. m.Actions.Take(a).Select(e => e?.Target).OfType<string>()], targetKinds, problems);
                         actions.Add(action);
@@ -355,7 +355,7 @@ public static class RuleLoader
     }
 
     private static RuleAction? CompileAction(ActionModel? m, string key, IReadOnlyDictionary<string, string>? targetKinds, KeyCheck keys,
-        List<ConfigProblem> problems)
+        List<ConfigProblem> problems, string? ruleDedupe = null)
     {
         if (m is null)
         {
@@ -364,7 +364,7 @@ public static class RuleLoader
         }
         if (m.EsmActiveList is not null)
         {
-            return ActiveListActionCompiler.Compile(m, key, keys.Template, problems);
+            return ActiveListActionCompiler.Compile(m, key, ruleDedupe, keys.Template, problems);
         }
         var before = problems.Count;
         string? kind = null;

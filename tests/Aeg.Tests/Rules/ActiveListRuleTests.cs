@@ -45,11 +45,26 @@ public sealed class ActiveListRuleTests
         Assert.Equal(list.OnCreate, list.OnUpdate);
     }
 
+    [Fact]
+    public void An_entry_read_from_the_ESM_event_is_ordered_by_the_rules_dedupe_key()
+    {
+        var yaml = Good.Replace("dedupe: \"esm-event-{{cn2}}\"", "dedupe: \"esm-event-{{cn2}}\"\n    enrich: esm\n    eventIdFields: [cn2]", StringComparison.Ordinal)
+            .Replace("Host: \"{{shost}}\"", "Host: \"{{esm.destination.hostName}}\"", StringComparison.Ordinal);
+        var rule = Assert.Single(RuleTestFiles.Compile(yaml));
+        var cef = CefEvent.Parse(Encoding.UTF8.GetBytes("CEF:0|HP|AEG|1.0|a|Annotation Event|3|cn2=77 cs3=re-image cs3Label=stage duser=alice"));
+
+        var list = CefRuleHandler.Render(rule, cef, "(none)", DateTimeOffset.UnixEpoch).Last();
+
+        Assert.Equal("HXk2r3pUBABCzVQ0dBjvLxA==|esm-event-77", list.DedupeKey);
+        Assert.Equal(77, rule.Enrichment!.EventId(cef));
+    }
+
     [Theory]
     [InlineData("op: add", "op: append", "rules[0].actions[1].esmActiveList.op", "must be add or delete")]
     [InlineData("list: \"HXk2r3pUBABCzVQ0dBjvLxA==\"", "list: \"{{cs1}}\"", "rules[0].actions[1].esmActiveList.list", "without templates")]
     [InlineData("key: [Host]", "key: [Hostname]", "rules[0].actions[1].esmActiveList.key[0]", "not a column of the entry")]
     [InlineData("Reason: \"re-image by {{duser}}\"", "Reason: \"{{ticket.rt.id}}\"", "rules[0].actions[1].esmActiveList.entry.Reason", "cannot be used here")]
+    [InlineData("Host: \"{{shost}}\"", "Host: \"{{esm.destination.hostName}}\"", "rules[0].enrich", "add 'enrich: esm'")]
     [InlineData("Reason: \"re-image by {{duser}}\"", "Reason: \"{{sourceAddress}}\"", "rules[0].actions[1].esmActiveList.entry.Reason", "write {{src}}")]
     [InlineData("              - esmActiveList:", "              - target: rt\n                esmActiveList:", "rules[0].actions[1].esmActiveList", "has no target")]
     public void A_bad_active_list_action_is_reported_with_its_key_path(string replace, string with, string key, string reason)

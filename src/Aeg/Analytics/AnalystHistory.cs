@@ -58,9 +58,13 @@ public sealed record StageTransition(long EventId, long Version, long TimeMs, st
 /// <summary>A counted note about an event's history at a version and time.</summary>
 public sealed record HistoryNoteEntry(long EventId, long Version, long TimeMs, HistoryNote Note);
 
-/// <summary>What analyst metrics remember about one event between rows (one row in SQLite).</summary>
+/// <summary>
+/// What analyst metrics remember about one event between rows (one row in SQLite). The review
+/// anchor (where the next time to close starts) is inferred when it is a review first shown by a
+/// row after a gap, recovered when it is a re-open read from the audit trail.
+/// </summary>
 public sealed record EventHistory(long EventId, long Version, long ModificationTimeMs, long? ManagerReceiptTimeMs, string Stage, long Flags,
-    long? ReviewAnchorMs, bool Responded, bool ReviewMeasured, bool Incomplete, bool ReviewAnchorInferred = false);
+    long? ReviewAnchorMs, bool Responded, bool ReviewMeasured, bool Incomplete, bool ReviewAnchorInferred = false, bool ReviewAnchorRecovered = false);
 
 /// <summary>What one row added: the event's new history and the transitions, durations and notes it produced.</summary>
 public sealed class RowOutcome

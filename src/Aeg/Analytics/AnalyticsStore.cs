@@ -29,7 +29,8 @@ public sealed class AnalyticsStore
                 responded         INTEGER NOT NULL,
                 review_measured   INTEGER NOT NULL,
                 incomplete        INTEGER NOT NULL,
-                review_anchor_inferred INTEGER NOT NULL DEFAULT 0);
+                review_anchor_inferred INTEGER NOT NULL DEFAULT 0,
+                review_anchor_recovered INTEGER NOT NULL DEFAULT 0);
             CREATE TABLE IF NOT EXISTS analytics_transitions (
                 event_id    INTEGER NOT NULL,
                 version     INTEGER NOT NULL,
@@ -108,6 +109,10 @@ public sealed class AnalyticsStore
         if (!Has("analytics_events", "review_anchor_inferred"))
         {
             SqliteStateFile.Execute(connection, "ALTER TABLE analytics_events ADD COLUMN review_anchor_inferred INTEGER NOT NULL DEFAULT 0");
+        }
+        if (!Has("analytics_events", "review_anchor_recovered"))
+        {
+            SqliteStateFile.Execute(connection, "ALTER TABLE analytics_events ADD COLUMN review_anchor_recovered INTEGER NOT NULL DEFAULT 0");
         }
         if (!Has("analytics_durations", "source"))
         {
@@ -203,7 +208,8 @@ public sealed class AnalyticsStore
     {
         using var connection = Open();
         using var select = Command(connection, null, """
-            SELECT version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, review_anchor_inferred
+            SELECT version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, review_anchor_inferred,
+              review_anchor_recovered
             FROM analytics_events WHERE event_id = $id
             """, "$id");
         return Load(select, eventId);
@@ -335,7 +341,7 @@ public sealed class AnalyticsStore
 
     private static EventHistory Read(DbDataReader r, long eventId, int o) => new(eventId, r.GetInt64(o), r.GetInt64(o + 1),
         r.IsDBNull(o + 2) ? null : r.GetInt64(o + 2), r.GetString(o + 3), r.GetInt64(o + 4), r.IsDBNull(o + 5) ? null : r.GetInt64(o + 5),
-        r.GetInt64(o + 6) != 0, r.GetInt64(o + 7) != 0, r.GetInt64(o + 8) != 0, r.GetInt64(o + 9) != 0);
+        r.GetInt64(o + 6) != 0, r.GetInt64(o + 7) != 0, r.GetInt64(o + 8) != 0, r.GetInt64(o + 9) != 0, r.GetInt64(o + 10) != 0);
 
     private DbConnection Open()
     {

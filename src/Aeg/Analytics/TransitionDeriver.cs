@@ -108,6 +108,7 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
             }
             s.ReviewAnchorMs = timeMs;
             s.ReviewAnchorInferred = flagsInferred;
+            s.ReviewAnchorRecovered = fromAuditTrail;
         }
         // The close is judged before a review mark that ends in the same edit is dropped: with a
         // reviewing stage, moving on to the final stage is exactly what ends the review.
@@ -116,7 +117,10 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
         {
             if (s.ReviewAnchorMs is { } anchor)
             {
-                s.Measure(DurationKind.Close, analyst, anchor, timeMs, s.ReviewAnchorInferred ? DurationSource.Inferred : source);
+                // Observed only when both ends were: a start read from the audit trail makes it recovered.
+                var closeSource = s.ReviewAnchorInferred ? DurationSource.Inferred
+                    : s.ReviewAnchorRecovered ? DurationSource.Recovered : source;
+                s.Measure(DurationKind.Close, analyst, anchor, timeMs, closeSource);
             }
             else
             {
@@ -132,10 +136,13 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
             s.Note(HistoryNote.Reopened, timeMs);
             // Work starts again at the re-open: the next close is measured from here, not from
             // a review that may be weeks old.
+            // The flags after this edit are known (a row's own, or the last known for an audit
+            // line), so the re-open's time is ESM's, not a guess.
             if (reviewed)
             {
                 s.ReviewAnchorMs = timeMs;
-                s.ReviewAnchorInferred = flagsInferred;
+                s.ReviewAnchorInferred = false;
+                s.ReviewAnchorRecovered = fromAuditTrail;
             }
         }
     }
@@ -174,6 +181,7 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
         public bool ReviewMeasured { get; set; } = h.ReviewMeasured;
         public bool Incomplete { get; set; } = h.Incomplete;
         public bool ReviewAnchorInferred { get; set; } = h.ReviewAnchorInferred;
+        public bool ReviewAnchorRecovered { get; set; } = h.ReviewAnchorRecovered;
 
         public void Note(HistoryNote note, long timeMs) => Outcome.Notes.Add(new HistoryNoteEntry(EventId, Version, timeMs, note));
 
@@ -194,6 +202,6 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
         }
 
         public EventHistory ToHistory() => new(EventId, Version, ModificationTimeMs, Mrt, Stage, Flags, ReviewAnchorMs, Responded, ReviewMeasured, Incomplete,
-            ReviewAnchorMs is not null && ReviewAnchorInferred);
+            ReviewAnchorMs is not null && ReviewAnchorInferred, ReviewAnchorMs is not null && ReviewAnchorRecovered);
     }
 }

@@ -18,6 +18,11 @@ public enum HistoryNote
     RecoveredFromAuditTrail,
     /// <summary>A version gap with no audit line to recover it: nothing in the gap is measured.</summary>
     IncompleteHistory,
+    /// <summary>
+    /// A version gap whose oldest edits fell off the full audit trail: the kept lines are recovered,
+    /// what the lost edits may have changed is not measured (docs/metrics.md).
+    /// </summary>
+    TruncatedAuditTrail,
     /// <summary>A row whose version is not newer than the last one recorded (late, or sent again): ignored.</summary>
     StaleRow,
     /// <summary>Entered a final stage without ever being marked reviewed: no time to close.</summary>

@@ -98,6 +98,65 @@ public sealed class GroundTruthTests
         run.AssertDurations(b.Expected);
     }
 
+    [Fact]
+    public void Disagreement_3_a_gap_that_overflows_the_audit_trail_keeps_what_is_certain()
+    {
+        var b = new ScenarioBuilder()
+            .Event(6, mrt: "08:00:00.000", created: "08:00:30.000").Poll("08:01")
+            .Edit("08:05:00.000", "alice", "Initial").Poll("08:06")
+            .Edit("08:07:00.000", "dave", "Initial", flags: 1).Poll("08:08");
+        // 72 edits in one gap: 70 comments in Initial, then Follow-Up and Final. The 2,048-byte
+        // column keeps only the newest of them; the oldest kept line is in the recorded stage.
+        var t = ScenarioBuilder.At("08:10:00.000");
+        for (var i = 0; i < 70; i++)
+        {
+            b.Edit(t + i * 10_000, i % 2 == 0 ? "bob" : "carol", "Initial", flags: 1);
+        }
+        b.Edit("08:22:00.000", "bob", "Follow-Up", flags: 1)
+            .Edit("08:25:00.000", "carol", "Final", flags: 1).Poll("08:30")
+            // Certain before the cut, stored then: stays.
+            .Expect(Respond, "alice", "08:00:00.000", "08:05:00.000", Observed, ms: 300_000)
+            .Expect(Review, "dave", "08:00:00.000", "08:07:00.000", Observed, ms: 420_000)
+            // From the recorded review to the kept close. The lost edits could have re-opened it
+            // (which restarts the clock): inferred, not silently exact.
+            .Expect(Close, "carol", "08:07:00.000", "08:25:00.000", Inferred, ms: 1_080_000);
+        var trail = Scenario.AuditTrailAt(b.Scenario.Events[0], 75);
+        Assert.True(AuditTrail.MayBeTruncated(trail));
+        Assert.All(AuditTrail.Parse(trail), l => Assert.True(l.TimeMs >= t, "only gap lines are kept"));
+
+        using var run = new ScenarioRun(b.Scenario);
+        run.AssertDurations(b.Expected);
+        var notes = run.Store.Notes().Select(n => n.Note).ToList();
+        Assert.Equal([HistoryNote.TruncatedAuditTrail], notes);
+        // The kept stage change is recovered with ESM's time and analyst; the close is the row's own edit.
+        Assert.Equal(
+            ["08:22:00.000 bob Initial>Follow-Up recovered", "08:25:00.000 carol Follow-Up>Final observed"],
+            run.Store.Transitions().Where(x => x.TimeMs > t).Select(x =>
+                $"{DateTimeOffset.FromUnixTimeMilliseconds(x.TimeMs):HH:mm:ss.fff} {x.Analyst} {x.FromStage}>{x.ToStage} {(x.FromAuditTrail ? "recovered" : "observed")}"));
+        Assert.True(run.Store.Find(6)!.Incomplete);
+    }
+
+    [Fact]
+    public void Disagreement_3_a_response_that_may_be_among_the_lost_lines_is_not_measured()
+    {
+        var b = new ScenarioBuilder()
+            .Event(7, mrt: "08:00:00.000", created: "08:00:30.000").Poll("08:01")
+            // Responded at 08:02 by bob, then 70 comments and a review with a stage change: one gap.
+            // bob's line falls off the column: the first kept change is not the response.
+            .Edit("08:02:00.000", "bob", "Initial");
+        var t = ScenarioBuilder.At("08:10:00.000");
+        for (var i = 0; i < 70; i++)
+        {
+            b.Edit(t + i * 10_000, i % 2 == 0 ? "alice" : "dave", "Initial");
+        }
+        b.Edit("08:25:00.000", "carol", "Follow-Up", flags: 1).Poll("08:30")
+            // Flags are in no audit line, cut or not: credited to the row, inferred, as in any gap.
+            .Expect(Review, "carol", "08:00:00.000", "08:25:00.000", Inferred, ms: 1_500_000);
+        using var run = new ScenarioRun(b.Scenario);
+        run.AssertDurations(b.Expected);
+        Assert.True(run.Store.Find(7)!.Responded);
+    }
+
     [Theory]
     [InlineData(20)]
     [InlineData(7)]

@@ -45,15 +45,24 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
             var recoveredCount = lines.Count - firstRecovered;
             // A full column whose every line is newer than the last recorded edit may have lost
             // the oldest lines of the gap: what is left would credit the wrong start.
-            var cutOff = recoveredCount == lines.Count && AuditTrail.MayBeTruncated(row.AuditTrail);
-            if (recoveredCount == 0 || cutOff)
+            if (recoveredCount == 0)
             {
                 state.Note(HistoryNote.IncompleteHistory, row.ModificationTimeMs);
                 ApplyUnmeasured(state, row);
                 outcome.Next = state.ToHistory();
                 return outcome;
             }
-            state.Note(HistoryNote.RecoveredFromAuditTrail, row.ModificationTimeMs);
+            if (recoveredCount == lines.Count && AuditTrail.MayBeTruncated(row.AuditTrail))
+            {
+                // What is certain stays: durations already recorded, and the kept lines after the oldest.
+                state.Note(HistoryNote.TruncatedAuditTrail, row.ModificationTimeMs);
+                AcrossLostLines(state, lines[firstRecovered]);
+                firstRecovered++;
+            }
+            else
+            {
+                state.Note(HistoryNote.RecoveredFromAuditTrail, row.ModificationTimeMs);
+            }
             // The newest line is usually the row's own edit: the row applies it below with the
             // flags it set, as when no edit was missed (replayed here, it would meet the old flags).
             var end = lines.Count;
@@ -145,6 +154,35 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
                 s.ReviewAnchorRecovered = fromAuditTrail;
             }
         }
+    }
+
+    // The oldest kept line of a cut audit trail: the event was in its stage then, but what the
+    // lost edits before it did is unknown, so only what they cannot have changed is kept.
+    private void AcrossLostLines(State s, AuditLine oldest)
+    {
+        var wasFinal = IsFinal(s.Stage);
+        var final = IsFinal(oldest.Stage);
+        // The first response (or a reviewing stage) may be among the lost edits: not measured,
+        // and no later change is taken for it.
+        s.Responded = true;
+        s.ReviewMeasured |= _reviewedStages.Count > 0;
+        if (final && !wasFinal)
+        {
+            // Closed among the lost edits or by this one: when is unknown.
+            s.Note(HistoryNote.CloseNotMeasurable, oldest.TimeMs);
+        }
+        if (!final && wasFinal)
+        {
+            // Re-opened at an unknown time: the next close has no certain start.
+            s.Note(HistoryNote.Reopened, oldest.TimeMs);
+            s.ReviewAnchorMs = null;
+        }
+        // The review mark still stands (flags are in no audit line, here as in any gap), but the
+        // lost edits may have re-opened the event, which restarts the clock: a close from it is inferred.
+        s.ReviewAnchorInferred = true;
+        s.Stage = oldest.Stage;
+        s.ModificationTimeMs = Math.Max(s.ModificationTimeMs, oldest.TimeMs);
+        s.Incomplete = true;
     }
 
     // A gap nobody can reconstruct: take the row's state as the new truth, measure nothing in it,

@@ -343,6 +343,9 @@ public sealed class AnalyticsStore
         r.IsDBNull(o + 2) ? null : r.GetInt64(o + 2), r.GetString(o + 3), r.GetInt64(o + 4), r.IsDBNull(o + 5) ? null : r.GetInt64(o + 5),
         r.GetInt64(o + 6) != 0, r.GetInt64(o + 7) != 0, r.GetInt64(o + 8) != 0, r.GetInt64(o + 9) != 0, r.GetInt64(o + 10) != 0);
 
+    /// <summary>A connection to the history, for the retention's pruning.</summary>
+    internal DbConnection OpenConnection() => Open();
+
     private DbConnection Open()
     {
         var connection = SqliteStateFile.Open(_connectionString);

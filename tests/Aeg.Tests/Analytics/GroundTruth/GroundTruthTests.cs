@@ -56,6 +56,26 @@ public sealed class GroundTruthTests
     }
 
     [Fact]
+    public void A_reopen_recovered_in_one_poll_makes_the_close_in_a_later_poll_recovered()
+    {
+        var b = new ScenarioBuilder()
+            .Event(8, mrt: "13:00:00.000", created: "13:00:10.000").Poll("13:01")
+            .Edit("13:05:00.000", "alice", "Follow-Up", flags: 1).Poll("13:06")
+            .Edit("13:20:00.000", "bob", "Final", flags: 1).Poll("13:21")
+            // Re-opened by carol while reviewed, then a comment by dave: the poll reads dave's edit.
+            .Edit("13:30:00.000", "carol", "Initial", flags: 1)
+            .Edit("13:31:00.250", "dave", "Initial", flags: 1).Poll("13:35")
+            .Edit("14:00:00.000", "alice", "Closed", flags: 1).Poll("14:01")
+            .Expect(Respond, "alice", "13:00:00.000", "13:05:00.000", Observed, ms: 300_000)
+            .Expect(Review, "alice", "13:00:00.000", "13:05:00.000", Observed, ms: 300_000)
+            .Expect(Close, "bob", "13:05:00.000", "13:20:00.000", Observed, ms: 900_000)
+            // The start, kept in the history between the two polls, was read from the audit trail.
+            .Expect(Close, "alice", "13:30:00.000", "14:00:00.000", Recovered, ms: 1_800_000);
+        using var run = new ScenarioRun(b.Scenario);
+        run.AssertDurations(b.Expected);
+    }
+
+    [Fact]
     public void Disagreement_1_initial_then_final_and_reviewed_in_one_edit_within_a_gap_agrees_with_the_same_edits_seen()
     {
         // Moved to Initial, then 2.9 s later, in the same gap, set Final + Reviewed in one edit by another analyst.

@@ -104,6 +104,9 @@ public sealed class PeriodTotals
     /// <summary>Notes per kind, by name.</summary>
     public Dictionary<string, int> Notes { get; } = [];
 
+    /// <summary>Time in each stage: lengths in seconds of the stays that ended in the period, per stage and the analyst who ended them (<see cref="StageStays"/>).</summary>
+    public Dictionary<(string Stage, string Analyst), List<double>> StageStays { get; } = [];
+
     /// <summary>Durations per measure and how they were obtained.</summary>
     public Dictionary<(DurationKind Kind, DurationSource Source), int> Obtained { get; } = [];
 }

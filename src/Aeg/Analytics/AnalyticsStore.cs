@@ -274,6 +274,7 @@ public sealed class AnalyticsStore
         // UTC days, floored (SQLite's integer division truncates toward zero before 1970).
         Group(connection, $"SELECT (time_ms - ((time_ms % {MsPerDay}) + {MsPerDay}) % {MsPerDay}) / {MsPerDay}, COUNT(*) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY 1",
             fromMs, toMs, 1, progress: null, r => totals.TransitionsPerDay[r.GetInt64(0)] = r.GetInt32(1));
+        Analytics.StageStays.Read(connection, fromMs, toMs, totals.StageStays);
         Group(connection, "SELECT note, COUNT(*) FROM analytics_notes WHERE time_ms >= $from AND time_ms < $to GROUP BY note",
             fromMs, toMs, 1, progress, r => totals.Notes[r.GetString(0)] = r.GetInt32(1));
         return totals;

@@ -33,6 +33,33 @@ public sealed class GroundTruthTests
     }
 
     [Fact]
+    public void Aeg_report_shows_the_time_in_each_stage_as_table_csv_and_json()
+    {
+        var b = new ScenarioBuilder()
+            .Event(1, mrt: "09:00:00.000", created: "09:00:40.000").Poll("09:01")
+            .Edit("09:04:10.250", "alice", "Initial").Poll("09:05")
+            .Edit("09:20:00.500", "bob", "Follow-Up", flags: 1).Poll("09:21")
+            .Edit("10:02:03.004", "carol", "Closed", flags: 1).Poll("10:03");
+        using var run = new ScenarioRun(b.Scenario);
+        var report = AnalystReport.Build(run.Store, DateTimeOffset.FromUnixTimeMilliseconds(ScenarioBuilder.At("00:00")),
+            DateTimeOffset.FromUnixTimeMilliseconds(ScenarioBuilder.At("23:59")));
+
+        // In Initial from alice's edit until bob moved it on; in Follow-Up until carol closed it.
+        Assert.Equal([new StageTime("Follow-Up", new DurationStats(1, 2522.504, 2522.504, 2522.504)), new StageTime("Initial", new DurationStats(1, 950.25, 950.25, 950.25))],
+            report.TimeInStage);
+        Assert.Equal(950.25, report.Analysts.Single(a => a.Analyst == "bob").TimeInStage["Initial"].MedianSeconds);
+        Assert.Contains("Time in each stage", ReportText.ToTable(report), StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^Follow-Up\s+1\s+42m 03s\s+42m 03s\s+42m 03s\s*$", ReportText.ToTable(report));
+        var csv = ReportText.ToCsv(report).Split("\r\n");
+        var header = csv[0].Split(',');
+        var bob = csv.Single(l => l.StartsWith("bob,", StringComparison.Ordinal)).Split(',');
+        Assert.Equal("1", bob[Array.IndexOf(header, "time_in_Initial_count")]);
+        Assert.Equal("950.25", bob[Array.IndexOf(header, "time_in_Initial_median_seconds")]);
+        Assert.Equal("0", bob[Array.IndexOf(header, "time_in_Follow-Up_count")]);
+        Assert.Contains("\"timeInStage\"", ReportText.ToJson(report), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Several_edits_in_one_gap_a_close_and_a_reopen_are_recovered_with_esms_times_and_analysts()
     {
         var b = new ScenarioBuilder()
@@ -154,6 +181,8 @@ public sealed class GroundTruthTests
             run.Store.Transitions().Where(x => x.TimeMs > t).Select(x =>
                 $"{DateTimeOffset.FromUnixTimeMilliseconds(x.TimeMs):HH:mm:ss.fff} {x.Analyst} {x.FromStage}>{x.ToStage} {(x.FromAuditTrail ? "recovered" : "observed")}"));
         Assert.True(run.Store.Find(6)!.Incomplete);
+        // Time in each stage: Initial from 08:05 ran into the cut (a stage change may hide there), Follow-Up did not.
+        Assert.Equal(["Follow-Up carol 180000"], run.StageStays());
     }
 
     [Fact]
@@ -215,5 +244,9 @@ public sealed class GroundTruthTests
         var truth = ScenarioRun.Lines(SimpleOracle.Expected(scenario, fullKnowledge: true).Select(d => d with { Source = Observed }));
         var exact = ScenarioRun.Lines(expected.Where(d => d.Source != Inferred).Select(d => d with { Source = Observed }));
         Assert.Empty(exact.Except(truth));
+
+        // Time in each stage, from the stored transitions, to the millisecond.
+        Assert.True(SimpleOracle.StageStays(scenario).Count >= 100, "stays");
+        Assert.Equal(SimpleOracle.StageStays(scenario), run.StageStays());
     }
 }

@@ -24,6 +24,11 @@ public sealed class ScenarioRun : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>Time in each stage over the whole history as "stage analyst ms", sorted.</summary>
+    public List<string> StageStays() => [.. Store.ReadPeriod(long.MinValue + 1, long.MaxValue).StageStays
+        .SelectMany(kv => kv.Value.Select(seconds => $"{kv.Key.Stage} {kv.Key.Analyst} {(long)Math.Round(seconds * 1000)}"))
+        .Order(StringComparer.Ordinal)];
+
     /// <summary>One line per duration (event, measure, analyst, start, end, length in ms, obtained), sorted: a diff shows each disagreement.</summary>
     public static List<string> Lines(IEnumerable<AnalystDuration> durations) => [.. durations
         .Select(d => $"event {d.EventId} {d.Kind} {d.Analyst} {d.StartMs}→{d.EndMs} = {d.EndMs - d.StartMs} ms {d.Source}")

@@ -17,6 +17,37 @@ namespace Aeg.Tests.Analytics.GroundTruth;
 /// </remarks>
 public static class SimpleOracle
 {
+    /// <summary>
+    /// Time in each stage: for every stage change after the first, the time since the change
+    /// before it, per stage left and the analyst who left it, in ms (the generator's audit trails
+    /// are never cut, so every change is known; edits after the last row read are not recorded yet).
+    /// </summary>
+    public static List<string> StageStays(Scenario scenario)
+    {
+        var seen = scenario.SeenVersions();
+        var stays = new List<string>();
+        foreach (var e in scenario.Events)
+        {
+            var lastRead = e.Edits.LastOrDefault(x => seen.Contains((e.EventId, x.Version)))?.Version ?? 0;
+            Edit? entered = null;
+            var stage = Scenario.Initial;
+            foreach (var edit in e.Edits.Where(x => x.Version <= lastRead))
+            {
+                if (edit.Stage == stage)
+                {
+                    continue;
+                }
+                if (entered is not null)
+                {
+                    stays.Add($"{stage} {edit.Analyst} {edit.TimeMs - entered.TimeMs}");
+                }
+                entered = edit;
+                stage = edit.Stage;
+            }
+        }
+        return [.. stays.Order(StringComparer.Ordinal)];
+    }
+
     public static List<AnalystDuration> Expected(Scenario scenario, bool fullKnowledge = false)
     {
         var seen = scenario.SeenVersions();

@@ -58,11 +58,13 @@ public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<
     /// <summary>
     /// Builds the report of [<paramref name="from"/>, <paramref name="to"/>): a duration belongs to
     /// the period in which it ended, a transition to the period in which it was made. A
-    /// <c>progress</c> (a terminal's progress line) is told of each row read.
+    /// <c>progress</c> (a terminal's progress line) is told of each row read. The time in each
+    /// stage is read only with <paramref name="stageTimes"/> (it costs a pass over every
+    /// transition of the period's events; empty otherwise).
     /// </summary>
-    public static AnalystReport Build(AnalyticsStore? store, DateTimeOffset from, DateTimeOffset to, ReportProgress? progress = null)
+    public static AnalystReport Build(AnalyticsStore? store, DateTimeOffset from, DateTimeOffset to, ReportProgress? progress = null, bool stageTimes = false)
     {
-        var period = store?.ReadPeriod(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), progress) ?? new PeriodTotals();
+        var period = store?.ReadPeriod(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), progress, stageTimes) ?? new PeriodTotals();
 
         // A stage spelled differently by two analysts ("closed", "Closed") is one stage, named as first seen.
         var stageNames = new Dictionary<string, (string Name, long FirstMs)>(StringComparer.OrdinalIgnoreCase);

@@ -235,8 +235,9 @@ public sealed class AnalyticsStore
     /// What a report over [from, to) needs, without holding the period's rows: the lengths of the
     /// durations per measure and analyst (8 bytes each, for exact percentiles), and counts grouped
     /// in SQL for the rest. <paramref name="progress"/> is told of every row read or grouped.
+    /// <paramref name="stageStays"/> adds the time in each stage (<see cref="Analytics.StageStays"/>).
     /// </summary>
-    public PeriodTotals ReadPeriod(long fromMs, long toMs, ReportProgress? progress = null)
+    public PeriodTotals ReadPeriod(long fromMs, long toMs, ReportProgress? progress = null, bool stageStays = false)
     {
         var totals = new PeriodTotals();
         using var connection = Open();
@@ -274,7 +275,10 @@ public sealed class AnalyticsStore
         // UTC days, floored (SQLite's integer division truncates toward zero before 1970).
         Group(connection, $"SELECT (time_ms - ((time_ms % {MsPerDay}) + {MsPerDay}) % {MsPerDay}) / {MsPerDay}, COUNT(*) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY 1",
             fromMs, toMs, 1, progress: null, r => totals.TransitionsPerDay[r.GetInt64(0)] = r.GetInt32(1));
-        Analytics.StageStays.Read(connection, fromMs, toMs, totals.StageStays);
+        if (stageStays)
+        {
+            Analytics.StageStays.Read(connection, fromMs, toMs, totals.StageStays);
+        }
         Group(connection, "SELECT note, COUNT(*) FROM analytics_notes WHERE time_ms >= $from AND time_ms < $to GROUP BY note",
             fromMs, toMs, 1, progress, r => totals.Notes[r.GetString(0)] = r.GetInt32(1));
         return totals;

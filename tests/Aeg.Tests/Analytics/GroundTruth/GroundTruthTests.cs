@@ -42,7 +42,7 @@ public sealed class GroundTruthTests
             .Edit("10:02:03.004", "carol", "Closed", flags: 1).Poll("10:03");
         using var run = new ScenarioRun(b.Scenario);
         var report = AnalystReport.Build(run.Store, DateTimeOffset.FromUnixTimeMilliseconds(ScenarioBuilder.At("00:00")),
-            DateTimeOffset.FromUnixTimeMilliseconds(ScenarioBuilder.At("23:59")));
+            DateTimeOffset.FromUnixTimeMilliseconds(ScenarioBuilder.At("23:59")), stageTimes: true);
 
         // In Initial from alice's edit until bob moved it on; in Follow-Up until carol closed it.
         Assert.Equal([new StageTime("Follow-Up", new DurationStats(1, 2522.504, 2522.504, 2522.504)), new StageTime("Initial", new DurationStats(1, 950.25, 950.25, 950.25))],
@@ -57,6 +57,12 @@ public sealed class GroundTruthTests
         Assert.Equal("950.25", bob[Array.IndexOf(header, "time_in_Initial_median_seconds")]);
         Assert.Equal("0", bob[Array.IndexOf(header, "time_in_Follow-Up_count")]);
         Assert.Contains("\"timeInStage\"", ReportText.ToJson(report), StringComparison.Ordinal);
+
+        // Without --stage-times the report does not read them (they cost a pass over the period's transitions).
+        var plain = AnalystReport.Build(run.Store, report.From, report.To);
+        Assert.Empty(plain.TimeInStage);
+        Assert.DoesNotContain("Time in each stage", ReportText.ToTable(plain), StringComparison.Ordinal);
+        Assert.DoesNotContain("time_in_", ReportText.ToCsv(plain), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class ScenarioRun : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     /// <summary>Time in each stage over the whole history as "stage analyst ms", sorted.</summary>
-    public List<string> StageStays() => [.. Store.ReadPeriod(long.MinValue + 1, long.MaxValue).StageStays
+    public List<string> StageStays() => [.. Store.ReadPeriod(long.MinValue + 1, long.MaxValue, stageStays: true).StageStays
         .SelectMany(kv => kv.Value.Select(seconds => $"{kv.Key.Stage} {kv.Key.Analyst} {(long)Math.Round(seconds * 1000)}"))
         .Order(StringComparer.Ordinal)];
 

@@ -72,6 +72,34 @@ public sealed class AnalyticsRetentionTests : IDisposable
     }
 
     [Fact]
+    public async Task Recording_goes_on_while_a_large_history_is_pruned_and_neither_loses_a_row()
+    {
+        var store = new AnalyticsStore(Path.Combine(_dir, "analytics.db"));
+        var deriver = new TransitionDeriver(new AnalyticsOptions());
+        var now = Now.ToUnixTimeMilliseconds();
+        store.Apply(Events(1, 4 * AnalyticsRetention.BatchSize, now - 500 * Day), deriver);
+        var retention = new AnalyticsRetention(store, TimeSpan.FromDays(400), new LoggerConfiguration().CreateLogger(), new FixedTime(Now));
+
+        // Batches recorded on another thread while the pruning runs: each waits for the write
+        // lock between pruning batches instead of failing.
+        var pruning = retention.PruneAsync();
+        var recording = Task.Run(() =>
+        {
+            for (var b = 0; b < 20; b++)
+            {
+                store.Apply(Events(1_000_000 + (b * 50), 50, now - Day + (b * Minute)), deriver);
+            }
+        });
+        await Task.WhenAll(pruning, recording);
+
+        Assert.Equal(4L * 4 * AnalyticsRetention.BatchSize, await pruning);
+        Assert.Equal(1_000, store.Durations().Count);
+        Assert.All(store.Durations(), d => Assert.True(d.EventId >= 1_000_000));
+        Assert.Equal(2_000, store.Transitions().Count);
+        Assert.Equal(1_000, store.Notes().Count);
+    }
+
+    [Fact]
     public void Retention_is_read_as_a_duration_and_validated_at_start_with_file_key_and_reason()
     {
         using var folder = new ConfigFolder();

@@ -18,6 +18,11 @@ public enum HistoryNote
     RecoveredFromAuditTrail,
     /// <summary>A version gap with no audit line to recover it: nothing in the gap is measured.</summary>
     IncompleteHistory,
+    /// <summary>
+    /// A version gap whose oldest edits fell off the full audit trail: the kept lines are recovered,
+    /// what the lost edits may have changed is not measured (docs/metrics.md).
+    /// </summary>
+    TruncatedAuditTrail,
     /// <summary>A row whose version is not newer than the last one recorded (late, or sent again): ignored.</summary>
     StaleRow,
     /// <summary>Entered a final stage without ever being marked reviewed: no time to close.</summary>
@@ -58,9 +63,13 @@ public sealed record StageTransition(long EventId, long Version, long TimeMs, st
 /// <summary>A counted note about an event's history at a version and time.</summary>
 public sealed record HistoryNoteEntry(long EventId, long Version, long TimeMs, HistoryNote Note);
 
-/// <summary>What analyst metrics remember about one event between rows (one row in SQLite).</summary>
+/// <summary>
+/// What analyst metrics remember about one event between rows (one row in SQLite). The review
+/// anchor (where the next time to close starts) is inferred when it is a review first shown by a
+/// row after a gap, recovered when it is a re-open read from the audit trail.
+/// </summary>
 public sealed record EventHistory(long EventId, long Version, long ModificationTimeMs, long? ManagerReceiptTimeMs, string Stage, long Flags,
-    long? ReviewAnchorMs, bool Responded, bool ReviewMeasured, bool Incomplete, bool ReviewAnchorInferred = false);
+    long? ReviewAnchorMs, bool Responded, bool ReviewMeasured, bool Incomplete, bool ReviewAnchorInferred = false, bool ReviewAnchorRecovered = false);
 
 /// <summary>What one row added: the event's new history and the transitions, durations and notes it produced.</summary>
 public sealed class RowOutcome
@@ -94,6 +103,9 @@ public sealed class PeriodTotals
 
     /// <summary>Notes per kind, by name.</summary>
     public Dictionary<string, int> Notes { get; } = [];
+
+    /// <summary>Time in each stage: lengths in seconds of the stays that ended in the period, per stage and the analyst who ended them (<see cref="StageStays"/>).</summary>
+    public Dictionary<(string Stage, string Analyst), List<double>> StageStays { get; } = [];
 
     /// <summary>Durations per measure and how they were obtained.</summary>
     public Dictionary<(DurationKind Kind, DurationSource Source), int> Obtained { get; } = [];

@@ -31,9 +31,15 @@ public sealed record DurationStats(int Count, double? MedianSeconds, double? P90
     }
 }
 
-/// <summary>One analyst's figures in a period: the three durations and the transitions into each stage.</summary>
+/// <summary>
+/// One analyst's figures in a period: the three durations, the transitions into each stage, and
+/// the time in each stage of the stays the analyst ended.
+/// </summary>
 public sealed record AnalystFigures(string Analyst, DurationStats TimeToRespond, DurationStats TimeToReview, DurationStats TimeToClose,
-    SortedDictionary<string, int> Stages);
+    SortedDictionary<string, int> Stages, SortedDictionary<string, DurationStats> TimeInStage);
+
+/// <summary>How long events stayed in one stage (stays that ended in the period, <see cref="StageStays"/>).</summary>
+public sealed record StageTime(string Stage, DurationStats Time);
 
 /// <summary>Stage transitions and closes on one UTC day.</summary>
 public sealed record DailyVolume(string Date, int Transitions, int Closes);
@@ -46,16 +52,19 @@ public sealed record ObtainedSplit(string Measure, int Observed, int Recovered, 
 
 /// <summary>The analyst metrics of a period, as <c>aeg report</c> prints and draws them.</summary>
 public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<AnalystFigures> Analysts, List<string> Stages,
-    SortedDictionary<string, int> Notes, List<DailyVolume> Daily, List<CloseBucket> TimeToCloseDistribution, List<ObtainedSplit> Obtained)
+    SortedDictionary<string, int> Notes, List<DailyVolume> Daily, List<CloseBucket> TimeToCloseDistribution, List<ObtainedSplit> Obtained,
+    List<StageTime> TimeInStage)
 {
     /// <summary>
     /// Builds the report of [<paramref name="from"/>, <paramref name="to"/>): a duration belongs to
     /// the period in which it ended, a transition to the period in which it was made. A
-    /// <c>progress</c> (a terminal's progress line) is told of each row read.
+    /// <c>progress</c> (a terminal's progress line) is told of each row read. The time in each
+    /// stage is read only with <paramref name="stageTimes"/> (it costs a pass over every
+    /// transition of the period's events; empty otherwise).
     /// </summary>
-    public static AnalystReport Build(AnalyticsStore? store, DateTimeOffset from, DateTimeOffset to, ReportProgress? progress = null)
+    public static AnalystReport Build(AnalyticsStore? store, DateTimeOffset from, DateTimeOffset to, ReportProgress? progress = null, bool stageTimes = false)
     {
-        var period = store?.ReadPeriod(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), progress) ?? new PeriodTotals();
+        var period = store?.ReadPeriod(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), progress, stageTimes) ?? new PeriodTotals();
 
         // A stage spelled differently by two analysts ("closed", "Closed") is one stage, named as first seen.
         var stageNames = new Dictionary<string, (string Name, long FirstMs)>(StringComparer.OrdinalIgnoreCase);
@@ -68,6 +77,10 @@ public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<
             }
         }
         var stages = stageNames.Values.Select(v => v.Name).Order(StringComparer.Ordinal).ToList();
+        string StageName(string stage) => stageNames.TryGetValue(stage, out var n) ? n.Name : stage;
+        var stays = period.StageStays.GroupBy(kv => StageName(kv.Key.Stage), StringComparer.OrdinalIgnoreCase).ToList();
+        var timeInStage = stays.OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new StageTime(g.Key, DurationStats.Of(g.SelectMany(kv => kv.Value)))).ToList();
         var analysts = period.Lengths.Keys.Select(k => k.Analyst).Concat(period.StageCounts.Select(c => c.Analyst))
             .Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
         var figures = analysts.Select(a =>
@@ -79,7 +92,16 @@ public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<
                 var name = stageNames[c.Stage].Name;
                 stageCounts[name] = stageCounts.GetValueOrDefault(name) + c.Count;
             }
-            return new AnalystFigures(a, Stats(DurationKind.Respond), Stats(DurationKind.Review), Stats(DurationKind.Close), stageCounts);
+            var inStage = new SortedDictionary<string, DurationStats>(StringComparer.Ordinal);
+            foreach (var g in stays)
+            {
+                var mine = g.Where(kv => kv.Key.Analyst == a).SelectMany(kv => kv.Value).ToList();
+                if (mine.Count > 0)
+                {
+                    inStage[g.Key] = DurationStats.OfSortedInPlace(mine);
+                }
+            }
+            return new AnalystFigures(a, Stats(DurationKind.Respond), Stats(DurationKind.Review), Stats(DurationKind.Close), stageCounts, inStage);
         }).ToList();
 
         var noteCounts = new SortedDictionary<string, int>(period.Notes, StringComparer.Ordinal);
@@ -87,7 +109,7 @@ public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<
         var obtained = Enum.GetValues<DurationKind>().Select(k => new ObtainedSplit(k.ToString().ToLowerInvariant(),
             period.Obtained.GetValueOrDefault((k, DurationSource.Observed)), period.Obtained.GetValueOrDefault((k, DurationSource.Recovered)),
             period.Obtained.GetValueOrDefault((k, DurationSource.Inferred)))).ToList();
-        return new AnalystReport(from, to, figures, stages, noteCounts, DailyVolumes(period), CloseDistribution(closes), obtained);
+        return new AnalystReport(from, to, figures, stages, noteCounts, DailyVolumes(period), CloseDistribution(closes), obtained, timeInStage);
     }
 
     private static List<DailyVolume> DailyVolumes(PeriodTotals period)

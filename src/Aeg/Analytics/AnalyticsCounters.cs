@@ -5,7 +5,7 @@ namespace Aeg.Analytics;
 /// <summary>Counters of the analytics recorder since start; thread-safe.</summary>
 public sealed class AnalyticsCounters
 {
-    private AtomicCounter _rowsRecorded, _recordFailures, _incompleteHistories, _recoveredGaps, _staleRows;
+    private AtomicCounter _rowsRecorded, _recordFailures, _incompleteHistories, _recoveredGaps, _staleRows, _truncatedAuditTrails;
 
     public long RowsRecorded => _rowsRecorded.Value;
     /// <summary>Batches whose metrics could not be written (the events were still sent).</summary>
@@ -13,6 +13,7 @@ public sealed class AnalyticsCounters
     public long IncompleteHistories => _incompleteHistories.Value;
     public long RecoveredGaps => _recoveredGaps.Value;
     public long StaleRows => _staleRows.Value;
+    public long TruncatedAuditTrails => _truncatedAuditTrails.Value;
 
     internal void Recorded(IReadOnlyList<RowOutcome> outcomes)
     {
@@ -30,6 +31,9 @@ public sealed class AnalyticsCounters
                 case HistoryNote.StaleRow:
                     _staleRows.Increment();
                     break;
+                case HistoryNote.TruncatedAuditTrail:
+                    _truncatedAuditTrails.Increment();
+                    break;
             }
         }
     }
@@ -42,9 +46,10 @@ public sealed class AnalyticsCounters
         writer.Counter("aeg_analytics_record_failures_total", "Batches whose analyst metrics could not be recorded (their events were still sent).", RecordFailures);
         writer.Counter("aeg_analytics_incomplete_histories_total", "Version gaps with no audit line to recover them; nothing in them was measured.", IncompleteHistories);
         writer.Counter("aeg_analytics_recovered_gaps_total", "Version gaps whose edits were recovered from the audit trail.", RecoveredGaps);
+        writer.Counter("aeg_analytics_truncated_audit_trails_total", "Version gaps whose oldest edits fell off the full audit trail; the kept lines were recovered.", TruncatedAuditTrails);
         writer.Counter("aeg_analytics_stale_rows_total", "Rows not newer than the recorded version (late or re-sent), ignored.", StaleRows);
     }
 
     public override string ToString() =>
-        $"analytics rows={RowsRecorded} failures={RecordFailures} incomplete={IncompleteHistories} recovered={RecoveredGaps} stale={StaleRows}";
+        $"analytics rows={RowsRecorded} failures={RecordFailures} incomplete={IncompleteHistories} recovered={RecoveredGaps} truncated={TruncatedAuditTrails} stale={StaleRows}";
 }

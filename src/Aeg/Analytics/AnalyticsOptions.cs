@@ -23,6 +23,15 @@ public sealed class AnalyticsOptions
     /// <summary>The SQLite history file; empty means <c>&lt;state.directory&gt;/analytics.db</c>.</summary>
     public string? DatabasePath { get; set; }
 
+    /// <summary>
+    /// How long durations, transitions and notes are kept (by when they ended or were made); null
+    /// keeps the whole history. Histogram totals and each event's last state are never pruned.
+    /// </summary>
+    public TimeSpan? Retention { get; set; }
+
+    /// <summary>The shortest retention: a day, so a report over yesterday still has its figures.</summary>
+    public static readonly TimeSpan MinimumRetention = TimeSpan.FromDays(1);
+
     /// <summary>Every problem of this section, keys prefixed with <paramref name="keyPrefix"/> (e.g. <c>analytics</c>).</summary>
     public IEnumerable<ConfigProblem> Validate(string keyPrefix)
     {
@@ -57,6 +66,10 @@ public sealed class AnalyticsOptions
             {
                 yield return new ConfigProblem($"{keyPrefix}.finalStages[{i}]", "must not be empty");
             }
+        }
+        if (Retention is { } keep && keep < MinimumRetention)
+        {
+            yield return new ConfigProblem($"{keyPrefix}.retention", $"must be at least 1d (e.g. 400d), or absent to keep the whole history; got {Logging.LogText.Duration(keep)}");
         }
         if (finalStages.Contains(InitialStage, StringComparer.OrdinalIgnoreCase))
         {

@@ -29,7 +29,8 @@ public sealed class AnalyticsStore
                 responded         INTEGER NOT NULL,
                 review_measured   INTEGER NOT NULL,
                 incomplete        INTEGER NOT NULL,
-                review_anchor_inferred INTEGER NOT NULL DEFAULT 0);
+                review_anchor_inferred INTEGER NOT NULL DEFAULT 0,
+                review_anchor_recovered INTEGER NOT NULL DEFAULT 0);
             CREATE TABLE IF NOT EXISTS analytics_transitions (
                 event_id    INTEGER NOT NULL,
                 version     INTEGER NOT NULL,
@@ -108,6 +109,10 @@ public sealed class AnalyticsStore
         if (!Has("analytics_events", "review_anchor_inferred"))
         {
             SqliteStateFile.Execute(connection, "ALTER TABLE analytics_events ADD COLUMN review_anchor_inferred INTEGER NOT NULL DEFAULT 0");
+        }
+        if (!Has("analytics_events", "review_anchor_recovered"))
+        {
+            SqliteStateFile.Execute(connection, "ALTER TABLE analytics_events ADD COLUMN review_anchor_recovered INTEGER NOT NULL DEFAULT 0");
         }
         if (!Has("analytics_durations", "source"))
         {
@@ -203,7 +208,8 @@ public sealed class AnalyticsStore
     {
         using var connection = Open();
         using var select = Command(connection, null, """
-            SELECT version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, review_anchor_inferred
+            SELECT version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, review_anchor_inferred,
+              review_anchor_recovered
             FROM analytics_events WHERE event_id = $id
             """, "$id");
         return Load(select, eventId);
@@ -229,8 +235,9 @@ public sealed class AnalyticsStore
     /// What a report over [from, to) needs, without holding the period's rows: the lengths of the
     /// durations per measure and analyst (8 bytes each, for exact percentiles), and counts grouped
     /// in SQL for the rest. <paramref name="progress"/> is told of every row read or grouped.
+    /// <paramref name="stageStays"/> adds the time in each stage (<see cref="Analytics.StageStays"/>).
     /// </summary>
-    public PeriodTotals ReadPeriod(long fromMs, long toMs, ReportProgress? progress = null)
+    public PeriodTotals ReadPeriod(long fromMs, long toMs, ReportProgress? progress = null, bool stageStays = false)
     {
         var totals = new PeriodTotals();
         using var connection = Open();
@@ -268,6 +275,10 @@ public sealed class AnalyticsStore
         // UTC days, floored (SQLite's integer division truncates toward zero before 1970).
         Group(connection, $"SELECT (time_ms - ((time_ms % {MsPerDay}) + {MsPerDay}) % {MsPerDay}) / {MsPerDay}, COUNT(*) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY 1",
             fromMs, toMs, 1, progress: null, r => totals.TransitionsPerDay[r.GetInt64(0)] = r.GetInt32(1));
+        if (stageStays)
+        {
+            Analytics.StageStays.Read(connection, fromMs, toMs, totals.StageStays);
+        }
         Group(connection, "SELECT note, COUNT(*) FROM analytics_notes WHERE time_ms >= $from AND time_ms < $to GROUP BY note",
             fromMs, toMs, 1, progress, r => totals.Notes[r.GetString(0)] = r.GetInt32(1));
         return totals;
@@ -335,7 +346,10 @@ public sealed class AnalyticsStore
 
     private static EventHistory Read(DbDataReader r, long eventId, int o) => new(eventId, r.GetInt64(o), r.GetInt64(o + 1),
         r.IsDBNull(o + 2) ? null : r.GetInt64(o + 2), r.GetString(o + 3), r.GetInt64(o + 4), r.IsDBNull(o + 5) ? null : r.GetInt64(o + 5),
-        r.GetInt64(o + 6) != 0, r.GetInt64(o + 7) != 0, r.GetInt64(o + 8) != 0, r.GetInt64(o + 9) != 0);
+        r.GetInt64(o + 6) != 0, r.GetInt64(o + 7) != 0, r.GetInt64(o + 8) != 0, r.GetInt64(o + 9) != 0, r.GetInt64(o + 10) != 0);
+
+    /// <summary>A connection to the history, for the retention's pruning.</summary>
+    internal DbConnection OpenConnection() => Open();
 
     private DbConnection Open()
     {

@@ -34,16 +34,18 @@ public sealed class PendingHistory : IDisposable
         try
         {
             var select = Prepare(db, """
-                SELECT version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, review_anchor_inferred
+                SELECT version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, review_anchor_inferred,
+                  review_anchor_recovered
                 FROM analytics_events WHERE event_id = ?1
                 """);
             var upsert = Prepare(db, """
-                INSERT INTO analytics_events (event_id, version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, review_anchor_inferred)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                INSERT INTO analytics_events (event_id, version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, review_anchor_inferred,
+                  review_anchor_recovered)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                 ON CONFLICT (event_id) DO UPDATE SET version = excluded.version, modification_ms = excluded.modification_ms,
                   mrt_ms = excluded.mrt_ms, stage = excluded.stage, flags = excluded.flags, review_anchor_ms = excluded.review_anchor_ms,
                   responded = excluded.responded, review_measured = excluded.review_measured, incomplete = excluded.incomplete,
-                  review_anchor_inferred = excluded.review_anchor_inferred
+                  review_anchor_inferred = excluded.review_anchor_inferred, review_anchor_recovered = excluded.review_anchor_recovered
                 """);
             var transition = Prepare(db, "INSERT INTO analytics_transitions VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
             var duration = Prepare(db, "INSERT INTO analytics_durations (event_id, kind, analyst, start_ms, end_ms, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
@@ -209,7 +211,7 @@ public sealed class PendingHistory : IDisposable
                 return new EventHistory(eventId, raw.sqlite3_column_int64(stmt, 0), raw.sqlite3_column_int64(stmt, 1), NullableInt64(2),
                     raw.sqlite3_column_text(stmt, 3).utf8_to_string(), raw.sqlite3_column_int64(stmt, 4), NullableInt64(5),
                     raw.sqlite3_column_int64(stmt, 6) != 0, raw.sqlite3_column_int64(stmt, 7) != 0, raw.sqlite3_column_int64(stmt, 8) != 0,
-                    raw.sqlite3_column_int64(stmt, 9) != 0);
+                    raw.sqlite3_column_int64(stmt, 9) != 0, raw.sqlite3_column_int64(stmt, 10) != 0);
             }
             finally
             {
@@ -230,6 +232,7 @@ public sealed class PendingHistory : IDisposable
             Bind(9, h.ReviewMeasured ? 1 : 0);
             Bind(10, h.Incomplete ? 1 : 0);
             Bind(11, h.ReviewAnchorInferred ? 1 : 0);
+            Bind(12, h.ReviewAnchorRecovered ? 1 : 0);
             Step();
         }
 

@@ -46,7 +46,7 @@ public static class ReportText
             : $"{t.Seconds}s";
     }
 
-    /// <summary>Two aligned tables (durations, then transitions per stage) and the counted notes.</summary>
+    /// <summary>Aligned tables (durations, transitions per stage, time in each stage) and the counted notes.</summary>
     public static string ToTable(AnalystReport r)
     {
         var text = new StringBuilder();
@@ -69,6 +69,15 @@ public static class ReportText
             text.AppendLine("Transitions into each stage:");
             Align(text, [stageHeader, .. stageRows], groupStarts: []);
         }
+        if (r.TimeInStage.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Time in each stage (stays that ended in the period; the first wait in the initial stage is the time to respond):");
+            string[] stayHeader = ["STAGE", "N", "MEDIAN", "P90", "MEAN"];
+            var stayRows = r.TimeInStage.Select(t => new[] { t.Stage, t.Time.Count.ToString(CultureInfo.InvariantCulture),
+                Duration(t.Time.MedianSeconds), Duration(t.Time.P90Seconds), Duration(t.Time.MeanSeconds) }).ToArray();
+            Align(text, [stayHeader, .. stayRows], groupStarts: []);
+        }
         if (r.Obtained.Any(o => o.Recovered + o.Inferred > 0))
         {
             // A figure built on guesses must say so: recovered ends are ESM's own audit lines, inferred ones are not.
@@ -84,7 +93,7 @@ public static class ReportText
         return text.ToString();
     }
 
-    /// <summary>One line per analyst: the duration figures in seconds, then transitions per stage.</summary>
+    /// <summary>One line per analyst: the duration figures in seconds, transitions per stage, then the time in each stage of the stays the analyst ended.</summary>
     public static string ToCsv(AnalystReport r)
     {
         var text = new StringBuilder();
@@ -92,6 +101,7 @@ public static class ReportText
         var header = new List<string> { "analyst" };
         header.AddRange(kinds.SelectMany(k => new[] { $"{k}_count", $"{k}_median_seconds", $"{k}_p90_seconds", $"{k}_mean_seconds" }));
         header.AddRange(r.Stages.Select(s => "stage_" + s));
+        header.AddRange(r.TimeInStage.SelectMany(t => new[] { $"time_in_{t.Stage}_count", $"time_in_{t.Stage}_median_seconds", $"time_in_{t.Stage}_p90_seconds" }));
         text.Append(string.Join(",", header.Select(Csv))).Append("\r\n");
         foreach (var a in r.Analysts)
         {
@@ -102,6 +112,12 @@ public static class ReportText
                 cells.AddRange(new[] { s.MedianSeconds, s.P90Seconds, s.MeanSeconds }.Select(v => v?.ToString("R", CultureInfo.InvariantCulture) ?? ""));
             }
             cells.AddRange(r.Stages.Select(s => a.Stages.GetValueOrDefault(s).ToString(CultureInfo.InvariantCulture)));
+            foreach (var t in r.TimeInStage)
+            {
+                var mine = a.TimeInStage.GetValueOrDefault(t.Stage);
+                cells.Add((mine?.Count ?? 0).ToString(CultureInfo.InvariantCulture));
+                cells.AddRange(new[] { mine?.MedianSeconds, mine?.P90Seconds }.Select(v => v?.ToString("R", CultureInfo.InvariantCulture) ?? ""));
+            }
             text.Append(string.Join(",", cells.Select(Csv))).Append("\r\n");
         }
         return text.ToString();

@@ -45,15 +45,24 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
             var recoveredCount = lines.Count - firstRecovered;
             // A full column whose every line is newer than the last recorded edit may have lost
             // the oldest lines of the gap: what is left would credit the wrong start.
-            var cutOff = recoveredCount == lines.Count && AuditTrail.MayBeTruncated(row.AuditTrail);
-            if (recoveredCount == 0 || cutOff)
+            if (recoveredCount == 0)
             {
                 state.Note(HistoryNote.IncompleteHistory, row.ModificationTimeMs);
                 ApplyUnmeasured(state, row);
                 outcome.Next = state.ToHistory();
                 return outcome;
             }
-            state.Note(HistoryNote.RecoveredFromAuditTrail, row.ModificationTimeMs);
+            if (recoveredCount == lines.Count && AuditTrail.MayBeTruncated(row.AuditTrail))
+            {
+                // What is certain stays: durations already recorded, and the kept lines after the oldest.
+                state.Note(HistoryNote.TruncatedAuditTrail, row.ModificationTimeMs);
+                AcrossLostLines(state, lines[firstRecovered]);
+                firstRecovered++;
+            }
+            else
+            {
+                state.Note(HistoryNote.RecoveredFromAuditTrail, row.ModificationTimeMs);
+            }
             // The newest line is usually the row's own edit: the row applies it below with the
             // flags it set, as when no edit was missed (replayed here, it would meet the old flags).
             var end = lines.Count;
@@ -108,6 +117,7 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
             }
             s.ReviewAnchorMs = timeMs;
             s.ReviewAnchorInferred = flagsInferred;
+            s.ReviewAnchorRecovered = fromAuditTrail;
         }
         // The close is judged before a review mark that ends in the same edit is dropped: with a
         // reviewing stage, moving on to the final stage is exactly what ends the review.
@@ -116,7 +126,10 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
         {
             if (s.ReviewAnchorMs is { } anchor)
             {
-                s.Measure(DurationKind.Close, analyst, anchor, timeMs, s.ReviewAnchorInferred ? DurationSource.Inferred : source);
+                // Observed only when both ends were: a start read from the audit trail makes it recovered.
+                var closeSource = s.ReviewAnchorInferred ? DurationSource.Inferred
+                    : s.ReviewAnchorRecovered ? DurationSource.Recovered : source;
+                s.Measure(DurationKind.Close, analyst, anchor, timeMs, closeSource);
             }
             else
             {
@@ -132,12 +145,44 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
             s.Note(HistoryNote.Reopened, timeMs);
             // Work starts again at the re-open: the next close is measured from here, not from
             // a review that may be weeks old.
+            // The flags after this edit are known (a row's own, or the last known for an audit
+            // line), so the re-open's time is ESM's, not a guess.
             if (reviewed)
             {
                 s.ReviewAnchorMs = timeMs;
-                s.ReviewAnchorInferred = flagsInferred;
+                s.ReviewAnchorInferred = false;
+                s.ReviewAnchorRecovered = fromAuditTrail;
             }
         }
+    }
+
+    // The oldest kept line of a cut audit trail: the event was in its stage then, but what the
+    // lost edits before it did is unknown, so only what they cannot have changed is kept.
+    private void AcrossLostLines(State s, AuditLine oldest)
+    {
+        var wasFinal = IsFinal(s.Stage);
+        var final = IsFinal(oldest.Stage);
+        // The first response (or a reviewing stage) may be among the lost edits: not measured,
+        // and no later change is taken for it.
+        s.Responded = true;
+        s.ReviewMeasured |= _reviewedStages.Count > 0;
+        if (final && !wasFinal)
+        {
+            // Closed among the lost edits or by this one: when is unknown.
+            s.Note(HistoryNote.CloseNotMeasurable, oldest.TimeMs);
+        }
+        if (!final && wasFinal)
+        {
+            // Re-opened at an unknown time: the next close has no certain start.
+            s.Note(HistoryNote.Reopened, oldest.TimeMs);
+            s.ReviewAnchorMs = null;
+        }
+        // The review mark still stands (flags are in no audit line, here as in any gap), but the
+        // lost edits may have re-opened the event, which restarts the clock: a close from it is inferred.
+        s.ReviewAnchorInferred = true;
+        s.Stage = oldest.Stage;
+        s.ModificationTimeMs = Math.Max(s.ModificationTimeMs, oldest.TimeMs);
+        s.Incomplete = true;
     }
 
     // A gap nobody can reconstruct: take the row's state as the new truth, measure nothing in it,
@@ -174,6 +219,7 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
         public bool ReviewMeasured { get; set; } = h.ReviewMeasured;
         public bool Incomplete { get; set; } = h.Incomplete;
         public bool ReviewAnchorInferred { get; set; } = h.ReviewAnchorInferred;
+        public bool ReviewAnchorRecovered { get; set; } = h.ReviewAnchorRecovered;
 
         public void Note(HistoryNote note, long timeMs) => Outcome.Notes.Add(new HistoryNoteEntry(EventId, Version, timeMs, note));
 
@@ -194,6 +240,6 @@ public sealed class TransitionDeriver(AnalyticsOptions options)
         }
 
         public EventHistory ToHistory() => new(EventId, Version, ModificationTimeMs, Mrt, Stage, Flags, ReviewAnchorMs, Responded, ReviewMeasured, Incomplete,
-            ReviewAnchorMs is not null && ReviewAnchorInferred);
+            ReviewAnchorMs is not null && ReviewAnchorInferred, ReviewAnchorMs is not null && ReviewAnchorRecovered);
     }
 }

@@ -17,7 +17,8 @@ internal static class ReportCommand
         var format = new Option<string>("--format") { Description = "table, csv or json.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "csv", "json");
         var html = new Option<FileInfo>("--html") { Description = "Also write a self-contained HTML page with charts to this file." };
-        var command = new Command("report", "Analyst metrics (time to respond, review, close) per analyst for a period.") { config, from, to, format, html, AnnotationCommandOptions.Debug() };
+        var stageTimes = new Option<bool>("--stage-times") { Description = "Also the time in each stage (reads every transition of the period's events: slower on a big history)." };
+        var command = new Command("report", "Analyst metrics (time to respond, review, close) per analyst for a period.") { config, from, to, format, html, stageTimes, AnnotationCommandOptions.Debug() };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -52,7 +53,7 @@ internal static class ReportCommand
             var progress = store is not null && !Console.IsErrorRedirected
                 ? new ReportProgress(error, store.CountInPeriod(start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds()))
                 : null;
-            var report = AnalystReport.Build(store, start, end, progress);
+            var report = AnalystReport.Build(store, start, end, progress, parse.GetValue(stageTimes));
             progress?.Finish();
             output.Write(parse.GetValue(format) switch
             {

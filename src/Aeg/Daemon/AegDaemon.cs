@@ -1,3 +1,4 @@
+using Aeg.Analytics;
 using Aeg.Annotations;
 using Aeg.Ha;
 using Aeg.HttpEndpoint;
@@ -97,11 +98,15 @@ public sealed class AegDaemon : IAsyncDisposable
         {
             mainLoop = WaitForAsync(stop);
         }
+        var pruning = _host.HasAnnotations && _host.Options.Analytics.Retention is { } keep && _host.Analytics is { } analytics
+            ? new AnalyticsRetention(analytics.Store, keep, _host.Log).RunAsync(stop)
+            : Task.CompletedTask;
         // The parts started in StartAsync and the loop now runs: under systemd, the unit is up.
         await using (SystemdService.Ready(mainLoop, stop))
         {
             await mainLoop;
         }
+        await pruning;
         if (_inbound is not null)
         {
             await _inbound.StopAsync();

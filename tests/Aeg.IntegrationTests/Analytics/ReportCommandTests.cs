@@ -46,6 +46,25 @@ public sealed class ReportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Stage_times_adds_the_time_in_each_stage_to_the_json_report()
+    {
+        // Four events each in Initial for 60 s, closed by carol.
+        var (config, _) = History(events: 4);
+        string[] args = ["report", "--config", config, "--from", "2026-10-01", "--to", "2026-11-01", "--format", "json"];
+        var with = await AegProcess.RunAsync([.. args, "--stage-times"]);
+        var without = await AegProcess.RunAsync(args);
+
+        Assert.Equal((0, 0), (with.Exit, without.Exit));
+        using var doc = System.Text.Json.JsonDocument.Parse(with.Stdout);
+        var stage = Assert.Single(doc.RootElement.GetProperty("timeInStage").EnumerateArray());
+        Assert.Equal("Initial", stage.GetProperty("stage").GetString());
+        Assert.Equal(4, stage.GetProperty("time").GetProperty("count").GetInt32());
+        Assert.Equal(60.0, stage.GetProperty("time").GetProperty("medianSeconds").GetDouble());
+        using var plain = System.Text.Json.JsonDocument.Parse(without.Stdout);
+        Assert.Equal(0, plain.RootElement.GetProperty("timeInStage").GetArrayLength());
+    }
+
+    [Fact]
     public async Task On_a_terminal_a_progress_line_counts_the_rows_read_and_is_erased_before_the_report()
     {
         var (config, rows) = History(events: 3000);

@@ -179,11 +179,13 @@ public sealed class AnalyticsStoreTests : IDisposable
         Sql("DROP TABLE analytics_buckets");
         Sql("ALTER TABLE analytics_durations DROP COLUMN source");
         Sql("ALTER TABLE analytics_events DROP COLUMN review_anchor_inferred");
+        Sql("ALTER TABLE analytics_events DROP COLUMN review_anchor_recovered");
 
         var store = new AnalyticsStore(DbPath);
         Assert.Equal(12, store.Durations().Count);
         Assert.All(store.Durations(), d => Assert.Equal(DurationSource.Observed, d.Source));
         Assert.False(store.Find(2)!.ReviewAnchorInferred);
+        Assert.False(store.Find(2)!.ReviewAnchorRecovered);
         Assert.Equal(12, store.BucketTotals().Sum(t => t.Count));
         // And it records on.
         store.Apply([Row(9, 1, T0, "system", "Queued"), Row(9, 2, T0 + Minute, "dana", "Initial")], deriver);

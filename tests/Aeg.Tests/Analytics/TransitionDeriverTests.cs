@@ -198,7 +198,7 @@ public sealed class TransitionDeriverTests
     }
 
     [Fact]
-    public void A_full_audit_trail_that_may_have_lost_the_gaps_oldest_lines_is_incomplete_history()
+    public void A_full_audit_trail_that_may_have_lost_the_gaps_oldest_lines_measures_nothing_the_lost_lines_may_hold()
     {
         // 40 stage changes between two polls: the 2048-byte column keeps only the newest lines.
         var edits = Enumerable.Range(1, 40).Select(i => (Time: T0 + i * Minute, User: "analyst-with-a-long-name-" + i, Stage: i % 2 == 0 ? "Initial" : "Follow-Up")).ToList();
@@ -209,8 +209,16 @@ public sealed class TransitionDeriverTests
         var r = new Replay();
         r.Apply(Row(1, 1, T0, "system", "Queued"));
         var gap = r.Apply(Row(1, 42, T0 + 40 * Minute, "analyst40", "Initial", audit: kept));
-        Assert.Equal([HistoryNote.IncompleteHistory], gap.Notes.Select(n => n.Note));
+        Assert.Equal([HistoryNote.TruncatedAuditTrail], gap.Notes.Select(n => n.Note));
+        // The response was among the lost lines: not measured, and the first kept change is not taken for it.
         Assert.Empty(gap.Durations);
+        Assert.True(r.Events[1].Responded);
+        Assert.True(r.Events[1].Incomplete);
+        // The kept lines after the oldest are recovered with their own times and analysts.
+        var kept1 = AuditTrail.Parse(kept);
+        Assert.Equal(kept1.Count - 1, gap.Transitions.Count);
+        Assert.All(gap.Transitions.SkipLast(1), t => Assert.True(t.FromAuditTrail));
+        Assert.Equal(kept1[1].TimeMs, gap.Transitions[0].TimeMs);
 
         // The same full column, but it still reaches back past the last recorded edit: recovered.
         var r2 = new Replay();

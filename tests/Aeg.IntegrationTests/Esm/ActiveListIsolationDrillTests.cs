@@ -81,12 +81,17 @@ public sealed class ActiveListIsolationDrillTests(ITestOutputHelper output) : IA
         var aeg = Start(config, db);
         try
         {
+            // Latency is measured from a running daemon; the restart after the kill counts in it.
+            await aeg.WaitForLineAsync("Polling mysql://", Deadline);
             var changedAt = new Dictionary<string, long>();
             async Task Phase(int stage, Func<int, bool> done, string what)
             {
                 var killed = false;
+                // Analysts' pace, not a burst: one change every 50 ms (a burst would measure the queue, not the path).
+                using var pace = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
                 for (var i = 1; i <= Events; i++)
                 {
+                    await pace.WaitForNextTickAsync();
                     var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
                     await db.ExecuteAsync(
                         "INSERT INTO arc_event_annotation (event_id, version, modification_time, stage, current_comment, flags) VALUES (@id, 1, @t, @s, 'drill', 0) " +

@@ -43,7 +43,7 @@ public sealed class EsmCaseDrillTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     /// <summary>The drill's case changes: per round <paramref name="fresh"/> new cases and <paramref name="edits"/> edits of older ones (name and stage change).</summary>
-    internal sealed class CaseScript(EsmServiceLayerDocumentedApiServer esm, int fresh, int edits, string prefix)
+    internal sealed class CaseScript(EsmServiceLayerDocumentedApiServer esm, int fresh, int edits, string prefix, Func<int, long>? clock = null)
     {
         private readonly Random _random = new(21);
         private readonly List<string> _ids = [];
@@ -52,7 +52,7 @@ public sealed class EsmCaseDrillTests(ITestOutputHelper output) : IAsyncLifetime
 
         public void Round(int round)
         {
-            var at = T0 + round * 10_000L;
+            var at = clock?.Invoke(round) ?? T0 + round * 10_000L;
             // Edits first, of cases made in earlier rounds; some edits share a millisecond (the keyset's tie-break on id).
             foreach (var id in _ids.OrderBy(_ => _random.Next()).Take(Math.Min(edits, _ids.Count)).ToList())
             {

@@ -176,5 +176,6 @@ public sealed class EsmCaseDocumentedApiTests : IAsyncLifetime
         var ex = Assert.Throws<ConfigException>(() => CefTicketPipeline.Create(AegConfig.Load(config), config, _log.Logger));
         Assert.Contains(ex.Problems, p => p.Key == "esm.cases.rules" && p.Reason.Contains("esm-case", StringComparison.Ordinal));
         Assert.Contains(config, ex.Message, StringComparison.Ordinal);
+        Assert.Contains(ConfigChecker.Check(config, out _), f => f.Key == "esm.cases.rules" && f.Reason.Contains("esm-case", StringComparison.Ordinal));
     }
 }

@@ -35,7 +35,7 @@ public sealed class EsmCaseCounters
 /// <summary>
 /// Polls ESM cases changed since a cursor and turns each into a ticket job by rule, through the durable ticket outbox:
 /// list ids (CaseService.findAllIds) → read each (getResourceById) → keep those after the cursor (minus
-/// <c>lookBack</c>) in (modification time, id) order → per batch: the case's event ids (getCaseEventIDs), render the
+/// <c>lookBack</c>) in (modification time, id) order; the cursor never passes the poll's start time → per batch: the case's event ids (getCaseEventIDs), render the
 /// first matching rule with <c>{{esm.…}}</c> = the case, dedupe key <c>esm-case:&lt;id&gt;</c> → jobs into the outbox
 /// (fsync'd) → only then the cursor file. A crash re-reads at most one batch; a case whose newest job already carries
 /// its content (same fingerprint) is not queued again, so a restart neither loses nor repeats a case.
@@ -115,6 +115,10 @@ public sealed class EsmCasePoller
     /// <summary>One poll; returns the number of case changes queued. Throws when ESM or the outbox fails (the cursor keeps the last queued batch).</summary>
     public async Task<int> PollOnceAsync(CancellationToken cancellationToken)
     {
+        // ESM's case list is no snapshot: while this poll reads case after case, analysts change cases it read
+        // already and open new ones it did not list. Those carry a modification time after the poll's start, so the
+        // cursor never passes the start (lookBack also covers a Manager clock that runs behind Aeg's).
+        var cap = new EsmCaseCursor(_time.GetUtcNow().ToUnixTimeMilliseconds(), "");
         var ids = await _client.FindAllCaseIdsAsync(cancellationToken).ConfigureAwait(false);
         var from = _options.LookBack > TimeSpan.Zero
             ? new EsmCaseCursor(Math.Max(0, _cursor.ModifiedMs - (long)_options.LookBack.TotalMilliseconds), "")
@@ -159,10 +163,11 @@ public sealed class EsmCasePoller
                 _outbox.Add(works);
             }
             queued += cases;
-            // The jobs are on disk: now the cursor may pass them.
-            if (batch[^1].Position > _cursor)
+            // The jobs are on disk: now the cursor may pass them (up to the poll's start).
+            var next = batch[^1].Position < cap ? batch[^1].Position : cap;
+            if (next > _cursor)
             {
-                _cursor = batch[^1].Position;
+                _cursor = next;
                 _cursorFile.Save(_cursor);
             }
         }

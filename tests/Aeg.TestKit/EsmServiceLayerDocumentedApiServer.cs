@@ -146,6 +146,9 @@ public sealed class EsmServiceLayerDocumentedApiServer : IAsyncDisposable
         _cases[node["resourceid"]!.GetValue<string>()] = json;
     }
 
+    /// <summary>Runs before CaseService.getResourceById answers, with the case id asked for (an analyst changing cases while a poll reads them).</summary>
+    public Action<string>? BeforeCaseRead { get; set; }
+
     /// <summary>Case ids in the order CaseService.update saved them.</summary>
     public ConcurrentQueue<string> CaseUpdates { get; } = new();
 
@@ -296,7 +299,7 @@ public sealed class EsmServiceLayerDocumentedApiServer : IAsyncDisposable
             "getSecurityEvents" => List((args[$"{prefix}.ids"] is JsonArray ids ? ids.Select(i => i!.GetValue<long>()) : [args[$"{prefix}.ids"]!.GetValue<long>()])
                 .Where(_events.ContainsKey).Select(i => _events[i])),
             "findAllIds" => List(_cases.Keys.Order(StringComparer.Ordinal).Select(k => JsonSerializer.Serialize(k))),
-            "getResourceById" => _cases.TryGetValue(args[$"{prefix}.resourceId"]!.GetValue<string>(), out var c) ? c : null,
+            "getResourceById" => ReadCase(args[$"{prefix}.resourceId"]!.GetValue<string>()),
             "getCaseEventIDs" => _cases.TryGetValue(args[$"{prefix}.caseId"]!.GetValue<string>(), out var k)
                 ? List((JsonNode.Parse(k)!["eventIDs"] is JsonArray e ? e.Select(x => x!.ToJsonString()) : []))
                 : null,
@@ -311,6 +314,12 @@ public sealed class EsmServiceLayerDocumentedApiServer : IAsyncDisposable
         }
         var answer = result.Length == 0 ? $"{{\"{prefix}.{op}Response\":{{}}}}" : $"{{\"{prefix}.{op}Response\":{{\"{prefix}.return\":{result}}}}}";
         await Json(context, answer);
+    }
+
+    private string? ReadCase(string id)
+    {
+        BeforeCaseRead?.Invoke(id);
+        return _cases.TryGetValue(id, out var c) ? c : null;
     }
 
     private string? Update(JsonNode? resource)

@@ -102,6 +102,40 @@ public sealed class EsmCaseDocumentedApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_case_edited_while_a_poll_reads_the_cases_is_not_lost_behind_a_later_edit_the_same_poll_saw()
+    {
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        _esm.AddCase(EsmTestKit.Case("case-A", now - 10_000, "first"));
+        _esm.AddCase(EsmTestKit.Case("case-B", now - 5_000, "second"));
+        var pipeline = await EsmCaseConfig.StartAsync(Config("pollInterval: 1d, lookBack: 0s"), _log.Logger, () => _log.Text);
+        try
+        {
+            await WaitUntil.HoldsAsync(() => Creates == 2, "two tickets", TimeSpan.FromSeconds(30), () => _log.Text);
+            // findAllIds lists A, B; after the poll read A, analysts edit A and then B (wall-clock stamps, A's earlier).
+            var edited = 0;
+            long editedA = 0;
+            _esm.BeforeCaseRead = id =>
+            {
+                if (id == "case-B" && Interlocked.Exchange(ref edited, 1) == 0)
+                {
+                    editedA = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 1000;
+                    _esm.AddCase(EsmTestKit.Case("case-A", editedA, "first, edited during the poll"));
+                    _esm.AddCase(EsmTestKit.Case("case-B", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 2000, "second, edited during the poll"));
+                }
+            };
+            Assert.Equal(1, await pipeline.Cases!.PollOnceAsync(CancellationToken.None));   // B's edit; A was read before its edit
+            Assert.True(pipeline.Cases.Cursor.ModifiedMs < editedA, $"the cursor {pipeline.Cases.Cursor} passed A's edit at {editedA}");
+            Assert.Equal(1, await pipeline.Cases.PollOnceAsync(CancellationToken.None));     // A's edit
+            await WaitUntil.HoldsAsync(() => Updates == 2, "both edits in their tickets", TimeSpan.FromSeconds(30), () => _log.Text);
+            Assert.Equal("Case now QUEUED: first, edited during the poll", _receiver.Read(r => r.LastFields["case-A"]).GetProperty("comment").GetString());
+        }
+        finally
+        {
+            await pipeline.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task CaseService_update_writes_the_ticket_reference_and_url_back_once_and_the_write_back_is_not_seen_as_a_case_change()
     {
         _esm.AddCase(EsmTestKit.Case("case-A", T0 + 10, "Brute force on vpn", eventIds: [11]));

@@ -147,6 +147,7 @@ demo_packages=(mariadb-server mariadb-client python3)
 demo_aeg_pid=
 demo_display_pid=
 demo_simulate_pid=
+demo_esm_pid=
 
 # TERM (both aeg commands stop after the write or batch in flight), KILL after 15 s.
 stop_demo_process() {
@@ -161,6 +162,7 @@ stop_demo() {
   trap - EXIT INT TERM
   stop_demo_process "$demo_simulate_pid"
   stop_demo_process "$demo_aeg_pid"
+  stop_demo_process "$demo_esm_pid"
   if [ -n "$demo_display_pid" ]; then kill "$demo_display_pid" 2>/dev/null || true; wait "$demo_display_pid" 2>/dev/null || true; fi
   if [ -s "$AEG_RUN_DIR/events.jsonl" ]; then
     echo
@@ -170,7 +172,9 @@ stop_demo() {
       echo "Analyst report (aeg report --config $AEG_RUN_DIR/aeg.yaml):"
       AEG_DEMO_DB_PASSWORD=aeg-test src/Aeg/bin/Release/net10.0/aeg report --config "$AEG_RUN_DIR/aeg.yaml" </dev/null || true
     fi
-    echo "Aeg's log: $AEG_RUN_DIR/aeg.log; events as JSON: $AEG_RUN_DIR/events.jsonl"
+    echo
+    python3 scripts/demo/esm_simulator.py --summary "$AEG_RUN_DIR/tickets.jsonl" || true
+    echo "Aeg's log: $AEG_RUN_DIR/aeg.log; events as JSON: $AEG_RUN_DIR/events.jsonl; tickets: $AEG_RUN_DIR/tickets.jsonl"
   fi
   if grep -qs '^export AEG_MARIADB_STARTED=1$' "$AEG_RUN_DIR/mariadb.env"; then scripts/services/mariadb-down.sh || status=1; fi
   exit "$status"
@@ -189,7 +193,7 @@ cmd_demo() {
   export AEG_RUN_DIR="${AEG_DEMO_DIR:-/tmp/aeg-demo}" AEG_TEST_MYSQL_PORT="${AEG_DEMO_MYSQL_PORT:-33406}"
   local listen_port="${AEG_DEMO_PORT:-15514}" sql
   aeg_ensure_packages "${demo_packages[@]}"
-  rm -rf "$AEG_RUN_DIR/state" "$AEG_RUN_DIR/events.jsonl" "$AEG_RUN_DIR/mariadb.env"
+  rm -rf "$AEG_RUN_DIR/state" "$AEG_RUN_DIR/events.jsonl" "$AEG_RUN_DIR/tickets.jsonl" "$AEG_RUN_DIR/mariadb.env"
   mkdir -p "$AEG_RUN_DIR"
   trap stop_demo EXIT
   trap 'exit 130' INT
@@ -213,6 +217,35 @@ cmd_demo() {
     || { cat "$AEG_RUN_DIR/simulate.log" >&2; aeg_die "aeg simulate did not write its first event"; }
   aeg_log "MariaDB ready: database aeg_demo with the ESM annotation schema (content/esm/schema.sql)"
 
+  # The ESM simulator: the Service Layer's login and getSecurityEvents (every id answers with the
+  # example event of tests/fixtures/esm) and a webhook ticket system, on loopback.
+  local esm_port="${AEG_DEMO_ESM_PORT:-18443}"
+  setsid python3 -u scripts/demo/esm_simulator.py --dir "$AEG_RUN_DIR" --port "$esm_port" --password aeg-demo-esm \
+    --event tests/fixtures/esm/security-event-198236.json >"$AEG_RUN_DIR/esm-simulator.log" 2>&1 </dev/null &
+  demo_esm_pid=$!
+  aeg_wait_until 20 "$demo_esm_pid" python3 -c "import socket; socket.create_connection(('127.0.0.1', $esm_port), 1)" \
+    || { cat "$AEG_RUN_DIR/esm-simulator.log" >&2; aeg_die "the ESM simulator did not start"; }
+  aeg_log "ESM simulator on 127.0.0.1:$esm_port: annotations reaching Follow-Up or Final become tickets enriched with the full ESM event"
+  cat >"$AEG_RUN_DIR/rules.yaml" <<'YAML'
+# Written by ./aeg.sh demo: an annotation reaching Follow-Up or Final becomes a ticket with fields
+# of the full ESM event, fetched by its id (cn2) from the ESM simulator (docs/esm.md).
+rules:
+  - name: demo-esm-ticket
+    when:
+      - { field: deviceProduct, equals: AEG }
+      - { field: cs3, in: [Follow-Up, Final] }
+    enrich: esm
+    eventIdFields: [cn2]
+    dedupe: "esm-event-{{cn2}}"
+    actions:
+      - target: demo-tickets
+        create:
+          subject: "ESM event {{cn2}} reached {{cs3}} ({{duser}})"
+          zone: "{{esm.originalAgent.zone.uri}}"
+          agent: "{{esm.agent.address}}"
+          source: "{{esm.source.address|no source}}"
+          esmRule: "{{esm.name}}"
+YAML
   cat >"$AEG_RUN_DIR/aeg.yaml" <<YAML
 # Written by ./aeg.sh demo: the ESM database is the throw-away MariaDB, the SmartConnector is
 # Aeg's own listener on 127.0.0.1:$listen_port.
@@ -243,10 +276,23 @@ http:
   port: ${AEG_DEMO_HTTP_PORT:-19464}
 mappings: $PWD/cef-mappings.yaml
 hostName: aeg-demo.example.com
+rules:
+  path: $AEG_RUN_DIR/rules.yaml
+esm:
+  url: http://127.0.0.1:$esm_port
+  user: aeg-demo
+  passwordEnv: AEG_DEMO_ESM_PASSWORD
+  timeout: 5s
+tickets:
+  systems:
+    demo-tickets:
+      type: webhook
+      url: http://127.0.0.1:$esm_port/tickets
+      auth: none
 YAML
 
   : >"$AEG_RUN_DIR/events.jsonl"
-  AEG_DEMO_DB_PASSWORD=aeg-test setsid src/Aeg/bin/Release/net10.0/aeg run --config "$AEG_RUN_DIR/aeg.yaml" --print-events \
+  AEG_DEMO_DB_PASSWORD=aeg-test AEG_DEMO_ESM_PASSWORD=aeg-demo-esm setsid src/Aeg/bin/Release/net10.0/aeg run --config "$AEG_RUN_DIR/aeg.yaml" --print-events \
     >"$AEG_RUN_DIR/events.jsonl" 2>"$AEG_RUN_DIR/aeg.log" </dev/null &
   demo_aeg_pid=$!
   # --pid: tail ends with aeg run, so nothing of the demo outlives it.

@@ -37,6 +37,7 @@ public sealed partial class DemoTests(ITestOutputHelper output)
                 ["AEG_DEMO_MYSQL_PORT"] = FreePorts.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["AEG_DEMO_PORT"] = FreePorts.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["AEG_DEMO_HTTP_PORT"] = FreePorts.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["AEG_DEMO_ESM_PORT"] = FreePorts.Tcp().ToString(System.Globalization.CultureInfo.InvariantCulture),
             },
         };
         try
@@ -64,6 +65,11 @@ public sealed partial class DemoTests(ITestOutputHelper output)
             // The analyst report (aeg report) with at least one analyst row carrying a response count.
             Assert.Contains("Analyst report (aeg report", text);
             Assert.Matches(@"(?ms)TIME TO RESPOND.*^(alice|bob|carol|dave|erin) +[1-9]", text);
+
+            // The ESM simulator: annotations reaching Follow-Up or Final became tickets with a nested field of the full ESM event.
+            var esmTickets = EsmTicketsLine().Match(text);
+            Assert.True(esmTickets.Success && int.Parse(esmTickets.Groups[1].Value) >= 1, "no ticket enriched with the ESM event: " + esmTickets.Value);
+            Assert.Contains("zone: /All Zones/ArcSight System/Private Address Space Zones/RFC1918: 192.168.0.0-192.168.255.255", text);
 
             // End to end: what the listener received went ESM table → poller → CEF over TCP → listener → parser.
             var events = File.ReadLines(Path.Combine(dir, "events.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
@@ -122,6 +128,9 @@ public sealed partial class DemoTests(ITestOutputHelper output)
     // C# record syntax, long.MinValue/MaxValue, TimeSpan's 00:00:05 (an ISO time at midnight, T00:00:00, is fine), or a raw epoch-ms time (13 digits).
     [GeneratedRegex(@"\{ |MinValue|MaxValue|(?<![T\d:])00:00:|(?<![\d.])\d{13}(?![\d.])")]
     private static partial Regex InternalFormat();
+
+    [GeneratedRegex(@"Tickets made from annotated events, enriched with the full ESM event: (\d+)")]
+    private static partial Regex EsmTicketsLine();
 
     [GeneratedRegex(@"Annotation Events received by Aeg's listener: (\d+)")]
     private static partial Regex ReceivedLine();

@@ -79,6 +79,39 @@ public sealed partial class EsmServiceLayerDocumentedApiServer : IAsyncDisposabl
 
     public int Logouts;
 
+    /// <summary>
+    /// Share (0–1) of requests that meet a random fault when none is queued: 429 (Retry-After 0), 503 or a dropped
+    /// connection, one third each, drawn from <see cref="FaultSeed"/>.
+    /// </summary>
+    public double RandomFaultShare { get; set; }
+
+    /// <summary>Seed of the random faults (a drill is repeatable).</summary>
+    public int FaultSeed
+    {
+        set => _random = new Random(value);
+    }
+
+    private Random _random = new(1);
+    private readonly Lock _randomLock = new();
+
+    /// <summary>Random faults applied so far, by kind.</summary>
+    public ConcurrentDictionary<string, int> RandomFaults { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Faults for the next calls of one operation (<c>CaseService/update</c>), in order, before the general queue.</summary>
+    public void InjectFor(string operation, params EsmFault[] faults)
+    {
+        var queue = _operationFaults.GetOrAdd(operation, _ => new ConcurrentQueue<EsmFault>());
+        foreach (var fault in faults)
+        {
+            queue.Enqueue(fault);
+        }
+    }
+
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<EsmFault>> _operationFaults = new(StringComparer.Ordinal);
+
+    /// <summary>Successful calls by operation (<c>CaseService/getResourceById</c>, <c>LoginService/login</c>, …).</summary>
+    public ConcurrentDictionary<string, int> Calls { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Queues faults for the next requests, in order.</summary>
     public void Inject(params EsmFault[] faults)
     {
@@ -113,6 +146,12 @@ public sealed partial class EsmServiceLayerDocumentedApiServer : IAsyncDisposabl
         _cases[node["resourceid"]!.GetValue<string>()] = json;
     }
 
+    /// <summary>Runs before CaseService.getResourceById answers, with the case id asked for (an analyst changing cases while a poll reads them).</summary>
+    public Action<string>? BeforeCaseRead { get; set; }
+
+    /// <summary>Case ids in the order CaseService.update saved them.</summary>
+    public ConcurrentQueue<string> CaseUpdates { get; } = new();
+
     /// <summary>The case as last stored (after <c>CaseService.update</c>).</summary>
     public JsonNode Case(string id) => JsonNode.Parse(_cases[id])!;
 
@@ -141,7 +180,34 @@ public sealed partial class EsmServiceLayerDocumentedApiServer : IAsyncDisposabl
         var path = context.Request.Path.Value ?? "";
         _requests.Enqueue(new RecordedRequest(Stopwatch.GetTimestamp(), DateTimeOffset.UtcNow, context.Request.Method, path + context.Request.QueryString.Value,
             context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase), body));
-        if (_faults.TryDequeue(out var fault))
+        var opName = path.StartsWith("/www/manager-service/rest/", StringComparison.Ordinal) ? path["/www/manager-service/rest/".Length..]
+            : path.StartsWith("/www/core-service/rest/", StringComparison.Ordinal) ? path["/www/core-service/rest/".Length..] : path;
+        EsmFault? fault = null;
+        if (_operationFaults.TryGetValue(opName, out var forOp) && forOp.TryDequeue(out var opFault))
+        {
+            fault = opFault;
+        }
+        else if (_faults.TryDequeue(out var queued))
+        {
+            fault = queued;
+        }
+        else if (RandomFaultShare > 0)
+        {
+            lock (_randomLock)
+            {
+                if (_random.NextDouble() < RandomFaultShare)
+                {
+                    fault = _random.Next(3) switch
+                    {
+                        0 => new EsmFault.TooManyRequests(0),
+                        1 => new EsmFault.Unavailable(),
+                        _ => new EsmFault.DropConnection(),
+                    };
+                    RandomFaults.AddOrUpdate(fault.GetType().Name, 1, (_, n) => n + 1);
+                }
+            }
+        }
+        if (fault is not null)
         {
             switch (fault)
             {
@@ -231,6 +297,7 @@ public sealed partial class EsmServiceLayerDocumentedApiServer : IAsyncDisposabl
             await Page(context, 500, "Internal Server Error", "com.arcsight.xws.authentication.AuthenticationException: Invalid or expired authToken");
             return;
         }
+        Calls.AddOrUpdate(operation, 1, (_, n) => n + 1);
         if (prefix == "act")
         {
             await ActiveListAsync(context, op, args);
@@ -241,7 +308,7 @@ public sealed partial class EsmServiceLayerDocumentedApiServer : IAsyncDisposabl
             "getSecurityEvents" => List((args[$"{prefix}.ids"] is JsonArray ids ? ids.Select(i => i!.GetValue<long>()) : [args[$"{prefix}.ids"]!.GetValue<long>()])
                 .Where(_events.ContainsKey).Select(i => _events[i])),
             "findAllIds" => List(_cases.Keys.Order(StringComparer.Ordinal).Select(k => JsonSerializer.Serialize(k))),
-            "getResourceById" => _cases.TryGetValue(args[$"{prefix}.resourceId"]!.GetValue<string>(), out var c) ? c : null,
+            "getResourceById" => ReadCase(args[$"{prefix}.resourceId"]!.GetValue<string>()),
             "getCaseEventIDs" => _cases.TryGetValue(args[$"{prefix}.caseId"]!.GetValue<string>(), out var k)
                 ? List((JsonNode.Parse(k)!["eventIDs"] is JsonArray e ? e.Select(x => x!.ToJsonString()) : []))
                 : null,
@@ -258,13 +325,26 @@ public sealed partial class EsmServiceLayerDocumentedApiServer : IAsyncDisposabl
         await Json(context, answer);
     }
 
+    private string? ReadCase(string id)
+    {
+        BeforeCaseRead?.Invoke(id);
+        return _cases.TryGetValue(id, out var c) ? c : null;
+    }
+
     private string? Update(JsonNode? resource)
     {
         if (resource?["resourceid"]?.GetValue<string>() is not { } id || !_cases.ContainsKey(id))
         {
             return null;
         }
+        // ESM stamps every saved change: a newer modifiedTimestamp and one more modificationCount.
+        var old = JsonNode.Parse(_cases[id])!;
+        var before = old["modifiedTimestamp"]?.GetValue<long>() ?? 0;
+        resource["modifiedTimestamp"] = Math.Max(before + 1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        resource["modificationCount"] = (old["modificationCount"]?.GetValue<long>() ?? 0) + 1;
+        resource["modifierName"] = User;
         _cases[id] = resource.ToJsonString();
+        CaseUpdates.Enqueue(id);
         return _cases[id];
     }
 

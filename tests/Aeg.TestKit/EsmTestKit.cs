@@ -35,4 +35,30 @@ public static class EsmTestKit
 
     public static EsmClient Client(EsmServiceLayerDocumentedApiServer server, Serilog.ILogger log, int maxAttempts = 4, TimeSpan? timeout = null, string? password = null) =>
         new(Options(server, maxAttempts, timeout), password ?? server.Password, log);
+
+    /// <summary>
+    /// A case resource as CaseService.getResourceById returns it (shape of the demisto ArcSightESMv2 README's
+    /// <c>as-get-case</c> example: resourceid, name, stage, modifiedTimestamp in epoch ms, displayID, reference.uri, eventIDs).
+    /// </summary>
+    public static string Case(string id, long modifiedMs, string name, string stage = "QUEUED", long[]? eventIds = null, int displayId = 10017) =>
+        new JsonObject
+        {
+            ["URI"] = $"/All Cases/All Cases/Aeg/{name}",
+            ["action"] = "BLOCK_OR_SHUTDOWN",
+            ["consequenceSeverity"] = "INSIGNIFICANT",
+            ["createdTimestamp"] = modifiedMs - 1000,
+            ["creatorName"] = "admin",
+            ["displayID"] = displayId,
+            ["eventIDs"] = eventIds is null ? null : new JsonArray([.. eventIds.Select(e => (JsonNode)e)]),
+            ["modificationCount"] = 1,
+            ["modifiedTimestamp"] = modifiedMs,
+            ["modifierName"] = "admin",
+            ["name"] = name,
+            ["reference"] = new JsonObject { ["id"] = id, ["referenceName"] = "Case", ["referenceType"] = 7, ["uri"] = $"/All Cases/All Cases/Aeg/{name}" },
+            ["resourceid"] = id,
+            ["stage"] = stage,
+            ["ticketType"] = "INTERNAL",
+            ["type"] = 7,
+            ["typeName"] = "Case",
+        }.ToJsonString();
 }

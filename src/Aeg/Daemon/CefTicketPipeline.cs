@@ -1,5 +1,6 @@
 using Aeg.Configuration;
 using Aeg.Esm;
+using Aeg.Esm.Cases;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Tickets;
@@ -19,6 +20,8 @@ public sealed class CefTicketPipeline : IAsyncDisposable
     private Task? _dispatch;
     private bool _stopped;
     private EsmClient? _esm;
+    private readonly CancellationTokenSource _stopCases = new();
+    private Task? _casePolling;
 
     private CefTicketPipeline(IReadOnlyList<Rule> rules, BoundedTicketQueue queue, CefRuleHandler handler, TicketService tickets,
         ListenerHost listeners, ILogger log)
@@ -37,11 +40,18 @@ public sealed class CefTicketPipeline : IAsyncDisposable
     public TicketService Tickets { get; }
     public ListenerHost Listeners { get; }
 
+    /// <summary>The ESM case poller when <c>esm.cases.enabled</c>, else null.</summary>
+    public EsmCasePoller? Cases { get; private init; }
+
+    /// <summary>The ESM case write-back when <c>esm.cases.writeBack</c>, else null.</summary>
+    public EsmCaseWriteBack? CaseWriteBack { get; private set; }
+
     /// <summary>Loads the rules, reads the ticket secrets and opens the dedupe store; throws <see cref="ConfigException"/>.</summary>
     /// <remarks><paramref name="observe"/> may wrap the rule handler, e.g. to print every received frame (<c>--print-events</c>).</remarks>
     public static CefTicketPipeline Create(AegOptions options, string configFile, ILogger log, Func<ICefMessageHandler, ICefMessageHandler>? observe = null)
     {
-        if (options.Listen.Listeners.Count == 0)
+        var caseOptions = options.Esm?.Cases ?? new();
+        if (options.Listen.Listeners.Count == 0 && !caseOptions.Enabled)
         {
             throw new ConfigException(configFile, "listen.listeners", "no listener is configured (add e.g. { protocol: tcp, port: 1514 })");
         }
@@ -56,25 +66,39 @@ public sealed class CefTicketPipeline : IAsyncDisposable
         }
         var queue = new BoundedTicketQueue(options.Tickets.Queue ?? new(), log);
         var handler = new CefRuleHandler(new RuleMatcher(rules), queue, options.Rules.MissingValue, log);
+        var caseRules = caseOptions.Enabled ? EsmCaseRules.Resolve(caseOptions, rules, options.Tickets, configFile) : [];
         var esm = EsmEnrichment.Create(rules, options.Esm, options.Rules.MissingValue, configFile, log);
         TicketService? tickets = null;
+        var client = esm.Client;
         try
         {
-            tickets = TicketService.Create(options.Tickets, options.State.Directory, configFile, log, OutboxDatabases.Open(options, configFile, log));
-            tickets.Dispatcher.Enricher = esm.Enricher;
+            client ??= caseOptions.Enabled ? EsmService.CreateClient(options.Esm!, configFile, log) : null;
+            EsmCaseWriteBack? writeBack = null;
+            tickets = TicketService.Create(options.Tickets, options.State.Directory, configFile, log, OutboxDatabases.Open(options, configFile, log),
+                caseOptions is { Enabled: true, WriteBack: true } ? (outbox, actions) => [writeBack = new EsmCaseWriteBack(client!, caseOptions, outbox, actions, log)] : null);
+            tickets.Dispatcher.Enricher = caseOptions.Enabled ? new EsmCaseJobGate(tickets.Outbox, esm.Enricher) : esm.Enricher;
             if (esm.ActiveLists is { } activeLists)
             {
                 tickets.Dispatcher.Register(activeLists);
             }
             var received = observe is null ? handler : observe(handler);
-            return new CefTicketPipeline(rules, queue, handler, tickets, new ListenerHost(options.Listen, received, log), log) { _esm = esm.Client };
+            var cases = caseOptions.Enabled
+                ? new EsmCasePoller(client!, caseOptions, caseRules, tickets.Outbox, new EsmCaseCursorFile(EsmCaseCursorFile.DefaultPath(options.State.Directory)),
+                    options.Rules.MissingValue, options.Esm!.MissingValue, log)
+                : null;
+            return new CefTicketPipeline(rules, queue, handler, tickets, new ListenerHost(options.Listen, received, log), log)
+            {
+                _esm = client,
+                Cases = cases,
+                CaseWriteBack = writeBack,
+            };
         }
         catch
         {
             tickets?.Dispose();
-            if (esm.Client is not null)
+            if (client is not null)
             {
-                esm.Client.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                client.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
             throw;
         }
@@ -94,6 +118,10 @@ public sealed class CefTicketPipeline : IAsyncDisposable
             throw;
         }
         _log.Information("CEF listener running with {Rules} rule(s); ticket queue capacity {Capacity}", Rules.Count, Queue.Capacity);
+        if (Cases is { } cases)
+        {
+            _casePolling = Task.Run(() => cases.RunAsync(_stopCases.Token), CancellationToken.None);
+        }
     }
 
     /// <summary>Stops receiving, lets the dispatcher send what is queued for <c>tickets.drainTimeout</c>, dead-letters the rest.</summary>
@@ -104,6 +132,12 @@ public sealed class CefTicketPipeline : IAsyncDisposable
             return;
         }
         _stopped = true;
+        // The case poller first: what it queued is in the outbox, which the dispatcher drains next.
+        await _stopCases.CancelAsync().ConfigureAwait(false);
+        if (_casePolling is not null)
+        {
+            await _casePolling.ConfigureAwait(false);
+        }
         await Listeners.StopAsync().ConfigureAwait(false);
         Queue.Complete();
         await _shutdown.CancelAsync().ConfigureAwait(false);
@@ -128,5 +162,6 @@ public sealed class CefTicketPipeline : IAsyncDisposable
             await _esm.DisposeAsync().ConfigureAwait(false);
         }
         _shutdown.Dispose();
+        _stopCases.Dispose();
     }
 }

@@ -119,6 +119,12 @@ public static class ConfigChecker
             }
             findings.AddRange(problems.Select(p => new ConfigFinding(file, p.Key, p.Reason)));
         }
+        if (options.Esm?.Cases is { Enabled: true } cases)
+        {
+            // The case rules are found by name at start-up; a typo would stop aeg run there.
+            findings.AddRange(cases.Rules.Where(n => !names.ContainsKey(n)).Select(n =>
+                new ConfigFinding(path, "esm.cases.rules", $"no rule named '{n}' in rules.path")));
+        }
         return $"{count} rule(s) in {files.Length} file(s)";
     }
 

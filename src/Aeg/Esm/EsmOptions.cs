@@ -39,6 +39,9 @@ public sealed class EsmOptions
     /// <summary>What an <c>{{esm.…}}</c> template variable without a default renders as when the ESM event has no such field (or no event was found).</summary>
     public string MissingValue { get; set; } = "(not in ESM event)";
 
+    /// <summary>Cases changed in ESM into tickets, and tickets back into cases (<c>esm.cases:</c>).</summary>
+    public Cases.EsmCaseOptions Cases { get; set; } = new();
+
     /// <summary>True when <see cref="Url"/> is set.</summary>
     public bool IsConfigured => Url is { Length: > 0 };
 
@@ -48,6 +51,10 @@ public sealed class EsmOptions
     /// <summary>Every problem of the section (nothing when it is not configured and empty).</summary>
     public IEnumerable<ConfigProblem> Validate(string key)
     {
+        foreach (var problem in (Cases ?? new()).Validate($"{key}.cases", IsConfigured))
+        {
+            yield return problem;
+        }
         if (!IsConfigured)
         {
             if (User is { Length: > 0 } || Password(key).IsSet || CaFile is { Length: > 0 })

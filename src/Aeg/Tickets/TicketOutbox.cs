@@ -129,6 +129,24 @@ public sealed class TicketOutbox
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) != 0;
     }
 
+    /// <summary>The raw event of the key's newest job (any state), or null when the outbox holds none (never had one, or pruned).</summary>
+    public string? LatestRawEvent(string target, string dedupeKey)
+    {
+        using var connection = Open();
+        using var command = Command(connection, null, $"SELECT raw_event FROM ticket_jobs WHERE {Database.KeyMatch()} ORDER BY id DESC LIMIT 1",
+            ("@target", target), ("@key", dedupeKey));
+        return command.ExecuteScalar() as string;
+    }
+
+    /// <summary>True while the key has a pending job (its events are not all sent yet).</summary>
+    public bool HasPendingJob(string target, string dedupeKey)
+    {
+        using var connection = Open();
+        using var command = Command(connection, null, $"SELECT EXISTS (SELECT 1 FROM ticket_jobs WHERE state = 'pending' AND {Database.KeyMatch()})",
+            ("@target", target), ("@key", dedupeKey));
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture) != 0;
+    }
+
     /// <summary>Gives a claimed job back, to be claimed again after <paramref name="delay"/> (key busy, shutdown).</summary>
     public void Release(long id, TimeSpan delay) => Execute(
         "UPDATE ticket_jobs SET claimed_by = NULL, lease_until = 0, not_before = @nb WHERE id = @id AND claimed_by = @me",

@@ -281,6 +281,7 @@ public sealed partial class EsmServiceLayerDocumentedApiServer : IAsyncDisposabl
             "CaseService/getCaseEventIDs" => ("cas", "getCaseEventIDs"),
             "CaseService/update" => ("cas", "update"),
             "ActiveListService/getEntries" => ("act", "getEntries"),
+            "QueryViewerService/getMatrixData" => ("qvs", "getMatrixData"),
             "ActiveListService/addEntries" => ("act", "addEntries"),
             "ActiveListService/deleteEntries" => ("act", "deleteEntries"),
             "ActiveListService/clearEntries" => ("act", "clearEntries"),
@@ -301,6 +302,11 @@ public sealed partial class EsmServiceLayerDocumentedApiServer : IAsyncDisposabl
         if (prefix == "act")
         {
             await ActiveListAsync(context, op, args);
+            return;
+        }
+        if (prefix == "qvs")
+        {
+            await MatrixAsync(context, args);
             return;
         }
         string? result = op switch

@@ -67,7 +67,7 @@ public sealed class AegDaemon : IAsyncDisposable
                 _poller.Initialize();
             }
         }
-        if (options.Listen.Listeners.Count > 0 || !_host.HasAnnotations || options.Esm is { Cases.Enabled: true })
+        if (options.Listen.Listeners.Count > 0 || !_host.HasAnnotations || options.Esm is { Cases.Enabled: true } || options.Esm is { QueryViewers.Count: > 0 })
         {
             _inbound = CefTicketPipeline.Create(options, _host.ConfigPath, _host.Log, observeInbound);
             await _inbound.StartAsync();

@@ -1,6 +1,7 @@
 using Aeg.Configuration;
 using Aeg.Esm;
 using Aeg.Esm.Cases;
+using Aeg.Esm.QueryViewers;
 using Aeg.Listener;
 using Aeg.Rules;
 using Aeg.Tickets;
@@ -43,6 +44,9 @@ public sealed class CefTicketPipeline : IAsyncDisposable
     /// <summary>The ESM case poller when <c>esm.cases.enabled</c>, else null.</summary>
     public EsmCasePoller? Cases { get; private init; }
 
+    /// <summary>One poller per <c>esm.queryViewers</c> entry (empty without).</summary>
+    public IReadOnlyList<QueryViewerPoller> QueryViewers { get; private init; } = [];
+
     /// <summary>The ESM case write-back when <c>esm.cases.writeBack</c>, else null.</summary>
     public EsmCaseWriteBack? CaseWriteBack { get; private set; }
 
@@ -51,7 +55,8 @@ public sealed class CefTicketPipeline : IAsyncDisposable
     public static CefTicketPipeline Create(AegOptions options, string configFile, ILogger log, Func<ICefMessageHandler, ICefMessageHandler>? observe = null)
     {
         var caseOptions = options.Esm?.Cases ?? new();
-        if (options.Listen.Listeners.Count == 0 && !caseOptions.Enabled)
+        var viewerOptions = options.Esm?.QueryViewers ?? [];
+        if (options.Listen.Listeners.Count == 0 && !caseOptions.Enabled && viewerOptions.Count == 0)
         {
             throw new ConfigException(configFile, "listen.listeners", "no listener is configured (add e.g. { protocol: tcp, port: 1514 })");
         }
@@ -72,7 +77,7 @@ public sealed class CefTicketPipeline : IAsyncDisposable
         var client = esm.Client;
         try
         {
-            client ??= caseOptions.Enabled ? EsmService.CreateClient(options.Esm!, configFile, log) : null;
+            client ??= caseOptions.Enabled || viewerOptions.Count > 0 ? EsmService.CreateClient(options.Esm!, configFile, log) : null;
             EsmCaseWriteBack? writeBack = null;
             tickets = TicketService.Create(options.Tickets, options.State.Directory, configFile, log, OutboxDatabases.Open(options, configFile, log),
                 caseOptions is { Enabled: true, WriteBack: true } ? (outbox, actions) => [writeBack = new EsmCaseWriteBack(client!, caseOptions, outbox, actions, log)] : null);
@@ -86,10 +91,13 @@ public sealed class CefTicketPipeline : IAsyncDisposable
                 ? new EsmCasePoller(client!, caseOptions, caseRules, tickets.Outbox, new EsmCaseCursorFile(EsmCaseCursorFile.DefaultPath(options.State.Directory)),
                     options.Rules.MissingValue, options.Esm!.MissingValue, log)
                 : null;
+            var viewers = viewerOptions.Select((v, i) => new QueryViewerPoller(client!, v, $"esm.queryViewers[{i}]", rules, tickets.Outbox,
+                options.State.Directory, options.Rules.MissingValue, log)).ToList();
             return new CefTicketPipeline(rules, queue, handler, tickets, new ListenerHost(options.Listen, received, log), log)
             {
                 _esm = client,
                 Cases = cases,
+                QueryViewers = viewers,
                 CaseWriteBack = writeBack,
             };
         }
@@ -118,10 +126,12 @@ public sealed class CefTicketPipeline : IAsyncDisposable
             throw;
         }
         _log.Information("CEF listener running with {Rules} rule(s); ticket queue capacity {Capacity}", Rules.Count, Queue.Capacity);
+        var polls = QueryViewers.Select(v => Task.Run(() => v.RunAsync(_stopCases.Token), CancellationToken.None)).ToList();
         if (Cases is { } cases)
         {
-            _casePolling = Task.Run(() => cases.RunAsync(_stopCases.Token), CancellationToken.None);
+            polls.Add(Task.Run(() => cases.RunAsync(_stopCases.Token), CancellationToken.None));
         }
+        _casePolling = polls.Count > 0 ? Task.WhenAll(polls) : null;
     }
 
     /// <summary>Stops receiving, lets the dispatcher send what is queued for <c>tickets.drainTimeout</c>, dead-letters the rest.</summary>
@@ -132,7 +142,7 @@ public sealed class CefTicketPipeline : IAsyncDisposable
             return;
         }
         _stopped = true;
-        // The case poller first: what it queued is in the outbox, which the dispatcher drains next.
+        // The case and query viewer pollers first: what they queued is in the outbox, which the dispatcher drains next.
         await _stopCases.CancelAsync().ConfigureAwait(false);
         if (_casePolling is not null)
         {

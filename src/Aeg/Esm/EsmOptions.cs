@@ -42,6 +42,9 @@ public sealed class EsmOptions
     /// <summary>Cases changed in ESM into tickets, and tickets back into cases (<c>esm.cases:</c>).</summary>
     public Cases.EsmCaseOptions Cases { get; set; } = new();
 
+    /// <summary>Query viewers polled as sources of events for the rules (<c>esm.queryViewers:</c>).</summary>
+    public List<QueryViewers.QueryViewerOptions> QueryViewers { get; set; } = [];
+
     /// <summary>True when <see cref="Url"/> is set.</summary>
     public bool IsConfigured => Url is { Length: > 0 };
 
@@ -54,6 +57,18 @@ public sealed class EsmOptions
         foreach (var problem in (Cases ?? new()).Validate($"{key}.cases", IsConfigured))
         {
             yield return problem;
+        }
+        var viewers = QueryViewers ?? [];
+        for (var i = 0; i < viewers.Count; i++)
+        {
+            foreach (var problem in (viewers[i] ?? new()).Validate($"{key}.queryViewers[{i}]", IsConfigured))
+            {
+                yield return problem;
+            }
+        }
+        foreach (var twice in viewers.Where(v => v?.Id is { Length: > 0 }).GroupBy(v => v.Id).Where(g => g.Count() > 1))
+        {
+            yield return new ConfigProblem($"{key}.queryViewers", $"query viewer {twice.Key} is listed twice (its rows would reach the rules twice)");
         }
         if (!IsConfigured)
         {

@@ -1,0 +1,115 @@
+using System.Globalization;
+using Aeg.Esm;
+using Aeg.Esm.QueryViewers;
+using Aeg.Rules;
+using Aeg.Tickets;
+using Aeg.Tickets.Store;
+
+namespace Aeg.IntegrationTests.Esm;
+
+/// <summary>
+/// Query viewers as a source (issue 23 item 3) against <see cref="EsmServiceLayerDocumentedApiServer"/>
+/// (QueryViewerService.getMatrixData written from the ESM Service Layer documentation and its public clients; no ESM
+/// can run here): every row reaches the rules exactly once across restarts and a crash between outbox and cursor.
+/// </summary>
+public sealed class QueryViewerSourceDocumentedApiTests : IAsyncLifetime, IDisposable
+{
+    private const string Viewer = "HQueryViewerUBABC7Y3dBjvLxA==";
+    private static readonly string[] Columns = ["Event ID", "End Time", "Name", "Target Host Name"];
+    private readonly TempDirectory _dir = new();
+    private readonly LogCapture _log = new();
+    private EsmServiceLayerDocumentedApiServer _esm = null!;
+    private EsmClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _esm = await EsmServiceLayerDocumentedApiServer.StartAsync();
+        _client = EsmTestKit.Client(_esm, _log.Logger);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _client.DisposeAsync();
+        await _esm.DisposeAsync();
+    }
+
+    private static IReadOnlyList<Rule> Rules()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "aeg-qv-rules-" + Guid.NewGuid().ToString("N")[..8] + ".yaml");
+        File.WriteAllText(path, """
+            rules:
+              - name: from-query-viewer
+                when: [{ field: deviceProduct, equals: QueryViewer }]
+                dedupe: "qv-{{ad.Event_ID}}"
+                actions:
+                  - target: hook
+                    create: { title: "{{ad.Name}} on {{ad.Target_Host_Name|unknown}}" }
+            """);
+        try
+        {
+            return RuleLoader.Load(path, new Dictionary<string, string> { ["hook"] = "webhook" });
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private QueryViewerPoller Poller(TicketOutbox outbox, int batchSize = 500) =>
+        new(_client, new QueryViewerOptions { Id = Viewer, IdColumn = "Event ID", TimeColumn = "End Time", BatchSize = batchSize }, "esm.queryViewers[0]",
+            Rules(), outbox, _dir.Path, "(none)", _log.Logger);
+
+    // Rows of ids [from, to), ten per millisecond so the id breaks ties, in no particular order (ESM's sort is the viewer's).
+    private static IEnumerable<string[]> Rows(int from, int to) => Enumerable.Range(from, to - from).Reverse()
+        .Select(i => new[] { (5_000_000 + i).ToString(CultureInfo.InvariantCulture), (1_765_000_000_000L + i / 10).ToString(CultureInfo.InvariantCulture), $"alert {i}", i % 7 == 0 ? "" : $"ws{i}" });
+
+    [Fact]
+    public async Task Ten_thousand_rows_polled_across_a_restart_and_a_crash_before_the_cursor_reach_the_rules_exactly_once()
+    {
+        var outbox = new TicketOutbox(new SqliteOutboxDatabase(_dir.File("tickets.db")), TimeSpan.FromSeconds(30));
+
+        // The viewer holds 6,000 rows; one poll takes them all.
+        _esm.SetQueryViewer(Viewer, Columns, Rows(0, 6_000));
+        var first = Poller(outbox);
+        Assert.Equal(6_000, await first.PollOnceAsync(CancellationToken.None));
+        var cursorFile = QueryViewerPoller.CursorPath(_dir.Path, Viewer);
+        var savedAfterFirst = File.ReadAllBytes(cursorFile);
+
+        // 4,000 more (the viewer's window slid: it still shows the last 2,000 old ones); a restart polls them.
+        _esm.SetQueryViewer(Viewer, Columns, Rows(4_000, 10_000));
+        var second = Poller(outbox);
+        Assert.Equal(first.Cursor, second.Cursor);
+        Assert.Equal(4_000, await second.PollOnceAsync(CancellationToken.None));
+
+        // A crash after the outbox commit and before the cursor file: the next start reads the batch again.
+        File.WriteAllBytes(cursorFile, savedAfterFirst);
+        var third = Poller(outbox);
+        Assert.Equal(0, await third.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(4_000, third.Counters.Repeated);
+        Assert.Equal(second.Cursor, third.Cursor);
+
+        // Every id once, with its row's fields.
+        var jobs = outbox.Claim(20_000);
+        Assert.Equal(10_000, jobs.Count);
+        Assert.Equal(Enumerable.Range(0, 10_000).Select(i => $"qv-{5_000_000 + i}"), jobs.Select(j => j.Work.DedupeKey).Order(StringComparer.Ordinal));
+        var j14 = jobs.Single(j => j.Work.DedupeKey == "qv-5000014");
+        Assert.Equal("alert 14 on unknown", j14.Work.OnCreate!["title"]);
+        Assert.Equal("alert 15 on ws15", jobs.Single(j => j.Work.DedupeKey == "qv-5000015").Work.OnCreate!["title"]);
+    }
+
+    [Fact]
+    public async Task A_viewer_without_the_configured_id_column_fails_naming_the_key_and_the_columns_it_has()
+    {
+        var outbox = new TicketOutbox(new SqliteOutboxDatabase(_dir.File("tickets.db")), TimeSpan.FromSeconds(30));
+        _esm.SetQueryViewer(Viewer, ["ID", "End Time"], [["1", "1765000000000"]]);
+
+        var ex = await Assert.ThrowsAsync<InvalidDataException>(() => Poller(outbox).PollOnceAsync(CancellationToken.None));
+
+        Assert.Contains("esm.queryViewers[0].idColumn", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("no column 'Event ID'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("'ID', 'End Time'", ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(QueryViewerPoller.CursorPath(_dir.Path, Viewer)));
+    }
+
+    public void Dispose() => _dir.Dispose();
+}

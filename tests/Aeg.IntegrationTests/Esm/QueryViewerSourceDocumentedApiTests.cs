@@ -111,5 +111,52 @@ public sealed class QueryViewerSourceDocumentedApiTests : IAsyncLifetime, IDispo
         Assert.False(File.Exists(QueryViewerPoller.CursorPath(_dir.Path, Viewer)));
     }
 
+    [Fact]
+    public async Task The_daemons_pipeline_polls_a_configured_viewer_without_any_listener_and_its_rows_become_webhook_posts()
+    {
+        await using var hook = await InProcessHttpServer.StartAsync((_, _) => new Reply(201, "{\"id\":\"h-1\"}"));
+        var passwordVariable = "AEG_TEST_ESM_PASSWORD_" + Guid.NewGuid().ToString("N")[..8];
+        Environment.SetEnvironmentVariable(passwordVariable, _esm.Password);
+        _esm.SetQueryViewer(Viewer, Columns, Rows(0, 25));
+        File.WriteAllText(_dir.File("rules.yaml"), """
+            rules:
+              - name: from-query-viewer
+                when: [{ field: deviceProduct, equals: QueryViewer }]
+                dedupe: "qv-{{ad.Event_ID}}"
+                actions:
+                  - target: hook
+                    create: { title: "{{ad.Name}}" }
+            """);
+        File.WriteAllText(_dir.File("aeg.yaml"), $$"""
+            state: { directory: {{_dir.File("state")}} }
+            rules: { path: {{_dir.File("rules.yaml")}} }
+            esm:
+              url: "{{_esm.BaseUrl}}"
+              user: {{_esm.User}}
+              passwordEnv: {{passwordVariable}}
+              caFile: {{_esm.CaFile}}
+              queryViewers: [{ id: "{{Viewer}}", idColumn: "Event ID", timeColumn: "End Time", pollInterval: 1s }]
+            tickets:
+              systems:
+                hook: { type: webhook, url: "{{hook.BaseUrl}}", auth: none }
+            """);
+        try
+        {
+            var config = _dir.File("aeg.yaml");
+            await using var pipeline = Aeg.Daemon.CefTicketPipeline.Create(Aeg.Daemon.AegConfig.Load(config), config, _log.Logger);
+            await pipeline.StartAsync();
+
+            await WaitUntil.HoldsAsync(() => hook.Requests.Count == 25, "25 posts", TimeSpan.FromSeconds(30), () => _log.Text);
+            Assert.Equal(Enumerable.Range(0, 25).Select(i => $"alert {i}").Order(StringComparer.Ordinal),
+                hook.Requests.Select(r => System.Text.Json.JsonDocument.Parse(r.Body).RootElement.GetProperty("fields").GetProperty("title").GetString()!).Order(StringComparer.Ordinal));
+            Assert.Empty(pipeline.Listeners.Listeners);
+            Assert.Equal(25, Assert.Single(pipeline.QueryViewers).Counters.Queued);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(passwordVariable, null);
+        }
+    }
+
     public void Dispose() => _dir.Dispose();
 }

@@ -79,3 +79,25 @@ public sealed class ActiveListRuleTests
         Assert.Contains(reason, problem.Reason, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The shipped containment rules of content/rules/esm-containment against Annotation Events as Aeg writes them.</summary>
+public sealed class ShippedContainmentRulesTests
+{
+    [Theory]
+    [InlineData("re-image", "isolate-on-reimage", "add")]
+    [InlineData("Closed", "release-on-closed", "delete")]
+    public void An_annotation_stage_renders_the_active_list_change_of_its_event(string stage, string rule, string op)
+    {
+        var rules = RuleLoader.Load(TestServices.RepoFile("content/rules/esm-containment"));
+        var line = $"CEF:0|HP|AEG|1.0|annotation|Annotation Event|3|cn2=4711 cn2Label=event_id cs3={stage} cs3Label=stage duser=alice";
+        var cef = CefEvent.Parse(Encoding.UTF8.GetBytes(line));
+
+        var matched = new RuleMatcher(rules).Explain(Encoding.UTF8.GetBytes(line), out _).Where(o => o.Matched).Select(o => o.Rule).ToList();
+
+        var only = Assert.Single(matched);
+        Assert.Equal(rule, only.Name);
+        Assert.Equal(4711, only.Enrichment!.EventId(cef));
+        var work = Assert.Single(CefRuleHandler.Render(only, cef, "(none)", DateTimeOffset.UnixEpoch));
+        Assert.Equal((ActiveListWork.TargetName, "HXk2r3pUBABCzVQ0dBjvLxA==|esm-event-4711", op), (work.Target, work.DedupeKey, work.OnCreate!["op"]));
+    }
+}

@@ -15,6 +15,10 @@ internal sealed partial record EsmAnswer(int Status, string Reason, byte[] Body,
     /// <summary>ESM's page for an id it does not know.</summary>
     public bool NamesUnknownId => JavaException is { } e && (e.EndsWith("NotFoundException", StringComparison.Ordinal) || e.EndsWith("InvalidResourceIDException", StringComparison.Ordinal));
 
+    /// <summary>ESM's page for a request it refuses as such (a column the active list lacks, a bad argument): the same call fails again.</summary>
+    public bool NamesRefusedRequest => JavaException is { } e && (e.EndsWith("ValidationException", StringComparison.Ordinal)
+        || e.EndsWith("IllegalArgumentException", StringComparison.Ordinal));
+
     /// <summary>ESM's page for a refused login or token.</summary>
     public bool NamesLoginProblem => JavaException is { } e && (e.Contains("Login", StringComparison.Ordinal) || e.Contains("Authentication", StringComparison.Ordinal)
         || e.Contains("Authorization", StringComparison.Ordinal) || e.Contains("Token", StringComparison.Ordinal));

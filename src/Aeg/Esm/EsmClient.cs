@@ -192,6 +192,11 @@ public sealed partial class EsmClient : IAsyncDisposable
             {
                 throw new EsmException($"ESM {what}: {Detail(answer)}", EsmFailure.NotFound, answer.Status, answer.Attempts);
             }
+            if (answer.NamesRefusedRequest)
+            {
+                // Neither a stale token nor an outage: sending it again (or logging in again) changes nothing.
+                throw new EsmException($"ESM {what}: {Detail(answer)}", EsmFailure.Rejected, answer.Status, answer.Attempts);
+            }
             // ESM answers a stale token with its HTTP 500 page (sometimes 401/403): log in again, once per call.
             if (!relogged && answer.Status is 401 or 403 or 500)
             {
@@ -325,7 +330,7 @@ public sealed partial class EsmClient : IAsyncDisposable
     {
         { Exception: HttpRequestException or TimeoutRejectedException } => true,
         // A 500 is ESM's answer to bad ids and stale tokens too: those are not retried blindly.
-        { Result: { } a } => IsTransient(a.Status) && !a.NamesUnknownId && !a.NamesLoginProblem && !(a.RetryAfter > _maxDelay),
+        { Result: { } a } => IsTransient(a.Status) && !a.NamesUnknownId && !a.NamesRefusedRequest && !a.NamesLoginProblem && !(a.RetryAfter > _maxDelay),
         _ => false,
     };
 

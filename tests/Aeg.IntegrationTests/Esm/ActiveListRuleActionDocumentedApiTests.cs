@@ -111,6 +111,10 @@ public sealed class ActiveListRuleActionDocumentedApiTests : IAsyncLifetime, IDi
         var letter = Assert.Single(pipeline.Tickets.Dispatcher.Outbox.DeadLetters());
         Assert.Equal(ActiveListWork.TargetName, letter.Target);
         Assert.True(letter.Error.Contains("ActiveListService.addEntries", StringComparison.Ordinal) && letter.Error.Contains("ValidationException", StringComparison.Ordinal), letter.Error);
+        // ESM's ValidationException page is a refusal, not an outage: one attempt, a permanent dead letter, no re-login.
+        Assert.Contains("after 1 attempt(s)", letter.Error, StringComparison.Ordinal);
+        Assert.False(letter.Transient);
+        Assert.Equal(1, _esm.Logins);
         Assert.DoesNotContain(_esm.Password, letter.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(_esm.IssuedTokens.First(), _log.Text, StringComparison.Ordinal);
     }

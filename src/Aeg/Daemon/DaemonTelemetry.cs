@@ -45,6 +45,10 @@ public static class DaemonTelemetry
         {
             sources.Add(new ListenerMetrics(pipeline.Listeners));
             sources.Add(new TicketMetrics(pipeline.Handler, pipeline.Queue, pipeline.Tickets.Counters));
+            if (pipeline.Cases is not null || pipeline.QueryViewers.Count > 0)
+            {
+                sources.Add(new EsmSourceMetrics(pipeline.Cases, pipeline.QueryViewers));
+            }
         }
         sources.Add(new HealthMetrics(HealthChecks(parts)));
         return sources;

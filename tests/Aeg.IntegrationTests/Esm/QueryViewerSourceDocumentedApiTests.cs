@@ -151,6 +151,12 @@ public sealed class QueryViewerSourceDocumentedApiTests : IAsyncLifetime, IDispo
                 hook.Requests.Select(r => System.Text.Json.JsonDocument.Parse(r.Body).RootElement.GetProperty("fields").GetProperty("title").GetString()!).Order(StringComparer.Ordinal));
             Assert.Empty(pipeline.Listeners.Listeners);
             Assert.Equal(25, Assert.Single(pipeline.QueryViewers).Counters.Queued);
+            var page = new StringWriter();
+            new Aeg.HttpEndpoint.EsmSourceMetrics(pipeline.Cases, pipeline.QueryViewers).WriteTo(new Aeg.Metrics.PrometheusTextWriter(page));
+            var samples = PrometheusTextParser.ParseAeg(page.ToString());
+            Assert.Equal(25, samples.Sum("aeg_esm_query_viewer_rows_total", ("viewer", Viewer), ("outcome", "queued")));
+            Assert.Equal(0, samples.Sum("aeg_esm_query_viewer_polls_total", ("viewer", Viewer), ("result", "failed")));
+            Assert.True(samples.Sum("aeg_esm_query_viewer_polls_total", ("viewer", Viewer), ("result", "ok")) >= 1);
         }
         finally
         {

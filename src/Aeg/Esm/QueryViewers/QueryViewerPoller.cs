@@ -69,6 +69,9 @@ public sealed class QueryViewerPoller
 
     public QueryViewerCounters Counters { get; } = new();
 
+    /// <summary>The query viewer's resource id.</summary>
+    public string ViewerId => _options.Id!;
+
     /// <summary>The (time, id) of the last row whose jobs are in the outbox.</summary>
     public EsmCaseCursor Cursor => _cursor;
 

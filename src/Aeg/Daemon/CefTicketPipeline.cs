@@ -79,8 +79,11 @@ public sealed class CefTicketPipeline : IAsyncDisposable
         {
             client ??= caseOptions.Enabled || viewerOptions.Count > 0 ? EsmService.CreateClient(options.Esm!, configFile, log) : null;
             EsmCaseWriteBack? writeBack = null;
-            tickets = TicketService.Create(options.Tickets, options.State.Directory, configFile, log, OutboxDatabases.Open(options, configFile, log),
-                caseOptions is { Enabled: true, WriteBack: true } ? (outbox, actions) => [writeBack = new EsmCaseWriteBack(client!, caseOptions, outbox, actions, log)] : null);
+            tickets = TicketService.Create(options.Tickets, options.State.Directory, configFile, log, OutboxDatabases.Open(options, configFile, log));
+            if (caseOptions is { Enabled: true, WriteBack: true })
+            {
+                tickets.Dispatcher.Register(writeBack = new EsmCaseWriteBack(client!, caseOptions, tickets.Outbox, tickets.Actions, log));
+            }
             tickets.Dispatcher.Enricher = caseOptions.Enabled ? new EsmCaseJobGate(tickets.Outbox, esm.Enricher) : esm.Enricher;
             if (esm.ActiveLists is { } activeLists)
             {

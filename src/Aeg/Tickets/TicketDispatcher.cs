@@ -414,29 +414,10 @@ public sealed class TicketDispatcher
     // other target), so this one waits while it is pending, and is a dead letter, with the reason, once it made none.
     private (TicketWork? Filled, (DispatchOutcome, string?) Early) FillLinks(OutboxJob job, TicketWork work, IReadOnlyList<string> linked)
     {
-        var tickets = new Dictionary<string, (string Id, string? Url)>(StringComparer.Ordinal);
+        TicketLinks.Lookup found;
         try
         {
-            foreach (var target in linked)
-            {
-                // Pending is asked between two looks at the store: a job finishing in between is then seen either way.
-                var record = Outbox.Store.Find(target, work.DedupeKey);
-                if (record is null && Outbox.HasPendingBefore(target, work.DedupeKey, job.Id))
-                {
-                    var delay = TimeSpan.FromMilliseconds(Math.Min(MaxLinkWait.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(job.Runs, 10))));
-                    TryRelease(job.Id, delay);
-                    _log.Debug("Rule {Rule}: job {Job} for key {Key} waits {Delay} for the {Linked} ticket it links to", work.RuleName, job.Id, work.DedupeKey, delay, target);
-                    return (null, (DispatchOutcome.Deferred, $"waiting for the {target} ticket of key {work.DedupeKey}"));
-                }
-                record ??= Outbox.Store.Find(target, work.DedupeKey);
-                if (record is null)
-                {
-                    return (null, Fail(job, "link", null,
-                        $"{{{{ticket.{target}.…}}}}: there is no {target} ticket for key {work.DedupeKey} (the rule's {target} action made none: see its dead letter); retry this job once it exists",
-                        false, 0));
-                }
-                tickets[target] = (record.TicketRef, _actions.TryGetValue(target, out var source) ? source.TicketUrl(record.TicketRef) : null);
-            }
+            found = TicketLinks.Find(Outbox, _actions, job.Id, work, linked);
         }
         catch (DbException ex)
         {
@@ -444,7 +425,20 @@ public sealed class TicketDispatcher
             TryRelease(job.Id);
             return (null, (DispatchOutcome.Deferred, "outbox unavailable"));
         }
-        return (TicketLinks.Fill(work, tickets), default);
+        if (found.Pending is { } pending)
+        {
+            var delay = TimeSpan.FromMilliseconds(Math.Min(MaxLinkWait.TotalMilliseconds, 250 * Math.Pow(2, Math.Min(job.Runs, 10))));
+            TryRelease(job.Id, delay);
+            _log.Debug("Rule {Rule}: job {Job} for key {Key} waits {Delay} for the {Linked} ticket it links to", work.RuleName, job.Id, work.DedupeKey, delay, pending);
+            return (null, (DispatchOutcome.Deferred, $"waiting for the {pending} ticket of key {work.DedupeKey}"));
+        }
+        if (found.Missing is { } missing)
+        {
+            return (null, Fail(job, "link", null,
+                $"{{{{ticket.{missing}.…}}}}: there is no {missing} ticket for key {work.DedupeKey} (the rule's {missing} action made none: see its dead letter); retry this job once it exists",
+                false, 0));
+        }
+        return (TicketLinks.Fill(work, found.Tickets!), default);
     }
 
     // The ticket is made and the job done; what the system silently dropped is said once, with rule and key.

@@ -35,6 +35,31 @@ public static partial class TicketLinks
         return targets ?? (IReadOnlyList<string>)[];
     }
 
+    /// <summary>The linked tickets of a job: all of them, or the first target still pending, or the first that made none.</summary>
+    public readonly record struct Lookup(IReadOnlyDictionary<string, (string Id, string? Url)>? Tickets, string? Pending, string? Missing);
+
+    /// <summary>Looks up the tickets <paramref name="linked"/> targets made for the job's key; throws the store's errors.</summary>
+    public static Lookup Find(TicketOutbox outbox, IReadOnlyDictionary<string, ITicketAction> actions, long jobId, TicketWork work, IReadOnlyList<string> linked)
+    {
+        var tickets = new Dictionary<string, (string Id, string? Url)>(StringComparer.Ordinal);
+        foreach (var target in linked)
+        {
+            // Pending is asked between two looks at the store: a job finishing in between is then seen either way.
+            var record = outbox.Store.Find(target, work.DedupeKey);
+            if (record is null && outbox.HasPendingBefore(target, work.DedupeKey, jobId))
+            {
+                return new Lookup(null, target, null);
+            }
+            record ??= outbox.Store.Find(target, work.DedupeKey);
+            if (record is null)
+            {
+                return new Lookup(null, null, target);
+            }
+            tickets[target] = (record.TicketRef, actions.TryGetValue(target, out var source) ? source.TicketUrl(record.TicketRef) : null);
+        }
+        return new Lookup(tickets, null, null);
+    }
+
     /// <summary><paramref name="work"/> with every mark replaced by the linked ticket's id or URL (URL: empty when the system has none).</summary>
     public static TicketWork Fill(TicketWork work, IReadOnlyDictionary<string, (string Id, string? Url)> tickets) => work with
     {

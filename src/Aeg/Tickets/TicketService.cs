@@ -27,23 +27,24 @@ public sealed class TicketService : IDisposable
     /// <summary>The durable outbox in <c>tickets.db</c>.</summary>
     public TicketOutbox Outbox => Dispatcher.Outbox;
 
+    /// <summary>The configured ticket systems' actions, by name.</summary>
+    public IReadOnlyDictionary<string, ITicketAction> Actions => _systems.Actions;
+
     /// <summary>
     /// Reads secrets (a <see cref="ConfigException"/> names a missing one), opens <c>tickets.db</c> in the state
     /// directory (or uses <paramref name="database"/>, the store <c>tickets.store</c> names) and moves dead-letter files of earlier versions into it.
     /// </summary>
-    /// <remarks><paramref name="moreActions"/> adds outbox targets that are not ticket systems (the ESM case write-back), given the outbox and the systems' actions.</remarks>
-    public static TicketService Create(TicketsOptions options, string stateDirectory, string configFile, ILogger log, Store.IOutboxDatabase? database = null,
-        Func<TicketOutbox, IReadOnlyDictionary<string, ITicketAction>, IEnumerable<ITicketAction>>? moreActions = null)
+    public static TicketService Create(TicketsOptions options, string stateDirectory, string configFile, ILogger log, Store.IOutboxDatabase? database = null)
     {
         var counters = new TicketCounters();
         var systems = TicketSystems.Create(options, configFile, log, counters);
-        var dispatcher = CreateDispatcher(options, stateDirectory, systems, log, counters, database, moreActions);
+        var dispatcher = CreateDispatcher(options, stateDirectory, systems, log, counters, database);
         return new TicketService(systems, dispatcher, options.DrainTimeout);
     }
 
     /// <summary>The outbox and a dispatcher over <paramref name="systems"/>; shared with <c>aeg tickets retry</c>.</summary>
     public static TicketDispatcher CreateDispatcher(TicketsOptions options, string stateDirectory, TicketSystems systems, ILogger log, TicketCounters counters,
-        Store.IOutboxDatabase? database = null, Func<TicketOutbox, IReadOnlyDictionary<string, ITicketAction>, IEnumerable<ITicketAction>>? moreActions = null)
+        Store.IOutboxDatabase? database = null)
     {
         var outboxOptions = options.Outbox ?? new();
         var outbox = new TicketOutbox(database ?? new Store.SqliteOutboxDatabase(TicketStore.DefaultPath(stateDirectory)), outboxOptions.Lease);
@@ -53,17 +54,7 @@ public sealed class TicketService : IDisposable
         {
             log.Information("Moved {Count} dead-letter file(s) from {Directory} into the ticket outbox", imported, options.DeadLetterPath(stateDirectory));
         }
-        var actions = systems.Actions;
-        if (moreActions is not null)
-        {
-            var all = new Dictionary<string, ITicketAction>(systems.Actions, StringComparer.Ordinal);
-            foreach (var action in moreActions(outbox, systems.Actions))
-            {
-                all[action.Name] = action;
-            }
-            actions = all;
-        }
-        return new TicketDispatcher(actions, outbox, systems.Scrubber, log, counters, options.Workers) { KeepDone = outboxOptions.KeepDone };
+        return new TicketDispatcher(systems.Actions, outbox, systems.Scrubber, log, counters, options.Workers) { KeepDone = outboxOptions.KeepDone };
     }
 
     /// <summary>

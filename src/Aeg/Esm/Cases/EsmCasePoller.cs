@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Text;
 using Aeg.Rules;
 using Aeg.Tickets;
@@ -85,31 +84,12 @@ public sealed class EsmCasePoller
     public async Task RunAsync(CancellationToken stop)
     {
         _log.Information("ESM cases: polling every {Interval} from {Cursor}", _options.PollInterval, _cursor);
-        while (!stop.IsCancellationRequested)
+        await EsmPollLoop.RunAsync(PollOnceAsync, _options.PollInterval, ex =>
         {
-            try
-            {
-                await PollOnceAsync(stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex) when (ex is EsmException or DbException or IOException or InvalidDataException)
-            {
-                Counters.Poll(failed: true);
-                // EsmException texts are scrubbed by the client; the others carry no ESM secret.
-                _log.Warning("ESM cases: poll failed, the next starts again from {Cursor}: {Reason}", _cursor, _client.Scrub(ex.Message));
-            }
-            try
-            {
-                await Task.Delay(_options.PollInterval, _time, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
+            Counters.Poll(failed: true);
+            // EsmException texts are scrubbed by the client; the others carry no ESM secret.
+            _log.Warning("ESM cases: poll failed, the next starts again from {Cursor}: {Reason}", _cursor, _client.Scrub(ex.Message));
+        }, stop, _time).ConfigureAwait(false);
     }
 
     /// <summary>One poll; returns the number of case changes queued. Throws when ESM or the outbox fails (the cursor keeps the last queued batch).</summary>

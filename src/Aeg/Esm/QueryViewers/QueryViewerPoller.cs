@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Globalization;
 using System.Text;
 using Aeg.Esm.Cases;
@@ -86,30 +85,11 @@ public sealed class QueryViewerPoller
     public async Task RunAsync(CancellationToken stop)
     {
         _log.Information("ESM query viewer {Id}: polling every {Interval} from {Cursor}", _options.Id, _options.PollInterval, _cursor);
-        while (!stop.IsCancellationRequested)
+        await EsmPollLoop.RunAsync(PollOnceAsync, _options.PollInterval, ex =>
         {
-            try
-            {
-                await PollOnceAsync(stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex) when (ex is EsmException or DbException or IOException or InvalidDataException)
-            {
-                Counters.Poll(failed: true);
-                _log.Error("ESM query viewer {Id}: poll failed, the next starts again from {Cursor}: {Reason}", _options.Id, _cursor, _client.Scrub(ex.Message));
-            }
-            try
-            {
-                await Task.Delay(_options.PollInterval, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
-        }
+            Counters.Poll(failed: true);
+            _log.Error("ESM query viewer {Id}: poll failed, the next starts again from {Cursor}: {Reason}", _options.Id, _cursor, _client.Scrub(ex.Message));
+        }, stop).ConfigureAwait(false);
     }
 
     /// <summary>One poll; returns the rows queued. Throws when ESM or the outbox fails, or the viewer lacks the configured columns.</summary>

@@ -18,7 +18,7 @@ public sealed class EsmActiveListCommandDocumentedApiTests : IAsyncLifetime, IDi
     public async Task InitializeAsync()
     {
         _esm = await EsmServiceLayerDocumentedApiServer.StartAsync();
-        _esm.AddActiveList(List, ["IP", "Reason"], ["IP"]);
+        _esm.AddActiveList(List, ["IP", "Reason"], ["IP"], new Dictionary<string, EsmServiceLayerDocumentedApiServer.ActiveListFieldType> { ["IP"] = EsmServiceLayerDocumentedApiServer.ActiveListFieldType.IpAddress });
         _esm.AddToGroup(ListGroup, "Blocked IPs", List);
         Environment.SetEnvironmentVariable(_passwordVariable, _esm.Password);
         File.WriteAllText(_dir.File("aeg.yaml"), $$"""
@@ -86,6 +86,18 @@ public sealed class EsmActiveListCommandDocumentedApiTests : IAsyncLifetime, IDi
 
         Assert.Empty(_esm.ActiveListEntries(List));
         Assert.False(_esm.Calls.ContainsKey("ActiveListService/addEntries"));
+    }
+
+    [Fact]
+    public async Task A_value_that_does_not_fit_the_fields_type_is_refused_by_ESM_exit_1_and_the_list_is_unchanged()
+    {
+        Assert.Equal(0, (await RunAsync("add", "--list", List, "--entry", "IP=192.0.2.7", "--entry", "Reason=scan")).Exit);
+
+        Assert.Equal(1, (await RunAsync("add", "--list", List, "--entry", "IP=dc01.example.org", "--entry", "Reason=scan")).Exit);
+
+        Assert.Equal(["192.0.2.7"], _esm.ActiveListEntries(List).Select(e => e["IP"]));
+        // A refusal is not an outage: one call, no retry.
+        Assert.Equal(1, _esm.Requests.Count(r => r.Path.Contains("ActiveListService/addEntries", StringComparison.Ordinal) && r.Body.Contains("dc01", StringComparison.Ordinal)));
     }
 
     [Fact]

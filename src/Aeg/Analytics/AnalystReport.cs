@@ -51,7 +51,7 @@ public sealed record CloseBucket(string Label, double? UpToSeconds, int Count);
 public sealed record ObtainedSplit(string Measure, int Observed, int Recovered, int Inferred);
 
 /// <summary>The analyst metrics of a period, as <c>aeg report</c> prints and draws them.</summary>
-public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<AnalystFigures> Analysts, List<string> Stages,
+public sealed partial record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<AnalystFigures> Analysts, List<string> Stages,
     SortedDictionary<string, int> Notes, List<DailyVolume> Daily, List<CloseBucket> TimeToCloseDistribution, List<ObtainedSplit> Obtained,
     List<StageTime> TimeInStage)
 {
@@ -109,7 +109,7 @@ public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<
         var obtained = Enum.GetValues<DurationKind>().Select(k => new ObtainedSplit(k.ToString().ToLowerInvariant(),
             period.Obtained.GetValueOrDefault((k, DurationSource.Observed)), period.Obtained.GetValueOrDefault((k, DurationSource.Recovered)),
             period.Obtained.GetValueOrDefault((k, DurationSource.Inferred)))).ToList();
-        return new AnalystReport(from, to, figures, stages, noteCounts, DailyVolumes(period), CloseDistribution(closes), obtained, timeInStage);
+        return new AnalystReport(from, to, figures, stages, noteCounts, DailyVolumes(period), CloseDistribution(closes), obtained, timeInStage) { Cases = global::Aeg.Analytics.Cases.CaseReport.Build(store?.Path, from, to) };
     }
 
     private static List<DailyVolume> DailyVolumes(PeriodTotals period)

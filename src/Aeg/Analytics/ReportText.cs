@@ -90,6 +90,7 @@ public static class ReportText
             text.AppendLine();
             text.AppendLine("Counted, not measured: " + string.Join(", ", r.Notes.Select(n => $"{n.Key} {n.Value}")));
         }
+        text.Append(r.Cases.ToTable());
         return text.ToString();
     }
 
@@ -120,6 +121,7 @@ public static class ReportText
             }
             text.Append(string.Join(",", cells.Select(Csv))).Append("\r\n");
         }
+        text.Append(r.Cases.ToCsv(Csv));
         return text.ToString();
     }
 

@@ -96,7 +96,7 @@ public sealed class CefTicketPipeline : IAsyncDisposable
             var received = observe is null ? handler : observe(handler);
             var cases = caseOptions.Enabled
                 ? new EsmCasePoller(client!, caseOptions, caseRules, tickets.Outbox, new EsmCaseCursorFile(EsmCaseCursorFile.DefaultPath(options.State.Directory)),
-                    options.Rules.MissingValue, options.Esm!.MissingValue, log)
+                    options.Rules.MissingValue, options.Esm!.MissingValue, log, history: EsmCaseHistory.Create(options.Analytics, options.State.Directory, caseOptions, log))
                 : null;
             var viewers = viewerOptions.Select((v, i) => new QueryViewerPoller(client!, v, $"esm.queryViewers[{i}]", rules, tickets.Outbox,
                 options.State.Directory, options.Rules.MissingValue, log)).ToList();

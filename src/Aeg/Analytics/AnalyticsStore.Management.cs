@@ -1,0 +1,157 @@
+using System.Data.Common;
+using System.Globalization;
+
+namespace Aeg.Analytics;
+
+/// <summary>The read queries behind the manager's sections of <c>aeg report</c> (<see cref="ManagementReport"/>); they only read.</summary>
+public sealed partial class AnalyticsStore
+{
+    /// <summary>The upper bounds (seconds) of the backlog's age bands: 1 h, 4 h, 24 h, 3 d, 7 d, then older.</summary>
+    public static readonly double[] BacklogBandSeconds = [3_600, 14_400, 86_400, 259_200, 604_800];
+
+    // The stage of each event at $at: the stage it left at its first transition at or after $at
+    // (a later transition starts from the stage it was in then), or its current stage when it did
+    // not change stage since. It was untouched then when it was never moved out of the initial
+    // stage, or its first move (its response) came at or after $at.
+    private const string OpenAtSql = """
+        WITH after AS (
+            SELECT event_id, from_stage FROM (
+                SELECT event_id, from_stage, ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY version, time_ms, rowid) AS n
+                FROM analytics_transitions WHERE time_ms >= $at)
+            WHERE n = 1),
+        late_response AS (SELECT event_id FROM analytics_durations WHERE kind = 'Respond' AND end_ms >= $at),
+        state AS (
+            SELECT e.event_id, e.mrt_ms, e.modification_ms, a.event_id IS NOT NULL AS moved_after, COALESCE(a.from_stage, e.stage) AS stage,
+                e.responded = 0 OR e.event_id IN late_response AS not_responded
+            FROM analytics_events e LEFT JOIN after a ON a.event_id = e.event_id)
+        SELECT event_id, mrt_ms, stage, not_responded AND (stage COLLATE NOCASE) = $initial
+        FROM state
+        WHERE (stage COLLATE NOCASE) NOT IN ({0})
+          AND (mrt_ms < $at OR (mrt_ms IS NULL AND modification_ms < $at AND NOT moved_after))
+        """;
+
+    /// <summary>
+    /// The open backlog at <paramref name="atMs"/>, streamed (one row per open event, nothing kept
+    /// but the counts and the <paramref name="listSize"/> oldest of each list).
+    /// </summary>
+    public OpenBacklog ReadBacklog(long atMs, string initialStage, IReadOnlyCollection<string> finalStages, int listSize)
+    {
+        using var connection = Open();
+        var bands = new (int Open, int Untouched)[BacklogBandSeconds.Length + 1];
+        int open = 0, untouched = 0, withoutMrt = 0;
+        // Max-heaps on the MRT (ties: the larger event id goes first), so the youngest of the kept ones is dropped.
+        var oldestOpen = new PriorityQueue<(long Id, string Stage, long Mrt), (long, long)>(Comparer<(long, long)>.Create((a, b) => b.CompareTo(a)));
+        var oldestUntouched = new PriorityQueue<(long Id, string Stage, long Mrt), (long, long)>(Comparer<(long, long)>.Create((a, b) => b.CompareTo(a)));
+        using (var command = FinalStagesCommand(connection, OpenAtSql, finalStages))
+        {
+            Add(command, "$at", atMs);
+            Add(command, "$initial", initialStage);
+            using var r = command.ExecuteReader();
+            while (r.Read())
+            {
+                if (r.IsDBNull(1))
+                {
+                    withoutMrt++;
+                    continue;
+                }
+                var (id, mrt, stage, isUntouched) = (r.GetInt64(0), r.GetInt64(1), r.GetString(2), r.GetInt64(3) != 0);
+                // The bands are [from, to): an age equal to a bound belongs to the band above it.
+                var band = BandOf(atMs - mrt);
+                open++;
+                bands[band].Open++;
+                Keep(oldestOpen, (id, stage, mrt), listSize);
+                if (isUntouched)
+                {
+                    untouched++;
+                    bands[band].Untouched++;
+                    Keep(oldestUntouched, (id, stage, mrt), listSize);
+                }
+            }
+        }
+        var last = LastAnalysts(connection, [.. oldestOpen.UnorderedItems.Select(i => i.Element.Id)], atMs);
+        List<BacklogEvent> Listed(PriorityQueue<(long Id, string Stage, long Mrt), (long, long)> heap) => [.. heap.UnorderedItems
+            .Select(i => i.Element).OrderBy(e => e.Mrt).ThenBy(e => e.Id)
+            .Select(e => new BacklogEvent(e.Id, e.Stage, (atMs - e.Mrt) / 1000.0, last.GetValueOrDefault(e.Id)))];
+        return new OpenBacklog(DateTimeOffset.FromUnixTimeMilliseconds(atMs), open, untouched, withoutMrt, BandList(bands), Listed(oldestUntouched), Listed(oldestOpen));
+    }
+
+    /// <summary>The age band (index into <see cref="BacklogBandSeconds"/>, or its length for the oldest) of an age in ms.</summary>
+    public static int BandOf(long ageMs)
+    {
+        var band = 0;
+        while (band < BacklogBandSeconds.Length && ageMs >= (long)(BacklogBandSeconds[band] * 1000))
+        {
+            band++;
+        }
+        return band;
+    }
+
+    private static readonly string[] BandLabels = ["< 1h", "1h–4h", "4h–24h", "1d–3d", "3d–7d", "≥ 7d"];
+
+    /// <summary>The age bands with their counts (all zero when <paramref name="counts"/> is empty).</summary>
+    internal static List<BacklogBand> BandList((int Open, int Untouched)[] counts) => [.. BandLabels.Select((label, i) => new BacklogBand(label,
+        i == 0 ? 0 : BacklogBandSeconds[i - 1], i < BacklogBandSeconds.Length ? BacklogBandSeconds[i] : null,
+        i < counts.Length ? counts[i].Open : 0, i < counts.Length ? counts[i].Untouched : 0))];
+
+    private static void Keep(PriorityQueue<(long Id, string Stage, long Mrt), (long, long)> heap, (long Id, string Stage, long Mrt) e, int size)
+    {
+        if (size <= 0)
+        {
+            return;
+        }
+        if (heap.Count < size)
+        {
+            heap.Enqueue(e, (e.Mrt, e.Id));
+        }
+        else if (heap.TryPeek(out _, out var youngest) && (e.Mrt, e.Id).CompareTo(youngest) < 0)
+        {
+            heap.DequeueEnqueue(e, (e.Mrt, e.Id));
+        }
+    }
+
+    // Who last moved each listed event before $at: the analyst of its last transition then.
+    private static Dictionary<long, string> LastAnalysts(DbConnection connection, List<long> eventIds, long atMs)
+    {
+        var last = new Dictionary<long, string>();
+        if (eventIds.Count == 0)
+        {
+            return last;
+        }
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT event_id, analyst FROM (
+                SELECT event_id, analyst, ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY version DESC, time_ms DESC, rowid DESC) AS n
+                FROM analytics_transitions WHERE time_ms < $at AND event_id IN ({string.Join(",", eventIds.Select(id => id.ToString(CultureInfo.InvariantCulture)))}))
+            WHERE n = 1
+            """;
+        Add(command, "$at", atMs);
+        using var r = command.ExecuteReader();
+        while (r.Read())
+        {
+            last[r.GetInt64(0)] = r.GetString(1);
+        }
+        return last;
+    }
+
+    // A command whose SQL has {0} where the final stages go, as parameters $f0, $f1, ….
+    private static DbCommand FinalStagesCommand(DbConnection connection, string sql, IReadOnlyCollection<string> finalStages)
+    {
+        var command = connection.CreateCommand();
+        var names = finalStages.Select((_, i) => "$f" + i.ToString(CultureInfo.InvariantCulture)).ToList();
+        // An empty list cannot be written as IN (); no stage is named '' (validated), so that matches nothing.
+        command.CommandText = string.Format(CultureInfo.InvariantCulture, sql, names.Count == 0 ? "''" : string.Join(", ", names));
+        foreach (var (name, stage) in names.Zip(finalStages))
+        {
+            Add(command, name, stage);
+        }
+        return command;
+    }
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value;
+        command.Parameters.Add(p);
+    }
+}

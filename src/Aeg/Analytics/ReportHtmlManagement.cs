@@ -1,0 +1,72 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Aeg.Analytics;
+
+/// <summary>
+/// The manager's sections of <c>aeg report --html</c> (<see cref="ManagementFigures"/>): tables
+/// written on the server side, with horizontal bars drawn as inline-styled elements (no script, so
+/// they show even where the page's script is blocked).
+/// </summary>
+internal static class ReportHtmlManagement
+{
+    public static string Render(AnalystReport report)
+    {
+        if (report.Management is not { } m)
+        {
+            return "";
+        }
+        var html = new StringBuilder();
+        Backlog(html, m.Backlog);
+        return html.ToString();
+    }
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+
+    private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+    // A bar as wide as value is of max (a share of 200 px), with the number beside it.
+    private static string Bar(long value, long max, string css) => string.Create(CultureInfo.InvariantCulture,
+        $"<span class=\"hbar {css}\" style=\"width:{(max > 0 ? 200.0 * value / max : 0):0.#}px\"></span> {value}");
+
+    private const string Style = """
+        <style>
+          table.m { border-collapse: collapse; margin: 0.5em 0 1em; } table.m th, table.m td { padding: 2px 10px; text-align: right; }
+          table.m th { border-bottom: 1px solid #888; } table.m td:first-child, table.m th:first-child { text-align: left; }
+          .hbar { display: inline-block; height: 10px; vertical-align: middle; } .open { background: #4e79a7; } .untouched { background: #e15759; }
+        </style>
+        """;
+
+    private static void Backlog(StringBuilder html, OpenBacklog b)
+    {
+        html.AppendLine(Style);
+        html.AppendLine(CultureInfo.InvariantCulture, $"<h2 id=\"backlog\">Open backlog at {E(ReportText.Iso(b.At))}</h2>");
+        html.AppendLine(
+            $"<p>{b.Open} events not in a final stage at the end of the period, {b.Untouched} of them untouched (never moved out of the initial stage); age from the event's MRT"
+            + (b.OpenWithoutMrt > 0 ? $"; {b.OpenWithoutMrt} more without an MRT (age unknown)" : "") + ".</p>");
+        var max = b.Bands.Count == 0 ? 0 : b.Bands.Max(x => x.Open);
+        html.AppendLine("<table class=\"m\" id=\"backlog-bands\"><tr><th>age</th><th>open</th><th>untouched</th></tr>");
+        foreach (var x in b.Bands)
+        {
+            html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>{E(x.Label)}</td><td style=\"text-align:left\">{Bar(x.Open, max, "open")}</td><td style=\"text-align:left\">{Bar(x.Untouched, max, "untouched")}</td></tr>");
+        }
+        html.AppendLine("</table>");
+        foreach (var (id, title, list) in new[] { ("oldest-untouched", "Oldest untouched", b.OldestUntouched), ("oldest-open", "Oldest open", b.OldestOpen) })
+        {
+            html.AppendLine(CultureInfo.InvariantCulture, $"<h3>{title}</h3>");
+            if (list.Count == 0)
+            {
+                html.AppendLine("<p>None.</p>");
+                continue;
+            }
+            html.AppendLine(CultureInfo.InvariantCulture, $"<table class=\"m\" id=\"{id}\"><tr><th>event</th><th>stage</th><th>age</th><th>last analyst</th></tr>");
+            foreach (var e in list)
+            {
+                html.AppendLine(CultureInfo.InvariantCulture,
+                    $"<tr><td>{N(e.EventId)}</td><td>{E(e.Stage)}</td><td>{E(ReportText.Duration(e.AgeSeconds))}</td><td>{E(e.LastAnalyst ?? "-")}</td></tr>");
+            }
+            html.AppendLine("</table>");
+        }
+    }
+}

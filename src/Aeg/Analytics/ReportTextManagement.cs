@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Text;
+
+namespace Aeg.Analytics;
+
+/// <summary>
+/// The manager's sections (<see cref="ManagementFigures"/>) of the terminal table and the CSV of
+/// <c>aeg report</c>: each CSV section is a block of its own after a blank line, its header's
+/// first cell naming it.
+/// </summary>
+internal static class ReportTextManagement
+{
+    private static string N(long n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Seconds(double? s) => s?.ToString("R", CultureInfo.InvariantCulture) ?? "";
+
+    public static void AppendTable(StringBuilder text, AnalystReport r)
+    {
+        if (r.Management is not { } m)
+        {
+            return;
+        }
+        var b = m.Backlog;
+        text.AppendLine();
+        text.AppendLine(
+            $"Open backlog at {ReportText.Iso(b.At)} (not in a final stage; age from the event's MRT): {b.Open} open, {b.Untouched} untouched"
+            + (b.OpenWithoutMrt > 0 ? $", {b.OpenWithoutMrt} more without an MRT (age unknown)" : ""));
+        ReportText.Align(text, [["AGE", "OPEN", "UNTOUCHED"], .. b.Bands.Select(x => new[] { x.Label, N(x.Open), N(x.Untouched) })], groupStarts: []);
+        foreach (var (title, list) in new[] { ("Oldest untouched (never moved out of the initial stage):", b.OldestUntouched), ("Oldest open:", b.OldestOpen) })
+        {
+            if (list.Count == 0)
+            {
+                continue;
+            }
+            text.AppendLine(title);
+            ReportText.Align(text, [["EVENT", "STAGE", "AGE", "LAST ANALYST"],
+                .. list.Select(e => new[] { N(e.EventId), e.Stage, ReportText.Duration(e.AgeSeconds), e.LastAnalyst ?? "-" })], groupStarts: []);
+        }
+    }
+
+    public static void AppendCsv(StringBuilder text, AnalystReport r)
+    {
+        if (r.Management is not { } m)
+        {
+            return;
+        }
+        var b = m.Backlog;
+        Block(text, ["backlog_age_band", "from_seconds", "to_seconds", "open", "untouched"],
+            b.Bands.Select(x => new[] { x.Label, Seconds(x.FromSeconds), Seconds(x.ToSeconds), N(x.Open), N(x.Untouched) }));
+        foreach (var (name, list) in new[] { ("oldest_untouched_event_id", b.OldestUntouched), ("oldest_open_event_id", b.OldestOpen) })
+        {
+            Block(text, [name, "stage", "age_seconds", "last_analyst"],
+                list.Select(e => new[] { N(e.EventId), e.Stage, Seconds(e.AgeSeconds), e.LastAnalyst ?? "" }));
+        }
+    }
+
+    private static void Block(StringBuilder text, string[] header, IEnumerable<string[]> rows)
+    {
+        text.Append("\r\n");
+        text.Append(string.Join(",", header.Select(ReportText.Csv))).Append("\r\n");
+        foreach (var row in rows)
+        {
+            text.Append(string.Join(",", row.Select(ReportText.Csv))).Append("\r\n");
+        }
+    }
+}

@@ -115,7 +115,7 @@ public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<
             period.Obtained.GetValueOrDefault((k, DurationSource.Inferred)))).ToList();
         return new AnalystReport(from, to, figures, stages, noteCounts, DailyVolumes(period), CloseDistribution(closes), obtained, timeInStage)
         {
-            Management = ManagementReport.Build(store, from, to, options ?? new AnalyticsOptions(), listSize),
+            Management = ManagementReport.Build(store, from, to, options ?? new AnalyticsOptions(), period, listSize),
         };
     }
 

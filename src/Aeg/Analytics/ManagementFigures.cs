@@ -4,7 +4,13 @@ namespace Aeg.Analytics;
 /// What a SOC manager tracks beside the three durations (issue 20 item 4): the open backlog at the
 /// report's end, SLA breaches, re-opens, detection to close, weekly trends and load by hour.
 /// </summary>
-public sealed record ManagementFigures(OpenBacklog Backlog);
+public sealed record ManagementFigures(OpenBacklog Backlog, List<SlaFigures> Sla, List<SlaFigures> SlaTotals);
+
+/// <summary>
+/// One SLA target's figures in the period for one analyst (null: all analysts): how many durations
+/// of the measure ended in the period, how many were longer than the target, and that share.
+/// </summary>
+public sealed record SlaFigures(string? Analyst, string Measure, double TargetSeconds, int Count, int Breaches, double? BreachRate);
 
 /// <summary>One age band of the open backlog: events open at the report's end whose MRT is [From, To) seconds old.</summary>
 public sealed record BacklogBand(string Label, double FromSeconds, double? ToSeconds, int Open, int Untouched);

@@ -19,6 +19,7 @@ internal static class ReportHtmlManagement
         }
         var html = new StringBuilder();
         Backlog(html, m.Backlog);
+        Sla(html, m);
         return html.ToString();
     }
 
@@ -68,5 +69,24 @@ internal static class ReportHtmlManagement
             }
             html.AppendLine("</table>");
         }
+    }
+
+    private static void Sla(StringBuilder html, ManagementFigures m)
+    {
+        if (m.SlaTotals.Count == 0)
+        {
+            return;
+        }
+        html.AppendLine("<h2 id=\"sla\">SLA targets</h2>");
+        html.AppendLine("<p>A duration longer than its target (<code>analytics.sla</code>) is a breach; the rate is breaches over the durations of the measure that ended in the period.</p>");
+        html.AppendLine("<table class=\"m\" id=\"sla-breaches\"><tr><th>measure</th><th>target</th><th>analyst</th><th>durations</th><th>breaches</th><th>rate</th></tr>");
+        foreach (var t in m.SlaTotals)
+        {
+            foreach (var x in m.Sla.Where(x => x.Measure == t.Measure).Append(t))
+            {
+                html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>{E(x.Measure)}</td><td>{E(ReportText.Duration(x.TargetSeconds))}</td><td>{E(x.Analyst ?? ReportTextManagement.AllAnalysts)}</td><td>{N(x.Count)}</td><td>{N(x.Breaches)}</td><td>{E(ReportTextManagement.Percent(x.BreachRate))}</td></tr>");
+            }
+        }
+        html.AppendLine("</table>");
     }
 }

@@ -36,7 +36,24 @@ internal static class ReportTextManagement
             ReportText.Align(text, [["EVENT", "STAGE", "AGE", "LAST ANALYST"],
                 .. list.Select(e => new[] { N(e.EventId), e.Stage, ReportText.Duration(e.AgeSeconds), e.LastAnalyst ?? "-" })], groupStarts: []);
         }
+        if (m.SlaTotals.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("SLA targets (a duration longer than its target is a breach; stage targets need --stage-times):");
+            ReportText.Align(text, [["MEASURE", "TARGET", "ANALYST", "N", "BREACHES", "RATE"],
+                .. SlaRows(m).Select(x => new[] { x.Measure, ReportText.Duration(x.TargetSeconds), x.Analyst ?? AllAnalysts, N(x.Count), N(x.Breaches), Percent(x.BreachRate) })],
+                groupStarts: []);
+        }
     }
+
+    /// <summary>How the report names the row of all analysts together.</summary>
+    public const string AllAnalysts = "(all)";
+
+    // Per measure: each analyst, then all of them.
+    private static IEnumerable<SlaFigures> SlaRows(ManagementFigures m) =>
+        m.SlaTotals.SelectMany(t => m.Sla.Where(x => x.Measure == t.Measure).Append(t));
+
+    internal static string Percent(double? rate) => rate is { } r ? (r * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "-";
 
     public static void AppendCsv(StringBuilder text, AnalystReport r)
     {
@@ -51,6 +68,11 @@ internal static class ReportTextManagement
         {
             Block(text, [name, "stage", "age_seconds", "last_analyst"],
                 list.Select(e => new[] { N(e.EventId), e.Stage, Seconds(e.AgeSeconds), e.LastAnalyst ?? "" }));
+        }
+        if (m.SlaTotals.Count > 0)
+        {
+            Block(text, ["sla_measure", "target_seconds", "analyst", "count", "breaches", "breach_rate"],
+                SlaRows(m).Select(x => new[] { x.Measure, Seconds(x.TargetSeconds), x.Analyst ?? AllAnalysts, N(x.Count), N(x.Breaches), Seconds(x.BreachRate) }));
         }
     }
 

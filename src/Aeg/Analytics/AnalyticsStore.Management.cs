@@ -133,6 +133,112 @@ public sealed partial class AnalyticsStore
         return last;
     }
 
+    // The stage tests of a transition, with {0} the final stages.
+    private const string IsClose = "NOT ((from_stage COLLATE NOCASE) IN ({0})) AND (to_stage COLLATE NOCASE) IN ({0})";
+    private const string IsReopen = "(from_stage COLLATE NOCASE) IN ({0}) AND NOT ((to_stage COLLATE NOCASE) IN ({0}))";
+
+    /// <summary>The closes (non-final stage into a final one) each analyst made in [from, to): grouped in SQL.</summary>
+    public Dictionary<string, int> ClosesPerAnalyst(long fromMs, long toMs, IReadOnlyCollection<string> finalStages)
+    {
+        using var connection = Open();
+        using var command = FinalStagesCommand(connection,
+            "SELECT analyst, COUNT(*) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to AND " + IsClose + " GROUP BY analyst", finalStages);
+        Add(command, "$from", fromMs);
+        Add(command, "$to", toMs);
+        using var r = command.ExecuteReader();
+        var closes = new Dictionary<string, int>(StringComparer.Ordinal);
+        while (r.Read())
+        {
+            closes[r.GetString(0)] = r.GetInt32(1);
+        }
+        return closes;
+    }
+
+    /// <summary>Margin before an event's MRT in which its close is still looked for (clocks disagree).</summary>
+    private const long CloseSearchMarginMs = 86_400_000;
+
+    /// <summary>
+    /// The re-opens (a final stage back to a non-final one) made in [from, to), each with the
+    /// analyst of the event's last close before it (null when none is recorded). Only the
+    /// re-opened events' transitions since their MRT (less a day) are read, not the whole history.
+    /// </summary>
+    public List<(long EventId, string? ChargedTo)> Reopens(long fromMs, long toMs, IReadOnlyCollection<string> finalStages)
+    {
+        using var connection = Open();
+        var reopens = new List<(long EventId, long Version, long TimeMs, long Seq)>();
+        using (var command = FinalStagesCommand(connection,
+            "SELECT event_id, version, time_ms, rowid FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to AND " + IsReopen, finalStages))
+        {
+            Add(command, "$from", fromMs);
+            Add(command, "$to", toMs);
+            using var r = command.ExecuteReader();
+            while (r.Read())
+            {
+                reopens.Add((r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetInt64(3)));
+            }
+        }
+        if (reopens.Count == 0)
+        {
+            return [];
+        }
+        var ids = string.Join(",", reopens.Select(x => x.EventId).Distinct().Select(id => id.ToString(CultureInfo.InvariantCulture)));
+        long from;
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"SELECT MIN(mrt_ms), COUNT(mrt_ms) = COUNT(*) FROM analytics_events WHERE event_id IN ({ids})";
+            using var r = command.ExecuteReader();
+            r.Read();
+            from = !r.IsDBNull(0) && r.GetInt64(1) != 0 ? r.GetInt64(0) - CloseSearchMarginMs : long.MinValue;
+        }
+        var closes = new Dictionary<long, List<(long Version, long TimeMs, long Seq, string Analyst)>>();
+        using (var command = FinalStagesCommand(connection,
+            $"SELECT event_id, version, time_ms, rowid, analyst FROM analytics_transitions WHERE time_ms >= $lo AND time_ms < $to AND event_id IN ({ids}) AND " + IsClose,
+            finalStages))
+        {
+            Add(command, "$lo", from);
+            Add(command, "$to", toMs);
+            using var r = command.ExecuteReader();
+            while (r.Read())
+            {
+                if (!closes.TryGetValue(r.GetInt64(0), out var list))
+                {
+                    closes[r.GetInt64(0)] = list = [];
+                }
+                list.Add((r.GetInt64(1), r.GetInt64(2), r.GetInt64(3), r.GetString(4)));
+            }
+        }
+        // The close a re-open undid: the event's last close before it, in the order the history applied them.
+        return [.. reopens.Select(x => (x.EventId, closes.GetValueOrDefault(x.EventId)?
+            .Where(c => (c.Version, c.TimeMs, c.Seq).CompareTo((x.Version, x.TimeMs, x.Seq)) < 0)
+            .MaxBy(c => (c.Version, c.TimeMs, c.Seq)).Analyst))];
+    }
+
+    /// <summary>
+    /// Detection to close: for each event whose last close or re-open in [from, to) is a close (it
+    /// was closed at the period's end), that close's analyst and its time since the event's MRT in
+    /// ms; events without an MRT, or closed before it, are left out. Only the period's transitions are read.
+    /// </summary>
+    public void ReadDetectionToClose(long fromMs, long toMs, IReadOnlyCollection<string> finalStages, Action<string, long> add)
+    {
+        using var connection = Open();
+        using var command = FinalStagesCommand(connection, $"""
+            WITH k AS (
+                SELECT event_id, analyst, time_ms, {IsClose} AS is_close,
+                    ROW_NUMBER() OVER (PARTITION BY event_id ORDER BY version DESC, time_ms DESC, rowid DESC) AS back
+                FROM analytics_transitions
+                WHERE time_ms >= $from AND time_ms < $to AND (({IsClose}) OR ({IsReopen})))
+            SELECT k.analyst, k.time_ms - e.mrt_ms FROM k JOIN analytics_events e ON e.event_id = k.event_id
+            WHERE k.back = 1 AND k.is_close AND e.mrt_ms IS NOT NULL AND k.time_ms >= e.mrt_ms
+            """, finalStages);
+        Add(command, "$from", fromMs);
+        Add(command, "$to", toMs);
+        using var r = command.ExecuteReader();
+        while (r.Read())
+        {
+            add(r.GetString(0), r.GetInt64(1));
+        }
+    }
+
     // A command whose SQL has {0} where the final stages go, as parameters $f0, $f1, ….
     private static DbCommand FinalStagesCommand(DbConnection connection, string sql, IReadOnlyCollection<string> finalStages)
     {

@@ -4,7 +4,23 @@ namespace Aeg.Analytics;
 /// What a SOC manager tracks beside the three durations (issue 20 item 4): the open backlog at the
 /// report's end, SLA breaches, re-opens, detection to close, weekly trends and load by hour.
 /// </summary>
-public sealed record ManagementFigures(OpenBacklog Backlog, List<SlaFigures> Sla, List<SlaFigures> SlaTotals);
+public sealed record ManagementFigures(OpenBacklog Backlog, List<SlaFigures> Sla, List<SlaFigures> SlaTotals, ReopenSummary Reopens,
+    DetectionToCloseSummary DetectionToClose);
+
+/// <summary>
+/// Closes made in the period (a non-final stage into a final one) and re-opens made in it (a final
+/// stage back to a non-final one), each re-open charged to the analyst whose close it undid.
+/// </summary>
+public sealed record ReopenSummary(int Closes, int Reopens, int Unattributed, double? ReopenRate, List<ReopenFigures> Analysts);
+
+/// <summary>One analyst's closes in the period, the re-opens charged to them in it, and the share.</summary>
+public sealed record ReopenFigures(string Analyst, int Closes, int Reopens, double? ReopenRate);
+
+/// <summary>From each event's MRT to its final close in the period (re-opens included), overall and per closing analyst.</summary>
+public sealed record DetectionToCloseSummary(DurationStats All, List<AnalystStats> Analysts);
+
+/// <summary>One analyst's figures of one measure.</summary>
+public sealed record AnalystStats(string Analyst, DurationStats Time);
 
 /// <summary>
 /// One SLA target's figures in the period for one analyst (null: all analysts): how many durations

@@ -14,11 +14,42 @@ public static class ManagementReport
     public static ManagementFigures Build(AnalyticsStore? store, DateTimeOffset from, DateTimeOffset to, AnalyticsOptions options, PeriodTotals period,
         int listSize = DefaultListSize)
     {
-        _ = from;
-        var atMs = to.ToUnixTimeMilliseconds();
-        var backlog = store?.ReadBacklog(atMs, options.InitialStage, options.FinalStages ?? [], listSize) ?? EmptyBacklog(to);
+        var (fromMs, atMs) = (from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds());
+        var finals = options.FinalStages ?? [];
+        var backlog = store?.ReadBacklog(atMs, options.InitialStage, finals, listSize) ?? EmptyBacklog(to);
         var (sla, slaTotals) = Sla(options.Sla ?? new SlaOptions(), period);
-        return new ManagementFigures(backlog, sla, slaTotals);
+        return new ManagementFigures(backlog, sla, slaTotals, Reopens(store, fromMs, atMs, finals), DetectionToClose(store, fromMs, atMs, finals));
+    }
+
+    private static ReopenSummary Reopens(AnalyticsStore? store, long fromMs, long toMs, IReadOnlyCollection<string> finals)
+    {
+        var closes = store?.ClosesPerAnalyst(fromMs, toMs, finals) ?? [];
+        var reopens = store?.Reopens(fromMs, toMs, finals) ?? [];
+        var charged = reopens.Where(r => r.ChargedTo is not null).GroupBy(r => r.ChargedTo!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var analysts = closes.Keys.Union(charged.Keys).Order(StringComparer.Ordinal)
+            .Select(a => new ReopenFigures(a, closes.GetValueOrDefault(a), charged.GetValueOrDefault(a), Rate(charged.GetValueOrDefault(a), closes.GetValueOrDefault(a))))
+            .ToList();
+        var (totalCloses, totalReopens) = (closes.Values.Sum(), reopens.Count);
+        return new ReopenSummary(totalCloses, totalReopens, reopens.Count(r => r.ChargedTo is null), Rate(totalReopens, totalCloses), analysts);
+    }
+
+    private static double? Rate(int part, int of) => of == 0 ? null : (double)part / of;
+
+    private static DetectionToCloseSummary DetectionToClose(AnalyticsStore? store, long fromMs, long toMs, IReadOnlyCollection<string> finals)
+    {
+        // One length per event closed in the period (8 bytes each), for exact percentiles.
+        var lengths = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+        store?.ReadDetectionToClose(fromMs, toMs, finals, (analyst, ms) =>
+        {
+            if (!lengths.TryGetValue(analyst, out var list))
+            {
+                lengths[analyst] = list = [];
+            }
+            list.Add(ms / 1000.0);
+        });
+        var all = DurationStats.Of(lengths.Values.SelectMany(l => l));
+        return new DetectionToCloseSummary(all, [.. lengths.OrderBy(l => l.Key, StringComparer.Ordinal)
+            .Select(l => new AnalystStats(l.Key, DurationStats.OfSortedInPlace(l.Value)))]);
     }
 
     /// <summary>Whether a length in seconds (as the report holds them, ms / 1000) is longer than the target: compared in whole ms.</summary>

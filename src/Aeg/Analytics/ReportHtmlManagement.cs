@@ -20,6 +20,8 @@ internal static class ReportHtmlManagement
         var html = new StringBuilder();
         Backlog(html, m.Backlog);
         Sla(html, m);
+        Reopens(html, m.Reopens);
+        DetectionToClose(html, m.DetectionToClose);
         return html.ToString();
     }
 
@@ -86,6 +88,32 @@ internal static class ReportHtmlManagement
             {
                 html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>{E(x.Measure)}</td><td>{E(ReportText.Duration(x.TargetSeconds))}</td><td>{E(x.Analyst ?? ReportTextManagement.AllAnalysts)}</td><td>{N(x.Count)}</td><td>{N(x.Breaches)}</td><td>{E(ReportTextManagement.Percent(x.BreachRate))}</td></tr>");
             }
+        }
+        html.AppendLine("</table>");
+    }
+
+    private static void Reopens(StringBuilder html, ReopenSummary o)
+    {
+        html.AppendLine("<h2 id=\"reopens\">Closes and re-opens</h2>");
+        html.AppendLine(
+            $"<p>{o.Closes} closes and {o.Reopens} re-opens in the period ({E(ReportTextManagement.Percent(o.ReopenRate))}); a re-open is charged to the analyst whose close it undid"
+            + (o.Unattributed > 0 ? $"; {o.Unattributed} had no recorded close" : "") + ".</p>");
+        html.AppendLine("<table class=\"m\" id=\"reopen-rates\"><tr><th>analyst</th><th>closes</th><th>re-opens</th><th>rate</th></tr>");
+        foreach (var a in o.Analysts)
+        {
+            html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>{E(a.Analyst)}</td><td>{N(a.Closes)}</td><td>{N(a.Reopens)}</td><td>{E(ReportTextManagement.Percent(a.ReopenRate))}</td></tr>");
+        }
+        html.AppendLine("</table>");
+    }
+
+    private static void DetectionToClose(StringBuilder html, DetectionToCloseSummary d)
+    {
+        html.AppendLine("<h2 id=\"detection-to-close\">Detection to close</h2>");
+        html.AppendLine("<p>From the event's manager receipt time (MRT) to its final close in the period, re-opens included, by the analyst who closed it.</p>");
+        html.AppendLine("<table class=\"m\" id=\"detection-to-close-table\"><tr><th>analyst</th><th>events</th><th>median</th><th>p90</th><th>mean</th></tr>");
+        foreach (var a in d.Analysts.Append(new AnalystStats(ReportTextManagement.AllAnalysts, d.All)))
+        {
+            html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>{E(a.Analyst)}</td><td>{N(a.Time.Count)}</td><td>{E(ReportText.Duration(a.Time.MedianSeconds))}</td><td>{E(ReportText.Duration(a.Time.P90Seconds))}</td><td>{E(ReportText.Duration(a.Time.MeanSeconds))}</td></tr>");
         }
         html.AppendLine("</table>");
     }

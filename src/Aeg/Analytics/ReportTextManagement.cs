@@ -44,6 +44,21 @@ internal static class ReportTextManagement
                 .. SlaRows(m).Select(x => new[] { x.Measure, ReportText.Duration(x.TargetSeconds), x.Analyst ?? AllAnalysts, N(x.Count), N(x.Breaches), Percent(x.BreachRate) })],
                 groupStarts: []);
         }
+        var o = m.Reopens;
+        text.AppendLine();
+        text.AppendLine($"Closes and re-opens (a re-open is charged to the analyst whose close it undid): {o.Closes} closes, {o.Reopens} re-opens ({Percent(o.ReopenRate)})"
+            + (o.Unattributed > 0 ? $", {o.Unattributed} of them with no recorded close" : ""));
+        if (o.Analysts.Count > 0)
+        {
+            ReportText.Align(text, [["ANALYST", "CLOSES", "REOPENS", "RATE"],
+                .. o.Analysts.Select(a => new[] { a.Analyst, N(a.Closes), N(a.Reopens), Percent(a.ReopenRate) })], groupStarts: []);
+        }
+        var d = m.DetectionToClose;
+        text.AppendLine();
+        text.AppendLine("Detection to close (event MRT to its final close in the period, re-opens included; by the closing analyst):");
+        ReportText.Align(text, [["ANALYST", "N", "MEDIAN", "P90", "MEAN"],
+            .. d.Analysts.Append(new AnalystStats(AllAnalysts, d.All)).Select(a => new[] { a.Analyst, N(a.Time.Count),
+                ReportText.Duration(a.Time.MedianSeconds), ReportText.Duration(a.Time.P90Seconds), ReportText.Duration(a.Time.MeanSeconds) })], groupStarts: []);
     }
 
     /// <summary>How the report names the row of all analysts together.</summary>
@@ -74,6 +89,14 @@ internal static class ReportTextManagement
             Block(text, ["sla_measure", "target_seconds", "analyst", "count", "breaches", "breach_rate"],
                 SlaRows(m).Select(x => new[] { x.Measure, Seconds(x.TargetSeconds), x.Analyst ?? AllAnalysts, N(x.Count), N(x.Breaches), Seconds(x.BreachRate) }));
         }
+        var o = m.Reopens;
+        Block(text, ["reopen_analyst", "closes", "reopens", "reopen_rate"], o.Analysts
+            .Append(new ReopenFigures(AllAnalysts, o.Closes, o.Reopens, o.ReopenRate))
+            .Select(a => new[] { a.Analyst, N(a.Closes), N(a.Reopens), Seconds(a.ReopenRate) }));
+        var d = m.DetectionToClose;
+        Block(text, ["detection_to_close_analyst", "count", "median_seconds", "p90_seconds", "mean_seconds"], d.Analysts
+            .Append(new AnalystStats(AllAnalysts, d.All))
+            .Select(a => new[] { a.Analyst, N(a.Time.Count), Seconds(a.Time.MedianSeconds), Seconds(a.Time.P90Seconds), Seconds(a.Time.MeanSeconds) }));
     }
 
     private static void Block(StringBuilder text, string[] header, IEnumerable<string[]> rows)

@@ -52,4 +52,50 @@ public static class ManagementOracle
         }
         return [.. open.OrderBy(o => -o.AgeMs).ThenBy(o => o.EventId)];
     }
+
+    private static bool IsFinal(string stage) => Scenario.FinalStages.Contains(stage);
+
+    /// <summary>
+    /// Closes per analyst made in [from, to), re-opens made in it charged to the analyst of the
+    /// event's last close before each (null: none recorded), and detection to close per event
+    /// ("event analyst ms") for events whose last close or re-open in the period is a close.
+    /// </summary>
+    public static (Dictionary<string, int> Closes, List<string?> ReopensChargedTo, List<string> DetectionToClose) Closing(Scenario scenario, long fromMs, long toMs)
+    {
+        var closes = new Dictionary<string, int>();
+        var charged = new List<string?>();
+        var d2c = new List<string>();
+        foreach (var (e, edits) in Recorded(scenario))
+        {
+            var stage = Scenario.Initial;
+            string? lastCloser = null;
+            (bool IsClose, Edit Edit)? lastInPeriod = null;
+            foreach (var edit in edits)
+            {
+                var inPeriod = edit.TimeMs >= fromMs && edit.TimeMs < toMs;
+                var isClose = !IsFinal(stage) && IsFinal(edit.Stage);
+                var isReopen = IsFinal(stage) && !IsFinal(edit.Stage);
+                if (isReopen && inPeriod)
+                {
+                    charged.Add(lastCloser);
+                    lastInPeriod = (false, edit);
+                }
+                if (isClose)
+                {
+                    lastCloser = edit.Analyst;
+                    if (inPeriod)
+                    {
+                        closes[edit.Analyst] = closes.GetValueOrDefault(edit.Analyst) + 1;
+                        lastInPeriod = (true, edit);
+                    }
+                }
+                stage = edit.Stage;
+            }
+            if (lastInPeriod is (true, var close) && close.TimeMs >= e.Mrt)
+            {
+                d2c.Add($"{e.EventId} {close.Analyst} {close.TimeMs - e.Mrt}");
+            }
+        }
+        return (closes, charged, d2c);
+    }
 }

@@ -239,6 +239,72 @@ public sealed partial class AnalyticsStore
         }
     }
 
+    // UTC day (floored), its ISO day of week (1 = Monday; day 0, 1970-01-01, was a Thursday) and the Monday of its week, of a column in ms.
+    private static string DayOf(string ms) => $"(({ms} - ((({ms} % 86400000) + 86400000) % 86400000)) / 86400000)";
+
+    private static string MondayOf(string ms) => $"({DayOf(ms)} - ((({DayOf(ms)} + 3) % 7) + 7) % 7)";
+
+    /// <summary>
+    /// Per ISO week (the day number of its Monday), analyst and measure: the durations that ended
+    /// in [from, to), their total length in ms and how many were longer than the measure's target
+    /// in ms (-1: none), grouped in SQL.
+    /// </summary>
+    public void ReadWeeklyDurations(long fromMs, long toMs, long respondTargetMs, long reviewTargetMs, long closeTargetMs,
+        Action<long, string, DurationKind, int, long, int> add)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT {MondayOf("end_ms")}, analyst, kind, COUNT(*), SUM(end_ms - start_ms),
+                SUM(end_ms - start_ms > CASE kind WHEN 'Respond' THEN $respond WHEN 'Review' THEN $review ELSE $close END)
+            FROM analytics_durations WHERE end_ms >= $from AND end_ms < $to GROUP BY 1, 2, 3
+            """;
+        Add(command, "$from", fromMs);
+        Add(command, "$to", toMs);
+        // No target: a bound no duration passes.
+        Add(command, "$respond", respondTargetMs < 0 ? long.MaxValue : respondTargetMs);
+        Add(command, "$review", reviewTargetMs < 0 ? long.MaxValue : reviewTargetMs);
+        Add(command, "$close", closeTargetMs < 0 ? long.MaxValue : closeTargetMs);
+        using var r = command.ExecuteReader();
+        while (r.Read())
+        {
+            add(r.GetInt64(0), r.GetString(1), Enum.Parse<DurationKind>(r.GetString(2)), r.GetInt32(3), r.GetInt64(4), r.GetInt32(5));
+        }
+    }
+
+    /// <summary>Stage changes made in [from, to) per ISO week (day number of its Monday) and analyst, grouped in SQL.</summary>
+    public void ReadWeeklyActions(long fromMs, long toMs, Action<long, string, int> add)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {MondayOf("time_ms")}, analyst, COUNT(*) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY 1, 2";
+        Add(command, "$from", fromMs);
+        Add(command, "$to", toMs);
+        using var r = command.ExecuteReader();
+        while (r.Read())
+        {
+            add(r.GetInt64(0), r.GetString(1), r.GetInt32(2));
+        }
+    }
+
+    /// <summary>Stage changes made in [from, to) per analyst, ISO day of week (1 = Monday) and UTC hour, grouped in SQL.</summary>
+    public void ReadLoad(long fromMs, long toMs, Action<string, int, int, int> add)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT analyst, ((({DayOf("time_ms")} + 3) % 7) + 7) % 7 + 1, (((time_ms % 86400000) + 86400000) % 86400000) / 3600000, COUNT(*)
+            FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY 1, 2, 3
+            """;
+        Add(command, "$from", fromMs);
+        Add(command, "$to", toMs);
+        using var r = command.ExecuteReader();
+        while (r.Read())
+        {
+            add(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3));
+        }
+    }
+
     // A command whose SQL has {0} where the final stages go, as parameters $f0, $f1, ….
     private static DbCommand FinalStagesCommand(DbConnection connection, string sql, IReadOnlyCollection<string> finalStages)
     {

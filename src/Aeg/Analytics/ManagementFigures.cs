@@ -5,7 +5,25 @@ namespace Aeg.Analytics;
 /// report's end, SLA breaches, re-opens, detection to close, weekly trends and load by hour.
 /// </summary>
 public sealed record ManagementFigures(OpenBacklog Backlog, List<SlaFigures> Sla, List<SlaFigures> SlaTotals, ReopenSummary Reopens,
-    DetectionToCloseSummary DetectionToClose);
+    DetectionToCloseSummary DetectionToClose, List<WeeklyFigures> Weekly, LoadFigures Load);
+
+/// <summary>
+/// One analyst's ISO week (UTC; weeks cut by the period's ends hold only its part): stage changes
+/// made, and per measure the durations that ended, their mean, and SLA breaches (null without a target).
+/// </summary>
+public sealed record WeeklyFigures(string Week, string WeekStart, string Analyst, int Actions,
+    int RespondCount, double? RespondMeanSeconds, int? RespondBreaches,
+    int ReviewCount, double? ReviewMeanSeconds, int? ReviewBreaches,
+    int CloseCount, double? CloseMeanSeconds, int? CloseBreaches);
+
+/// <summary>
+/// Stage changes made in the period by UTC hour of day and ISO day of week: <see cref="DayHour"/>
+/// is 7 rows (Monday first) of 24 hours for all analysts; per analyst, by day and by hour.
+/// </summary>
+public sealed record LoadFigures(List<int[]> DayHour, List<AnalystLoad> Analysts);
+
+/// <summary>One analyst's stage changes by ISO day of week (Monday first) and by UTC hour of day.</summary>
+public sealed record AnalystLoad(string Analyst, int[] ByDay, int[] ByHour);
 
 /// <summary>
 /// Closes made in the period (a non-final stage into a final one) and re-opens made in it (a final

@@ -18,7 +18,58 @@ public static class ManagementReport
         var finals = options.FinalStages ?? [];
         var backlog = store?.ReadBacklog(atMs, options.InitialStage, finals, listSize) ?? EmptyBacklog(to);
         var (sla, slaTotals) = Sla(options.Sla ?? new SlaOptions(), period);
-        return new ManagementFigures(backlog, sla, slaTotals, Reopens(store, fromMs, atMs, finals), DetectionToClose(store, fromMs, atMs, finals));
+        return new ManagementFigures(backlog, sla, slaTotals, Reopens(store, fromMs, atMs, finals), DetectionToClose(store, fromMs, atMs, finals),
+            Weekly(store, fromMs, atMs, options.Sla ?? new SlaOptions()), Load(store, fromMs, atMs));
+    }
+
+    private static List<WeeklyFigures> Weekly(AnalyticsStore? store, long fromMs, long toMs, SlaOptions sla)
+    {
+        if (store is null)
+        {
+            return [];
+        }
+        long TargetMs(DurationKind kind) => sla.Target(kind) is { } t ? (long)t.TotalMilliseconds : -1;
+        var rows = new Dictionary<(long Monday, string Analyst), (int Actions, (int Count, long SumMs, int Breaches)[] Measures)>();
+        (int Actions, (int Count, long SumMs, int Breaches)[] Measures) Row(long monday, string analyst) =>
+            rows.TryGetValue((monday, analyst), out var row) ? row : (0, new (int, long, int)[3]);
+        store.ReadWeeklyDurations(fromMs, toMs, TargetMs(DurationKind.Respond), TargetMs(DurationKind.Review), TargetMs(DurationKind.Close),
+            (monday, analyst, kind, count, sumMs, breaches) =>
+            {
+                var row = Row(monday, analyst);
+                row.Measures[(int)kind] = (count, sumMs, breaches);
+                rows[(monday, analyst)] = row;
+            });
+        store.ReadWeeklyActions(fromMs, toMs, (monday, analyst, actions) => rows[(monday, analyst)] = Row(monday, analyst) with { Actions = actions });
+        return [.. rows.OrderBy(r => r.Key.Monday).ThenBy(r => r.Key.Analyst, StringComparer.Ordinal).Select(r =>
+        {
+            var monday = DateOnly.FromDayNumber(DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber + (int)r.Key.Monday);
+            var date = monday.ToDateTime(TimeOnly.MinValue);
+            var week = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{System.Globalization.ISOWeek.GetYear(date)}-W{System.Globalization.ISOWeek.GetWeekOfYear(date):00}");
+            var m = r.Value.Measures;
+            double? Mean(DurationKind k) => m[(int)k].Count == 0 ? null : m[(int)k].SumMs / 1000.0 / m[(int)k].Count;
+            int? Breaches(DurationKind k) => sla.Target(k) is null ? null : m[(int)k].Breaches;
+            return new WeeklyFigures(week, monday.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), r.Key.Analyst, r.Value.Actions,
+                m[0].Count, Mean(DurationKind.Respond), Breaches(DurationKind.Respond),
+                m[1].Count, Mean(DurationKind.Review), Breaches(DurationKind.Review),
+                m[2].Count, Mean(DurationKind.Close), Breaches(DurationKind.Close));
+        })];
+    }
+
+    private static LoadFigures Load(AnalyticsStore? store, long fromMs, long toMs)
+    {
+        var dayHour = Enumerable.Range(0, 7).Select(_ => new int[24]).ToList();
+        var analysts = new SortedDictionary<string, AnalystLoad>(StringComparer.Ordinal);
+        store?.ReadLoad(fromMs, toMs, (analyst, day, hour, count) =>
+        {
+            dayHour[day - 1][hour] += count;
+            if (!analysts.TryGetValue(analyst, out var load))
+            {
+                analysts[analyst] = load = new AnalystLoad(analyst, new int[7], new int[24]);
+            }
+            load.ByDay[day - 1] += count;
+            load.ByHour[hour] += count;
+        });
+        return new LoadFigures(dayHour, [.. analysts.Values]);
     }
 
     private static ReopenSummary Reopens(AnalyticsStore? store, long fromMs, long toMs, IReadOnlyCollection<string> finals)

@@ -22,6 +22,8 @@ internal static class ReportHtmlManagement
         Sla(html, m);
         Reopens(html, m.Reopens);
         DetectionToClose(html, m.DetectionToClose);
+        Weekly(html, m.Weekly);
+        Load(html, m.Load);
         return html.ToString();
     }
 
@@ -114,6 +116,52 @@ internal static class ReportHtmlManagement
         foreach (var a in d.Analysts.Append(new AnalystStats(ReportTextManagement.AllAnalysts, d.All)))
         {
             html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>{E(a.Analyst)}</td><td>{N(a.Time.Count)}</td><td>{E(ReportText.Duration(a.Time.MedianSeconds))}</td><td>{E(ReportText.Duration(a.Time.P90Seconds))}</td><td>{E(ReportText.Duration(a.Time.MeanSeconds))}</td></tr>");
+        }
+        html.AppendLine("</table>");
+    }
+
+    private static void Weekly(StringBuilder html, List<WeeklyFigures> weeks)
+    {
+        html.AppendLine("<h2 id=\"weekly\">Per analyst per ISO week</h2>");
+        if (weeks.Count == 0)
+        {
+            html.AppendLine("<p>No activity in this period.</p>");
+            return;
+        }
+        html.AppendLine("<p>UTC weeks, Monday first; the first and last may be cut by the period. Actions are stage changes; per measure, the durations that ended that week, their mean and the SLA breaches (- without a target).</p>");
+        html.AppendLine("<table class=\"m\" id=\"weekly-table\"><tr><th>week</th><th>analyst</th><th>actions</th><th>responds</th><th>mean</th><th>breaches</th><th>reviews</th><th>mean</th><th>breaches</th><th>closes</th><th>mean</th><th>breaches</th></tr>");
+        static string Opt(int? n) => n is { } v ? N(v) : "-";
+        foreach (var w in weeks)
+        {
+            html.AppendLine(CultureInfo.InvariantCulture, $"<tr><td>{E(w.Week)}</td><td>{E(w.Analyst)}</td><td>{N(w.Actions)}</td>"
+                + $"<td>{N(w.RespondCount)}</td><td>{E(ReportText.Duration(w.RespondMeanSeconds))}</td><td>{Opt(w.RespondBreaches)}</td>"
+                + $"<td>{N(w.ReviewCount)}</td><td>{E(ReportText.Duration(w.ReviewMeanSeconds))}</td><td>{Opt(w.ReviewBreaches)}</td>"
+                + $"<td>{N(w.CloseCount)}</td><td>{E(ReportText.Duration(w.CloseMeanSeconds))}</td><td>{Opt(w.CloseBreaches)}</td></tr>");
+        }
+        html.AppendLine("</table>");
+    }
+
+    // A heat map: each cell shaded by its share of the busiest cell.
+    private static void Load(StringBuilder html, LoadFigures load)
+    {
+        html.AppendLine("<h2 id=\"load\">Load by day of week and hour</h2>");
+        html.AppendLine("<p>Stage changes made in the period, all analysts, by ISO day of week and UTC hour of day.</p>");
+        var max = load.DayHour.Max(h => h.Max());
+        html.Append("<table class=\"m\" id=\"load-heatmap\"><tr><th>day</th>");
+        for (var h = 0; h < 24; h++)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<th>{h:00}</th>");
+        }
+        html.AppendLine("</tr>");
+        for (var d = 0; d < 7; d++)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{ReportTextManagement.Days[d]}</td>");
+            foreach (var c in load.DayHour[d])
+            {
+                var shade = max > 0 ? 0.85 * c / max : 0;
+                html.Append(CultureInfo.InvariantCulture, $"<td style=\"background:rgba(78,121,167,{shade:0.###})\">{c}</td>");
+            }
+            html.AppendLine("</tr>");
         }
         html.AppendLine("</table>");
     }

@@ -59,7 +59,32 @@ internal static class ReportTextManagement
         ReportText.Align(text, [["ANALYST", "N", "MEDIAN", "P90", "MEAN"],
             .. d.Analysts.Append(new AnalystStats(AllAnalysts, d.All)).Select(a => new[] { a.Analyst, N(a.Time.Count),
                 ReportText.Duration(a.Time.MedianSeconds), ReportText.Duration(a.Time.P90Seconds), ReportText.Duration(a.Time.MeanSeconds) })], groupStarts: []);
+        if (m.Weekly.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Per analyst per ISO week (UTC): stage changes, then per measure the durations that ended, their mean, and SLA breaches:");
+            ReportText.Align(text, [["WEEK", "ANALYST", "ACTIONS", "RESPOND N", "MEAN", "BREACHES", "REVIEW N", "MEAN", "BREACHES", "CLOSE N", "MEAN", "BREACHES"],
+                .. m.Weekly.Select(w => new[] { w.Week, w.Analyst, N(w.Actions),
+                    N(w.RespondCount), ReportText.Duration(w.RespondMeanSeconds), Opt(w.RespondBreaches),
+                    N(w.ReviewCount), ReportText.Duration(w.ReviewMeanSeconds), Opt(w.ReviewBreaches),
+                    N(w.CloseCount), ReportText.Duration(w.CloseMeanSeconds), Opt(w.CloseBreaches) })], groupStarts: []);
+        }
+        if (m.Load.Analysts.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("Load: stage changes by day of week and UTC hour (all analysts):");
+            ReportText.Align(text, [["DAY", .. Enumerable.Range(0, 24).Select(h => h.ToString("00", CultureInfo.InvariantCulture)), "TOTAL"],
+                .. m.Load.DayHour.Select((hours, d) => new[] { Days[d] }.Concat(hours.Select(c => N(c))).Append(N(hours.Sum())).ToArray())], groupStarts: []);
+            text.AppendLine("Load per analyst by day of week:");
+            ReportText.Align(text, [["ANALYST", .. Days.Select(d => d.ToUpperInvariant()), "TOTAL"],
+                .. m.Load.Analysts.Select(a => new[] { a.Analyst }.Concat(a.ByDay.Select(c => N(c))).Append(N(a.ByDay.Sum())).ToArray())], groupStarts: []);
+        }
     }
+
+    /// <summary>ISO days of week, Monday first.</summary>
+    public static readonly string[] Days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
+    private static string Opt(int? n) => n is { } v ? N(v) : "-";
 
     /// <summary>How the report names the row of all analysts together.</summary>
     public const string AllAnalysts = "(all)";
@@ -97,6 +122,15 @@ internal static class ReportTextManagement
         Block(text, ["detection_to_close_analyst", "count", "median_seconds", "p90_seconds", "mean_seconds"], d.Analysts
             .Append(new AnalystStats(AllAnalysts, d.All))
             .Select(a => new[] { a.Analyst, N(a.Time.Count), Seconds(a.Time.MedianSeconds), Seconds(a.Time.P90Seconds), Seconds(a.Time.MeanSeconds) }));
+        static string OptCsv(int? n) => n is { } v ? N(v) : "";
+        Block(text, ["week", "week_start", "analyst", "actions", "respond_count", "respond_mean_seconds", "respond_breaches",
+            "review_count", "review_mean_seconds", "review_breaches", "close_count", "close_mean_seconds", "close_breaches"],
+            m.Weekly.Select(w => new[] { w.Week, w.WeekStart, w.Analyst, N(w.Actions), N(w.RespondCount), Seconds(w.RespondMeanSeconds), OptCsv(w.RespondBreaches),
+                N(w.ReviewCount), Seconds(w.ReviewMeanSeconds), OptCsv(w.ReviewBreaches), N(w.CloseCount), Seconds(w.CloseMeanSeconds), OptCsv(w.CloseBreaches) }));
+        var hours = Enumerable.Range(0, 24).Select(h => "h" + h.ToString("00", CultureInfo.InvariantCulture)).ToArray();
+        Block(text, ["load_day_of_week", .. hours], m.Load.DayHour.Select((c, d) => new[] { Days[d] }.Concat(c.Select(x => N(x))).ToArray()));
+        Block(text, ["load_analyst_by_day", .. Days.Select(d => d.ToLowerInvariant())], m.Load.Analysts.Select(a => new[] { a.Analyst }.Concat(a.ByDay.Select(x => N(x))).ToArray()));
+        Block(text, ["load_analyst_by_hour", .. hours], m.Load.Analysts.Select(a => new[] { a.Analyst }.Concat(a.ByHour.Select(x => N(x))).ToArray()));
     }
 
     private static void Block(StringBuilder text, string[] header, IEnumerable<string[]> rows)

@@ -98,4 +98,23 @@ public static class ManagementOracle
         }
         return (closes, charged, d2c);
     }
+
+    /// <summary>Every recorded stage change: who made it and when.</summary>
+    public static List<(string Analyst, long TimeMs)> Actions(Scenario scenario)
+    {
+        var actions = new List<(string, long)>();
+        foreach (var (_, edits) in Recorded(scenario))
+        {
+            var stage = Scenario.Initial;
+            foreach (var edit in edits)
+            {
+                if (edit.Stage != stage)
+                {
+                    actions.Add((edit.Analyst, edit.TimeMs));
+                }
+                stage = edit.Stage;
+            }
+        }
+        return actions;
+    }
 }

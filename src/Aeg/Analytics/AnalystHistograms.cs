@@ -43,6 +43,9 @@ public sealed class AnalystHistograms : IMetricsSource
 
     public AnalyticsCounters Counters { get; }
 
+    /// <summary>The SLA breach counters (<c>analytics.sla</c>), set before recording starts; null: no targets.</summary>
+    public SlaBreachCounters? Breaches { get; set; }
+
     /// <summary>Histograms rebuilt at once from the store's bucket totals, so /metrics survives a restart.</summary>
     public static AnalystHistograms Load(AnalyticsStore store, AnalyticsCounters? counters = null)
     {
@@ -59,6 +62,8 @@ public sealed class AnalystHistograms : IMetricsSource
     /// </remarks>
     public void Observe(AnalystDuration duration)
     {
+        // Breaches count from start, not from the history's totals, so they need no rebuild.
+        Breaches?.Observe(duration);
         lock (_loadGate)
         {
             if (_loaded)
@@ -106,6 +111,7 @@ public sealed class AnalystHistograms : IMetricsSource
                 writer.Histogram(name, histogram.Snapshot(), ("analyst", key.Analyst), ("obtained", ObtainedLabel(key.Source)));
             }
         }
+        Breaches?.WriteTo(writer);
         Counters.WriteTo(writer);
     }
 }

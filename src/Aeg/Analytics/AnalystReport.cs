@@ -55,6 +55,9 @@ public sealed partial record AnalystReport(DateTimeOffset From, DateTimeOffset T
     SortedDictionary<string, int> Notes, List<DailyVolume> Daily, List<CloseBucket> TimeToCloseDistribution, List<ObtainedSplit> Obtained,
     List<StageTime> TimeInStage)
 {
+    /// <summary>What a SOC manager tracks beside the durations (<see cref="ManagementReport"/>).</summary>
+    public ManagementFigures? Management { get; init; }
+
     /// <summary>
     /// Builds the report of [<paramref name="from"/>, <paramref name="to"/>): a duration belongs to
     /// the period in which it ended, a transition to the period in which it was made. A
@@ -62,7 +65,8 @@ public sealed partial record AnalystReport(DateTimeOffset From, DateTimeOffset T
     /// stage is read only with <paramref name="stageTimes"/> (it costs a pass over every
     /// transition of the period's events; empty otherwise).
     /// </summary>
-    public static AnalystReport Build(AnalyticsStore? store, DateTimeOffset from, DateTimeOffset to, ReportProgress? progress = null, bool stageTimes = false)
+    public static AnalystReport Build(AnalyticsStore? store, DateTimeOffset from, DateTimeOffset to, ReportProgress? progress = null, bool stageTimes = false,
+        AnalyticsOptions? options = null, int listSize = ManagementReport.DefaultListSize)
     {
         var period = store?.ReadPeriod(from.ToUnixTimeMilliseconds(), to.ToUnixTimeMilliseconds(), progress, stageTimes) ?? new PeriodTotals();
 
@@ -109,7 +113,11 @@ public sealed partial record AnalystReport(DateTimeOffset From, DateTimeOffset T
         var obtained = Enum.GetValues<DurationKind>().Select(k => new ObtainedSplit(k.ToString().ToLowerInvariant(),
             period.Obtained.GetValueOrDefault((k, DurationSource.Observed)), period.Obtained.GetValueOrDefault((k, DurationSource.Recovered)),
             period.Obtained.GetValueOrDefault((k, DurationSource.Inferred)))).ToList();
-        return new AnalystReport(from, to, figures, stages, noteCounts, DailyVolumes(period), CloseDistribution(closes), obtained, timeInStage) { Cases = global::Aeg.Analytics.Cases.CaseReport.Build(store?.Path, from, to) };
+        return new AnalystReport(from, to, figures, stages, noteCounts, DailyVolumes(period), CloseDistribution(closes), obtained, timeInStage)
+        {
+            Management = ManagementReport.Build(store, from, to, options ?? new AnalyticsOptions(), period, listSize),
+            Cases = global::Aeg.Analytics.Cases.CaseReport.Build(store?.Path, from, to),
+        };
     }
 
     private static List<DailyVolume> DailyVolumes(PeriodTotals period)

@@ -29,6 +29,9 @@ public sealed class AnalyticsOptions
     /// </summary>
     public TimeSpan? Retention { get; set; }
 
+    /// <summary>SLA targets per measure and stage (<c>analytics.sla</c>); none by default.</summary>
+    public SlaOptions? Sla { get; set; } = new();
+
     /// <summary>The shortest retention: a day, so a report over yesterday still has its figures.</summary>
     public static readonly TimeSpan MinimumRetention = TimeSpan.FromDays(1);
 
@@ -70,6 +73,10 @@ public sealed class AnalyticsOptions
         if (Retention is { } keep && keep < MinimumRetention)
         {
             yield return new ConfigProblem($"{keyPrefix}.retention", $"must be at least 1d (e.g. 400d), or absent to keep the whole history; got {Logging.LogText.Duration(keep)}");
+        }
+        foreach (var problem in (Sla ?? new SlaOptions()).Validate($"{keyPrefix}.sla", finalStages))
+        {
+            yield return problem;
         }
         if (finalStages.Contains(InitialStage, StringComparer.OrdinalIgnoreCase))
         {

@@ -10,7 +10,7 @@ namespace Aeg.Analytics;
 /// known state, its stage transitions, the measured durations and the counted notes, so metrics
 /// survive restarts and a report can cover any period.
 /// </summary>
-public sealed class AnalyticsStore
+public sealed partial class AnalyticsStore
 {
     private readonly string _connectionString;
 

@@ -21,9 +21,10 @@ public static class ReportHtml
             ["TITLE"] = WebUtility.HtmlEncode(title),
             ["TABLE"] = WebUtility.HtmlEncode(ReportText.ToTable(report)),
             ["DATA"] = data,
+            ["MANAGEMENT"] = ReportHtmlManagement.Render(report),
         };
         // One pass, so a marker inside an inserted value (an analyst's name) is left alone.
-        return Regex.Replace(Template, @"\{\{(TITLE|TABLE|DATA)\}\}", m => values[m.Groups[1].Value]);
+        return Regex.Replace(Template, @"\{\{(TITLE|TABLE|DATA|MANAGEMENT)\}\}", m => values[m.Groups[1].Value]);
     }
 
     private const string Template = """
@@ -55,6 +56,7 @@ public static class ReportHtml
         <h2>Daily volume</h2>
         <p class="legend"><span><i style="background:#76b7b2"></i>stage transitions</span><span><i style="background:#e15759"></i>closes (points)</span></p>
         <svg id="chart-daily" width="900" height="300" role="img" aria-label="Daily volume"></svg>
+        {{MANAGEMENT}}
         <h2>Figures</h2>
         <pre>{{TABLE}}</pre>
         <script id="report-data" type="application/json">{{DATA}}</script>

@@ -90,6 +90,7 @@ public static class ReportText
             text.AppendLine();
             text.AppendLine("Counted, not measured: " + string.Join(", ", r.Notes.Select(n => $"{n.Key} {n.Value}")));
         }
+        ReportTextManagement.AppendTable(text, r);
         text.Append(r.Cases.ToTable());
         return text.ToString();
     }
@@ -121,6 +122,7 @@ public static class ReportText
             }
             text.Append(string.Join(",", cells.Select(Csv))).Append("\r\n");
         }
+        ReportTextManagement.AppendCsv(text, r);
         text.Append(r.Cases.ToCsv(Csv));
         return text.ToString();
     }
@@ -129,7 +131,7 @@ public static class ReportText
 
     // RFC 4180: quote a field holding a comma, quote or line break; double the quotes. A leading
     // = + - @ is prefixed with ' so a spreadsheet does not run an analyst name as a formula.
-    private static string Csv(string field)
+    internal static string Csv(string field)
     {
         if (field.Length > 0 && "=+-@".Contains(field[0]) && !double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
         {
@@ -138,7 +140,7 @@ public static class ReportText
         return field.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + field.Replace("\"", "\"\"") + "\"" : field;
     }
 
-    private static void Align(StringBuilder text, List<string[]> rows, int[] groupStarts)
+    internal static void Align(StringBuilder text, List<string[]> rows, int[] groupStarts)
     {
         var columns = rows.Max(r => r.Length);
         // Group titles span columns, so they do not size a single column.

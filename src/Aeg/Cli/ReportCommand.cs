@@ -18,7 +18,19 @@ internal static class ReportCommand
         format.AcceptOnlyFromAmong("table", "csv", "json");
         var html = new Option<FileInfo>("--html") { Description = "Also write a self-contained HTML page with charts to this file." };
         var stageTimes = new Option<bool>("--stage-times") { Description = "Also the time in each stage (reads every transition of the period's events: slower on a big history)." };
-        var command = new Command("report", "Analyst metrics (time to respond, review, close) per analyst for a period.") { config, from, to, format, html, stageTimes, AnnotationCommandOptions.Debug() };
+        var oldest = new Option<int>("--oldest")
+        {
+            Description = "How many of the oldest open and oldest untouched events the backlog lists.",
+            DefaultValueFactory = _ => ManagementReport.DefaultListSize,
+        };
+        oldest.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<int>() is < 0 or > 1000)
+            {
+                r.AddError("--oldest must be 0–1000");
+            }
+        });
+        var command = new Command("report", "Analyst metrics (time to respond, review, close) per analyst for a period.") { config, from, to, format, html, stageTimes, oldest, AnnotationCommandOptions.Debug() };
         command.SetAction(parse =>
         {
             var output = parse.InvocationConfiguration.Output;
@@ -53,7 +65,7 @@ internal static class ReportCommand
             var progress = store is not null && !Console.IsErrorRedirected
                 ? new ReportProgress(error, store.CountInPeriod(start.ToUnixTimeMilliseconds(), end.ToUnixTimeMilliseconds()))
                 : null;
-            var report = AnalystReport.Build(store, start, end, progress, parse.GetValue(stageTimes));
+            var report = AnalystReport.Build(store, start, end, progress, parse.GetValue(stageTimes), options.Analytics, parse.GetValue(oldest));
             progress?.Finish();
             output.Write(parse.GetValue(format) switch
             {

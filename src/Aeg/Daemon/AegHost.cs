@@ -101,7 +101,12 @@ public sealed class AegHost
         }
         try
         {
-            return AnalyticsRecorder.Open(Options.Analytics, Options.State.Directory, Log, Options.Poller.BatchSize);
+            var recorder = AnalyticsRecorder.Open(Options.Analytics, Options.State.Directory, Log, Options.Poller.BatchSize);
+            if (Options.Analytics.Sla is { Any: true } sla)
+            {
+                recorder.Histograms.Breaches = new SlaBreachCounters(sla);
+            }
+            return recorder;
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
         {

@@ -37,7 +37,7 @@ public sealed class CaseReportCommandTests : IDisposable
         var json = await AegProcess.RunAsync(["report", .. period, "--format", "json", "--html", Path.Combine(_dir, "report.html")]);
         using var doc = System.Text.Json.JsonDocument.Parse(json.Stdout);
         var owners = doc.RootElement.GetProperty("cases").GetProperty("owners");
-        Assert.Equal(["ana", "ben"], owners.EnumerateArray().Select(o => o.GetProperty("owner").GetString()).ToArray());
+        Assert.Equal(["ana", "ben"], owners.EnumerateArray().Select(o => o.GetProperty("owner").GetString()!).ToArray());
         Assert.Equal(2700, owners[1].GetProperty("timeToClose").GetProperty("medianSeconds").GetDouble());
         Assert.Contains("ESM cases per owner", File.ReadAllText(Path.Combine(_dir, "report.html")), StringComparison.Ordinal);
 

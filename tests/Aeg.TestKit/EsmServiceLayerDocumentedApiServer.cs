@@ -280,6 +280,7 @@ public sealed partial class EsmServiceLayerDocumentedApiServer : IAsyncDisposabl
             "CaseService/getResourceById" => ("cas", "getResourceById"),
             "CaseService/getCaseEventIDs" => ("cas", "getCaseEventIDs"),
             "CaseService/update" => ("cas", "update"),
+            "CaseService/insertResource" => ("cas", "insertResource"),
             "ActiveListService/getEntries" => ("act", "getEntries"),
             "QueryViewerService/getMatrixData" => ("qvs", "getMatrixData"),
             "ActiveListService/addEntries" => ("act", "addEntries"),
@@ -304,6 +305,11 @@ public sealed partial class EsmServiceLayerDocumentedApiServer : IAsyncDisposabl
         if (prefix == "act")
         {
             await ActiveListAsync(context, op, args);
+            return;
+        }
+        if (op == "insertResource")
+        {
+            await InsertCaseAsync(context, args);
             return;
         }
         if (prefix == "gro")

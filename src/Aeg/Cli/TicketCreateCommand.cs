@@ -108,6 +108,7 @@ internal static class TicketCreateCommand
         var dispatcher = TicketService.CreateDispatcher(options.Tickets, options.State.Directory, systems, log, counters,
             Aeg.Daemon.OutboxDatabases.Open(options, configFile, log));
         dispatcher.Register(new EsmActiveListAction(client));
+        dispatcher.Register(new EsmCaseAction(client));
         var cache = new EsmEventCache(Math.Max(1, esmOptions.CacheSize), esmOptions.CacheTtl > TimeSpan.Zero ? esmOptions.CacheTtl : TimeSpan.FromMinutes(1));
         cache.Put(id, esmEvent);
         dispatcher.Enricher = new EsmEnricher(new CachedEsmEventSource(client, cache), name => name == rule.Name ? rule : null,

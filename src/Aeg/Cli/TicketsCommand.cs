@@ -69,11 +69,12 @@ internal static class TicketsCommand
                 var counters = new TicketCounters();
                 using var systems = TicketSystems.Create(options.Tickets, path, log, counters);
                 var dispatcher = TicketService.CreateDispatcher(options.Tickets, options.State.Directory, systems, log, counters, Aeg.Daemon.OutboxDatabases.Open(options, path, log));
-                // Active-list dead letters go back to ESM when it is configured (else they stay, saying there is no such system).
+                // Active-list and case dead letters go back to ESM when it is configured (else they stay, saying there is no such system).
                 await using var esm = options.Esm is { IsConfigured: true } esmOptions ? Aeg.Esm.EsmService.CreateClient(esmOptions, path, log) : null;
                 if (esm is not null)
                 {
                     dispatcher.Register(new Aeg.Esm.EsmActiveListAction(esm));
+                    dispatcher.Register(new Aeg.Esm.EsmCaseAction(esm));
                 }
                 var (succeeded, remaining, taken) = await DeadLetterReplay.ReplayAsync(dispatcher, log, cancellationToken);
                 log.Information("Dead letters: {Succeeded} replayed, {Remaining} remaining, {Taken} handled by another process; {Counters}", succeeded, remaining, taken, counters);

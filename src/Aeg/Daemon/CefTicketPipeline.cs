@@ -93,6 +93,10 @@ public sealed class CefTicketPipeline : IAsyncDisposable
             {
                 tickets.Dispatcher.Register(activeLists);
             }
+            if (esm.Cases is { } caseSink)
+            {
+                tickets.Dispatcher.Register(caseSink);
+            }
             var received = observe is null ? handler : observe(handler);
             var cases = caseOptions.Enabled
                 ? new EsmCasePoller(client!, caseOptions, caseRules, tickets.Outbox, new EsmCaseCursorFile(EsmCaseCursorFile.DefaultPath(options.State.Directory)),

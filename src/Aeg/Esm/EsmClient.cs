@@ -144,6 +144,21 @@ public sealed partial class EsmClient : IAsyncDisposable
         _ = EsmJson.Return(answer, "cas", "update");
     }
 
+    /// <summary>CaseService.insertResource: creates a case in the group <paramref name="parentId"/>; returns its resource id.</summary>
+    public async Task<string> InsertCaseAsync(string parentId, System.Text.Json.Nodes.JsonObject caseResource, CancellationToken cancellationToken)
+    {
+        using var answer = await CallAsync("CaseService", "cas", "insertResource", (w, p) =>
+        {
+            w.WritePropertyName($"{p}.resource");
+            caseResource.WriteTo(w);
+            w.WriteString($"{p}.parentId", parentId);
+        }, cancellationToken).ConfigureAwait(false);
+        return EsmJson.Return(answer, "cas", "insertResource") is { ValueKind: JsonValueKind.Object } created && created.TryGetProperty("resourceid", out var id)
+            && EsmJson.Text(id) is { Length: > 0 } caseId
+            ? caseId
+            : throw new EsmException("ESM CaseService.insertResource: the answer names no resourceid", EsmFailure.Rejected);
+    }
+
     /// <summary>LoginService.logout, when logged in; failures are logged, not thrown (the token expires anyway).</summary>
     public async Task LogoutAsync(CancellationToken cancellationToken)
     {

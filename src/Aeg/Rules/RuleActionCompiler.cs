@@ -13,6 +13,10 @@ internal static class RuleActionCompiler
             problems.Add(new ConfigProblem(key, "empty action"));
             return null;
         }
+        if (m.EsmCase is not null)
+        {
+            return CaseActionCompiler.Compile(m, key, keys.Template, problems);
+        }
         if (m.EsmActiveList is not null)
         {
             return ActiveListActionCompiler.Compile(m, key, ruleDedupe, keys.Template, problems);

@@ -51,6 +51,17 @@ public sealed class ActionModel
     public Dictionary<string, string>? Update { get; set; }
     /// <summary>Instead of a ticket: add an entry to, or delete it from, an ESM active list (instead of target/create/update).</summary>
     public ActiveListActionModel? EsmActiveList { get; set; }
+    /// <summary>Instead of a ticket: create an ESM case for the rule's key (and update it for later events).</summary>
+    public CaseActionModel? EsmCase { get; set; }
+}
+
+/// <summary>An <c>esmCase</c> action as written: the parent group, the case's name, the ESM event to attach and other case attributes.</summary>
+public sealed class CaseActionModel
+{
+    public string? Group { get; set; }
+    public string? Name { get; set; }
+    public string? EventId { get; set; }
+    public Dictionary<string, string>? Fields { get; set; }
 }
 
 /// <summary>An <c>esmActiveList</c> action as written: the list's resource id, <c>add</c> or <c>delete</c>, and the entry's columns.</summary>

@@ -12,8 +12,13 @@ internal static class TicketLinkCheck
     public static void Action(RuleAction action, string key, IReadOnlyList<string> earlierTargets, IReadOnlyDictionary<string, string>? targetKinds,
         List<ConfigProblem> problems)
     {
-        foreach (var (name, template) in (action.Create ?? []).Select(f => ("create." + f.Key, f.Value))
-                     .Concat((action.Update ?? []).Select(f => ("update." + f.Key, f.Value))))
+        // An esmCase action's create and update are the same fields, written under esmCase.fields in the rule.
+        var fields = action.Target == Tickets.EsmCaseWork.TargetName
+            ? (action.Create ?? []).Select(f => (f.Key.StartsWith(Tickets.EsmCaseWork.FieldPrefix, StringComparison.Ordinal)
+                ? "esmCase.fields." + f.Key[Tickets.EsmCaseWork.FieldPrefix.Length..]
+                : "esmCase." + f.Key, f.Value))
+            : (action.Create ?? []).Select(f => ("create." + f.Key, f.Value)).Concat((action.Update ?? []).Select(f => ("update." + f.Key, f.Value)));
+        foreach (var (name, template) in fields)
         {
             foreach (var (field, fallback) in template.TicketLinks.DistinctBy(v => (v.Field.Name, v.Default)))
             {

@@ -89,7 +89,8 @@ public sealed class ActiveListRuleTests
 
         var ex = Assert.Throws<ConfigException>(() => RuleLoader.Load(files.Write("r.yaml", yaml), RuleTestFiles.Targets));
 
-        var problem = Assert.Single(ex.Problems, p => p.Key == key);
+        var problem = Assert.Single(ex.Problems);
+        Assert.Equal(key, problem.Key);
         Assert.Contains(reason, problem.Reason, StringComparison.Ordinal);
     }
 }
@@ -113,5 +114,66 @@ public sealed class ShippedContainmentRulesTests
         Assert.Equal(4711, only.Enrichment!.EventId(cef));
         var work = Assert.Single(CefRuleHandler.Render(only, cef, "(none)", DateTimeOffset.UnixEpoch));
         Assert.Equal((ActiveListWork.TargetName, "/All Active Lists/Containment/Hosts to isolate|esm-event-4711", op), (work.Target, work.DedupeKey, work.OnCreate!["op"]));
+    }
+}
+
+/// <summary><c>esmCase</c> rule actions: what the loader accepts and refuses, and the work a match renders.</summary>
+public sealed class CaseRuleTests
+{
+    private const string Good = """
+        rules:
+          - name: correlated
+            when: [{ field: deviceProduct, equals: ArcSight }]
+            dedupe: "corr-{{externalId}}"
+            actions:
+              - target: rt
+                create: { Queue: SOC, Subject: "{{name}}" }
+              - esmCase:
+                  group: "/All Cases/Aeg"
+                  name: "{{name}} ({{externalId}})"
+                  eventId: "{{externalId}}"
+                  fields: { externalID: "rt:{{ticket.rt.id}}", description: "{{msg|none}}" }
+        """;
+
+    [Fact]
+    public void A_match_renders_the_case_work_under_the_rules_dedupe_key_with_the_ticket_link_left_for_the_worker()
+    {
+        var rule = Assert.Single(RuleTestFiles.Compile(Good));
+        var cef = CefEvent.Parse(Encoding.UTF8.GetBytes("CEF:0|ArcSight|ArcSight|7.6|r|Brute force|8|externalId=4711 msg=ten failures"));
+
+        var works = CefRuleHandler.Render(rule, cef, "(none)", DateTimeOffset.UnixEpoch).ToList();
+
+        var work = works[1];
+        Assert.Equal((EsmCaseWork.TargetName, "corr-4711"), (work.Target, work.DedupeKey));
+        Assert.Equal(new Dictionary<string, string>
+        {
+            ["group"] = "/All Cases/Aeg",
+            ["name"] = "Brute force (4711)",
+            ["eventId"] = "4711",
+            ["field.description"] = "ten failures",
+            ["field.externalID"] = "rt:{{ticket.rt.id}}",
+        }, work.OnCreate);
+        Assert.Equal(work.OnCreate, work.OnUpdate);
+    }
+
+    [Theory]
+    [InlineData("group: \"/All Cases/Aeg\"", "group: \"{{cs1}}\"", "rules[0].actions[1].esmCase.group", "without templates")]
+    [InlineData("group: \"/All Cases/Aeg\"", "group: \"/All Cases//Aeg\"", "rules[0].actions[1].esmCase.group", "empty part")]
+    [InlineData("name: \"{{name}} ({{externalId}})\"", "name: \"{{ticket.rt.id}}\"", "rules[0].actions[1].esmCase.name", "only in fields")]
+    [InlineData("description: \"{{msg|none}}\"", "stage: \"{{msg|none}}\"", "rules[0].actions[1].esmCase.fields.stage", "cannot be set here")]
+    [InlineData("description: \"{{msg|none}}\"", "description: \"{{sourceAddress}}\"", "rules[0].actions[1].esmCase.fields.description", "write {{src}}")]
+    [InlineData("rt:{{ticket.rt.id}}", "{{ticket.jira.id}}", "rules[0].actions[1].esmCase.fields.externalID", "names no earlier action")]
+    [InlineData("              - esmCase:", "              - target: rt\n                esmCase:", "rules[0].actions[1].esmCase", "has no target")]
+    public void A_bad_case_action_is_reported_with_its_key_path(string replace, string with, string key, string reason)
+    {
+        var yaml = Good.Replace(replace.Replace("              ", "      ", StringComparison.Ordinal), with.Replace("              ", "      ", StringComparison.Ordinal).Replace("\n                ", "\n        ", StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.NotEqual(Good, yaml);
+        using var files = new RuleTestFiles();
+
+        var ex = Assert.Throws<ConfigException>(() => RuleLoader.Load(files.Write("r.yaml", yaml), RuleTestFiles.Targets));
+
+        var problem = Assert.Single(ex.Problems);
+        Assert.Equal(key, problem.Key);
+        Assert.Contains(reason, problem.Reason, StringComparison.Ordinal);
     }
 }

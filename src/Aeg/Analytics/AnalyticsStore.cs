@@ -13,6 +13,7 @@ namespace Aeg.Analytics;
 public sealed class AnalyticsStore
 {
     private readonly string _connectionString;
+    private readonly HistoryWriter _writers;
 
     public AnalyticsStore(string path)
     {
@@ -61,6 +62,7 @@ public sealed class AnalyticsStore
             """ + BucketsTable);
         Migrate();
         BackfillBuckets();
+        _writers = HistoryWriter.Pool(path);
     }
 
     /// <summary>The database file.</summary>
@@ -163,18 +165,19 @@ public sealed class AnalyticsStore
     /// a batch's history while the batch is still being sent, and keeps it only once it was.
     /// <paramref name="recordedUpTo"/>, when given, becomes the <see cref="RecordedUpTo"/> of the same transaction.
     /// </summary>
-    public PendingHistory Prepare(IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver, AnnotationCursor? recordedUpTo = null)
+    public PendingHistory Prepare(IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver, AnnotationCursor? recordedUpTo = null) =>
+        new(_writers.Rent(), rows, deriver, recordedUpTo);
+
+    /// <summary>
+    /// Like <see cref="Apply"/>, but only if the history is recorded up to <paramref name="from"/>
+    /// (or holds no position yet): a batch recorded in the background after an earlier one failed
+    /// would otherwise move the position past rows it never held. Throws when it is not.
+    /// </summary>
+    public List<RowOutcome> ApplyAfter(AnnotationCursor from, IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver, AnnotationCursor recordedUpTo)
     {
-        var connection = Open();
-        try
-        {
-            return new PendingHistory(connection, rows, deriver, recordedUpTo);
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
+        using var pending = new PendingHistory(_writers.Rent(), rows, deriver, recordedUpTo, expectedFrom: from);
+        pending.Commit();
+        return pending.Outcomes;
     }
 
     /// <summary>

@@ -59,9 +59,13 @@ public sealed class AnalyticsStore
                 id               INTEGER PRIMARY KEY CHECK (id = 1),
                 modification_ms  INTEGER NOT NULL,
                 event_id         INTEGER NOT NULL);
-            """ + BucketsTable);
+            """ + BucketsTable + AnalyticsDays.Schema);
         Migrate();
         BackfillBuckets();
+        using (var connection = Open())
+        {
+            AnalyticsDays.Backfill(connection);
+        }
         _writers = HistoryWriter.Pool(path);
     }
 
@@ -273,21 +277,42 @@ public sealed class AnalyticsStore
                 progress?.Row();
             }
         }
-        Group(connection, "SELECT analyst, to_stage, COUNT(*), MIN(time_ms) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY analyst, to_stage",
-            fromMs, toMs, 2, progress, r => totals.StageCounts.Add(new StageCount(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3))));
-        // UTC days, floored (SQLite's integer division truncates toward zero before 1970).
-        Group(connection, $"SELECT (time_ms - ((time_ms % {MsPerDay}) + {MsPerDay}) % {MsPerDay}) / {MsPerDay}, COUNT(*) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY 1",
-            fromMs, toMs, 1, progress: null, r => totals.TransitionsPerDay[r.GetInt64(0)] = r.GetInt32(1));
+        // Whole UTC days from the day counts, the edges of the period from the rows.
+        var (firstDay, endDay) = AnalyticsDays.WholeDays(fromMs, toMs);
+        if (firstDay < endDay)
+        {
+            AnalyticsDays.Read(connection, firstDay, endDay, totals, progress);
+            CountRows(connection, totals, fromMs, firstDay * MsPerDay, progress);
+            CountRows(connection, totals, endDay * MsPerDay, toMs, progress);
+        }
+        else
+        {
+            CountRows(connection, totals, fromMs, toMs, progress);
+        }
         if (stageStays)
         {
             Analytics.StageStays.Read(connection, fromMs, toMs, totals.StageStays);
         }
-        Group(connection, "SELECT note, COUNT(*) FROM analytics_notes WHERE time_ms >= $from AND time_ms < $to GROUP BY note",
-            fromMs, toMs, 1, progress, r => totals.Notes[r.GetString(0)] = r.GetInt32(1));
         return totals;
     }
 
-    private const long MsPerDay = 86_400_000;
+    private const long MsPerDay = AnalyticsDays.MsPerDay;
+
+    // Transitions per analyst and stage and per UTC day, and notes, of [from, to), grouped in SQL from the rows.
+    private static void CountRows(DbConnection connection, PeriodTotals totals, long fromMs, long toMs, ReportProgress? progress)
+    {
+        if (fromMs >= toMs)
+        {
+            return;
+        }
+        Group(connection, "SELECT analyst, to_stage, COUNT(*), MIN(time_ms) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY analyst, to_stage",
+            fromMs, toMs, 2, progress, r => totals.StageCounts.Add(new StageCount(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3))));
+        // UTC days, floored (SQLite's integer division truncates toward zero before 1970).
+        Group(connection, $"SELECT (time_ms - ((time_ms % {MsPerDay}) + {MsPerDay}) % {MsPerDay}) / {MsPerDay}, COUNT(*) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY 1",
+            fromMs, toMs, 1, progress: null, r => totals.TransitionsPerDay[r.GetInt64(0)] = totals.TransitionsPerDay.GetValueOrDefault(r.GetInt64(0)) + r.GetInt32(1));
+        Group(connection, "SELECT note, COUNT(*) FROM analytics_notes WHERE time_ms >= $from AND time_ms < $to GROUP BY note",
+            fromMs, toMs, 1, progress, r => totals.Notes[r.GetString(0)] = totals.Notes.GetValueOrDefault(r.GetString(0)) + r.GetInt32(1));
+    }
 
     /// <summary>The UTC day (days since 1970-01-01) of a time in ms, floored.</summary>
     public static long Day(long ms) => (ms - (((ms % MsPerDay) + MsPerDay) % MsPerDay)) / MsPerDay;

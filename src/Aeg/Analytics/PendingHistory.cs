@@ -72,6 +72,7 @@ public sealed class PendingHistory : IDisposable
             WriteEvents(db, batchHistory.Values);
             WriteFacts(db, transitions, durations, notes);
             WriteBuckets(db);
+            WriteDays(db);
             // In the same transaction as the rows: the history and its position never disagree.
             if (recordedUpTo is { } cursor)
             {
@@ -163,6 +164,49 @@ public sealed class PendingHistory : IDisposable
         foreach (var ((kind, analyst, source, bucket), (count, sumMs)) in buckets)
         {
             total.AddBucket(kind, analyst, source, bucket, count, sumMs);
+        }
+    }
+
+    // The day counts (AnalyticsDays) move with the transitions and notes, summed per batch.
+    private void WriteDays(sqlite3 db)
+    {
+        var transitions = new Dictionary<(long Day, string Analyst, string Stage), (long Count, long FirstMs)>();
+        var notes = new Dictionary<(long Day, HistoryNote Note), long>();
+        foreach (var o in Outcomes)
+        {
+            foreach (var t in o.Transitions)
+            {
+                var key = (AnalyticsStore.Day(t.TimeMs), t.Analyst, t.ToStage);
+                var (count, first) = transitions.GetValueOrDefault(key, (0, long.MaxValue));
+                transitions[key] = (count + 1, Math.Min(first, t.TimeMs));
+            }
+            foreach (var n in o.Notes)
+            {
+                var key = (AnalyticsStore.Day(n.TimeMs), n.Note);
+                notes[key] = notes.GetValueOrDefault(key) + 1;
+            }
+        }
+        if (transitions.Count > 0)
+        {
+            var add = Prepare(db, """
+                INSERT INTO analytics_transition_days (day, analyst, to_stage, count, first_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (day, analyst, to_stage) DO UPDATE SET count = count + excluded.count, first_ms = min(first_ms, excluded.first_ms)
+                """);
+            foreach (var ((day, analyst, stage), (count, first)) in transitions)
+            {
+                add.AddTransitionDay(day, analyst, stage, count, first);
+            }
+        }
+        if (notes.Count > 0)
+        {
+            var add = Prepare(db, """
+                INSERT INTO analytics_note_days (day, note, count) VALUES (?1, ?2, ?3)
+                ON CONFLICT (day, note) DO UPDATE SET count = count + excluded.count
+                """);
+            foreach (var ((day, note), count) in notes)
+            {
+                add.AddNoteDay(day, NoteName(note), count);
+            }
         }
     }
 
@@ -414,6 +458,24 @@ public sealed class PendingHistory : IDisposable
             Bind(4, bucket);
             Bind(5, count);
             Bind(6, sumMs);
+            Step();
+        }
+
+        public void AddTransitionDay(long day, string analyst, string stage, long count, long firstMs)
+        {
+            Bind(1, day);
+            Bind(2, analyst);
+            Bind(3, stage);
+            Bind(4, count);
+            Bind(5, firstMs);
+            Step();
+        }
+
+        public void AddNoteDay(long day, string note, long count)
+        {
+            Bind(1, day);
+            Bind(2, note);
+            Bind(3, count);
             Step();
         }
 

@@ -248,35 +248,7 @@ public sealed class AnalyticsStore
     {
         var totals = new PeriodTotals();
         using var connection = Open();
-        using (var durations = PeriodCommand(connection,
-            "SELECT kind, analyst, end_ms - start_ms, end_ms, source FROM analytics_durations WHERE end_ms >= $from AND end_ms < $to", fromMs, toMs))
-        using (var r = durations.ExecuteReader())
-        {
-            // Analyst names repeat millions of times: one string each.
-            var names = new Dictionary<string, string>(StringComparer.Ordinal);
-            while (r.Read())
-            {
-                var kind = Enum.Parse<DurationKind>(r.GetString(0));
-                var analyst = r.GetString(1);
-                if (!names.TryGetValue(analyst, out var name))
-                {
-                    names[analyst] = name = analyst;
-                }
-                if (!totals.Lengths.TryGetValue((kind, name), out var lengths))
-                {
-                    totals.Lengths[(kind, name)] = lengths = [];
-                }
-                lengths.Add(r.GetInt64(2) / 1000.0);
-                var obtained = (kind, Enum.Parse<DurationSource>(r.GetString(4)));
-                totals.Obtained[obtained] = totals.Obtained.GetValueOrDefault(obtained) + 1;
-                if (kind == DurationKind.Close)
-                {
-                    var day = Day(r.GetInt64(3));
-                    totals.ClosesPerDay[day] = totals.ClosesPerDay.GetValueOrDefault(day) + 1;
-                }
-                progress?.Row();
-            }
-        }
+        DurationScan.Read(Path, fromMs, toMs, totals, progress);
         // Whole UTC days from the day counts, the edges of the period from the rows.
         var (firstDay, endDay) = AnalyticsDays.WholeDays(fromMs, toMs);
         if (firstDay < endDay)

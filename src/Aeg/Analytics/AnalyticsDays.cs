@@ -5,7 +5,8 @@ using Aeg.State;
 namespace Aeg.Analytics;
 
 /// <summary>
-/// Per-UTC-day counts of transitions (per analyst and stage) and notes, kept beside the rows in
+/// Per-UTC-day counts of transitions (per analyst and stage), notes and durations (per measure and
+/// analyst: how big a report's lists of lengths will be), kept beside the rows in
 /// the same transaction, so a report over whole days reads a few rows per day instead of every
 /// transition and note (the pass over them cost seconds at 10M rows). The edges of a period that
 /// does not start or end at midnight UTC are still counted from the rows.
@@ -27,6 +28,12 @@ internal static class AnalyticsDays
             count     INTEGER NOT NULL,
             first_ms  INTEGER NOT NULL,
             PRIMARY KEY (day, analyst, to_stage)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS analytics_duration_days (
+            day       INTEGER NOT NULL,
+            kind      TEXT    NOT NULL,
+            analyst   TEXT    NOT NULL,
+            count     INTEGER NOT NULL,
+            PRIMARY KEY (day, kind, analyst)) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS analytics_note_days (
             day       INTEGER NOT NULL,
             note      TEXT    NOT NULL,
@@ -43,6 +50,11 @@ internal static class AnalyticsDays
         SELECT {DayOf("time_ms")}, analyst, to_stage, COUNT(*), MIN(time_ms) FROM analytics_transitions WHERE {where} GROUP BY 1, 2, 3
         """;
 
+    private static string DurationDaysFrom(string where) => $"""
+        INSERT INTO analytics_duration_days (day, kind, analyst, count)
+        SELECT {DayOf("end_ms")}, kind, analyst, COUNT(*) FROM analytics_durations WHERE {where} GROUP BY 1, 2, 3
+        """;
+
     private static string NoteDaysFrom(string where) => $"""
         INSERT INTO analytics_note_days (day, note, count)
         SELECT {DayOf("time_ms")}, note, COUNT(*) FROM analytics_notes WHERE {where} GROUP BY 1, 2
@@ -53,6 +65,7 @@ internal static class AnalyticsDays
     {
         SqliteStateFile.Execute(connection, TransitionDaysFrom("NOT EXISTS (SELECT 1 FROM analytics_transition_days)"));
         SqliteStateFile.Execute(connection, NoteDaysFrom("NOT EXISTS (SELECT 1 FROM analytics_note_days)"));
+        SqliteStateFile.Execute(connection, DurationDaysFrom("NOT EXISTS (SELECT 1 FROM analytics_duration_days)"));
     }
 
     /// <summary>After retention pruned the rows before <paramref name="cutoffMs"/>: the same for the day counts, in one transaction.</summary>
@@ -64,7 +77,9 @@ internal static class AnalyticsDays
         {
             "DELETE FROM analytics_transition_days WHERE day <= $day",
             "DELETE FROM analytics_note_days WHERE day <= $day",
+            "DELETE FROM analytics_duration_days WHERE day <= $day",
             TransitionDaysFrom("time_ms >= $start AND time_ms < $end"),
+            DurationDaysFrom("end_ms >= $start AND end_ms < $end"),
             NoteDaysFrom("time_ms >= $start AND time_ms < $end"),
         })
         {
@@ -119,6 +134,22 @@ internal static class AnalyticsDays
             totals.Notes[n.GetString(0)] = totals.Notes.GetValueOrDefault(n.GetString(0)) + count;
             progress?.Rows(count);
         }
+    }
+
+    /// <summary>
+    /// How many durations of each measure and analyst ended in days [first, end): the lists of a
+    /// report's lengths are sized from these, so 10M lengths take 80 MB, not up to twice that while they grow.
+    /// </summary>
+    public static Dictionary<(string Kind, string Analyst), int> DurationCounts(DbConnection connection, long first, long end)
+    {
+        var counts = new Dictionary<(string, string), int>();
+        using var command = Command(connection, "SELECT kind, analyst, SUM(count) FROM analytics_duration_days WHERE day >= $first AND day < $end GROUP BY 1, 2", first, end);
+        using var r = command.ExecuteReader();
+        while (r.Read())
+        {
+            counts[(r.GetString(0), r.GetString(1))] = (int)Math.Min(r.GetInt64(2), Array.MaxLength);
+        }
+        return counts;
     }
 
     private static DbCommand Command(DbConnection connection, string sql, long first, long end)

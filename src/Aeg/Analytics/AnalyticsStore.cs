@@ -248,9 +248,9 @@ public sealed class AnalyticsStore
     {
         var totals = new PeriodTotals();
         using var connection = Open();
-        DurationScan.Read(Path, fromMs, toMs, totals, progress);
         // Whole UTC days from the day counts, the edges of the period from the rows.
         var (firstDay, endDay) = AnalyticsDays.WholeDays(fromMs, toMs);
+        DurationScan.Read(Path, fromMs, toMs, totals, progress, firstDay < endDay ? AnalyticsDays.DurationCounts(connection, firstDay, endDay) : null);
         if (firstDay < endDay)
         {
             AnalyticsDays.Read(connection, firstDay, endDay, totals, progress);

@@ -18,7 +18,9 @@ internal static class DurationScan
     private const string Columns = "SELECT kind, analyst, end_ms - start_ms, end_ms, source FROM analytics_durations";
 
     /// <summary>Adds the lengths, the split by how they were obtained and the closes per day of the durations that ended in [from, to).</summary>
-    public static void Read(string path, long fromMs, long toMs, PeriodTotals totals, ReportProgress? progress)
+    /// <paramref name="expected"/>: how many durations per measure and analyst the period holds at least (lists are sized from it).
+    public static void Read(string path, long fromMs, long toMs, PeriodTotals totals, ReportProgress? progress,
+        IReadOnlyDictionary<(string Kind, string Analyst), int>? expected = null)
     {
         var opened = raw.sqlite3_open_v2(path, out var db, raw.SQLITE_OPEN_READONLY | raw.SQLITE_OPEN_NOMUTEX, null);
         using (db)
@@ -35,7 +37,7 @@ internal static class DurationScan
                     raw.sqlite3_bind_int64(stmt, 1, fromMs);
                     raw.sqlite3_bind_int64(stmt, 2, toMs);
                 }
-                var names = new Names();
+                var names = new Names(expected);
                 var obtained = new long[3, 3];
                 int rc;
                 while ((rc = raw.sqlite3_step(stmt)) == raw.SQLITE_ROW)
@@ -105,15 +107,15 @@ internal static class DurationScan
         _ => Enum.Parse<DurationSource>(Encoding.UTF8.GetString(name)),
     };
 
-    private sealed class Analyst(byte[] utf8, string name)
+    private sealed class Analyst(byte[] utf8, string name, IReadOnlyDictionary<(string Kind, string Analyst), int>? expected)
     {
         public byte[] Utf8 { get; } = utf8;
         public string Name { get; } = name;
-        public List<double>[] Lengths { get; } = [[], [], []];
+        public List<double>[] Lengths { get; } = [.. Enum.GetValues<DurationKind>().Select(k => new List<double>(expected?.GetValueOrDefault((k.ToString(), name)) ?? 0))];
     }
 
     // Analysts by the hash of their UTF-8 name: one string per analyst, not one per row.
-    private sealed class Names
+    private sealed class Names(IReadOnlyDictionary<(string Kind, string Analyst), int>? expected)
     {
         private readonly Dictionary<int, List<Analyst>> _byHash = [];
 
@@ -135,7 +137,7 @@ internal static class DurationScan
                     return a;
                 }
             }
-            var added = new Analyst(utf8.ToArray(), Encoding.UTF8.GetString(utf8));
+            var added = new Analyst(utf8.ToArray(), Encoding.UTF8.GetString(utf8), expected);
             bucket.Add(added);
             All.Add(added);
             return added;

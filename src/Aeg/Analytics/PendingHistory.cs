@@ -172,8 +172,14 @@ public sealed class PendingHistory : IDisposable
     {
         var transitions = new Dictionary<(long Day, string Analyst, string Stage), (long Count, long FirstMs)>();
         var notes = new Dictionary<(long Day, HistoryNote Note), long>();
+        var durations = new Dictionary<(long Day, DurationKind Kind, string Analyst), long>();
         foreach (var o in Outcomes)
         {
+            foreach (var d in o.Durations)
+            {
+                var key = (AnalyticsStore.Day(d.EndMs), d.Kind, d.Analyst);
+                durations[key] = durations.GetValueOrDefault(key) + 1;
+            }
             foreach (var t in o.Transitions)
             {
                 var key = (AnalyticsStore.Day(t.TimeMs), t.Analyst, t.ToStage);
@@ -195,6 +201,17 @@ public sealed class PendingHistory : IDisposable
             foreach (var ((day, analyst, stage), (count, first)) in transitions)
             {
                 add.AddTransitionDay(day, analyst, stage, count, first);
+            }
+        }
+        if (durations.Count > 0)
+        {
+            var add = Prepare(db, """
+                INSERT INTO analytics_duration_days (day, kind, analyst, count) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (day, kind, analyst) DO UPDATE SET count = count + excluded.count
+                """);
+            foreach (var ((day, kind, analyst), count) in durations)
+            {
+                add.AddDurationDay(day, KindName(kind), analyst, count);
             }
         }
         if (notes.Count > 0)
@@ -468,6 +485,15 @@ public sealed class PendingHistory : IDisposable
             Bind(3, stage);
             Bind(4, count);
             Bind(5, firstMs);
+            Step();
+        }
+
+        public void AddDurationDay(long day, string kind, string analyst, long count)
+        {
+            Bind(1, day);
+            Bind(2, kind);
+            Bind(3, analyst);
+            Bind(4, count);
             Step();
         }
 

@@ -5,7 +5,7 @@ using Serilog;
 namespace Aeg.Tests.Analytics;
 
 /// <summary>
-/// The per-day counts of transitions and notes a report reads for whole days: equal to counting
+/// The per-day counts of transitions, notes and durations a report reads for whole days: equal to counting
 /// the rows, for a history written before they existed, and after retention cut a day in two.
 /// </summary>
 public sealed class AnalyticsDaysTests : IDisposable
@@ -65,6 +65,14 @@ public sealed class AnalyticsDaysTests : IDisposable
         Assert.Equal(stages.OrderBy(p => p.Key), period.StageCounts.GroupBy(c => (c.Analyst, c.Stage)).ToDictionary(g => g.Key, g => g.Sum(c => c.Count)).OrderBy(p => p.Key));
         Assert.Equal(perDay.OrderBy(p => p.Key), period.TransitionsPerDay.OrderBy(p => p.Key));
         Assert.Equal(notes.OrderBy(p => p.Key), period.Notes.OrderBy(p => p.Key));
+        // The durations per measure and analyst of the whole days (what sizes the report's lists).
+        var (first, end) = AnalyticsDays.WholeDays(from, to);
+        if (first < end)
+        {
+            using var connection = store.OpenConnection();
+            var expected = store.Durations(first * Day, end * Day).GroupBy(d => (d.Kind.ToString(), d.Analyst)).ToDictionary(g => g.Key, g => g.Count());
+            Assert.Equal(expected.OrderBy(p => p.Key), AnalyticsDays.DurationCounts(connection, first, end).OrderBy(p => p.Key));
+        }
         // The first transition into each stage is the earliest of the period's rows.
         foreach (var g in store.Transitions(from, to).GroupBy(t => (t.Analyst, t.ToStage)))
         {
@@ -94,7 +102,7 @@ public sealed class AnalyticsDaysTests : IDisposable
         {
             connection.Open();
             using var drop = connection.CreateCommand();
-            drop.CommandText = "DROP TABLE analytics_transition_days; DROP TABLE analytics_note_days";
+            drop.CommandText = "DROP TABLE analytics_transition_days; DROP TABLE analytics_note_days; DROP TABLE analytics_duration_days";
             drop.ExecuteNonQuery();
         }
 

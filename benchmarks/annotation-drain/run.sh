@@ -93,7 +93,7 @@ BATCH_YAML=${BATCH:+batchSize: $BATCH, }
 # One drain by method $1 (baseline or the aeg at $2); appends "delivered cpu rss finished" to
 # $WORK/$1.runs: seconds until the sink had every event, CPU seconds, peak RSS, and seconds until
 # the process had exited and the sink had every event (aeg records analyst metrics of a backlog
-# after sending it, so the two differ).
+# beside sending it and may finish the last batches after the sink has every event).
 run_one() {
   local label=$1 bin=${2:-} t0 s
   restart_sink
@@ -148,5 +148,5 @@ for l in $LABELS; do
     "$(echo "$BASE_S / $s" | bc -l)"
 done
 echo "delivered: seconds until the sink had every event (rows/s and the ratio use it); finished: until"
-echo "the process had also exited (aeg records the analyst metrics of a backlog after sending it)."
+echo "the process had also exited (aeg records the analyst metrics of a backlog beside sending it, paced by recording)."
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -12,7 +12,8 @@
 # AEG_BENCH_REPS (default 1): how many times each method drains the backlog (fresh state each
 # time), each round in a rotated order; medians are printed. AEG_BENCH_BASELINE=0: Aeg builds only. AEG_BENCH_VARIANTS: extra Aeg builds to compare in the same run,
 # space-separated label=/path/to/published/dir (each run as label=dir/aeg), e.g. to A/B a change.
-# Aeg is the Native AOT build that README "Install" gives (dotnet publish -r linux-x64); a
+# Aeg is the Native AOT build that README "Install" gives (dotnet publish -r linux-x64), or the
+# one already published in AEG_BENCH_AEG_DIR (skips the ~5-minute publish; it must be of this tree); a
 # variant can be the JIT build: dotnet publish ... -p:PublishAot=false -o DIR. A variant whose DIR
 # holds a cef-mappings.yaml uses it (an older build may not know a newer file's sources).
 # The sink stays sink.py although it takes ~1 CPU s of the two cores per run: a leaner sink (one
@@ -71,8 +72,13 @@ restart_sink() {
   for _ in $(seq 100); do [ -f "$WORK/count" ] && break; sleep 0.05; done
 }
 
-echo "== building aeg (Release, Native AOT)"
-dotnet publish "$REPO/src/Aeg" -c Release -r linux-x64 -o "$WORK/aeg" -v q -nologo >/dev/null
+if [ -n "${AEG_BENCH_AEG_DIR:-}" ]; then
+  echo "== aeg from $AEG_BENCH_AEG_DIR"
+  mkdir -p "$WORK/aeg" && cp "$AEG_BENCH_AEG_DIR/aeg" "$WORK/aeg/aeg"
+else
+  echo "== building aeg (Release, Native AOT)"
+  dotnet publish "$REPO/src/Aeg" -c Release -r linux-x64 -o "$WORK/aeg" -v q -nologo >/dev/null
+fi
 
 echo "== loading $ROWS rows into $DB"
 sql -e "CREATE DATABASE $DB CHARACTER SET utf8mb4"
@@ -87,7 +93,7 @@ BATCH_YAML=${BATCH:+batchSize: $BATCH, }
 # One drain by method $1 (baseline or the aeg at $2); appends "delivered cpu rss finished" to
 # $WORK/$1.runs: seconds until the sink had every event, CPU seconds, peak RSS, and seconds until
 # the process had exited and the sink had every event (aeg records analyst metrics of a backlog
-# after sending it, so the two differ).
+# beside sending it and may finish the last batches after the sink has every event).
 run_one() {
   local label=$1 bin=${2:-} t0 s
   restart_sink
@@ -142,5 +148,5 @@ for l in $LABELS; do
     "$(echo "$BASE_S / $s" | bc -l)"
 done
 echo "delivered: seconds until the sink had every event (rows/s and the ratio use it); finished: until"
-echo "the process had also exited (aeg records the analyst metrics of a backlog after sending it)."
+echo "the process had also exited (aeg records the analyst metrics of a backlog beside sending it, paced by recording)."
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -11,17 +11,24 @@ namespace Aeg.Analytics;
 /// <remarks>
 /// The history keeps its own keyset position (<see cref="RecordedUpTo"/>), moved in the same
 /// SQLite transaction as the rows, so it may lag the poller's cursor without losing anything.
-/// At the head of the table a committed batch is derived and written on a thread of its own
-/// while the poller goes on. A backlog is sent first and recorded after
-/// (<see cref="CatchUpAsync"/> reads the rows again): the history costs several times what
-/// sending costs, and ESM should not wait for metrics.
+/// Each committed batch that follows what is recorded (or queued) is derived and written on a
+/// thread of its own while the poller reads and sends the next ones: at most
+/// <see cref="MaxInFlight"/> batches wait, then the poller waits for the oldest (backpressure),
+/// so a backlog's metrics are recorded beside its sending instead of read again after it. A
+/// batch that does not follow (after a failure) is left to <see cref="CatchUpAsync"/>, which
+/// reads the rows again.
 /// </remarks>
 public sealed class AnalyticsRecorder(AnalyticsStore store, TransitionDeriver deriver, AnalystHistograms histograms, ILogger log, int catchUpBatchSize = 5000)
     : ICommittedBatchConsumer
 {
-    private Task<List<RowOutcome>>? _pending;
-    private int _pendingRows;
-    private AnnotationCursor _pendingUpTo;
+    /// <summary>Batches recorded in the background at once; the poller waits for the oldest beyond this.</summary>
+    public const int MaxInFlight = 2;
+
+    // Oldest first; each batch's task starts when the one before it has ended, and skips (null)
+    // when that one did not record, so the position never passes rows that are not in the history.
+    private readonly Queue<InFlight> _inFlight = new();
+
+    private sealed record InFlight(Task<List<RowOutcome>?> Task, int Rows, AnnotationCursor UpTo);
 
     public AnalystHistograms Histograms { get; } = histograms;
 
@@ -61,40 +68,58 @@ public sealed class AnalyticsRecorder(AnalyticsStore store, TransitionDeriver de
     }
 
     /// <summary>
-    /// Late rows are recorded at once; a short batch right after <see cref="RecordedUpTo"/> is
-    /// derived and written on a thread of its own (<see cref="Complete"/> waits for it); a backlog
-    /// batch, or one after a gap, is left to <see cref="CatchUpAsync"/>. The rows are copied here.
+    /// Late rows are recorded at once; a batch right after what is recorded or queued is derived
+    /// and written on a thread of its own (<see cref="Complete"/> waits for all of them); one after
+    /// a gap is left to <see cref="CatchUpAsync"/>. The rows are copied here.
     /// </summary>
     public void Committed(in CommittedBatch batch)
     {
-        Complete();
-        if (batch.From is null)
+        if (batch.From is not { } from)
         {
+            Complete();
             var late = Copy(batch.Rows, batch.Count);
             Record(late.Length, () => Store.Apply(late, deriver));
             return;
         }
-        if (batch.Full || batch.From != RecordedUpTo)
+        var previous = _inFlight.Count > 0 ? _inFlight.Last() : null;
+        if (from != (previous?.UpTo ?? RecordedUpTo))
         {
             return;
         }
+        while (_inFlight.Count >= MaxInFlight)
+        {
+            CompleteOldest();
+        }
         var copies = Copy(batch.Rows, batch.Count);
         var upTo = batch.UpTo;
-        _pendingRows = batch.Count;
-        _pendingUpTo = upTo;
+        var after = previous?.Task ?? Task.FromResult<List<RowOutcome>?>([]);
         // A dedicated thread: the poller's own threads are busy reading and sending the next rows.
-        _pending = Task.Factory.StartNew(() => Store.Apply(copies, deriver, upTo), CancellationToken.None,
-            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var task = after.ContinueWith(p => p.IsCompletedSuccessfully && p.Result is not null ? Store.ApplyAfter(from, copies, deriver, upTo) : null,
+            CancellationToken.None, TaskContinuationOptions.LongRunning, TaskScheduler.Default);
+        _inFlight.Enqueue(new InFlight(task, batch.Count, upTo));
     }
 
-    /// <summary>Waits for the batch being written in the background, and counts it.</summary>
+    /// <summary>Waits for every batch being written in the background, and counts them.</summary>
     public void Complete()
     {
-        var pending = _pending;
-        _pending = null;
-        if (pending is not null && Record(_pendingRows, () => pending.GetAwaiter().GetResult()))
+        while (_inFlight.Count > 0)
         {
-            RecordedUpTo = _pendingUpTo;
+            CompleteOldest();
+        }
+    }
+
+    private void CompleteOldest()
+    {
+        var oldest = _inFlight.Dequeue();
+        var skipped = false;
+        if (Record(oldest.Rows, () =>
+            {
+                var outcomes = oldest.Task.GetAwaiter().GetResult();
+                skipped = outcomes is null;
+                return outcomes ?? [];
+            }) && !skipped)
+        {
+            RecordedUpTo = oldest.UpTo;
         }
     }
 

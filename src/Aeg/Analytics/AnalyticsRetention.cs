@@ -9,7 +9,7 @@ namespace Aeg.Analytics;
 /// at start and every <see cref="Interval"/>, in small transactions so recording never waits long.
 /// </summary>
 /// <remarks>
-/// The histogram totals (<c>analytics_buckets</c>) are not pruned: they back Prometheus counters,
+/// The per-day counts (<see cref="AnalyticsDays"/>) follow the rows. The histogram totals (<c>analytics_buckets</c>) are not pruned: they back Prometheus counters,
 /// which must never go down. Each event's last state (one row per event) is kept too: an edit to an
 /// event older than the retention must still be derived from it, not taken for a new event whose
 /// whole audit trail would be measured again.
@@ -86,6 +86,11 @@ public sealed class AnalyticsRetention(AnalyticsStore store, TimeSpan keep, ILog
             }
             while (deleted == BatchSize);
         }
+        await Task.Run(() =>
+        {
+            using var connection = store.OpenConnection();
+            AnalyticsDays.Prune(connection, cutoff);
+        }, stop);
         return total;
     }
 

@@ -13,6 +13,7 @@ namespace Aeg.Analytics;
 public sealed partial class AnalyticsStore
 {
     private readonly string _connectionString;
+    private readonly HistoryWriter _writers;
 
     public AnalyticsStore(string path)
     {
@@ -58,9 +59,14 @@ public sealed partial class AnalyticsStore
                 id               INTEGER PRIMARY KEY CHECK (id = 1),
                 modification_ms  INTEGER NOT NULL,
                 event_id         INTEGER NOT NULL);
-            """ + BucketsTable);
+            """ + BucketsTable + AnalyticsDays.Schema);
         Migrate();
         BackfillBuckets();
+        using (var connection = Open())
+        {
+            AnalyticsDays.Backfill(connection);
+        }
+        _writers = HistoryWriter.Pool(path);
     }
 
     /// <summary>The database file.</summary>
@@ -163,18 +169,19 @@ public sealed partial class AnalyticsStore
     /// a batch's history while the batch is still being sent, and keeps it only once it was.
     /// <paramref name="recordedUpTo"/>, when given, becomes the <see cref="RecordedUpTo"/> of the same transaction.
     /// </summary>
-    public PendingHistory Prepare(IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver, AnnotationCursor? recordedUpTo = null)
+    public PendingHistory Prepare(IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver, AnnotationCursor? recordedUpTo = null) =>
+        new(_writers.Rent(), rows, deriver, recordedUpTo);
+
+    /// <summary>
+    /// Like <see cref="Apply"/>, but only if the history is recorded up to <paramref name="from"/>
+    /// (or holds no position yet): a batch recorded in the background after an earlier one failed
+    /// would otherwise move the position past rows it never held. Throws when it is not.
+    /// </summary>
+    public List<RowOutcome> ApplyAfter(AnnotationCursor from, IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver, AnnotationCursor recordedUpTo)
     {
-        var connection = Open();
-        try
-        {
-            return new PendingHistory(connection, rows, deriver, recordedUpTo);
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
+        using var pending = new PendingHistory(_writers.Rent(), rows, deriver, recordedUpTo, expectedFrom: from);
+        pending.Commit();
+        return pending.Outcomes;
     }
 
     /// <summary>
@@ -241,50 +248,43 @@ public sealed partial class AnalyticsStore
     {
         var totals = new PeriodTotals();
         using var connection = Open();
-        using (var durations = PeriodCommand(connection,
-            "SELECT kind, analyst, end_ms - start_ms, end_ms, source FROM analytics_durations WHERE end_ms >= $from AND end_ms < $to", fromMs, toMs))
-        using (var r = durations.ExecuteReader())
+        // Whole UTC days from the day counts, the edges of the period from the rows.
+        var (firstDay, endDay) = AnalyticsDays.WholeDays(fromMs, toMs);
+        DurationScan.Read(Path, fromMs, toMs, totals, progress, firstDay < endDay ? AnalyticsDays.DurationCounts(connection, firstDay, endDay) : null);
+        if (firstDay < endDay)
         {
-            // Analyst names repeat millions of times: one string each.
-            var names = new Dictionary<string, string>(StringComparer.Ordinal);
-            while (r.Read())
-            {
-                var kind = Enum.Parse<DurationKind>(r.GetString(0));
-                var analyst = r.GetString(1);
-                if (!names.TryGetValue(analyst, out var name))
-                {
-                    names[analyst] = name = analyst;
-                }
-                if (!totals.Lengths.TryGetValue((kind, name), out var lengths))
-                {
-                    totals.Lengths[(kind, name)] = lengths = [];
-                }
-                lengths.Add(r.GetInt64(2) / 1000.0);
-                var obtained = (kind, Enum.Parse<DurationSource>(r.GetString(4)));
-                totals.Obtained[obtained] = totals.Obtained.GetValueOrDefault(obtained) + 1;
-                if (kind == DurationKind.Close)
-                {
-                    var day = Day(r.GetInt64(3));
-                    totals.ClosesPerDay[day] = totals.ClosesPerDay.GetValueOrDefault(day) + 1;
-                }
-                progress?.Row();
-            }
+            AnalyticsDays.Read(connection, firstDay, endDay, totals, progress);
+            CountRows(connection, totals, fromMs, firstDay * MsPerDay, progress);
+            CountRows(connection, totals, endDay * MsPerDay, toMs, progress);
+        }
+        else
+        {
+            CountRows(connection, totals, fromMs, toMs, progress);
+        }
+        if (stageStays)
+        {
+            Analytics.StageStays.Read(connection, fromMs, toMs, totals.StageStays);
+        }
+        return totals;
+    }
+
+    private const long MsPerDay = AnalyticsDays.MsPerDay;
+
+    // Transitions per analyst and stage and per UTC day, and notes, of [from, to), grouped in SQL from the rows.
+    private static void CountRows(DbConnection connection, PeriodTotals totals, long fromMs, long toMs, ReportProgress? progress)
+    {
+        if (fromMs >= toMs)
+        {
+            return;
         }
         Group(connection, "SELECT analyst, to_stage, COUNT(*), MIN(time_ms) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY analyst, to_stage",
             fromMs, toMs, 2, progress, r => totals.StageCounts.Add(new StageCount(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3))));
         // UTC days, floored (SQLite's integer division truncates toward zero before 1970).
         Group(connection, $"SELECT (time_ms - ((time_ms % {MsPerDay}) + {MsPerDay}) % {MsPerDay}) / {MsPerDay}, COUNT(*) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY 1",
-            fromMs, toMs, 1, progress: null, r => totals.TransitionsPerDay[r.GetInt64(0)] = r.GetInt32(1));
-        if (stageStays)
-        {
-            Analytics.StageStays.Read(connection, fromMs, toMs, totals.StageStays);
-        }
+            fromMs, toMs, 1, progress: null, r => totals.TransitionsPerDay[r.GetInt64(0)] = totals.TransitionsPerDay.GetValueOrDefault(r.GetInt64(0)) + r.GetInt32(1));
         Group(connection, "SELECT note, COUNT(*) FROM analytics_notes WHERE time_ms >= $from AND time_ms < $to GROUP BY note",
-            fromMs, toMs, 1, progress, r => totals.Notes[r.GetString(0)] = r.GetInt32(1));
-        return totals;
+            fromMs, toMs, 1, progress, r => totals.Notes[r.GetString(0)] = totals.Notes.GetValueOrDefault(r.GetString(0)) + r.GetInt32(1));
     }
-
-    private const long MsPerDay = 86_400_000;
 
     /// <summary>The UTC day (days since 1970-01-01) of a time in ms, floored.</summary>
     public static long Day(long ms) => (ms - (((ms % MsPerDay) + MsPerDay) % MsPerDay)) / MsPerDay;

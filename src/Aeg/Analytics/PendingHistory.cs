@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Text;
 using Aeg.State;
 using Microsoft.Data.Sqlite;
@@ -11,54 +10,49 @@ namespace Aeg.Analytics;
 /// batch's events are on the wire, rolled back (on dispose) when they were not.
 /// </summary>
 /// <remarks>
-/// Statements are prepared once per batch and bound by position through SQLite's own API
-/// (<see cref="SqliteConnection.Handle"/>): binding named <c>DbParameter</c>s per row, and later
-/// JSON parameters unpacked by <c>json_each</c>, cost 25–45 µs per row on a backlog drain, more
-/// than the poller's whole path to the syslog socket.
+/// The batch is derived first and written after, table by table, many rows per statement
+/// (<see cref="MultiRowInsert"/>): a statement step costs about as much as the row it inserts,
+/// and one table's pages stay hot while its rows go in. Statements are bound by position through
+/// SQLite's own API on a connection of its own opened without SQLite's per-call mutex
+/// (<see cref="HistoryWriter"/>): named <c>DbParameter</c>s, and JSON unpacked by <c>json_each</c>,
+/// cost 25–45 µs per row on a backlog drain, and the mutex ~10% of what remains.
 /// </remarks>
 public sealed class PendingHistory : IDisposable
 {
-    private readonly DbConnection _connection;
+    /// <summary>Rows per multi-row INSERT: past ~32 a larger statement saves nothing measurable.</summary>
+    internal const int RowsPerStatement = 64;
+
+    private readonly HistoryWriter _writer;
     private readonly List<Statement> _statements = [];
     private bool _done;
 
-    internal PendingHistory(DbConnection connection, IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver, AnnotationCursor? recordedUpTo)
+    internal PendingHistory(HistoryWriter writer, IReadOnlyList<AnalyticsRow> rows, TransitionDeriver deriver, AnnotationCursor? recordedUpTo,
+        AnnotationCursor? expectedFrom = null)
     {
-        _connection = connection;
-        var db = ((SqliteConnection)connection).Handle!;
+        _writer = writer;
+        var db = writer.Handle;
         Outcomes = new List<RowOutcome>(rows.Count);
-        // Microsoft.Data.Sqlite waits out a locked database in its own command loop, which these
-        // calls bypass: SQLite waits instead (as long as the connection's default timeout).
-        raw.sqlite3_busy_timeout(db, 30_000);
         Execute(db, "BEGIN IMMEDIATE");
         try
         {
+            if (expectedFrom is { } from && StoredCursor(db) is { } stored && stored != from)
+            {
+                // A batch recorded out of order would move the position past rows it never held.
+                throw new InvalidOperationException($"the history is recorded up to {stored}, not {from}: this batch is left to the catch-up");
+            }
             var select = Prepare(db, """
                 SELECT version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, review_anchor_inferred,
                   review_anchor_recovered
                 FROM analytics_events WHERE event_id = ?1
                 """);
-            var upsert = Prepare(db, """
-                INSERT INTO analytics_events (event_id, version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, review_anchor_inferred,
-                  review_anchor_recovered)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
-                ON CONFLICT (event_id) DO UPDATE SET version = excluded.version, modification_ms = excluded.modification_ms,
-                  mrt_ms = excluded.mrt_ms, stage = excluded.stage, flags = excluded.flags, review_anchor_ms = excluded.review_anchor_ms,
-                  responded = excluded.responded, review_measured = excluded.review_measured, incomplete = excluded.incomplete,
-                  review_anchor_inferred = excluded.review_anchor_inferred, review_anchor_recovered = excluded.review_anchor_recovered
-                """);
-            var transition = Prepare(db, "INSERT INTO analytics_transitions VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-            var duration = Prepare(db, "INSERT INTO analytics_durations (event_id, kind, analyst, start_ms, end_ms, source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-            var note = Prepare(db, "INSERT INTO analytics_notes VALUES (?1, ?2, ?3, ?4)");
-
-            // Histogram totals move with the durations, summed per batch: a few rows per batch.
-            var buckets = new Dictionary<(DurationKind Kind, string Analyst, DurationSource Source, int Bucket), (long Count, long SumMs)>();
 
             // ESM numbers events as they arrive, so a backlog is mostly events newer than any the
             // history holds: those need no look-up.
             var newestStored = MaxEventId(db);
-            // Rows of one event in one batch follow each other's history, not the stored one.
+            // Rows of one event in one batch follow each other's history, not the stored one;
+            // only the last state of each event is written.
             var batchHistory = new Dictionary<long, EventHistory>();
+            int transitions = 0, durations = 0, notes = 0;
             foreach (var row in rows)
             {
                 if (!batchHistory.TryGetValue(row.EventId, out var previous))
@@ -70,35 +64,15 @@ public sealed class PendingHistory : IDisposable
                 if (outcome.Next is { } h)
                 {
                     batchHistory[h.EventId] = h;
-                    upsert.Upsert(h);
                 }
-                foreach (var t in outcome.Transitions)
-                {
-                    transition.Insert(t);
-                }
-                foreach (var d in outcome.Durations)
-                {
-                    duration.Insert(d);
-                    var key = (d.Kind, d.Analyst, d.Source, Metrics.Histogram.BucketOf(AnalystHistograms.BucketSeconds, d.Seconds));
-                    var (count, sumMs) = buckets.GetValueOrDefault(key);
-                    buckets[key] = (count + 1, sumMs + (d.EndMs - d.StartMs));
-                }
-                foreach (var n in outcome.Notes)
-                {
-                    note.Insert(n);
-                }
+                transitions += outcome.Transitions.Count;
+                durations += outcome.Durations.Count;
+                notes += outcome.Notes.Count;
             }
-            if (buckets.Count > 0)
-            {
-                var total = Prepare(db, """
-                    INSERT INTO analytics_buckets (kind, analyst, source, bucket, count, sum_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                    ON CONFLICT (kind, analyst, source, bucket) DO UPDATE SET count = count + excluded.count, sum_ms = sum_ms + excluded.sum_ms
-                    """);
-                foreach (var ((kind, analyst, source, bucket), (count, sumMs)) in buckets)
-                {
-                    total.AddBucket(kind, analyst, source, bucket, count, sumMs);
-                }
-            }
+            WriteEvents(db, batchHistory.Values);
+            WriteFacts(db, transitions, durations, notes);
+            WriteBuckets(db);
+            WriteDays(db);
             // In the same transaction as the rows: the history and its position never disagree.
             if (recordedUpTo is { } cursor)
             {
@@ -116,6 +90,220 @@ public sealed class PendingHistory : IDisposable
         }
     }
 
+    private void WriteEvents(sqlite3 db, Dictionary<long, EventHistory>.ValueCollection events)
+    {
+        const string columns = "event_id, version, modification_ms, mrt_ms, stage, flags, review_anchor_ms, responded, review_measured, incomplete, "
+            + "review_anchor_inferred, review_anchor_recovered";
+        const string upsert = """
+             ON CONFLICT (event_id) DO UPDATE SET version = excluded.version, modification_ms = excluded.modification_ms,
+              mrt_ms = excluded.mrt_ms, stage = excluded.stage, flags = excluded.flags, review_anchor_ms = excluded.review_anchor_ms,
+              responded = excluded.responded, review_measured = excluded.review_measured, incomplete = excluded.incomplete,
+              review_anchor_inferred = excluded.review_anchor_inferred, review_anchor_recovered = excluded.review_anchor_recovered
+            """;
+        var insert = new MultiRowInsert(this, db, $"INSERT INTO analytics_events ({columns}) VALUES ", 12, upsert, events.Count);
+        foreach (var h in events)
+        {
+            insert.Next().Upsert(insert.Offset, h);
+        }
+        insert.Finish();
+    }
+
+    private void WriteFacts(sqlite3 db, int transitionCount, int durationCount, int noteCount)
+    {
+        var transitions = new MultiRowInsert(this, db, "INSERT INTO analytics_transitions (event_id, version, time_ms, analyst, from_stage, to_stage, from_audit) VALUES ",
+            7, "", transitionCount);
+        foreach (var o in Outcomes)
+        {
+            foreach (var t in o.Transitions)
+            {
+                transitions.Next().Insert(transitions.Offset, t);
+            }
+        }
+        transitions.Finish();
+        var durations = new MultiRowInsert(this, db, "INSERT INTO analytics_durations (event_id, kind, analyst, start_ms, end_ms, source) VALUES ", 6, "", durationCount);
+        foreach (var o in Outcomes)
+        {
+            foreach (var d in o.Durations)
+            {
+                durations.Next().Insert(durations.Offset, d);
+            }
+        }
+        durations.Finish();
+        var notes = new MultiRowInsert(this, db, "INSERT INTO analytics_notes (event_id, version, time_ms, note) VALUES ", 4, "", noteCount);
+        foreach (var o in Outcomes)
+        {
+            foreach (var n in o.Notes)
+            {
+                notes.Next().Insert(notes.Offset, n);
+            }
+        }
+        notes.Finish();
+    }
+
+    // Histogram totals move with the durations, summed per batch: a few rows per batch.
+    private void WriteBuckets(sqlite3 db)
+    {
+        var buckets = new Dictionary<(DurationKind Kind, string Analyst, DurationSource Source, int Bucket), (long Count, long SumMs)>();
+        foreach (var o in Outcomes)
+        {
+            foreach (var d in o.Durations)
+            {
+                var key = (d.Kind, d.Analyst, d.Source, Metrics.Histogram.BucketOf(AnalystHistograms.BucketSeconds, d.Seconds));
+                var (count, sumMs) = buckets.GetValueOrDefault(key);
+                buckets[key] = (count + 1, sumMs + (d.EndMs - d.StartMs));
+            }
+        }
+        if (buckets.Count == 0)
+        {
+            return;
+        }
+        var total = Prepare(db, """
+            INSERT INTO analytics_buckets (kind, analyst, source, bucket, count, sum_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+            ON CONFLICT (kind, analyst, source, bucket) DO UPDATE SET count = count + excluded.count, sum_ms = sum_ms + excluded.sum_ms
+            """);
+        foreach (var ((kind, analyst, source, bucket), (count, sumMs)) in buckets)
+        {
+            total.AddBucket(kind, analyst, source, bucket, count, sumMs);
+        }
+    }
+
+    // The day counts (AnalyticsDays) move with the transitions and notes, summed per batch.
+    private void WriteDays(sqlite3 db)
+    {
+        var transitions = new Dictionary<(long Day, string Analyst, string Stage), (long Count, long FirstMs)>();
+        var notes = new Dictionary<(long Day, HistoryNote Note), long>();
+        var durations = new Dictionary<(long Day, DurationKind Kind, string Analyst), long>();
+        foreach (var o in Outcomes)
+        {
+            foreach (var d in o.Durations)
+            {
+                var key = (AnalyticsStore.Day(d.EndMs), d.Kind, d.Analyst);
+                durations[key] = durations.GetValueOrDefault(key) + 1;
+            }
+            foreach (var t in o.Transitions)
+            {
+                var key = (AnalyticsStore.Day(t.TimeMs), t.Analyst, t.ToStage);
+                var (count, first) = transitions.GetValueOrDefault(key, (0, long.MaxValue));
+                transitions[key] = (count + 1, Math.Min(first, t.TimeMs));
+            }
+            foreach (var n in o.Notes)
+            {
+                var key = (AnalyticsStore.Day(n.TimeMs), n.Note);
+                notes[key] = notes.GetValueOrDefault(key) + 1;
+            }
+        }
+        if (transitions.Count > 0)
+        {
+            var add = Prepare(db, """
+                INSERT INTO analytics_transition_days (day, analyst, to_stage, count, first_ms) VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (day, analyst, to_stage) DO UPDATE SET count = count + excluded.count, first_ms = min(first_ms, excluded.first_ms)
+                """);
+            foreach (var ((day, analyst, stage), (count, first)) in transitions)
+            {
+                add.AddTransitionDay(day, analyst, stage, count, first);
+            }
+        }
+        if (durations.Count > 0)
+        {
+            var add = Prepare(db, """
+                INSERT INTO analytics_duration_days (day, kind, analyst, count) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (day, kind, analyst) DO UPDATE SET count = count + excluded.count
+                """);
+            foreach (var ((day, kind, analyst), count) in durations)
+            {
+                add.AddDurationDay(day, KindName(kind), analyst, count);
+            }
+        }
+        if (notes.Count > 0)
+        {
+            var add = Prepare(db, """
+                INSERT INTO analytics_note_days (day, note, count) VALUES (?1, ?2, ?3)
+                ON CONFLICT (day, note) DO UPDATE SET count = count + excluded.count
+                """);
+            foreach (var ((day, note), count) in notes)
+            {
+                add.AddNoteDay(day, NoteName(note), count);
+            }
+        }
+    }
+
+    /// <summary>
+    /// An INSERT of <see cref="RowsPerStatement"/> rows per step, and one statement sized to the
+    /// remainder: the caller binds each row at <see cref="Offset"/> of the statement <see cref="Next"/> returns.
+    /// </summary>
+    private sealed class MultiRowInsert
+    {
+        private readonly PendingHistory _owner;
+        private readonly sqlite3 _db;
+        private readonly string _prefix;
+        private readonly int _columns;
+        private readonly string _suffix;
+        private int _left;
+        private Statement? _statement;
+        private int _rowsInStatement;
+        private int _bound;
+
+        public MultiRowInsert(PendingHistory owner, sqlite3 db, string prefix, int columns, string suffix, int rows)
+        {
+            _owner = owner;
+            _db = db;
+            _prefix = prefix;
+            _columns = columns;
+            _suffix = suffix;
+            _left = rows;
+        }
+
+        /// <summary>Where the current row's parameters start (0-based; the statement adds 1).</summary>
+        public int Offset { get; private set; }
+
+        /// <summary>The statement to bind the next row into (the previous full one is stepped first).</summary>
+        public Statement Next()
+        {
+            if (_statement is null || _bound == _rowsInStatement)
+            {
+                Step();
+                var rows = Math.Min(_left, RowsPerStatement);
+                if (_statement is null || rows != _rowsInStatement)
+                {
+                    _statement = _owner.Prepare(_db, Sql(rows));
+                    _rowsInStatement = rows;
+                }
+                _left -= rows;
+                _bound = 0;
+            }
+            Offset = _bound * _columns;
+            _bound++;
+            return _statement;
+        }
+
+        /// <summary>Steps the last statement.</summary>
+        public void Finish() => Step();
+
+        private void Step()
+        {
+            if (_statement is not null && _bound > 0)
+            {
+                _statement.StepAndReset();
+                _bound = 0;
+            }
+        }
+
+        private string Sql(int rows)
+        {
+            var sql = new StringBuilder(_prefix, _prefix.Length + (rows * ((_columns * 6) + 3)) + _suffix.Length);
+            for (var r = 0; r < rows; r++)
+            {
+                sql.Append(r == 0 ? "(" : ",(");
+                for (var c = 1; c <= _columns; c++)
+                {
+                    sql.Append(c == 1 ? "?" : ",?");
+                }
+                sql.Append(')');
+            }
+            return sql.Append(_suffix).ToString();
+        }
+    }
+
     /// <summary>What each row produced, in row order.</summary>
     public List<RowOutcome> Outcomes { get; }
 
@@ -124,9 +312,17 @@ public sealed class PendingHistory : IDisposable
     {
         ObjectDisposedException.ThrowIf(_done, this);
         FinalizeStatements();
-        Execute(((SqliteConnection)_connection).Handle!, "COMMIT");
+        try
+        {
+            Execute(_writer.Handle, "COMMIT");
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
         _done = true;
-        _connection.Dispose();
+        _writer.Release(healthy: true);
     }
 
     /// <summary>Rolls back whatever was not committed.</summary>
@@ -138,17 +334,20 @@ public sealed class PendingHistory : IDisposable
         }
         _done = true;
         FinalizeStatements();
+        var healthy = false;
         try
         {
-            var db = ((SqliteConnection)_connection).Handle!;
+            var db = _writer.Handle;
             if (raw.sqlite3_get_autocommit(db) == 0)
             {
                 Execute(db, "ROLLBACK");
             }
+            healthy = true;
         }
         finally
         {
-            _connection.Dispose();
+            // A connection whose rollback failed is closed, not reused.
+            _writer.Release(healthy);
         }
     }
 
@@ -161,12 +360,23 @@ public sealed class PendingHistory : IDisposable
         _statements.Clear();
     }
 
-    private Statement Prepare(sqlite3 db, string sql)
+    internal Statement Prepare(sqlite3 db, string sql)
     {
         Check(db, raw.sqlite3_prepare_v2(db, sql, out var stmt));
         var s = new Statement(db, stmt);
         _statements.Add(s);
         return s;
+    }
+
+    private static AnnotationCursor? StoredCursor(sqlite3 db)
+    {
+        Check(db, raw.sqlite3_prepare_v2(db, "SELECT modification_ms, event_id FROM analytics_cursor WHERE id = 1", out var stmt));
+        using (stmt)
+        {
+            return Check(db, raw.sqlite3_step(stmt)) == raw.SQLITE_ROW
+                ? new AnnotationCursor(raw.sqlite3_column_int64(stmt, 0), raw.sqlite3_column_int64(stmt, 1))
+                : null;
+        }
     }
 
     private static long MaxEventId(sqlite3 db)
@@ -182,17 +392,18 @@ public sealed class PendingHistory : IDisposable
 
     private static void Execute(sqlite3 db, string sql) => Check(db, raw.sqlite3_exec(db, sql));
 
-    internal static void Check(sqlite3 db, int rc)
+    internal static int Check(sqlite3 db, int rc)
     {
         if (rc is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE))
         {
             // SqliteException carries SQLite's message and codes, as Microsoft.Data.Sqlite would.
             SqliteException.ThrowExceptionForRC(rc, db);
         }
+        return rc;
     }
 
     /// <summary>A prepared statement bound by position, stepped and reset per row.</summary>
-    private sealed class Statement(sqlite3 db, sqlite3_stmt stmt) : IDisposable
+    internal sealed class Statement(sqlite3 db, sqlite3_stmt stmt) : IDisposable
     {
         // Analyst and stage names are short; longer text (none today) takes the slow path.
         private readonly byte[] _utf8 = new byte[1024];
@@ -219,44 +430,41 @@ public sealed class PendingHistory : IDisposable
             }
         }
 
-        public void Upsert(EventHistory h)
+        public void Upsert(int o, EventHistory h)
         {
-            Bind(1, h.EventId);
-            Bind(2, h.Version);
-            Bind(3, h.ModificationTimeMs);
-            Bind(4, h.ManagerReceiptTimeMs);
-            Bind(5, h.Stage);
-            Bind(6, h.Flags);
-            Bind(7, h.ReviewAnchorMs);
-            Bind(8, h.Responded ? 1 : 0);
-            Bind(9, h.ReviewMeasured ? 1 : 0);
-            Bind(10, h.Incomplete ? 1 : 0);
-            Bind(11, h.ReviewAnchorInferred ? 1 : 0);
-            Bind(12, h.ReviewAnchorRecovered ? 1 : 0);
-            Step();
+            Bind(o + 1, h.EventId);
+            Bind(o + 2, h.Version);
+            Bind(o + 3, h.ModificationTimeMs);
+            Bind(o + 4, h.ManagerReceiptTimeMs);
+            Bind(o + 5, h.Stage);
+            Bind(o + 6, h.Flags);
+            Bind(o + 7, h.ReviewAnchorMs);
+            Bind(o + 8, h.Responded ? 1 : 0);
+            Bind(o + 9, h.ReviewMeasured ? 1 : 0);
+            Bind(o + 10, h.Incomplete ? 1 : 0);
+            Bind(o + 11, h.ReviewAnchorInferred ? 1 : 0);
+            Bind(o + 12, h.ReviewAnchorRecovered ? 1 : 0);
         }
 
-        public void Insert(StageTransition t)
+        public void Insert(int o, StageTransition t)
         {
-            Bind(1, t.EventId);
-            Bind(2, t.Version);
-            Bind(3, t.TimeMs);
-            Bind(4, t.Analyst);
-            Bind(5, t.FromStage);
-            Bind(6, t.ToStage);
-            Bind(7, t.FromAuditTrail ? 1 : 0);
-            Step();
+            Bind(o + 1, t.EventId);
+            Bind(o + 2, t.Version);
+            Bind(o + 3, t.TimeMs);
+            Bind(o + 4, t.Analyst);
+            Bind(o + 5, t.FromStage);
+            Bind(o + 6, t.ToStage);
+            Bind(o + 7, t.FromAuditTrail ? 1 : 0);
         }
 
-        public void Insert(AnalystDuration d)
+        public void Insert(int o, AnalystDuration d)
         {
-            Bind(1, d.EventId);
-            Bind(2, KindName(d.Kind));
-            Bind(3, d.Analyst);
-            Bind(4, d.StartMs);
-            Bind(5, d.EndMs);
-            Bind(6, SourceName(d.Source));
-            Step();
+            Bind(o + 1, d.EventId);
+            Bind(o + 2, KindName(d.Kind));
+            Bind(o + 3, d.Analyst);
+            Bind(o + 4, d.StartMs);
+            Bind(o + 5, d.EndMs);
+            Bind(o + 6, SourceName(d.Source));
         }
 
         public void AddBucket(DurationKind kind, string analyst, DurationSource source, int bucket, long count, long sumMs)
@@ -270,6 +478,33 @@ public sealed class PendingHistory : IDisposable
             Step();
         }
 
+        public void AddTransitionDay(long day, string analyst, string stage, long count, long firstMs)
+        {
+            Bind(1, day);
+            Bind(2, analyst);
+            Bind(3, stage);
+            Bind(4, count);
+            Bind(5, firstMs);
+            Step();
+        }
+
+        public void AddDurationDay(long day, string kind, string analyst, long count)
+        {
+            Bind(1, day);
+            Bind(2, kind);
+            Bind(3, analyst);
+            Bind(4, count);
+            Step();
+        }
+
+        public void AddNoteDay(long day, string note, long count)
+        {
+            Bind(1, day);
+            Bind(2, note);
+            Bind(3, count);
+            Step();
+        }
+
         public void SaveCursor(AnnotationCursor cursor)
         {
             Bind(1, cursor.ModificationTimeMs);
@@ -277,14 +512,15 @@ public sealed class PendingHistory : IDisposable
             Step();
         }
 
-        public void Insert(HistoryNoteEntry n)
+        public void Insert(int o, HistoryNoteEntry n)
         {
-            Bind(1, n.EventId);
-            Bind(2, n.Version);
-            Bind(3, n.TimeMs);
-            Bind(4, NoteName(n.Note));
-            Step();
+            Bind(o + 1, n.EventId);
+            Bind(o + 2, n.Version);
+            Bind(o + 3, n.TimeMs);
+            Bind(o + 4, NoteName(n.Note));
         }
+
+        public void StepAndReset() => Step();
 
         public void Dispose() => stmt.Dispose();
 

@@ -28,7 +28,8 @@ public sealed class KillNineDrillTests(ITestOutputHelper output)
         for (var round = 0; round < Kills; round++)
         {
             // New rows each round keep a backlog in front of the poller, so every kill can land mid-drain.
-            await h.Db.InsertRangeAsync(firstId: lastId + 1, count: RowsPerRound, firstMs: baseMs + lastId + 1, stepMs: 1);
+            // At stage Initial, so each event makes one transition in the analyst history (recorded beside the sending).
+            await h.Db.InsertRangeAsync(firstId: lastId + 1, count: RowsPerRound, firstMs: baseMs + lastId + 1, stepMs: 1, stage: 2);
             lastId += RowsPerRound;
             var start = SavedCursor(h);
             using var aeg = Drill.StartAeg(["run", "--config", config], h.Db.Password);
@@ -67,6 +68,11 @@ public sealed class KillNineDrillTests(ITestOutputHelper output)
         Assert.Equal(0, result.Lost);
         Assert.True(result.Duplicated <= Kills * Batch, $"{result.Duplicated} duplicates, more than {Kills} x batch {Batch}");
         Assert.True(midDrain >= Kills / 2, $"only {midDrain} kills hit a drain in progress");
+        // The analyst history, written beside the sending with its own position: every event's
+        // transition exactly once, although kills cut batches being recorded and rows were re-sent.
+        var (transitions, events, recordedUpTo) = AnalyticsHistory(h.StateDirectory);
+        Assert.Equal((lastId, lastId), (transitions, events));
+        Assert.Equal(lastId, recordedUpTo);
         // A row is sent again only when a kill found it after the saved cursor, inside the one
         // batch that was on the wire but not yet committed (ids follow modification time here).
         foreach (var group in ids.GroupBy(id => id).Where(g => g.Count() > 1))
@@ -75,6 +81,17 @@ public sealed class KillNineDrillTests(ITestOutputHelper output)
             Assert.True(group.Count() - 1 <= windows,
                 $"event {group.Key} arrived {group.Count()} times but lay in the unacknowledged batch of only {windows} kill(s)");
         }
+    }
+
+    private static (long Transitions, long Events, long RecordedUpTo) AnalyticsHistory(string stateDirectory)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(stateDirectory, "analytics.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var count = connection.CreateCommand();
+        count.CommandText = "SELECT COUNT(*), COUNT(DISTINCT event_id), (SELECT event_id FROM analytics_cursor) FROM analytics_transitions";
+        using var r = count.ExecuteReader();
+        r.Read();
+        return (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
     }
 
     // The saved cursor's event id (ids follow modification time in this drill); 0 before the first batch.

@@ -50,15 +50,15 @@ public sealed class AnalyticsStoreTests : IDisposable
         var before = new AnnotationCursor(T0, 0);
         recorder.Start(before);
 
-        // A backlog batch is left to the catch-up, and so is one that does not follow the history.
-        recorder.Committed(Batch(rows, rows.Length, before, full: true));
+        // A batch that does not follow the history is left to the catch-up.
         recorder.Committed(Batch(rows, rows.Length, Key(rows[0])));
         recorder.Complete();
         Assert.Empty(recorder.Store.Transitions());
         Assert.Null(recorder.Store.Find(1));
         Assert.Equal(before, recorder.Store.RecordedUpTo());
 
-        recorder.Committed(Batch(rows, 30, before));
+        // A backlog batch (full) is recorded beside its sending, like a short one.
+        recorder.Committed(Batch(rows, 30, before, full: true));
         // The poller refills its row buffers after the batch: the recorder must have copied them.
         foreach (var r in rows)
         {

@@ -7,16 +7,25 @@ namespace Aeg.TestKit;
 
 // ActiveListService as the public clients (demisto ArcSightESMv2, OpenCTI's ArcSight connector) use it: getEntries,
 // addEntries, deleteEntries, clearEntries with "act.entryList": {"columns": [...], "entryList": [{"entry": [...]}]}.
-// ESM's rules kept here: an entry is identified by the list's key columns (adding it again updates it, it is never
+// ESM's rules kept here: a value must fit its field's type (IP address, integer), an entry is identified by the list's key columns (adding it again updates it, it is never
 // doubled), an unknown column or a missing key column is refused with ESM's 500 page, deleting an absent entry is no error.
 public sealed partial class EsmServiceLayerDocumentedApiServer
 {
     private readonly ConcurrentDictionary<string, ActiveList> _lists = new(StringComparer.Ordinal);
 
-    private sealed class ActiveList(string[] columns, string[] keyColumns)
+    /// <summary>The field types of an active list that ESM checks a value against (others are strings).</summary>
+    public enum ActiveListFieldType
+    {
+        String,
+        IpAddress,
+        Integer,
+    }
+
+    private sealed class ActiveList(string[] columns, string[] keyColumns, IReadOnlyDictionary<string, ActiveListFieldType> types)
     {
         public string[] Columns { get; } = columns;
         public string[] KeyColumns { get; } = keyColumns;
+        public IReadOnlyDictionary<string, ActiveListFieldType> Types { get; } = types;
         public Dictionary<string, Dictionary<string, string>> Entries { get; } = new(StringComparer.Ordinal);
         public Dictionary<string, long> FirstAdded { get; } = new(StringComparer.Ordinal);
         public int Adds;
@@ -24,7 +33,9 @@ public sealed partial class EsmServiceLayerDocumentedApiServer
     }
 
     /// <summary>Creates an active list with these columns, identified by <paramref name="keyColumns"/> (ESM's key fields).</summary>
-    public void AddActiveList(string resourceId, string[] columns, string[] keyColumns) => _lists[resourceId] = new ActiveList(columns, keyColumns);
+    /// <remarks><paramref name="types"/>: fields ESM types as an IP address or integer; a value that is not one is refused.</remarks>
+    public void AddActiveList(string resourceId, string[] columns, string[] keyColumns, IReadOnlyDictionary<string, ActiveListFieldType>? types = null) =>
+        _lists[resourceId] = new ActiveList(columns, keyColumns, types ?? new Dictionary<string, ActiveListFieldType>());
 
     /// <summary>The list's entries now, each as column → value.</summary>
     public IReadOnlyList<IReadOnlyDictionary<string, string>> ActiveListEntries(string resourceId)
@@ -96,6 +107,22 @@ public sealed partial class EsmServiceLayerDocumentedApiServer
             return;
         }
         var rowsGiven = entryList?["entryList"] is JsonArray many ? many.ToList() : entryList?["entryList"] is JsonObject one ? [one] : [];
+        // ESM checks every value against its field's type before it changes anything.
+        foreach (var (column, value) in rowsGiven.SelectMany(row => columns.Zip(Strings(row?["entry"]))))
+        {
+            var type = list.Types.GetValueOrDefault(column);
+            var valid = type switch
+            {
+                ActiveListFieldType.IpAddress => System.Net.IPAddress.TryParse(value, out _),
+                ActiveListFieldType.Integer => long.TryParse(value, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out _),
+                _ => true,
+            };
+            if (!valid)
+            {
+                await Page(context, 500, "Internal Server Error", $"com.arcsight.common.exception.ValidationException: value '{value}' of field '{column}' is not a valid {type}");
+                return;
+            }
+        }
         lock (list)
         {
             foreach (var row in rowsGiven)

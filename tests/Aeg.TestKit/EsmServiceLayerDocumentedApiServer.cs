@@ -285,6 +285,8 @@ public sealed partial class EsmServiceLayerDocumentedApiServer : IAsyncDisposabl
             "ActiveListService/addEntries" => ("act", "addEntries"),
             "ActiveListService/deleteEntries" => ("act", "deleteEntries"),
             "ActiveListService/clearEntries" => ("act", "clearEntries"),
+            "GroupService/getGroupByURI" => ("gro", "getGroupByURI"),
+            "GroupService/getChildIDByChildNameOrAlias" => ("gro", "getChildIDByChildNameOrAlias"),
             _ => ("", ""),
         };
         if (op.Length == 0 || call[$"{prefix}.{op}"] is not JsonObject args)
@@ -302,6 +304,11 @@ public sealed partial class EsmServiceLayerDocumentedApiServer : IAsyncDisposabl
         if (prefix == "act")
         {
             await ActiveListAsync(context, op, args);
+            return;
+        }
+        if (prefix == "gro")
+        {
+            await GroupAsync(context, op, args);
             return;
         }
         if (prefix == "qvs")

@@ -51,7 +51,7 @@ public sealed record CloseBucket(string Label, double? UpToSeconds, int Count);
 public sealed record ObtainedSplit(string Measure, int Observed, int Recovered, int Inferred);
 
 /// <summary>The analyst metrics of a period, as <c>aeg report</c> prints and draws them.</summary>
-public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<AnalystFigures> Analysts, List<string> Stages,
+public sealed partial record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<AnalystFigures> Analysts, List<string> Stages,
     SortedDictionary<string, int> Notes, List<DailyVolume> Daily, List<CloseBucket> TimeToCloseDistribution, List<ObtainedSplit> Obtained,
     List<StageTime> TimeInStage)
 {
@@ -116,6 +116,7 @@ public sealed record AnalystReport(DateTimeOffset From, DateTimeOffset To, List<
         return new AnalystReport(from, to, figures, stages, noteCounts, DailyVolumes(period), CloseDistribution(closes), obtained, timeInStage)
         {
             Management = ManagementReport.Build(store, from, to, options ?? new AnalyticsOptions(), period, listSize),
+            Cases = global::Aeg.Analytics.Cases.CaseReport.Build(store?.Path, from, to),
         };
     }
 

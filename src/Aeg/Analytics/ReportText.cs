@@ -91,6 +91,7 @@ public static class ReportText
             text.AppendLine("Counted, not measured: " + string.Join(", ", r.Notes.Select(n => $"{n.Key} {n.Value}")));
         }
         ReportTextManagement.AppendTable(text, r);
+        text.Append(r.Cases.ToTable());
         return text.ToString();
     }
 
@@ -122,6 +123,7 @@ public static class ReportText
             text.Append(string.Join(",", cells.Select(Csv))).Append("\r\n");
         }
         ReportTextManagement.AppendCsv(text, r);
+        text.Append(r.Cases.ToCsv(Csv));
         return text.ToString();
     }
 

@@ -32,7 +32,7 @@ internal static class EsmCommand
     {
         var config = AnnotationCommandOptions.Config();
         var debug = AnnotationCommandOptions.Debug();
-        var list = new Option<string>("--list") { Description = "The active list's resource id (ESM console: the list's ID).", Required = true };
+        var list = new Option<string>("--list") { Description = "The active list's resource id (ESM console: the list's ID) or its URI (/All Active Lists/…/name).", Required = true };
         var entry = new Option<string[]>("--entry")
         {
             Description = "A column of the entry as Column=value; repeat for each column (e.g. --entry Host=ws5 --entry Reason=re-image).",
@@ -100,10 +100,11 @@ internal static class EsmCommand
     {
         try
         {
+            var resourceId = await client.ResolveResourceIdAsync(listId, cancellationToken);
             switch (name)
             {
                 case "get":
-                    var entries = await client.GetActiveListEntriesAsync(listId, cancellationToken);
+                    var entries = await client.GetActiveListEntriesAsync(resourceId, cancellationToken);
                     await output.WriteLineAsync(string.Join('\t', entries.Columns));
                     foreach (var values in entries.Rows)
                     {
@@ -111,15 +112,15 @@ internal static class EsmCommand
                     }
                     break;
                 case "add":
-                    await client.AddActiveListEntriesAsync(listId, columns, [row], cancellationToken);
+                    await client.AddActiveListEntriesAsync(resourceId, columns, [row], cancellationToken);
                     await output.WriteLineAsync($"added to {listId}: {string.Join(", ", columns.Zip(row, (c, v) => $"{c}={v}"))}");
                     break;
                 case "delete":
-                    await client.DeleteActiveListEntriesAsync(listId, columns, [row], cancellationToken);
+                    await client.DeleteActiveListEntriesAsync(resourceId, columns, [row], cancellationToken);
                     await output.WriteLineAsync($"deleted from {listId}: {string.Join(", ", columns.Zip(row, (c, v) => $"{c}={v}"))}");
                     break;
                 default:
-                    await client.ClearActiveListAsync(listId, cancellationToken);
+                    await client.ClearActiveListAsync(resourceId, cancellationToken);
                     await output.WriteLineAsync($"cleared {listId}");
                     break;
             }

@@ -47,6 +47,10 @@ public sealed class CefTicketPipeline : IAsyncDisposable
     /// <summary>One poller per <c>esm.queryViewers</c> entry (empty without).</summary>
     public IReadOnlyList<QueryViewerPoller> QueryViewers { get; private init; } = [];
 
+    // Long enough for a slow ESM to compute a big viewer, short enough that an outage delays start-up only a little.
+    private static readonly TimeSpan ViewerCheckTimeout = TimeSpan.FromSeconds(30);
+    private string _configFile = "";
+
     /// <summary>The ESM case write-back when <c>esm.cases.writeBack</c>, else null.</summary>
     public EsmCaseWriteBack? CaseWriteBack { get; private set; }
 
@@ -92,13 +96,14 @@ public sealed class CefTicketPipeline : IAsyncDisposable
             var received = observe is null ? handler : observe(handler);
             var cases = caseOptions.Enabled
                 ? new EsmCasePoller(client!, caseOptions, caseRules, tickets.Outbox, new EsmCaseCursorFile(EsmCaseCursorFile.DefaultPath(options.State.Directory)),
-                    options.Rules.MissingValue, options.Esm!.MissingValue, log)
+                    options.Rules.MissingValue, options.Esm!.MissingValue, log, history: EsmCaseHistory.Create(options.Analytics, options.State.Directory, caseOptions, log))
                 : null;
             var viewers = viewerOptions.Select((v, i) => new QueryViewerPoller(client!, v, $"esm.queryViewers[{i}]", rules, tickets.Outbox,
                 options.State.Directory, options.Rules.MissingValue, log)).ToList();
             return new CefTicketPipeline(rules, queue, handler, tickets, new ListenerHost(options.Listen, received, log), log)
             {
                 _esm = client,
+                _configFile = configFile,
                 Cases = cases,
                 QueryViewers = viewers,
                 CaseWriteBack = writeBack,
@@ -115,13 +120,20 @@ public sealed class CefTicketPipeline : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the dispatcher, then binds the listeners (an error names the listener that cannot bind).</summary>
+    /// <summary>
+    /// Starts the dispatcher, binds the listeners (an error names the listener that cannot bind) and checks each query
+    /// viewer's columns (a <see cref="ConfigException"/> when ESM answers without them).
+    /// </summary>
     public async Task StartAsync()
     {
         _dispatch = Tickets.RunAsync(Queue.Reader, _shutdown.Token);
         try
         {
             await Listeners.StartAsync().ConfigureAwait(false);
+            foreach (var viewer in QueryViewers)
+            {
+                await viewer.CheckAsync(_configFile, ViewerCheckTimeout, _shutdown.Token).ConfigureAwait(false);
+            }
         }
         catch
         {

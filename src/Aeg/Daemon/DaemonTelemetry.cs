@@ -49,6 +49,10 @@ public static class DaemonTelemetry
             {
                 sources.Add(new EsmSourceMetrics(pipeline.Cases, pipeline.QueryViewers));
             }
+            if (pipeline.Cases?.History is { } caseHistory)
+            {
+                sources.Add(caseHistory.Histograms);
+            }
         }
         sources.Add(new HealthMetrics(HealthChecks(parts)));
         return sources;

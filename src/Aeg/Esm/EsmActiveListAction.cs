@@ -37,13 +37,14 @@ public sealed class EsmActiveListAction(EsmClient client) : ITicketAction
         IReadOnlyList<IReadOnlyList<string>> rows = [columns.Select(c => fields[c]).ToList()];
         try
         {
+            var listId = await client.ResolveResourceIdAsync(list, cancellationToken).ConfigureAwait(false);
             switch (op)
             {
                 case "add":
-                    await client.AddActiveListEntriesAsync(list, names, rows, cancellationToken).ConfigureAwait(false);
+                    await client.AddActiveListEntriesAsync(listId, names, rows, cancellationToken).ConfigureAwait(false);
                     break;
                 case "delete":
-                    await client.DeleteActiveListEntriesAsync(list, names, rows, cancellationToken).ConfigureAwait(false);
+                    await client.DeleteActiveListEntriesAsync(listId, names, rows, cancellationToken).ConfigureAwait(false);
                     break;
                 default:
                     throw new TicketActionException($"{ActiveListWork.TargetName}: op '{op}' is neither add nor delete", transient: false, attempts: 0);

@@ -20,7 +20,11 @@ internal static class ActiveListActionCompiler
         }
         if (string.IsNullOrWhiteSpace(model.List) || model.List.Contains("{{", StringComparison.Ordinal) || model.List.Trim() != model.List)
         {
-            problems.Add(new ConfigProblem(key + ".list", "must be the active list's resource id as ESM shows it (e.g. HXyz6sGUBABCp7Y3dBjvLxA==), without templates"));
+            problems.Add(new ConfigProblem(key + ".list", "must be the active list's resource id (e.g. HXyz6sGUBABCp7Y3dBjvLxA==) or its URI (e.g. /All Active Lists/Containment/Hosts to isolate), without templates"));
+        }
+        else if (EsmResourceUri.IsUri(model.List) && EsmResourceUri.Problem(model.List) is { } uriProblem)
+        {
+            problems.Add(new ConfigProblem(key + ".list", uriProblem));
         }
         if (model.Op is not ("add" or "delete"))
         {

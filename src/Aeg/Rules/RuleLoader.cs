@@ -10,9 +10,6 @@ namespace Aeg.Rules;
 /// </summary>
 public static class RuleLoader
 {
-    /// <summary>How long a regex may be; longer is surely a mistake.</summary>
-    private const int MaxRegexLength = 4096;
-
     /// <summary>
     /// Loads and compiles the rules at <paramref name="path"/>. <paramref name="targetKinds"/> maps
     /// each ticket system name of the config to its kind (rt, jira, extrahop, webhook); when null,
@@ -84,7 +81,7 @@ public static class RuleLoader
                 problems.Add(new ConfigProblem(key, "empty rule"));
                 continue;
             }
-            var keys = new KeyCheck(m.Name ?? "", extensionKeys, problems);
+            var keys = new RuleActionCompiler.KeyCheck(m.Name ?? "", extensionKeys, problems);
             if (string.IsNullOrWhiteSpace(m.Name))
             {
                 problems.Add(new ConfigProblem(key + ".name", "must not be empty"));
@@ -103,7 +100,7 @@ public static class RuleLoader
             {
                 for (var c = 0; c < m.When.Count; c++)
                 {
-                    if (CompileCondition(m.When[c], $"{key}.when[{c}]", $"when[{c}]", problems) is { } condition &&
+                    if (RuleConditionCompiler.CompileCondition(m.When[c], $"{key}.when[{c}]", $"when[{c}]", problems) is { } condition &&
                         keys.Field(condition.Field, $"{key}.when[{c}].field"))
                     {
                         conditions.Add(condition);
@@ -156,7 +153,7 @@ public static class RuleLoader
             {
                 for (var a = 0; a < m.Actions.Count; a++)
                 {
-                    if (CompileAction(m.Actions[a], $"{key}.actions[{a}]", targetKinds, keys, problems, m.Dedupe) is { } action)
+                    if (RuleActionCompiler.CompileAction(m.Actions[a], $"{key}.actions[{a}]", targetKinds, keys, problems, m.Dedupe) is { } action)
                     {
                         TicketLinkCheck.Action(action, $"{key}.actions[{a}]", [.. m.Actions.Take(a).Select(e => e?.Target).OfType<string>()], targetKinds, problems);
                         actions.Add(action);
@@ -220,232 +217,4 @@ public static class RuleLoader
         return new RuleEnrichment(fields);
     }
 
-    private static RuleCondition? CompileCondition(ConditionModel? m, string key, string where, List<ConfigProblem> problems)
-    {
-        if (m is null)
-        {
-            problems.Add(new ConfigProblem(key, "empty condition"));
-            return null;
-        }
-        FieldRef? field = null;
-        string? reason;
-        if ((m.Field is null) == (m.Label is null))
-        {
-            problems.Add(new ConfigProblem(key, "needs exactly one of 'field' (a header field or extension key) and 'label' (a csNLabel value)"));
-        }
-        else if (m.Field is not null)
-        {
-            field = FieldRef.ParseField(m.Field, allowRaw: false, out reason);
-            if (field is null)
-            {
-                problems.Add(new ConfigProblem(key + ".field", reason!));
-            }
-        }
-        else
-        {
-            field = FieldRef.ParseLabel(m.Label!, out reason);
-            if (field is null)
-            {
-                problems.Add(new ConfigProblem(key + ".label", reason!));
-            }
-        }
-
-        var operators = new List<(string Name, ConditionOperator Op)>();
-        void Has(bool present, string name, ConditionOperator op)
-        {
-            if (present)
-            {
-                operators.Add((name, op));
-            }
-        }
-        Has(m.EqualTo is not null, "equals", ConditionOperator.Equals);
-        Has(m.In is not null, "in", ConditionOperator.In);
-        Has(m.Prefix is not null, "prefix", ConditionOperator.Prefix);
-        Has(m.Regex is not null, "regex", ConditionOperator.Regex);
-        Has(m.Gt is not null, "gt", ConditionOperator.Gt);
-        Has(m.Ge is not null, "ge", ConditionOperator.Ge);
-        Has(m.Lt is not null, "lt", ConditionOperator.Lt);
-        Has(m.Le is not null, "le", ConditionOperator.Le);
-        Has(m.Eq is not null, "eq", ConditionOperator.Eq);
-        Has(m.Exists is not null, "exists", ConditionOperator.Exists);
-        if (operators.Count != 1)
-        {
-            problems.Add(new ConfigProblem(key, operators.Count == 0
-                ? "needs an operator: equals, in, prefix, regex, gt, ge, lt, le, eq or exists"
-                : $"has {operators.Count} operators ({string.Join(", ", operators.Select(o => o.Name))}); write one condition per operator"));
-            return null;
-        }
-        var (opName, op) = operators[0];
-        var opKey = key + "." + opName;
-        List<string> literals = [];
-        Regex? regex = null;
-        double number = 0;
-        switch (op)
-        {
-            case ConditionOperator.Equals:
-                literals.Add(m.EqualTo!);
-                break;
-            case ConditionOperator.Prefix:
-                if (m.Prefix!.Length == 0)
-                {
-                    problems.Add(new ConfigProblem(opKey, "an empty prefix matches everything; use exists: true"));
-                }
-                literals.Add(m.Prefix);
-                break;
-            case ConditionOperator.In:
-                if (m.In!.Count == 0 || m.In.Any(v => v is null))
-                {
-                    problems.Add(new ConfigProblem(opKey, "needs a list of one or more values"));
-                }
-                literals.AddRange(m.In.Where(v => v is not null));
-                break;
-            case ConditionOperator.Regex:
-                regex = CompileRegex(m.Regex!, m.IgnoreCase, opKey, problems);
-                break;
-            case ConditionOperator.Exists:
-                break;
-            default:
-                number = (m.Gt ?? m.Ge ?? m.Lt ?? m.Le ?? m.Eq)!.Value;
-                if (!double.IsFinite(number))
-                {
-                    problems.Add(new ConfigProblem(opKey, "must be a finite number"));
-                }
-                break;
-        }
-        if (field is null)
-        {
-            return null;
-        }
-        var shown = op switch
-        {
-            ConditionOperator.Exists => $"exists: {(m.Exists!.Value ? "true" : "false")}",
-            ConditionOperator.In => $"in [{string.Join(", ", literals.Select(l => $"'{l}'"))}]",
-            ConditionOperator.Regex => $"regex '{m.Regex}'",
-            ConditionOperator.Equals or ConditionOperator.Prefix => $"{opName} '{literals[0]}'",
-            _ => $"{opName} {number.ToString(CultureInfo.InvariantCulture)}",
-        };
-        var description = $"{where}: {(field.Kind == FieldKind.Label ? "label:" : "")}{field.Name} {shown}{(m.IgnoreCase ? " (ignoring case)" : "")}";
-        return new RuleCondition(field, op, literals, regex, number, m.Exists ?? false, m.IgnoreCase, description);
-    }
-
-    // NonBacktracking: the regex runs on the receive loop against text anyone on the network can
-    // send, so matching time must be linear in the input (no catastrophic backtracking, no
-    // timeouts to tune); it costs backreferences and lookarounds, which filters rarely need.
-    private static Regex? CompileRegex(string pattern, bool ignoreCase, string key, List<ConfigProblem> problems)
-    {
-        if (pattern.Length == 0 || pattern.Length > MaxRegexLength)
-        {
-            problems.Add(new ConfigProblem(key, $"must be 1–{MaxRegexLength} characters"));
-            return null;
-        }
-        var options = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant | (ignoreCase ? RegexOptions.IgnoreCase : 0);
-        try
-        {
-            return new Regex(pattern, options);
-        }
-        catch (RegexParseException ex)
-        {
-            problems.Add(new ConfigProblem(key, $"bad regex: {ex.Error} at offset {ex.Offset} ({ex.Message})"));
-        }
-        catch (NotSupportedException ex)
-        {
-            problems.Add(new ConfigProblem(key, $"not supported by the linear-time regex engine rules use (no backreferences, lookarounds or atomic groups): {ex.Message}"));
-        }
-        return null;
-    }
-
-    private static RuleAction? CompileAction(ActionModel? m, string key, IReadOnlyDictionary<string, string>? targetKinds, KeyCheck keys,
-        List<ConfigProblem> problems, string? ruleDedupe = null)
-    {
-        if (m is null)
-        {
-            problems.Add(new ConfigProblem(key, "empty action"));
-            return null;
-        }
-        if (m.EsmActiveList is not null)
-        {
-            return ActiveListActionCompiler.Compile(m, key, ruleDedupe, keys.Template, problems);
-        }
-        var before = problems.Count;
-        string? kind = null;
-        if (string.IsNullOrWhiteSpace(m.Target))
-        {
-            problems.Add(new ConfigProblem(key + ".target", "must name a ticket system of the config's tickets: section"));
-        }
-        else if (targetKinds is not null && !targetKinds.TryGetValue(m.Target, out kind))
-        {
-            var known = targetKinds.Count == 0 ? "none are configured" : "known: " + string.Join(", ", targetKinds.Keys.Order());
-            problems.Add(new ConfigProblem(key + ".target", $"unknown ticket system '{m.Target}' ({known})"));
-        }
-        if (m.Create is null && m.Update is null)
-        {
-            problems.Add(new ConfigProblem(key, "needs 'create' fields, 'update' fields or both"));
-        }
-        var create = CompileFields(m.Create, key + ".create", kind, keys, problems);
-        var update = CompileFields(m.Update, key + ".update", kind, keys, problems);
-        return problems.Count == before ? new RuleAction(m.Target!, create, update) : null;
-    }
-
-    private static List<KeyValuePair<string, TicketTemplate>>? CompileFields(Dictionary<string, string>? fields, string key, string? kind,
-        KeyCheck keys, List<ConfigProblem> problems)
-    {
-        if (fields is null)
-        {
-            return null;
-        }
-        if (fields.Count == 0)
-        {
-            problems.Add(new ConfigProblem(key, "has no fields (leave the key out instead)"));
-        }
-        var result = new List<KeyValuePair<string, TicketTemplate>>();
-        foreach (var (name, text) in fields)
-        {
-            if (TicketFieldNames.Check(kind ?? "", name) is { } bad)
-            {
-                problems.Add(new ConfigProblem($"{key}.{name}", bad));
-                continue;
-            }
-            if (TicketTemplate.Parse(text ?? "", out var reason) is not { } template)
-            {
-                problems.Add(new ConfigProblem($"{key}.{name}", reason!));
-                continue;
-            }
-            if (!keys.Template(template, $"{key}.{name}"))
-            {
-                continue;
-            }
-            result.Add(new(name, template));
-        }
-        return result;
-    }
-
-    /// <summary>Reports fields that name no key an event can carry, naming the rule and the variable.</summary>
-    private sealed class KeyCheck(string rule, IReadOnlyCollection<string>? extensionKeys, List<ConfigProblem> problems)
-    {
-        /// <summary>False (and a problem added) when the condition's field is an unknown extension key.</summary>
-        public bool Field(FieldRef field, string key)
-        {
-            if (field.Kind == FieldKind.Extension && CefKeyDictionary.Check(field.Name, extensionKeys) is { } reason)
-            {
-                problems.Add(new ConfigProblem(key, $"rule '{rule}': {reason}"));
-                return false;
-            }
-            return true;
-        }
-
-        /// <summary>False (and one problem per bad variable) when the template reads an unknown extension key.</summary>
-        public bool Template(TicketTemplate template, string key)
-        {
-            var ok = true;
-            foreach (var (field, _) in template.Variables.DistinctBy(v => (v.Field.Kind, v.Field.Name)))
-            {
-                if (field.Kind == FieldKind.Extension && CefKeyDictionary.Check(field.Name, extensionKeys) is { } reason)
-                {
-                    problems.Add(new ConfigProblem(key, $"rule '{rule}': {{{{{field.Name}}}}}: {reason}"));
-                    ok = false;
-                }
-            }
-            return ok;
-        }
-    }
 }

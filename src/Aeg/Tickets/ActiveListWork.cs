@@ -10,7 +10,7 @@ public static class ActiveListWork
     /// <summary>The reserved target name of active-list work (not a name in <c>tickets.systems</c>).</summary>
     public const string TargetName = "esm-active-list";
 
-    /// <summary>Field holding the list's resource id.</summary>
+    /// <summary>Field holding the list's resource id or URI (resolved when the work runs).</summary>
     public const string ListField = "list";
 
     /// <summary>Field holding <c>add</c> or <c>delete</c>.</summary>

@@ -7,7 +7,7 @@ namespace Aeg.Tickets;
 public sealed partial class RtTicketAction : ITicketStatusSource
 {
     /// <inheritdoc/>
-    public async Task<string?> StatusAsync(string ticketRef, CancellationToken cancellationToken)
+    public async Task<TicketStatus?> StatusAsync(string ticketRef, CancellationToken cancellationToken)
     {
         if (!int.TryParse(ticketRef, NumberStyles.None, CultureInfo.InvariantCulture, out var ticketId))
         {
@@ -16,7 +16,8 @@ public sealed partial class RtTicketAction : ITicketStatusSource
         var uri = new Uri(_api, $"ticket/{ticketId}");
         var (_, body) = await _http.SendAsync(() => new HttpRequestMessage(HttpMethod.Get, uri), $"read ticket {ticketId}", cancellationToken).ConfigureAwait(false);
         using var doc = JsonBody.TryParse(body);
+        // RT has no "done" category of its own: esm.cases.resolvedStatuses names the finished statuses.
         return doc?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("Status", out var status) && status.ValueKind == JsonValueKind.String
-            ? status.GetString() : null;
+            && status.GetString() is { Length: > 0 } name ? new TicketStatus(name, Done: false) : null;
     }
 }

@@ -26,6 +26,7 @@ public sealed class ActiveListRuleActionDocumentedApiTests : IAsyncLifetime, IDi
     {
         _esm = await EsmServiceLayerDocumentedApiServer.StartAsync();
         _esm.AddActiveList(IsolationList, ["Host", "Reason"], ["Host"]);
+        _esm.AddToGroup("/All Active Lists/Containment", "Hosts to isolate", IsolationList);
         Environment.SetEnvironmentVariable(_passwordVariable, _esm.Password);
     }
 
@@ -117,6 +118,29 @@ public sealed class ActiveListRuleActionDocumentedApiTests : IAsyncLifetime, IDi
         Assert.Equal(1, _esm.Logins);
         Assert.DoesNotContain(_esm.Password, letter.Error, StringComparison.Ordinal);
         Assert.DoesNotContain(_esm.IssuedTokens.First(), _log.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_list_named_by_its_URI_is_resolved_through_GroupService_and_an_unknown_URI_is_a_dead_letter_naming_it()
+    {
+        var config = Config();
+        File.WriteAllText(_dir.File("rules.yaml"), File.ReadAllText(_dir.File("rules.yaml"))
+            .Replace($"list: \"{IsolationList}\"\n", "list: \"/All Active Lists/Containment/Hosts to isolate\"\n", StringComparison.Ordinal)
+            .Replace($"list: \"{IsolationList}\", op: delete", "list: \"/All Active Lists/Containment/Hosts to release\", op: delete", StringComparison.Ordinal));
+        Assert.DoesNotContain(IsolationList, File.ReadAllText(_dir.File("rules.yaml")), StringComparison.Ordinal);
+        await using var pipeline = CefTicketPipeline.Create(Aeg.Daemon.AegConfig.Load(config), config, _log.Logger);
+        await pipeline.StartAsync();
+
+        await SendAsync(pipeline, Annotation(301, "ws1.example.org", "re-image", "alice"), Annotation(302, "ws2.example.org", "re-image", "bob"),
+            Annotation(301, "ws1.example.org", "Closed", "alice"));
+        await WaitUntil.HoldsAsync(() => pipeline.Tickets.Dispatcher.Outbox.Counts().Pending == 0 && pipeline.Tickets.Dispatcher.Outbox.DeadLetters().Count == 1,
+            "the two adds to reach ESM and the delete on the unknown list to be dead-lettered", Deadline, () => _log.Text);
+
+        Assert.Equal(["ws1.example.org", "ws2.example.org"], _esm.ActiveListEntries(IsolationList).Select(e => e["Host"]).Order(StringComparer.Ordinal));
+        var letter = Assert.Single(pipeline.Tickets.Dispatcher.Outbox.DeadLetters());
+        Assert.Contains("the group /All Active Lists/Containment has no resource named \"Hosts to release\"", letter.Error, StringComparison.Ordinal);
+        Assert.False(letter.Transient);
+        Assert.Equal(0, _esm.ActiveListCalls(IsolationList).Deletes);
     }
 
     private static async Task SendAsync(CefTicketPipeline pipeline, params string[] lines)

@@ -10,6 +10,7 @@ namespace Aeg.IntegrationTests.Esm;
 public sealed class EsmActiveListCommandDocumentedApiTests : IAsyncLifetime, IDisposable
 {
     private const string List = "HBlockedIPsUBABC7Y3dBjvLxA==";
+    private const string ListGroup = "/All Active Lists/Containment";
     private readonly TempDirectory _dir = new();
     private readonly string _passwordVariable = "AEG_TEST_ESM_PASSWORD_" + Guid.NewGuid().ToString("N")[..8];
     private EsmServiceLayerDocumentedApiServer _esm = null!;
@@ -17,7 +18,8 @@ public sealed class EsmActiveListCommandDocumentedApiTests : IAsyncLifetime, IDi
     public async Task InitializeAsync()
     {
         _esm = await EsmServiceLayerDocumentedApiServer.StartAsync();
-        _esm.AddActiveList(List, ["IP", "Reason"], ["IP"]);
+        _esm.AddActiveList(List, ["IP", "Reason"], ["IP"], new Dictionary<string, EsmServiceLayerDocumentedApiServer.ActiveListFieldType> { ["IP"] = EsmServiceLayerDocumentedApiServer.ActiveListFieldType.IpAddress });
+        _esm.AddToGroup(ListGroup, "Blocked IPs", List);
         Environment.SetEnvironmentVariable(_passwordVariable, _esm.Password);
         File.WriteAllText(_dir.File("aeg.yaml"), $$"""
             state:
@@ -59,6 +61,43 @@ public sealed class EsmActiveListCommandDocumentedApiTests : IAsyncLifetime, IDi
         Assert.Equal(["198.51.100.9"], _esm.ActiveListEntries(List).Select(e => e["IP"]));
         Assert.Equal(0, (await RunAsync("clear", "--list", List)).Exit);
         Assert.Empty(_esm.ActiveListEntries(List));
+    }
+
+    [Fact]
+    public async Task A_list_named_by_its_URI_is_resolved_through_GroupService_once_and_changed()
+    {
+        Assert.Equal(0, (await RunAsync("add", "--list", ListGroup + "/Blocked IPs", "--entry", "IP=192.0.2.7", "--entry", "Reason=scan")).Exit);
+        var (exit, output) = await RunAsync("get", "--list", ListGroup + "/Blocked IPs/");
+
+        Assert.Equal(0, exit);
+        Assert.Equal(["IP\tReason", "192.0.2.7\tscan"], output.TrimEnd('\n').Split('\n'));
+        Assert.Equal(["192.0.2.7"], _esm.ActiveListEntries(List).Select(e => e["IP"]));
+        // Each command is its own process: one getGroupByURI and one child lookup per run.
+        Assert.Equal(2, _esm.Calls["GroupService/getGroupByURI"]);
+        Assert.Equal(2, _esm.Calls["GroupService/getChildIDByChildNameOrAlias"]);
+    }
+
+    [Theory]
+    [InlineData("/All Active Lists/Containment/No such list")]
+    [InlineData("/All Active Lists/No such group/Blocked IPs")]
+    public async Task A_URI_that_names_no_list_exits_1_and_changes_nothing(string uri)
+    {
+        Assert.Equal(1, (await RunAsync("add", "--list", uri, "--entry", "IP=192.0.2.7")).Exit);
+
+        Assert.Empty(_esm.ActiveListEntries(List));
+        Assert.False(_esm.Calls.ContainsKey("ActiveListService/addEntries"));
+    }
+
+    [Fact]
+    public async Task A_value_that_does_not_fit_the_fields_type_is_refused_by_ESM_exit_1_and_the_list_is_unchanged()
+    {
+        Assert.Equal(0, (await RunAsync("add", "--list", List, "--entry", "IP=192.0.2.7", "--entry", "Reason=scan")).Exit);
+
+        Assert.Equal(1, (await RunAsync("add", "--list", List, "--entry", "IP=dc01.example.org", "--entry", "Reason=scan")).Exit);
+
+        Assert.Equal(["192.0.2.7"], _esm.ActiveListEntries(List).Select(e => e["IP"]));
+        // A refusal is not an outage: one call, no retry.
+        Assert.Equal(1, _esm.Requests.Count(r => r.Path.Contains("ActiveListService/addEntries", StringComparison.Ordinal) && r.Body.Contains("dc01", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -164,5 +164,97 @@ public sealed class QueryViewerSourceDocumentedApiTests : IAsyncLifetime, IDispo
         }
     }
 
+    private string ViewerConfig(string passwordVariable, string extra = "")
+    {
+        File.WriteAllText(_dir.File("rules.yaml"), """
+            rules:
+              - name: from-query-viewer
+                when: [{ field: deviceProduct, equals: QueryViewer }]
+                dedupe: "qv-{{ad.Event_ID}}"
+                actions:
+                  - target: hook
+                    create: { title: "{{ad.Name}}" }
+            """);
+        File.WriteAllText(_dir.File("aeg.yaml"), $$"""
+            state: { directory: {{_dir.File("state")}} }
+            rules: { path: {{_dir.File("rules.yaml")}} }
+            listen: { listeners: [] }
+            esm:
+              url: "{{_esm.BaseUrl}}"
+              user: {{_esm.User}}
+              passwordEnv: {{passwordVariable}}
+              caFile: {{_esm.CaFile}}
+              retry: { maxAttempts: 2, baseDelay: 5ms, maxDelay: 20ms }
+              queryViewers: [{ id: "{{Viewer}}", idColumn: "Event ID", timeColumn: "End Time", pollInterval: 1s }]
+            tickets:
+              systems:
+                hook: { type: webhook, url: "http://127.0.0.1:9/", auth: none }
+            {{extra}}
+            """);
+        return _dir.File("aeg.yaml");
+    }
+
+    [Fact]
+    public async Task Aeg_listen_on_a_viewer_without_the_time_column_stops_at_start_up_with_exit_2_naming_the_file_key_and_the_columns_it_has()
+    {
+        _esm.SetQueryViewer(Viewer, ["Event ID", "Time", "Name"], Rows(0, 3).Select(r => r[..3]));
+        var config = ViewerConfig("AEG_QV_PASSWORD");
+
+        var run = await AegProcess.RunAsync(["listen", "--config", config], new Dictionary<string, string> { ["AEG_QV_PASSWORD"] = _esm.Password }, timeout: TimeSpan.FromMinutes(1));
+
+        Assert.Equal(2, run.Exit);
+        Assert.Contains($"{config}: esm.queryViewers[0].timeColumn: query viewer {Viewer} has no column 'End Time' (its columns: 'Event ID', 'Time', 'Name')", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("idColumn", run.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(QueryViewerPoller.CursorPath(_dir.File("state"), Viewer)));
+    }
+
+    [Fact]
+    public async Task A_viewer_ESM_does_not_know_fails_start_up_naming_its_id_key()
+    {
+        var passwordVariable = "AEG_TEST_ESM_PASSWORD_" + Guid.NewGuid().ToString("N")[..8];
+        Environment.SetEnvironmentVariable(passwordVariable, _esm.Password);
+        try
+        {
+            var config = ViewerConfig(passwordVariable);
+            await using var pipeline = Aeg.Daemon.CefTicketPipeline.Create(Aeg.Daemon.AegConfig.Load(config), config, _log.Logger);
+
+            var ex = await Assert.ThrowsAsync<Aeg.Configuration.ConfigException>(pipeline.StartAsync);
+
+            var problem = Assert.Single(ex.Problems);
+            Assert.Equal("esm.queryViewers[0].id", problem.Key);
+            Assert.Contains($"ESM has no query viewer {Viewer}", problem.Reason, StringComparison.Ordinal);
+            Assert.Equal(config, ex.File);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(passwordVariable, null);
+        }
+    }
+
+    [Fact]
+    public async Task An_ESM_outage_at_start_up_is_a_warning_not_a_stop_and_the_rows_flow_once_ESM_answers()
+    {
+        var passwordVariable = "AEG_TEST_ESM_PASSWORD_" + Guid.NewGuid().ToString("N")[..8];
+        Environment.SetEnvironmentVariable(passwordVariable, _esm.Password);
+        try
+        {
+            _esm.SetQueryViewer(Viewer, Columns, Rows(0, 5));
+            var config = ViewerConfig(passwordVariable);
+            // Login and both attempts of the check fail (maxAttempts 2, and once more after a re-login).
+            _esm.Inject(new EsmFault.Unavailable(), new EsmFault.Unavailable(), new EsmFault.Unavailable(), new EsmFault.Unavailable(), new EsmFault.Unavailable());
+            await using var pipeline = Aeg.Daemon.CefTicketPipeline.Create(Aeg.Daemon.AegConfig.Load(config), config, _log.Logger);
+
+            await pipeline.StartAsync();
+
+            Assert.Contains("its columns could not be checked at start-up", _log.Text, StringComparison.Ordinal);
+            var viewer = Assert.Single(pipeline.QueryViewers);
+            await WaitUntil.HoldsAsync(() => viewer.Counters.Queued == 5, "the five rows queued once ESM answers", TimeSpan.FromSeconds(30), () => _log.Text);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(passwordVariable, null);
+        }
+    }
+
     public void Dispose() => _dir.Dispose();
 }

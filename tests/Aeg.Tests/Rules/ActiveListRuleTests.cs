@@ -46,6 +46,18 @@ public sealed class ActiveListRuleTests
     }
 
     [Fact]
+    public void A_list_named_by_its_URI_travels_as_the_URI_and_keys_its_entries_by_it()
+    {
+        var rule = Assert.Single(RuleTestFiles.Compile(Good.Replace("HXk2r3pUBABCzVQ0dBjvLxA==", "/All Active Lists/Containment/Hosts to isolate", StringComparison.Ordinal)));
+        var cef = CefEvent.Parse(Encoding.UTF8.GetBytes("CEF:0|HP|AEG|1.0|a|Annotation Event|3|cn2=77 cs3=re-image cs3Label=stage shost=ws1 duser=alice"));
+
+        var list = CefRuleHandler.Render(rule, cef, "(none)", DateTimeOffset.UnixEpoch).Last();
+
+        Assert.Equal("/All Active Lists/Containment/Hosts to isolate|ws1", list.DedupeKey);
+        Assert.Equal("/All Active Lists/Containment/Hosts to isolate", list.OnCreate!["list"]);
+    }
+
+    [Fact]
     public void An_entry_read_from_the_ESM_event_is_ordered_by_the_rules_dedupe_key()
     {
         var yaml = Good.Replace("dedupe: \"esm-event-{{cn2}}\"", "dedupe: \"esm-event-{{cn2}}\"\n    enrich: esm\n    eventIdFields: [cn2]", StringComparison.Ordinal)
@@ -62,6 +74,8 @@ public sealed class ActiveListRuleTests
     [Theory]
     [InlineData("op: add", "op: append", "rules[0].actions[1].esmActiveList.op", "must be add or delete")]
     [InlineData("list: \"HXk2r3pUBABCzVQ0dBjvLxA==\"", "list: \"{{cs1}}\"", "rules[0].actions[1].esmActiveList.list", "without templates")]
+    [InlineData("list: \"HXk2r3pUBABCzVQ0dBjvLxA==\"", "list: \"/Hosts to isolate\"", "rules[0].actions[1].esmActiveList.list", "needs the group and the name")]
+    [InlineData("list: \"HXk2r3pUBABCzVQ0dBjvLxA==\"", "list: \"/All Active Lists//Hosts to isolate\"", "rules[0].actions[1].esmActiveList.list", "empty part")]
     [InlineData("key: [Host]", "key: [Hostname]", "rules[0].actions[1].esmActiveList.key[0]", "not a column of the entry")]
     [InlineData("Reason: \"re-image by {{duser}}\"", "Reason: \"{{ticket.rt.id}}\"", "rules[0].actions[1].esmActiveList.entry.Reason", "cannot be used here")]
     [InlineData("Host: \"{{shost}}\"", "Host: \"{{esm.destination.hostName}}\"", "rules[0].enrich", "add 'enrich: esm'")]
@@ -98,6 +112,6 @@ public sealed class ShippedContainmentRulesTests
         Assert.Equal(rule, only.Name);
         Assert.Equal(4711, only.Enrichment!.EventId(cef));
         var work = Assert.Single(CefRuleHandler.Render(only, cef, "(none)", DateTimeOffset.UnixEpoch));
-        Assert.Equal((ActiveListWork.TargetName, "HXk2r3pUBABCzVQ0dBjvLxA==|esm-event-4711", op), (work.Target, work.DedupeKey, work.OnCreate!["op"]));
+        Assert.Equal((ActiveListWork.TargetName, "/All Active Lists/Containment/Hosts to isolate|esm-event-4711", op), (work.Target, work.DedupeKey, work.OnCreate!["op"]));
     }
 }

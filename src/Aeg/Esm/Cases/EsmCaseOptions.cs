@@ -41,6 +41,9 @@ public sealed class EsmCaseOptions
     /// <summary>Ticket statuses that count as resolved (compared without case).</summary>
     public List<string> ResolvedStatuses { get; set; } = ["resolved", "closed", "rejected", "done"];
 
+    /// <summary>The case field naming the owner a case's durations are credited to in the analyst metrics (docs/metrics.md); <c>creatorName</c> by default.</summary>
+    public string OwnerField { get; set; } = "creatorName";
+
     /// <summary>Every problem of the section under <paramref name="key"/>; <paramref name="esmConfigured"/>: <c>esm.url</c> is set.</summary>
     public IEnumerable<ConfigProblem> Validate(string key, bool esmConfigured)
     {
@@ -67,6 +70,10 @@ public sealed class EsmCaseOptions
         if (LookBack < TimeSpan.Zero || LookBack > TimeSpan.FromDays(1))
         {
             yield return new ConfigProblem($"{key}.lookBack", "must be 0–1d");
+        }
+        if (string.IsNullOrWhiteSpace(OwnerField))
+        {
+            yield return new ConfigProblem($"{key}.ownerField", "must name the case field of the owner (e.g. creatorName)");
         }
         if (!WriteBack)
         {

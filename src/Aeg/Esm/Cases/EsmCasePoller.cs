@@ -54,11 +54,13 @@ public sealed class EsmCasePoller
     private readonly ILogger _log;
     private readonly TimeProvider _time;
     private readonly string[] _ignored;
+    private readonly EsmCaseHistory? _history;
     private EsmCaseCursor _cursor;
 
     public EsmCasePoller(EsmClient client, EsmCaseOptions options, IReadOnlyList<Rule> caseRules, TicketOutbox outbox, EsmCaseCursorFile cursorFile,
-        string missingValue, string esmMissingValue, ILogger log, TimeProvider? time = null)
+        string missingValue, string esmMissingValue, ILogger log, TimeProvider? time = null, EsmCaseHistory? history = null)
     {
+        _history = history;
         _client = client;
         _options = options;
         _matcher = new RuleMatcher(caseRules);
@@ -73,6 +75,9 @@ public sealed class EsmCasePoller
     }
 
     public EsmCaseCounters Counters { get; } = new();
+
+    /// <summary>Where the cases' stages and owners go into the analyst metrics; null when <c>analytics.enabled</c> is false.</summary>
+    public EsmCaseHistory? History => _history;
 
     /// <summary>The position of the last case whose job is in the outbox.</summary>
     public EsmCaseCursor Cursor => _cursor;
@@ -127,6 +132,7 @@ public sealed class EsmCasePoller
         }
         changed.Sort((a, b) => a.Position.CompareTo(b.Position));
         Counters.Read(changed.Count);
+        _history?.Record(changed);
         var queued = 0;
         foreach (var batch in changed.Chunk(_options.BatchSize))
         {

@@ -8,8 +8,9 @@ namespace Aeg.Esm.Cases;
 /// <summary>
 /// Writes a case's ticket back into the ESM case, as a job of its own in the ticket outbox (target
 /// <see cref="Target"/>, the case's dedupe key), so a crash loses none: after the ticket's job is done, reads the case
-/// (CaseService.getResourceById), sets <c>esm.cases.referenceField</c> (and <c>urlField</c>) and, when the ticket's
-/// status is resolved or closed, the stage <c>esm.cases.closeStage</c>, and saves it with CaseService.update — only
+/// (CaseService.getResourceById), sets <c>esm.cases.referenceField</c> (and <c>urlField</c>) and, when the ticket is
+/// finished — its status (read from RT or Jira; a webhook or ExtraHop gives none) is one of <c>resolvedStatuses</c>, or
+/// Jira puts it in the <c>done</c> category — the stage <c>esm.cases.closeStage</c>, and saves it with CaseService.update — only
 /// when something differs. ESM failures follow the client's rules: retried inside the call, then a dead letter whose
 /// reason names the call (never a secret); transient ones are marked so.
 /// </summary>
@@ -65,7 +66,7 @@ public sealed class EsmCaseWriteBack(EsmClient client, EsmCaseOptions options, T
         {
             throw new TicketActionException($"{Target}: case {caseId} has no ticket in {target} (its ticket job failed: see aeg tickets dead)", transient: false, attempts: 0);
         }
-        string? status = null;
+        TicketStatus? status = null;
         if (ticketActions.GetValueOrDefault(target) is ITicketStatusSource source)
         {
             status = await source.StatusAsync(ticket.TicketRef, cancellationToken).ConfigureAwait(false);
@@ -81,7 +82,7 @@ public sealed class EsmCaseWriteBack(EsmClient client, EsmCaseOptions options, T
             }
             await client.UpdateCaseAsync(changed, cancellationToken).ConfigureAwait(false);
             Interlocked.Increment(ref _updated);
-            log.Information("ESM case {Case}: wrote back {Target} ticket {Ticket} (status {Status})", caseId, target, ticket.TicketRef, status ?? "unknown");
+            log.Information("ESM case {Case}: wrote back {Target} ticket {Ticket} (status {Status})", caseId, target, ticket.TicketRef, status?.Name ?? "unknown");
         }
         catch (EsmException ex)
         {
@@ -90,7 +91,7 @@ public sealed class EsmCaseWriteBack(EsmClient client, EsmCaseOptions options, T
     }
 
     /// <summary>The case with the ticket written in, or null when it already is as it should be.</summary>
-    internal JsonElement? Apply(JsonElement current, string target, string ticketRef, string? status)
+    internal JsonElement? Apply(JsonElement current, string target, string ticketRef, TicketStatus? status)
     {
         var node = JsonNode.Parse(current.GetRawText())!.AsObject();
         var changed = Set(node, options.ReferenceField, Render(options.Reference, target, ticketRef));
@@ -99,7 +100,7 @@ public sealed class EsmCaseWriteBack(EsmClient client, EsmCaseOptions options, T
             changed |= Set(node, urlField, Render(url, target, Uri.EscapeDataString(ticketRef)));
         }
         if (options.CloseStage is { Length: > 0 } stage && status is not null
-            && options.ResolvedStatuses.Any(s => string.Equals(s, status, StringComparison.OrdinalIgnoreCase)))
+            && (status.Done || options.ResolvedStatuses.Any(s => string.Equals(s, status.Name, StringComparison.OrdinalIgnoreCase))))
         {
             changed |= Set(node, "stage", stage);
         }

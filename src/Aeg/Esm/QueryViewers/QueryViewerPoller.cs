@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Aeg.Configuration;
 using Aeg.Esm.Cases;
 using Aeg.Rules;
 using Aeg.Tickets;
@@ -90,6 +91,44 @@ public sealed class QueryViewerPoller
             Counters.Poll(failed: true);
             _log.Error("ESM query viewer {Id}: poll failed, the next starts again from {Cursor}: {Reason}", _options.Id, _cursor, _client.Scrub(ex.Message));
         }, stop).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The start-up check: the viewer exists and has the configured id and time columns, else a <see cref="ConfigException"/>
+    /// naming the key and the columns it has. When ESM cannot be reached within <paramref name="timeout"/> the daemon starts
+    /// anyway (an outage must not keep it down) with a warning; each poll checks the columns again.
+    /// </summary>
+    public async Task CheckAsync(string configFile, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bounded.CancelAfter(timeout);
+        EsmMatrix matrix;
+        try
+        {
+            matrix = await _client.GetQueryViewerMatrixAsync(_options.Id!, bounded.Token).ConfigureAwait(false);
+        }
+        catch (EsmException ex) when (ex.Failure == EsmFailure.NotFound)
+        {
+            throw new ConfigException(configFile, $"{_key}.id", $"ESM has no query viewer {_options.Id} ({_client.Scrub(ex.Message)})");
+        }
+        catch (Exception ex) when (ex is EsmException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            _log.Warning("ESM query viewer {Id}: its columns could not be checked at start-up, each poll checks them: {Reason}", _options.Id,
+                ex is EsmException ? _client.Scrub(ex.Message) : $"no answer within {timeout.TotalSeconds:0} s");
+            return;
+        }
+        var problems = new List<ConfigProblem>();
+        foreach (var (column, option) in new[] { (_options.IdColumn!, "idColumn"), (_options.TimeColumn!, "timeColumn") })
+        {
+            if (!matrix.Columns.Contains(column, StringComparer.Ordinal))
+            {
+                problems.Add(new ConfigProblem($"{_key}.{option}", $"query viewer {_options.Id} has no column '{column}' (its columns: {string.Join(", ", matrix.Columns.Select(c => $"'{c}'"))})"));
+            }
+        }
+        if (problems.Count > 0)
+        {
+            throw new ConfigException(configFile, problems);
+        }
     }
 
     /// <summary>One poll; returns the rows queued. Throws when ESM or the outbox fails, or the viewer lacks the configured columns.</summary>

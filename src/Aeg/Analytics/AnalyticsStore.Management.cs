@@ -137,21 +137,41 @@ public sealed partial class AnalyticsStore
     private const string IsClose = "NOT ((from_stage COLLATE NOCASE) IN ({0})) AND (to_stage COLLATE NOCASE) IN ({0})";
     private const string IsReopen = "(from_stage COLLATE NOCASE) IN ({0}) AND NOT ((to_stage COLLATE NOCASE) IN ({0}))";
 
-    /// <summary>The closes (non-final stage into a final one) each analyst made in [from, to): grouped in SQL.</summary>
+    /// <summary>The closes (non-final stage into a final one, names case-insensitive) each analyst made in [from, to).</summary>
     public Dictionary<string, int> ClosesPerAnalyst(long fromMs, long toMs, IReadOnlyCollection<string> finalStages)
     {
+        var finals = new HashSet<string>(finalStages, StringComparer.OrdinalIgnoreCase);
+        var closes = new Dictionary<string, int>(StringComparer.Ordinal);
+        ReadActivity(fromMs, toMs, (analyst, _, fromStage, toStage, count) =>
+        {
+            if (!finals.Contains(fromStage) && finals.Contains(toStage))
+            {
+                closes[analyst] = closes.GetValueOrDefault(analyst) + count;
+            }
+        });
+        return closes;
+    }
+
+    /// <summary>
+    /// The stage changes made in [from, to) grouped in SQL by analyst, UTC hour (hours since 1970,
+    /// floored) and the stages left and entered: one pass gives the closes, the weekly actions and
+    /// the load by hour (a few rows per analyst and hour instead of one per change).
+    /// </summary>
+    public void ReadActivity(long fromMs, long toMs, Action<string, long, string, string, int> add)
+    {
         using var connection = Open();
-        using var command = FinalStagesCommand(connection,
-            "SELECT analyst, COUNT(*) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to AND " + IsClose + " GROUP BY analyst", finalStages);
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT analyst, time_ms / 3600000 - (time_ms % 3600000 < 0), from_stage, to_stage, COUNT(*)
+            FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY 1, 2, 3, 4
+            """;
         Add(command, "$from", fromMs);
         Add(command, "$to", toMs);
         using var r = command.ExecuteReader();
-        var closes = new Dictionary<string, int>(StringComparer.Ordinal);
         while (r.Read())
         {
-            closes[r.GetString(0)] = r.GetInt32(1);
+            add(r.GetString(0), r.GetInt64(1), r.GetString(2), r.GetString(3), r.GetInt32(4));
         }
-        return closes;
     }
 
     /// <summary>Margin before an event's MRT in which its close is still looked for (clocks disagree).</summary>
@@ -239,13 +259,8 @@ public sealed partial class AnalyticsStore
         }
     }
 
-    // UTC day (floored), its ISO day of week (1 = Monday; day 0, 1970-01-01, was a Thursday) and the Monday of its week, of a column in ms.
-    private static string DayOf(string ms) => $"(({ms} - ((({ms} % 86400000) + 86400000) % 86400000)) / 86400000)";
-
-    private static string MondayOf(string ms) => $"({DayOf(ms)} - ((({DayOf(ms)} + 3) % 7) + 7) % 7)";
-
     /// <summary>
-    /// Per ISO week (the day number of its Monday), analyst and measure: the durations that ended
+    /// Per UTC day (days since 1970, floored), analyst and measure: the durations that ended
     /// in [from, to), their total length in ms and how many were longer than the measure's target
     /// in ms (-1: none), grouped in SQL.
     /// </summary>
@@ -255,7 +270,7 @@ public sealed partial class AnalyticsStore
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT {MondayOf("end_ms")}, analyst, kind, COUNT(*), SUM(end_ms - start_ms),
+            SELECT end_ms / 86400000 - (end_ms % 86400000 < 0), analyst, kind, COUNT(*), SUM(end_ms - start_ms),
                 SUM(end_ms - start_ms > CASE kind WHEN 'Respond' THEN $respond WHEN 'Review' THEN $review ELSE $close END)
             FROM analytics_durations WHERE end_ms >= $from AND end_ms < $to GROUP BY 1, 2, 3
             """;
@@ -269,39 +284,6 @@ public sealed partial class AnalyticsStore
         while (r.Read())
         {
             add(r.GetInt64(0), r.GetString(1), Enum.Parse<DurationKind>(r.GetString(2)), r.GetInt32(3), r.GetInt64(4), r.GetInt32(5));
-        }
-    }
-
-    /// <summary>Stage changes made in [from, to) per ISO week (day number of its Monday) and analyst, grouped in SQL.</summary>
-    public void ReadWeeklyActions(long fromMs, long toMs, Action<long, string, int> add)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {MondayOf("time_ms")}, analyst, COUNT(*) FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY 1, 2";
-        Add(command, "$from", fromMs);
-        Add(command, "$to", toMs);
-        using var r = command.ExecuteReader();
-        while (r.Read())
-        {
-            add(r.GetInt64(0), r.GetString(1), r.GetInt32(2));
-        }
-    }
-
-    /// <summary>Stage changes made in [from, to) per analyst, ISO day of week (1 = Monday) and UTC hour, grouped in SQL.</summary>
-    public void ReadLoad(long fromMs, long toMs, Action<string, int, int, int> add)
-    {
-        using var connection = Open();
-        using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT analyst, ((({DayOf("time_ms")} + 3) % 7) + 7) % 7 + 1, (((time_ms % 86400000) + 86400000) % 86400000) / 3600000, COUNT(*)
-            FROM analytics_transitions WHERE time_ms >= $from AND time_ms < $to GROUP BY 1, 2, 3
-            """;
-        Add(command, "$from", fromMs);
-        Add(command, "$to", toMs);
-        using var r = command.ExecuteReader();
-        while (r.Read())
-        {
-            add(r.GetString(0), r.GetInt32(1), r.GetInt32(2), r.GetInt32(3));
         }
     }
 

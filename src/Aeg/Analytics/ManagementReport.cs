@@ -18,11 +18,54 @@ public static class ManagementReport
         var finals = options.FinalStages ?? [];
         var backlog = store?.ReadBacklog(atMs, options.InitialStage, finals, listSize) ?? EmptyBacklog(to);
         var (sla, slaTotals) = Sla(options.Sla ?? new SlaOptions(), period);
-        return new ManagementFigures(backlog, sla, slaTotals, Reopens(store, fromMs, atMs, finals), DetectionToClose(store, fromMs, atMs, finals),
-            Weekly(store, fromMs, atMs, options.Sla ?? new SlaOptions()), Load(store, fromMs, atMs));
+        var activity = new Activity(finals);
+        store?.ReadActivity(fromMs, atMs, activity.Add);
+        return new ManagementFigures(backlog, sla, slaTotals, Reopens(store, fromMs, atMs, finals, activity.Closes), DetectionToClose(store, fromMs, atMs, finals),
+            Weekly(store, fromMs, atMs, options.Sla ?? new SlaOptions(), activity.WeeklyActions), activity.Load());
     }
 
-    private static List<WeeklyFigures> Weekly(AnalyticsStore? store, long fromMs, long toMs, SlaOptions sla)
+    /// <summary>One pass over the period's stage changes (grouped by analyst, hour and stages): closes, weekly actions, load.</summary>
+    private sealed class Activity(IReadOnlyCollection<string> finalStages)
+    {
+        private readonly HashSet<string> _finals = new(finalStages, StringComparer.OrdinalIgnoreCase);
+        private readonly List<int[]> _dayHour = [.. Enumerable.Range(0, 7).Select(_ => new int[24])];
+        private readonly SortedDictionary<string, AnalystLoad> _analysts = new(StringComparer.Ordinal);
+
+        public Dictionary<string, int> Closes { get; } = new(StringComparer.Ordinal);
+
+        public Dictionary<(long Monday, string Analyst), int> WeeklyActions { get; } = [];
+
+        public void Add(string analyst, long hours, string fromStage, string toStage, int count)
+        {
+            if (!_finals.Contains(fromStage) && _finals.Contains(toStage))
+            {
+                Closes[analyst] = Closes.GetValueOrDefault(analyst) + count;
+            }
+            var day = DayOfHour(hours);
+            var week = (MondayOf(day), analyst);
+            WeeklyActions[week] = WeeklyActions.GetValueOrDefault(week) + count;
+            var (isoDay, hour) = (IsoDayOf(day), (int)(hours - (day * 24)));
+            _dayHour[isoDay - 1][hour] += count;
+            if (!_analysts.TryGetValue(analyst, out var load))
+            {
+                _analysts[analyst] = load = new AnalystLoad(analyst, new int[7], new int[24]);
+            }
+            load.ByDay[isoDay - 1] += count;
+            load.ByHour[hour] += count;
+        }
+
+        public LoadFigures Load() => new(_dayHour, [.. _analysts.Values]);
+    }
+
+    // Days since 1970 of the Monday of a day's ISO week (1970-01-01, day 0, was a Thursday).
+    private static long MondayOf(long day) => day - ((((day + 3) % 7) + 7) % 7);
+
+    // ISO day of week of a day since 1970, Monday = 1.
+    private static int IsoDayOf(long day) => (int)((((day + 3) % 7) + 7) % 7) + 1;
+
+    private static long DayOfHour(long hour) => (hour - (((hour % 24) + 24) % 24)) / 24;
+
+    private static List<WeeklyFigures> Weekly(AnalyticsStore? store, long fromMs, long toMs, SlaOptions sla, Dictionary<(long Monday, string Analyst), int> actions)
     {
         if (store is null)
         {
@@ -33,13 +76,18 @@ public static class ManagementReport
         (int Actions, (int Count, long SumMs, int Breaches)[] Measures) Row(long monday, string analyst) =>
             rows.TryGetValue((monday, analyst), out var row) ? row : (0, new (int, long, int)[3]);
         store.ReadWeeklyDurations(fromMs, toMs, TargetMs(DurationKind.Respond), TargetMs(DurationKind.Review), TargetMs(DurationKind.Close),
-            (monday, analyst, kind, count, sumMs, breaches) =>
+            (day, analyst, kind, count, sumMs, breaches) =>
             {
+                var monday = MondayOf(day);
                 var row = Row(monday, analyst);
-                row.Measures[(int)kind] = (count, sumMs, breaches);
+                var (c, sum, b) = row.Measures[(int)kind];
+                row.Measures[(int)kind] = (c + count, sum + sumMs, b + breaches);
                 rows[(monday, analyst)] = row;
             });
-        store.ReadWeeklyActions(fromMs, toMs, (monday, analyst, actions) => rows[(monday, analyst)] = Row(monday, analyst) with { Actions = actions });
+        foreach (var (key, count) in actions)
+        {
+            rows[key] = Row(key.Monday, key.Analyst) with { Actions = count };
+        }
         return [.. rows.OrderBy(r => r.Key.Monday).ThenBy(r => r.Key.Analyst, StringComparer.Ordinal).Select(r =>
         {
             var monday = DateOnly.FromDayNumber(DateOnly.FromDateTime(DateTime.UnixEpoch).DayNumber + (int)r.Key.Monday);
@@ -55,26 +103,8 @@ public static class ManagementReport
         })];
     }
 
-    private static LoadFigures Load(AnalyticsStore? store, long fromMs, long toMs)
+    private static ReopenSummary Reopens(AnalyticsStore? store, long fromMs, long toMs, IReadOnlyCollection<string> finals, Dictionary<string, int> closes)
     {
-        var dayHour = Enumerable.Range(0, 7).Select(_ => new int[24]).ToList();
-        var analysts = new SortedDictionary<string, AnalystLoad>(StringComparer.Ordinal);
-        store?.ReadLoad(fromMs, toMs, (analyst, day, hour, count) =>
-        {
-            dayHour[day - 1][hour] += count;
-            if (!analysts.TryGetValue(analyst, out var load))
-            {
-                analysts[analyst] = load = new AnalystLoad(analyst, new int[7], new int[24]);
-            }
-            load.ByDay[day - 1] += count;
-            load.ByHour[hour] += count;
-        });
-        return new LoadFigures(dayHour, [.. analysts.Values]);
-    }
-
-    private static ReopenSummary Reopens(AnalyticsStore? store, long fromMs, long toMs, IReadOnlyCollection<string> finals)
-    {
-        var closes = store?.ClosesPerAnalyst(fromMs, toMs, finals) ?? [];
         var reopens = store?.Reopens(fromMs, toMs, finals) ?? [];
         var charged = reopens.Where(r => r.ChargedTo is not null).GroupBy(r => r.ChargedTo!, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var analysts = closes.Keys.Union(charged.Keys).Order(StringComparer.Ordinal)

@@ -65,6 +65,29 @@ public sealed class ReportCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task The_managers_sections_come_with_the_configured_sla_targets_and_oldest_is_checked()
+    {
+        // Four events, each responded 10m 01s–10m 04s after its MRT (over a 5m target) and closed by carol.
+        var (config, _) = History(events: 4);
+        File.AppendAllText(config, "analytics: { sla: { respond: 5m } }\n");
+        var run = await AegProcess.RunAsync(["report", "--config", config, "--from", "2026-10-01", "--to", "2026-11-01", "--format", "json", "--oldest", "1"]);
+
+        Assert.Equal(0, run.Exit);
+        using var doc = System.Text.Json.JsonDocument.Parse(run.Stdout);
+        var m = doc.RootElement.GetProperty("management");
+        var respond = Assert.Single(m.GetProperty("slaTotals").EnumerateArray());
+        Assert.Equal(("respond", 300.0, 4, 4), (respond.GetProperty("measure").GetString(), respond.GetProperty("targetSeconds").GetDouble(),
+            respond.GetProperty("count").GetInt32(), respond.GetProperty("breaches").GetInt32()));
+        Assert.Equal(0, m.GetProperty("backlog").GetProperty("open").GetInt32());
+        Assert.Equal(4, m.GetProperty("reopens").GetProperty("closes").GetInt32());
+        Assert.Equal(4, m.GetProperty("detectionToClose").GetProperty("all").GetProperty("count").GetInt32());
+
+        var bad = await AegProcess.RunAsync(["report", "--config", config, "--oldest", "5000"]);
+        Assert.NotEqual(0, bad.Exit);
+        Assert.Contains("--oldest must be 0–1000", bad.Stderr);
+    }
+
+    [Fact]
     public async Task On_a_terminal_a_progress_line_counts_the_rows_read_and_is_erased_before_the_report()
     {
         var (config, rows) = History(events: 3000);

@@ -45,6 +45,12 @@ internal sealed class HistoryWriter
         try
         {
             PendingHistory.Check(db, rc);
+            // On a read-only file system SQLite quietly opens the file read-only: such a handle could never record and
+            // would pin the directory, so it is refused here and the next batch tries again.
+            if (raw.sqlite3_db_readonly(db, "main") == 1)
+            {
+                throw new SqliteException($"cannot write {path}: the file or its directory is read-only", raw.SQLITE_READONLY);
+            }
             // Microsoft.Data.Sqlite waits out a locked database in its own command loop, which a
             // raw handle bypasses: SQLite waits instead, as long as the store's connections do.
             raw.sqlite3_busy_timeout(db, 30_000);

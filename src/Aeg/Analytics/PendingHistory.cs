@@ -32,9 +32,10 @@ public sealed partial class PendingHistory : IDisposable
         _writer = writer;
         var db = writer.Handle;
         Outcomes = new List<RowOutcome>(rows.Count);
-        Execute(db, "BEGIN IMMEDIATE");
         try
         {
+            // Inside the try: a BEGIN refused (a state directory gone read-only) must still give the connection back.
+            Execute(db, "BEGIN IMMEDIATE");
             if (expectedFrom is { } from && StoredCursor(db) is { } stored && stored != from)
             {
                 // A batch recorded out of order would move the position past rows it never held.

@@ -65,7 +65,12 @@ internal sealed class PrivateTmpfs : IAsyncDisposable
         InNamespaceAsync("sh", "-c", "mount --bind \"$0\" \"$0\" && mount -o remount,bind,ro \"$0\"", Directory);
 
     /// <summary>Removes the read-only view: the writable tmpfs is back under the same path.</summary>
-    public Task RemoveReadOnlyViewAsync() => InNamespaceAsync("umount", Directory);
+    /// <remarks>
+    /// Lazily (<c>umount -l</c>): aeg keeps trying to open its files while the view is there, so a plain umount can meet
+    /// one of those opens in flight ("target is busy"). A file opened through the view stays read-only until closed,
+    /// as after a real remount; new opens see the writable file system.
+    /// </remarks>
+    public Task RemoveReadOnlyViewAsync() => InNamespaceAsync("umount", "-l", Directory);
 
     private async Task InNamespaceAsync(params string[] command)
     {

@@ -26,9 +26,9 @@ internal static class CaseActionCompiler
         {
             problems.Add(new ConfigProblem(key + ".group", "must be the parent group's URI (e.g. /All Cases/Aeg) or resource id, without templates"));
         }
-        else if (EsmResourceUri.IsUri(model.Group) && model.Group.TrimEnd('/').Split('/').Skip(1).Any(p => p.Trim().Length == 0))
+        else if (EsmResourceUri.IsUri(model.Group) && EsmResourceUri.GroupProblem(model.Group) is { } uriProblem)
         {
-            problems.Add(new ConfigProblem(key + ".group", "a URI has an empty part between two slashes"));
+            problems.Add(new ConfigProblem(key + ".group", uriProblem));
         }
         var fields = new List<KeyValuePair<string, TicketTemplate>>();
         if (string.IsNullOrWhiteSpace(model.Name))

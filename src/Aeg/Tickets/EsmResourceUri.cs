@@ -19,8 +19,12 @@ public static class EsmResourceUri
         {
             return "a URI needs the group and the name, e.g. /All Active Lists/Containment/Hosts to isolate";
         }
-        return parts.Skip(1).Any(p => p.Trim().Length == 0) ? "a URI has an empty part between two slashes" : null;
+        return GroupProblem(uri);
     }
+
+    /// <summary>Why <paramref name="uri"/> cannot name a group, or null: no empty part between two slashes.</summary>
+    public static string? GroupProblem(string uri) =>
+        uri.TrimEnd('/').Split('/').Skip(1).Any(p => p.Trim().Length == 0) ? "a URI has an empty part between two slashes" : null;
 
     /// <summary>The parent group's URI and the resource's name (a trailing slash is ignored).</summary>
     public static (string Group, string Name) Split(string uri)

@@ -81,7 +81,7 @@ public sealed class ActiveListRuleActionDocumentedApiTests : IAsyncLifetime, IDi
         _esm.Inject(new EsmFault.TooManyRequests(0), new EsmFault.Unavailable());
 
         // ws1 re-imaged twice (two analysts): one entry, the later reason.
-        await SendAsync(pipeline, Annotation(101, "ws1.example.org", "re-image", "alice"), Annotation(102, "ws2.example.org", "re-image", "bob"),
+        await PipelineTcp.SendAsync(pipeline, Deadline, Annotation(101, "ws1.example.org", "re-image", "alice"), Annotation(102, "ws2.example.org", "re-image", "bob"),
             Annotation(103, "ws1.example.org", "re-image", "carol"));
         await WaitUntil.HoldsAsync(() => pipeline.Tickets.Dispatcher.Outbox.Counts().Pending == 0 && _esm.ActiveListCalls(IsolationList).Adds == 3,
             "the three adds to reach ESM", Deadline, () => _log.Text);
@@ -90,7 +90,7 @@ public sealed class ActiveListRuleActionDocumentedApiTests : IAsyncLifetime, IDi
         Assert.Equal(["ws1.example.org", "ws2.example.org"], entries.Select(e => e["Host"]));
         Assert.Equal("re-image by carol", entries[0]["Reason"]);
 
-        await SendAsync(pipeline, Annotation(101, "ws1.example.org", "Closed", "alice"));
+        await PipelineTcp.SendAsync(pipeline, Deadline, Annotation(101, "ws1.example.org", "Closed", "alice"));
         await WaitUntil.HoldsAsync(() => _esm.ActiveListCalls(IsolationList).Deletes == 1, "the delete to reach ESM", Deadline, () => _log.Text);
         Assert.Equal(["ws2.example.org"], _esm.ActiveListEntries(IsolationList).Select(e => e["Host"]));
         Assert.Equal(0, pipeline.Tickets.Counters.Failed);
@@ -105,7 +105,7 @@ public sealed class ActiveListRuleActionDocumentedApiTests : IAsyncLifetime, IDi
         await using var pipeline = CefTicketPipeline.Create(Aeg.Daemon.AegConfig.Load(config), config, _log.Logger);
         await pipeline.StartAsync();
 
-        await SendAsync(pipeline, Annotation(201, "ws9.example.org", "re-image", "alice"), Annotation(201, "ws9.example.org", "Closed", "alice"));
+        await PipelineTcp.SendAsync(pipeline, Deadline, Annotation(201, "ws9.example.org", "re-image", "alice"), Annotation(201, "ws9.example.org", "Closed", "alice"));
         await WaitUntil.HoldsAsync(() => pipeline.Tickets.Dispatcher.Outbox.DeadLetters().Count == 1 && _esm.ActiveListCalls(IsolationList).Deletes == 1,
             "the add to be refused and the delete to go through", Deadline, () => _log.Text);
 
@@ -131,7 +131,7 @@ public sealed class ActiveListRuleActionDocumentedApiTests : IAsyncLifetime, IDi
         await using var pipeline = CefTicketPipeline.Create(Aeg.Daemon.AegConfig.Load(config), config, _log.Logger);
         await pipeline.StartAsync();
 
-        await SendAsync(pipeline, Annotation(301, "ws1.example.org", "re-image", "alice"), Annotation(302, "ws2.example.org", "re-image", "bob"),
+        await PipelineTcp.SendAsync(pipeline, Deadline, Annotation(301, "ws1.example.org", "re-image", "alice"), Annotation(302, "ws2.example.org", "re-image", "bob"),
             Annotation(301, "ws1.example.org", "Closed", "alice"));
         await WaitUntil.HoldsAsync(() => pipeline.Tickets.Dispatcher.Outbox.Counts().Pending == 0 && pipeline.Tickets.Dispatcher.Outbox.DeadLetters().Count == 1,
             "the two adds to reach ESM and the delete on the unknown list to be dead-lettered", Deadline, () => _log.Text);
@@ -141,21 +141,6 @@ public sealed class ActiveListRuleActionDocumentedApiTests : IAsyncLifetime, IDi
         Assert.Contains("the group /All Active Lists/Containment has no resource named \"Hosts to release\"", letter.Error, StringComparison.Ordinal);
         Assert.False(letter.Transient);
         Assert.Equal(0, _esm.ActiveListCalls(IsolationList).Deletes);
-    }
-
-    private static async Task SendAsync(CefTicketPipeline pipeline, params string[] lines)
-    {
-        var endPoint = pipeline.Listeners.Listeners.Single(l => l.Options.Protocol == SyslogProtocol.Tcp).LocalEndPoint!;
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, endPoint.Port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n"));
-        tcp.Client.Shutdown(SocketShutdown.Send);
-        var buffer = new byte[16];
-        using var timeout = new CancellationTokenSource(Deadline);
-        while (await stream.ReadAsync(buffer, timeout.Token) > 0)
-        {
-        }
     }
 
     public void Dispose()

@@ -88,7 +88,7 @@ public sealed class EsmCaseFromRuleRtDocumentedApiTests : IAsyncLifetime, IDispo
         await pipeline.StartAsync();
         var eventId = Random.Shared.NextInt64(1L << 20, 1L << 40);
 
-        await SendAsync(pipeline, Correlated(eventId, "cs1=High"));
+        await PipelineTcp.SendAsync(pipeline, Deadline, Correlated(eventId, "cs1=High"));
         await WaitUntil.HoldsAsync(() => _esm.InsertedCases.Count == 1 && pipeline.Tickets.Dispatcher.Outbox.Counts().Pending == 0, "the case to be made",
             Deadline, () => _log.Text);
 
@@ -104,7 +104,7 @@ public sealed class EsmCaseFromRuleRtDocumentedApiTests : IAsyncLifetime, IDispo
         Assert.Equal("High", created["consequenceSeverity"]!.GetValue<string>());
 
         // The same correlation again, now Very-High: the same RT ticket gets a comment, the same case its new field.
-        await SendAsync(pipeline, Correlated(eventId, "cs1=Very-High"));
+        await PipelineTcp.SendAsync(pipeline, Deadline, Correlated(eventId, "cs1=Very-High"));
         await WaitUntil.HoldsAsync(() => _esm.Case(caseId)["consequenceSeverity"]!.GetValue<string>() == "Very-High", "the case to be updated", Deadline, () => _log.Text);
         Assert.Single(_esm.InsertedCases);
         Assert.Equal(rtTicket, pipeline.Tickets.Dispatcher.Outbox.Store.Find("rt", $"corr-{eventId}")!.TicketRef);
@@ -143,7 +143,7 @@ public sealed class EsmCaseFromRuleRtDocumentedApiTests : IAsyncLifetime, IDispo
         await pipeline.StartAsync();
         var eventId = Random.Shared.NextInt64(1L << 20, 1L << 40);
 
-        await SendAsync(pipeline, Correlated(eventId));
+        await PipelineTcp.SendAsync(pipeline, Deadline, Correlated(eventId));
         await WaitUntil.HoldsAsync(() => pipeline.Tickets.Dispatcher.Outbox.DeadLetters().Count == 1, "the case job to be a dead letter", Deadline, () => _log.Text);
 
         var letter = Assert.Single(pipeline.Tickets.Dispatcher.Outbox.DeadLetters());
@@ -152,21 +152,6 @@ public sealed class EsmCaseFromRuleRtDocumentedApiTests : IAsyncLifetime, IDispo
         Assert.False(letter.Transient);
         Assert.NotNull(pipeline.Tickets.Dispatcher.Outbox.Store.Find("rt", $"corr-{eventId}"));
         Assert.Empty(_esm.InsertedCases);
-    }
-
-    private static async Task SendAsync(CefTicketPipeline pipeline, string line)
-    {
-        var endPoint = pipeline.Listeners.Listeners.Single(l => l.Options.Protocol == SyslogProtocol.Tcp).LocalEndPoint!;
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, endPoint.Port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"));
-        tcp.Client.Shutdown(SocketShutdown.Send);
-        var buffer = new byte[16];
-        using var timeout = new CancellationTokenSource(Deadline);
-        while (await stream.ReadAsync(buffer, timeout.Token) > 0)
-        {
-        }
     }
 
     public void Dispose()

@@ -87,7 +87,7 @@ public sealed class TicketLinkRtExtraHopTests : IAsyncLifetime, IDisposable
         await using var pipeline = CefTicketPipeline.Create(AegConfig.Load(config), config, _log.Logger);
         await pipeline.StartAsync();
 
-        await SendTcpAsync(pipeline, Event());
+        await PipelineTcp.SendAsync(pipeline, Deadline, Event());
         await WaitUntil.HoldsAsync(() => Patches().Count == 1, "the detection to be patched", Deadline, () => _log.Text);
         var rtTicket = pipeline.Tickets.Dispatcher.Outbox.Store.Find("rt", $"eh-{_detection}")!.TicketRef;
         using (var body = JsonDocument.Parse(Patches()[0].Body))
@@ -98,7 +98,7 @@ public sealed class TicketLinkRtExtraHopTests : IAsyncLifetime, IDisposable
         }
         Assert.Equal($"[ExtraHop] aeg-link {_id} detection {_detection}", await RtSubjectAsync(rtTicket));
 
-        await SendTcpAsync(pipeline, Event("cs1=closed"));
+        await PipelineTcp.SendAsync(pipeline, Deadline, Event("cs1=closed"));
         await WaitUntil.HoldsAsync(() => Patches().Count == 2, "the second event's patch", Deadline, () => _log.Text);
         using (var body = JsonDocument.Parse(Patches()[1].Body))
         {
@@ -117,7 +117,7 @@ public sealed class TicketLinkRtExtraHopTests : IAsyncLifetime, IDisposable
         await using var pipeline = CefTicketPipeline.Create(AegConfig.Load(config), config, _log.Logger);
         await pipeline.StartAsync();
 
-        await SendTcpAsync(pipeline, Event());
+        await PipelineTcp.SendAsync(pipeline, Deadline, Event());
         await WaitUntil.HoldsAsync(() => pipeline.Tickets.Dispatcher.Outbox.DeadLetters().Count == 2, "both jobs to be dead letters", Deadline, () => _log.Text);
 
         var letters = pipeline.Tickets.Dispatcher.Outbox.DeadLetters();
@@ -137,22 +137,6 @@ public sealed class TicketLinkRtExtraHopTests : IAsyncLifetime, IDisposable
             Convert.ToBase64String(Encoding.UTF8.GetBytes($"{TestServices.RtUser}:{TestServices.RtPassword}")));
         using var doc = JsonDocument.Parse(await rt.GetStringAsync($"ticket/{ticketRef}"));
         return doc.RootElement.GetProperty("Subject").GetString();
-    }
-
-    private static async Task SendTcpAsync(CefTicketPipeline pipeline, string line)
-    {
-        var endPoint = pipeline.Listeners.Listeners.Single(l => l.Options.Protocol == SyslogProtocol.Tcp).LocalEndPoint!;
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, endPoint.Port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"));
-        tcp.Client.Shutdown(SocketShutdown.Send);
-        // The listener closes its side once it has read everything.
-        var buffer = new byte[16];
-        using var timeout = new CancellationTokenSource(Deadline);
-        while (await stream.ReadAsync(buffer, timeout.Token) > 0)
-        {
-        }
     }
 
     public void Dispose() => _dir.Dispose();
